@@ -1,0 +1,238 @@
+//! The inbox consumer: each event is applied in one transaction together
+//! with its inbox row; the offset is stored only after that commit. A
+//! redelivered event finds its inbox row and is skipped. An event that cannot
+//! be read, or whose handler keeps failing, goes to the dead-letter topic and
+//! the partition moves on.
+
+use std::{sync::Arc, time::Duration};
+
+use async_trait::async_trait;
+use sqlx::{PgConnection, PgPool};
+use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
+
+use crate::{
+    chain::Chain,
+    deadletter,
+    envelope::{Envelope, EnvelopeError},
+    record::Delivery,
+    trace,
+    transport::{Publisher, Subscription, TransportError},
+};
+
+/// One received event: its envelope and its still-encoded payload.
+#[derive(Debug, Clone)]
+pub struct Event {
+    pub envelope: Envelope,
+    pub key: String,
+    pub payload: Vec<u8>,
+}
+
+impl Event {
+    pub fn parse(delivery: &Delivery) -> Result<Self, EnvelopeError> {
+        Ok(Self {
+            envelope: Envelope::from_headers(&delivery.record.headers)?,
+            key: delivery.record.key.clone(),
+            payload: delivery.record.payload.clone(),
+        })
+    }
+
+    /// True when the payload is a `M`.
+    pub fn is<M: prost::Name>(&self) -> bool {
+        self.envelope.ty == M::full_name()
+    }
+
+    /// Decodes the payload; a payload that does not decode is poison.
+    pub fn decode<M: prost::Message + Default>(&self) -> Result<M, HandleError> {
+        M::decode(self.payload.as_slice()).map_err(|e| HandleError::Poison(format!("payload does not decode: {e}")))
+    }
+
+    /// The chain of any event produced in reaction to this one.
+    pub fn chain(&self) -> Chain {
+        Chain::caused_by(&self.envelope)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum HandleError {
+    /// The event can never be applied (undecodable, impossible content):
+    /// dead-lettered without retries.
+    #[error("poison: {0}")]
+    Poison(String),
+    /// Possibly transient: retried, then dead-lettered.
+    #[error(transparent)]
+    Retry(#[from] anyhow::Error),
+}
+
+impl From<sqlx::Error> for HandleError {
+    fn from(e: sqlx::Error) -> Self {
+        Self::Retry(e.into())
+    }
+}
+
+/// A service's reaction to events. It writes through `conn`, inside the
+/// transaction that also records the inbox row.
+#[async_trait]
+pub trait Handler: Send + Sync {
+    async fn handle(&self, conn: &mut PgConnection, event: &Event) -> Result<(), HandleError>;
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Applied {
+    /// The effect and the inbox row were committed.
+    New,
+    /// The inbox already held the event: nothing was done.
+    Duplicate,
+}
+
+/// Applies one event exactly once: effect and inbox row in one transaction.
+pub async fn apply(pool: &PgPool, consumer: &str, handler: &dyn Handler, event: &Event) -> Result<Applied, HandleError> {
+    let mut tx = pool.begin().await?;
+    let fresh = sqlx::query(
+        "INSERT INTO event_inbox (consumer, event_id, event_type) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+    )
+    .bind(consumer)
+    .bind(event.envelope.id)
+    .bind(&event.envelope.ty)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected()
+        == 1;
+    if !fresh {
+        return Ok(Applied::Duplicate);
+    }
+    handler.handle(&mut tx, event).await?;
+    tx.commit().await?;
+    Ok(Applied::New)
+}
+
+#[derive(Debug, Clone)]
+pub struct ConsumerSettings {
+    /// Attempts of a failing handler before the event is dead-lettered.
+    pub max_attempts: u32,
+    pub backoff: Duration,
+}
+
+impl Default for ConsumerSettings {
+    fn default() -> Self {
+        Self { max_attempts: 5, backoff: Duration::from_millis(100) }
+    }
+}
+
+/// What happened to one delivery.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Applied,
+    Duplicate,
+    DeadLettered,
+}
+
+pub struct Consumer {
+    name: String,
+    pool: PgPool,
+    handler: Arc<dyn Handler>,
+    dead_letters: Arc<dyn Publisher>,
+    settings: ConsumerSettings,
+}
+
+impl Consumer {
+    /// `name` is both the consumer group and the inbox's consumer column.
+    pub fn new(
+        name: impl Into<String>,
+        pool: PgPool,
+        handler: Arc<dyn Handler>,
+        dead_letters: Arc<dyn Publisher>,
+        settings: ConsumerSettings,
+    ) -> Self {
+        Self { name: name.into(), pool, handler, dead_letters, settings }
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Processes one delivery to the end: applied, skipped as a duplicate or
+    /// dead-lettered. Does not commit the offset. An error means the
+    /// dead-letter topic could not be reached or shutdown came first: the
+    /// delivery must be processed again.
+    pub async fn process(&self, delivery: &Delivery, shutdown: &CancellationToken) -> Result<Outcome, TransportError> {
+        let event = match Event::parse(delivery) {
+            Ok(e) => e,
+            Err(e) => {
+                tracing::warn!(error = %e, topic = %delivery.record.topic, offset = delivery.offset, "unreadable event");
+                deadletter::send(&*self.dead_letters, &self.name, delivery, &e.to_string(), 0).await?;
+                return Ok(Outcome::DeadLettered);
+            }
+        };
+        let span = tracing::info_span!(
+            "apply_event",
+            consumer = %self.name,
+            event.id = %event.envelope.id,
+            event.ty = %event.envelope.ty,
+            correlation_id = %event.envelope.correlation_id,
+        );
+        trace::set_parent(&span, event.envelope.traceparent.as_deref(), event.envelope.tracestate.as_deref());
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let result = apply(&self.pool, &self.name, &*self.handler, &event).instrument(span.clone()).await;
+            match result {
+                Ok(Applied::New) => return Ok(Outcome::Applied),
+                Ok(Applied::Duplicate) => return Ok(Outcome::Duplicate),
+                Err(HandleError::Poison(reason)) => {
+                    tracing::warn!(parent: &span, %reason, "poison event");
+                    deadletter::send(&*self.dead_letters, &self.name, delivery, &reason, attempt).await?;
+                    return Ok(Outcome::DeadLettered);
+                }
+                Err(HandleError::Retry(e)) if attempt >= self.settings.max_attempts => {
+                    tracing::warn!(parent: &span, error = %e, attempt, "event failed; dead-lettering");
+                    deadletter::send(&*self.dead_letters, &self.name, delivery, &format!("{e:#}"), attempt).await?;
+                    return Ok(Outcome::DeadLettered);
+                }
+                Err(HandleError::Retry(e)) => {
+                    tracing::debug!(parent: &span, error = %e, attempt, "event failed; retrying");
+                    let backoff = self.settings.backoff * 2u32.saturating_pow(attempt - 1);
+                    tokio::select! {
+                        _ = shutdown.cancelled() => return Err(TransportError::Other("shutting down".into())),
+                        _ = tokio::time::sleep(backoff) => {}
+                    }
+                }
+            }
+        }
+    }
+
+    /// Runs until `shutdown`; the event in progress finishes first.
+    pub async fn run(self, mut subscription: Box<dyn Subscription>, shutdown: CancellationToken) {
+        loop {
+            let delivery = tokio::select! {
+                _ = shutdown.cancelled() => return,
+                d = subscription.next() => d,
+            };
+            let delivery = match delivery {
+                Ok(d) => d,
+                Err(e) => {
+                    tracing::warn!(consumer = %self.name, error = %e, "receive failed");
+                    tokio::time::sleep(self.settings.backoff).await;
+                    continue;
+                }
+            };
+            // Until the delivery is processed its offset is not committed; on
+            // a failure here the same delivery is tried again.
+            loop {
+                match self.process(&delivery, &shutdown).await {
+                    Ok(_) => break,
+                    Err(e) => {
+                        if shutdown.is_cancelled() {
+                            return;
+                        }
+                        tracing::warn!(consumer = %self.name, error = %e, "delivery not processed; retrying");
+                        tokio::time::sleep(self.settings.backoff).await;
+                    }
+                }
+            }
+            if let Err(e) = subscription.commit(&delivery).await {
+                tracing::warn!(consumer = %self.name, error = %e, "offset commit failed; the event may be redelivered");
+            }
+        }
+    }
+}

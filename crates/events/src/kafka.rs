@@ -1,0 +1,171 @@
+//! Kafka transport over librdkafka: idempotent producer with `acks=all`,
+//! consumer groups with offsets stored only after the effect committed.
+
+use std::{collections::HashMap, sync::Arc, time::Duration};
+
+use async_trait::async_trait;
+use futures::future::try_join_all;
+use rdkafka::{
+    ClientConfig, Message,
+    admin::{AdminClient, AdminOptions, NewTopic, TopicReplication},
+    client::DefaultClientContext,
+    consumer::{Consumer, StreamConsumer},
+    error::RDKafkaErrorCode,
+    message::{Header as KHeader, Headers, OwnedHeaders},
+    producer::{FutureProducer, FutureRecord},
+    util::Timeout,
+};
+
+use crate::{
+    record::{Delivery, Header, Record},
+    transport::{Publisher, Subscription, Transport, TransportError},
+};
+
+/// Settings of the Kafka transport; `extra` passes any librdkafka property
+/// through (SSL/SASL, batch sizes…).
+#[derive(Debug, Clone)]
+pub struct KafkaSettings {
+    pub bootstrap_servers: String,
+    pub partitions: i32,
+    pub replication: i32,
+    pub extra: HashMap<String, String>,
+}
+
+impl KafkaSettings {
+    pub fn new(bootstrap_servers: impl Into<String>) -> Self {
+        Self { bootstrap_servers: bootstrap_servers.into(), partitions: 3, replication: 1, extra: HashMap::new() }
+    }
+
+    /// Defaults first, then the configured properties over them.
+    fn client(&self, defaults: &[(&str, &str)]) -> ClientConfig {
+        let mut c = ClientConfig::new();
+        c.set("bootstrap.servers", &self.bootstrap_servers);
+        for (k, v) in defaults {
+            c.set(*k, *v);
+        }
+        for (k, v) in &self.extra {
+            c.set(k, v);
+        }
+        c
+    }
+}
+
+pub struct KafkaTransport {
+    settings: KafkaSettings,
+    publisher: Arc<KafkaPublisher>,
+}
+
+impl KafkaTransport {
+    pub fn new(settings: KafkaSettings) -> Result<Self, TransportError> {
+        // A relay sends whole batches; waiting for more only adds latency.
+        let producer: FutureProducer = settings
+            .client(&[("linger.ms", "1"), ("message.timeout.ms", "30000")])
+            .set("enable.idempotence", "true")
+            .set("acks", "all")
+            .create()?;
+        Ok(Self { settings, publisher: Arc::new(KafkaPublisher { producer }) })
+    }
+}
+
+struct KafkaPublisher {
+    producer: FutureProducer,
+}
+
+#[async_trait]
+impl Publisher for KafkaPublisher {
+    async fn publish(&self, records: &[Record]) -> Result<(), TransportError> {
+        // All sends are queued before any is awaited: with idempotence on,
+        // librdkafka keeps their order per partition.
+        let sends = records.iter().map(|r| {
+            let mut headers = OwnedHeaders::new_with_capacity(r.headers.len());
+            for h in &r.headers {
+                headers = headers.insert(KHeader { key: &h.name, value: Some(&h.value) });
+            }
+            let record = FutureRecord::to(&r.topic).key(&r.key).payload(&r.payload).headers(headers);
+            self.producer.send(record, Timeout::Never)
+        });
+        try_join_all(sends).await.map_err(|(e, _)| TransportError::Kafka(e))?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Transport for KafkaTransport {
+    fn publisher(&self) -> Arc<dyn Publisher> {
+        self.publisher.clone()
+    }
+
+    async fn subscribe(&self, group: &str, topics: &[String]) -> Result<Box<dyn Subscription>, TransportError> {
+        let consumer: StreamConsumer = self
+            .settings
+            .client(&[
+                ("auto.commit.interval.ms", "500"),
+                ("auto.offset.reset", "earliest"),
+                ("fetch.wait.max.ms", "10"),
+                ("session.timeout.ms", "10000"),
+                ("heartbeat.interval.ms", "1000"),
+            ])
+            .set("group.id", group)
+            .set("enable.auto.offset.store", "false")
+            .set("enable.auto.commit", "true")
+            .create()?;
+        let topics: Vec<&str> = topics.iter().map(String::as_str).collect();
+        consumer.subscribe(&topics)?;
+        Ok(Box::new(KafkaSubscription { consumer }))
+    }
+
+    async fn ensure_topics(&self, topics: &[String]) -> Result<(), TransportError> {
+        let admin: AdminClient<DefaultClientContext> = self.settings.client(&[]).create()?;
+        let new: Vec<NewTopic> = topics
+            .iter()
+            .map(|t| NewTopic::new(t, self.settings.partitions, TopicReplication::Fixed(self.settings.replication)))
+            .collect();
+        let opts = AdminOptions::new().operation_timeout(Some(Duration::from_secs(10)));
+        for result in admin.create_topics(&new, &opts).await? {
+            match result {
+                Ok(_) | Err((_, RDKafkaErrorCode::TopicAlreadyExists)) => {}
+                Err((topic, code)) => return Err(TransportError::Other(format!("creating topic {topic}: {code}"))),
+            }
+        }
+        Ok(())
+    }
+}
+
+struct KafkaSubscription {
+    consumer: StreamConsumer,
+}
+
+#[async_trait]
+impl Subscription for KafkaSubscription {
+    async fn next(&mut self) -> Result<Delivery, TransportError> {
+        let m = self.consumer.recv().await?;
+        let headers = m
+            .headers()
+            .map(|hs| {
+                hs.iter()
+                    .map(|h| Header { name: h.key.to_string(), value: h.value.unwrap_or_default().to_vec() })
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(Delivery {
+            record: Record {
+                topic: m.topic().to_string(),
+                key: m.key().map(|k| String::from_utf8_lossy(k).into_owned()).unwrap_or_default(),
+                headers,
+                payload: m.payload().unwrap_or_default().to_vec(),
+            },
+            partition: m.partition(),
+            offset: m.offset(),
+        })
+    }
+
+    async fn commit(&mut self, d: &Delivery) -> Result<(), TransportError> {
+        // Stored offsets are committed by the client in the background and on
+        // close; a redelivery after a crash is absorbed by the inbox. A
+        // partition revoked meanwhile refuses the store, which is harmless.
+        if let Err(e) = self.consumer.store_offset(&d.record.topic, d.partition, d.offset) {
+            tracing::debug!(error = %e, topic = %d.record.topic, partition = d.partition, "offset not stored");
+        }
+        Ok(())
+    }
+}

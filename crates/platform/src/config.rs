@@ -1,0 +1,266 @@
+//! Configuration: defaults ← optional TOML file ← `DUALNET_…` environment
+//! variables (`DUALNET_KAFKA__BOOTSTRAP_SERVERS` sets `kafka.bootstrap_servers`),
+//! validated at start. Secrets (database URLs) never print.
+
+use std::{collections::BTreeMap, fmt, net::SocketAddr, path::Path};
+
+use anyhow::{Context, bail};
+use serde::Deserialize;
+
+/// A value that must not reach logs: `Debug` and `Display` print `***`.
+#[derive(Clone, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Self {
+        Self(s.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// gRPC listen address; each service has its own default port.
+    pub listen: Option<SocketAddr>,
+    pub database: DatabaseConfig,
+    pub transport: TransportConfig,
+    pub kafka: KafkaConfig,
+    pub telemetry: TelemetryConfig,
+    pub consumer: ConsumerConfig,
+    pub relay: RelayConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseConfig {
+    /// The service's own database; created at start when missing and the
+    /// role may create databases.
+    pub url: Option<Secret>,
+    pub max_connections: u32,
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        Self { url: None, max_connections: 10 }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum TransportKind {
+    #[default]
+    Kafka,
+    /// The PostgreSQL log (one node, no broker).
+    Pglog,
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct TransportConfig {
+    pub kind: TransportKind,
+    /// The log database of the `pglog` transport.
+    pub log_database_url: Option<Secret>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct KafkaConfig {
+    pub bootstrap_servers: String,
+    /// Partitions of topics this service creates.
+    pub partitions: i32,
+    pub replication: i32,
+    /// Any librdkafka property, passed through (SSL, SASL, tuning). From the
+    /// environment: `DUALNET_KAFKA__PROPERTIES__SECURITY_PROTOCOL=ssl` sets
+    /// `security.protocol`.
+    pub properties: BTreeMap<String, String>,
+}
+
+impl Default for KafkaConfig {
+    fn default() -> Self {
+        Self { bootstrap_servers: "127.0.0.1:9092".into(), partitions: 3, replication: 1, properties: BTreeMap::new() }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TelemetryConfig {
+    /// OTLP/gRPC endpoint (e.g. `http://127.0.0.1:4317`); spans are exported
+    /// only when set.
+    pub otlp_endpoint: Option<String>,
+    /// `tracing` filter directives.
+    pub log: String,
+    /// Log lines as JSON instead of text.
+    pub json: bool,
+}
+
+impl Default for TelemetryConfig {
+    fn default() -> Self {
+        Self { otlp_endpoint: None, log: "info".into(), json: false }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ConsumerConfig {
+    /// Attempts of a failing event before it is dead-lettered.
+    pub max_attempts: u32,
+    pub backoff_ms: u64,
+}
+
+impl Default for ConsumerConfig {
+    fn default() -> Self {
+        Self { max_attempts: 5, backoff_ms: 100 }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RelayConfig {
+    pub batch: i64,
+    /// Fallback poll when no NOTIFY arrives.
+    pub poll_ms: u64,
+}
+
+impl Default for RelayConfig {
+    fn default() -> Self {
+        Self { batch: 500, poll_ms: 500 }
+    }
+}
+
+const SECTIONS: &[&str] = &["listen", "database", "transport", "kafka", "telemetry", "consumer", "relay"];
+const ENV_PREFIX: &str = "DUALNET_";
+
+impl Config {
+    /// Loads defaults ← `file` ← the process environment.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Self> {
+        Self::load_from(file, std::env::vars())
+    }
+
+    pub fn load_from(file: Option<&Path>, env: impl IntoIterator<Item = (String, String)>) -> anyhow::Result<Self> {
+        let mut table = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+                toml::from_str::<toml::Table>(&text).with_context(|| format!("parsing {}", path.display()))?
+            }
+            None => toml::Table::new(),
+        };
+        for (key, value) in env {
+            let Some(rest) = key.strip_prefix(ENV_PREFIX) else { continue };
+            let path: Vec<String> = rest.split("__").map(str::to_lowercase).collect();
+            if !SECTIONS.contains(&path[0].as_str()) {
+                continue;
+            }
+            set(&mut table, &path, &value);
+        }
+        let config: Config = toml::Value::Table(table).try_into().context("invalid configuration")?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    pub fn validate(&self) -> anyhow::Result<()> {
+        if self.transport.kind == TransportKind::Kafka && self.kafka.bootstrap_servers.trim().is_empty() {
+            bail!("kafka.bootstrap_servers must be set for the kafka transport");
+        }
+        if self.kafka.partitions < 1 || self.kafka.replication < 1 {
+            bail!("kafka.partitions and kafka.replication must be at least 1");
+        }
+        if self.database.max_connections < 2 {
+            bail!("database.max_connections must be at least 2 (the relay and a consumer hold one each)");
+        }
+        if self.consumer.max_attempts < 1 {
+            bail!("consumer.max_attempts must be at least 1");
+        }
+        if self.relay.batch < 1 || self.relay.poll_ms < 1 {
+            bail!("relay.batch and relay.poll_ms must be at least 1");
+        }
+        Ok(())
+    }
+}
+
+/// Sets `path` in `table` to `raw`, read as a TOML value where it parses as
+/// one (numbers, booleans) and as a string otherwise.
+fn set(table: &mut toml::Table, path: &[String], raw: &str) {
+    let (last, parents) = path.split_last().expect("non-empty path");
+    let mut t = table;
+    for (i, p) in parents.iter().enumerate() {
+        let entry = t.entry(p.clone()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        if !entry.is_table() {
+            *entry = toml::Value::Table(toml::Table::new());
+        }
+        t = entry.as_table_mut().expect("table");
+        if p == "properties" && i == parents.len() - 1 {
+            // librdkafka property names use dots and are always strings.
+            t.insert(last.replace('_', "."), toml::Value::String(raw.to_string()));
+            return;
+        }
+    }
+    let value = toml::from_str::<toml::Table>(&format!("v = {raw}"))
+        .ok()
+        .and_then(|mut t| t.remove("v"))
+        .filter(|v| !v.is_table())
+        .unwrap_or_else(|| toml::Value::String(raw.to_string()));
+    t.insert(last.clone(), value);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn environment_overrides_the_file_and_defaults() {
+        let dir = std::env::temp_dir().join(format!("dualnet-config-{}", uuid::Uuid::now_v7()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("dualnet.toml");
+        std::fs::write(&file, "listen = \"127.0.0.1:7000\"\n[kafka]\nbootstrap_servers = \"file:9092\"\npartitions = 6\n").unwrap();
+        let c = Config::load_from(
+            Some(&file),
+            env(&[
+                ("DUALNET_KAFKA__BOOTSTRAP_SERVERS", "env:9092"),
+                ("DUALNET_CONSUMER__MAX_ATTEMPTS", "9"),
+                ("DUALNET_KAFKA__PROPERTIES__SECURITY_PROTOCOL", "ssl"),
+                ("DUALNET_TEST_UNRELATED", "ignored"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.listen, Some("127.0.0.1:7000".parse().unwrap()));
+        assert_eq!(c.kafka.bootstrap_servers, "env:9092");
+        assert_eq!(c.kafka.partitions, 6);
+        assert_eq!(c.consumer.max_attempts, 9);
+        assert_eq!(c.kafka.properties.get("security.protocol").map(String::as_str), Some("ssl"));
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn invalid_values_are_refused_at_start() {
+        assert!(Config::load_from(None, env(&[("DUALNET_CONSUMER__MAX_ATTEMPTS", "0")])).is_err());
+        assert!(Config::load_from(None, env(&[("DUALNET_TRANSPORT__KIND", "carrier-pigeon")])).is_err());
+        assert!(Config::load_from(None, env(&[("DUALNET_DATABASE__NO_SUCH_KEY", "1")])).is_err());
+    }
+
+    #[test]
+    fn secrets_do_not_print() {
+        let c = Config::load_from(None, env(&[("DUALNET_DATABASE__URL", "postgres://u:hunter2@h/db")])).unwrap();
+        assert!(!format!("{c:?}").contains("hunter2"));
+        assert_eq!(c.database.url.unwrap().expose(), "postgres://u:hunter2@h/db");
+    }
+}

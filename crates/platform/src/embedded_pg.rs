@@ -1,0 +1,131 @@
+//! A private PostgreSQL server started from the machine's own server
+//! binaries, for one-node runs without a configured database. PostgreSQL
+//! refuses to run as root, so as root the cluster runs as the `postgres`
+//! user. Stopped when dropped.
+
+use std::{
+    net::TcpListener,
+    path::{Path, PathBuf},
+    process::Command,
+};
+
+use anyhow::{Context, bail};
+
+pub struct EmbeddedPostgres {
+    bin: PathBuf,
+    dir: PathBuf,
+    /// Remove `dir` on stop (a throwaway cluster).
+    temporary: bool,
+    run_as: Option<String>,
+    pub port: u16,
+}
+
+/// The directory with `initdb` and `pg_ctl`: `DUALNET_PG_BIN`, then the
+/// newest `/usr/lib/postgresql/*/bin`, then `pg_config --bindir`.
+pub fn find_bin_dir() -> anyhow::Result<PathBuf> {
+    if let Ok(dir) = std::env::var("DUALNET_PG_BIN") {
+        return Ok(PathBuf::from(dir));
+    }
+    let mut candidates: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let version = e.file_name().to_str()?.parse::<u32>().ok()?;
+            let bin = e.path().join("bin");
+            bin.join("initdb").exists().then_some((version, bin))
+        })
+        .collect();
+    candidates.sort();
+    if let Some((_, bin)) = candidates.pop() {
+        return Ok(bin);
+    }
+    let out = Command::new("pg_config").arg("--bindir").output().context("no PostgreSQL server binaries found")?;
+    let bin = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+    if !bin.join("initdb").exists() {
+        bail!("no PostgreSQL server binaries found (install postgresql, or set DUALNET_PG_BIN)");
+    }
+    Ok(bin)
+}
+
+fn free_port() -> anyhow::Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+fn is_root() -> bool {
+    // The effective uid, without libc: /proc/self/status "Uid: real effective …".
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("Uid:")).map(|l| l.split_whitespace().nth(2) == Some("0")))
+        .unwrap_or(false)
+}
+
+impl EmbeddedPostgres {
+    /// Starts a cluster in `data_dir` (kept across runs), or in a new
+    /// temporary directory removed on stop.
+    pub fn start(data_dir: Option<&Path>) -> anyhow::Result<Self> {
+        let bin = find_bin_dir()?;
+        let (dir, temporary) = match data_dir {
+            Some(d) => (d.to_path_buf(), false),
+            None => (std::env::temp_dir().join(format!("dualnet-pg-{}", uuid::Uuid::now_v7())), true),
+        };
+        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        let run_as = is_root().then(|| "postgres".to_string());
+        if let Some(user) = &run_as {
+            let status = Command::new("chown").arg("-R").arg(user).arg(&dir).status()?;
+            if !status.success() {
+                bail!("cannot hand {} to the {user} user", dir.display());
+            }
+        }
+        let mut pg = Self { bin, dir, temporary, run_as, port: free_port()? };
+        if !pg.dir.join("data/PG_VERSION").exists() {
+            let data = pg.dir.join("data");
+            pg.run("initdb", &["-D", path(&data), "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync"])?;
+        }
+        let options = format!("-p {} -k {} -c listen_addresses=127.0.0.1", pg.port, pg.dir.display());
+        let (data, log) = (pg.dir.join("data"), pg.dir.join("log"));
+        if let Err(e) = pg.run("pg_ctl", &["-D", path(&data), "-l", path(&log), "-o", &options, "-w", "start"]) {
+            pg.temporary = false;
+            return Err(e.context(format!("see {}", log.display())));
+        }
+        Ok(pg)
+    }
+
+    /// A URL of database `db` on this server.
+    pub fn url(&self, db: &str) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/{db}", self.port)
+    }
+
+    fn run(&self, tool: &str, args: &[&str]) -> anyhow::Result<()> {
+        let exe = self.bin.join(tool);
+        let mut cmd = match &self.run_as {
+            Some(user) => {
+                let mut c = Command::new("runuser");
+                c.args(["-u", user, "--"]).arg(&exe);
+                c
+            }
+            None => Command::new(&exe),
+        };
+        let out = cmd.args(args).current_dir(&self.dir).output().with_context(|| format!("running {tool}"))?;
+        if !out.status.success() {
+            bail!("{tool} failed: {}", String::from_utf8_lossy(&out.stderr).trim());
+        }
+        Ok(())
+    }
+}
+
+fn path(p: &Path) -> &str {
+    p.to_str().unwrap_or_default()
+}
+
+impl Drop for EmbeddedPostgres {
+    fn drop(&mut self) {
+        let data = self.dir.join("data");
+        if let Err(e) = self.run("pg_ctl", &["-D", path(&data), "-m", "fast", "-w", "stop"]) {
+            tracing::warn!(error = %e, "stopping the private PostgreSQL");
+        }
+        if self.temporary {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+}

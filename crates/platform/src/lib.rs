@@ -1,0 +1,18 @@
+//! What every dualnet service shares and none owns: configuration,
+//! telemetry, database connections and migrations, the gRPC server with
+//! health and reflection, API errors and input validation, the business
+//! clock, and a private PostgreSQL for one-node runs.
+
+pub mod api_error;
+pub mod clock;
+pub mod config;
+pub mod correlation;
+pub mod db;
+pub mod embedded_pg;
+pub mod fields;
+pub mod grpc_server;
+pub mod service;
+pub mod telemetry;
+
+pub use api_error::ApiError;
+pub use fields::Fields;

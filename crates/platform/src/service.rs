@@ -1,0 +1,198 @@
+//! How a dualnet service starts: its definition, what it is given, and the
+//! event pipeline (relay and consumer) every service runs beside its API.
+
+use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
+
+use anyhow::Context;
+use dualnet_events::{
+    Consumer, ConsumerSettings, Handler, Relay, RelaySettings, Transport, deadletter,
+    kafka::{KafkaSettings, KafkaTransport},
+    pglog::PgLogTransport,
+};
+use futures::future::BoxFuture;
+use sqlx::{PgPool, migrate::Migrator};
+use tokio::{net::TcpListener, task::JoinHandle};
+use tokio_util::sync::CancellationToken;
+
+use crate::{
+    clock::{Clock, SystemClock},
+    config::{Config, TransportKind},
+    db, grpc_server, telemetry,
+};
+
+/// What a service is given at start.
+#[derive(Clone)]
+pub struct Deps {
+    pub pool: PgPool,
+    pub transport: Arc<dyn Transport>,
+    pub clock: Arc<dyn Clock>,
+    pub config: Arc<Config>,
+}
+
+/// A started service: its gRPC APIs and its background tasks.
+pub struct Started {
+    pub register: grpc_server::Register,
+    /// The gRPC service name reported by health checks.
+    pub health: &'static str,
+    pub tasks: Vec<JoinHandle<()>>,
+}
+
+pub type StartFn = fn(Deps, CancellationToken) -> BoxFuture<'static, anyhow::Result<Started>>;
+
+/// One deployable service.
+pub struct ServiceDef {
+    /// e.g. `governance-grid`; also its consumer group and `ce_source` suffix.
+    pub name: &'static str,
+    /// Database name when several services share one server (`dualnet up`).
+    pub database: &'static str,
+    pub default_port: u16,
+    pub migrator: &'static Migrator,
+    pub start: StartFn,
+}
+
+/// The event pipeline of one service.
+pub struct Pipeline<'a> {
+    pub service: &'a str,
+    /// The topic this service publishes to.
+    pub topic: &'a str,
+    /// Topics of other services this one reacts to.
+    pub subscribes: &'a [&'a str],
+    pub handler: Arc<dyn Handler>,
+}
+
+/// Starts the outbox relay and, if the service reacts to anything, its
+/// inbox consumer.
+pub async fn start_pipeline(
+    deps: &Deps,
+    pipeline: Pipeline<'_>,
+    shutdown: &CancellationToken,
+) -> anyhow::Result<Vec<JoinHandle<()>>> {
+    let mut topics: Vec<String> = pipeline.subscribes.iter().map(|t| t.to_string()).collect();
+    topics.push(pipeline.topic.to_string());
+    topics.push(deadletter::TOPIC.to_string());
+    deps.transport.ensure_topics(&topics).await.context("creating topics")?;
+    let relay = Relay::new(
+        deps.pool.clone(),
+        deps.transport.publisher(),
+        RelaySettings {
+            batch: deps.config.relay.batch,
+            poll: Duration::from_millis(deps.config.relay.poll_ms),
+            ..RelaySettings::default()
+        },
+    );
+    let mut tasks = vec![tokio::spawn(relay.run(shutdown.clone()))];
+    if !pipeline.subscribes.is_empty() {
+        let subscribes: Vec<String> = pipeline.subscribes.iter().map(|t| t.to_string()).collect();
+        let subscription = deps.transport.subscribe(pipeline.service, &subscribes).await.context("subscribing")?;
+        let consumer = Consumer::new(
+            pipeline.service,
+            deps.pool.clone(),
+            pipeline.handler,
+            deps.transport.publisher(),
+            ConsumerSettings {
+                max_attempts: deps.config.consumer.max_attempts,
+                backoff: Duration::from_millis(deps.config.consumer.backoff_ms),
+            },
+        );
+        tasks.push(tokio::spawn(consumer.run(subscription, shutdown.clone())));
+    }
+    Ok(tasks)
+}
+
+/// The transport the configuration names.
+pub async fn transport(config: &Config) -> anyhow::Result<Arc<dyn Transport>> {
+    Ok(match config.transport.kind {
+        TransportKind::Kafka => {
+            let mut settings = KafkaSettings::new(&config.kafka.bootstrap_servers);
+            settings.partitions = config.kafka.partitions;
+            settings.replication = config.kafka.replication;
+            settings.extra = config.kafka.properties.clone().into_iter().collect();
+            Arc::new(KafkaTransport::new(settings)?)
+        }
+        TransportKind::Pglog => {
+            let url = config
+                .transport
+                .log_database_url
+                .as_ref()
+                .context("transport.log_database_url must be set for the pglog transport")?;
+            db::ensure_database(url.expose()).await?;
+            let pool = db::connect(url.expose(), config.database.max_connections).await?;
+            Arc::new(PgLogTransport::new(pool).await?)
+        }
+    })
+}
+
+/// Cancelled on SIGINT or SIGTERM.
+pub fn shutdown_on_signal() -> CancellationToken {
+    let token = CancellationToken::new();
+    let t = token.clone();
+    tokio::spawn(async move {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+        let terminated = async {
+            match term.as_mut() {
+                Some(s) => {
+                    s.recv().await;
+                }
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = terminated => {}
+        }
+        tracing::info!("shutting down");
+        t.cancel();
+    });
+    token
+}
+
+/// Connects to (creating if needed) and migrates a service's database.
+pub async fn open_database(url: &str, max_connections: u32, migrator: &'static Migrator) -> anyhow::Result<PgPool> {
+    if let Err(e) = db::ensure_database(url).await {
+        tracing::warn!(error = format!("{e:#}"), "could not ensure the database exists; trying to use it");
+    }
+    let pool = db::connect(url, max_connections).await?;
+    db::migrate(&pool, migrator).await?;
+    Ok(pool)
+}
+
+fn config_path() -> anyhow::Result<Option<PathBuf>> {
+    let mut args = std::env::args().skip(1);
+    let mut path = std::env::var_os("DUALNET_CONFIG").map(PathBuf::from);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--config" => path = Some(args.next().context("--config needs a file")?.into()),
+            "--help" | "-h" => {
+                eprintln!("usage: [--config FILE]   (settings also from DUALNET_* variables; see docs/operations.md)");
+                std::process::exit(0);
+            }
+            other => anyhow::bail!("unknown argument {other:?}"),
+        }
+    }
+    Ok(path)
+}
+
+/// The `main` of a service binary.
+pub fn main(def: &'static ServiceDef) -> anyhow::Result<()> {
+    let config = Config::load(config_path()?.as_deref())?;
+    tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(run(def, config))
+}
+
+async fn run(def: &'static ServiceDef, config: Config) -> anyhow::Result<()> {
+    let _telemetry = telemetry::init(def.name, &config.telemetry)?;
+    let url = config.database.url.clone().context("database.url must be set (DUALNET_DATABASE__URL)")?;
+    let pool = open_database(url.expose(), config.database.max_connections, def.migrator).await?;
+    let transport = transport(&config).await?;
+    let addr = config.listen.unwrap_or(SocketAddr::from(([127, 0, 0, 1], def.default_port)));
+    let shutdown = shutdown_on_signal();
+    let deps = Deps { pool, transport, clock: Arc::new(SystemClock), config: Arc::new(config) };
+    let started = (def.start)(deps, shutdown.clone()).await?;
+    let listener = TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;
+    tracing::info!(service = def.name, addr = %listener.local_addr()?, "serving");
+    let served = grpc_server::serve(listener, vec![started.register], &[started.health], shutdown.clone()).await;
+    shutdown.cancel();
+    for task in started.tasks {
+        let _ = task.await;
+    }
+    served
+}

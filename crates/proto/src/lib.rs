@@ -1,0 +1,32 @@
+//! The dualnet contract, compiled once from `proto/`: the four gRPC services
+//! and every event message. Other crates use these types; none compiles the
+//! `.proto` files again.
+
+/// The encoded `FileDescriptorSet` of every dualnet proto, for gRPC reflection.
+pub const FILE_DESCRIPTOR_SET: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/dualnet_descriptor.bin"));
+
+pub mod governance {
+    pub mod v1 {
+        tonic::include_proto!("dualnet.governance.v1");
+    }
+}
+
+pub mod partygrid {
+    pub mod v1 {
+        tonic::include_proto!("dualnet.partygrid.v1");
+    }
+}
+
+pub mod complaints {
+    pub mod v1 {
+        tonic::include_proto!("dualnet.complaints.v1");
+    }
+}
+
+pub mod arbitration {
+    pub mod v1 {
+        tonic::include_proto!("dualnet.arbitration.v1");
+    }
+}
+
+pub use prost_types::Timestamp;
