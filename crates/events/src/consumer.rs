@@ -236,3 +236,13 @@ impl Consumer {
         }
     }
 }
+
+/// An id carried in an event payload; a malformed one makes the event poison.
+pub fn uuid_field(field: &str, value: &str) -> Result<uuid::Uuid, HandleError> {
+    uuid::Uuid::parse_str(value).map_err(|_| HandleError::Poison(format!("{field} is not a UUID: {value:?}")))
+}
+
+/// An optional id in an event payload: empty means absent.
+pub fn optional_uuid_field(field: &str, value: &str) -> Result<Option<uuid::Uuid>, HandleError> {
+    if value.is_empty() { Ok(None) } else { uuid_field(field, value).map(Some) }
+}

@@ -13,6 +13,7 @@ pub mod fields;
 pub mod grpc_server;
 pub mod service;
 pub mod telemetry;
+pub mod timestamp;
 
 pub use api_error::ApiError;
 pub use fields::Fields;

@@ -30,3 +30,16 @@ pub mod arbitration {
 }
 
 pub use prost_types::Timestamp;
+
+/// The topic each service publishes to (record key = aggregate id).
+pub mod topics {
+    pub const GOVERNANCE: &str = "dualnet.governance.v1";
+    pub const PARTYGRID: &str = "dualnet.partygrid.v1";
+    pub const COMPLAINTS: &str = "dualnet.complaints.v1";
+    pub const ARBITRATION: &str = "dualnet.arbitration.v1";
+}
+
+/// The `ce_source` of events published by `service`.
+pub fn source(service: &str) -> String {
+    format!("/dualnet/{service}")
+}

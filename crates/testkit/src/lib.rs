@@ -1,0 +1,159 @@
+//! Test support. Tests talk to real servers: the PostgreSQL named by
+//! `DUALNET_TEST_DATABASE_URL` and the Kafka-protocol broker named by
+//! `DUALNET_TEST_KAFKA` (both started by `scripts/test`).
+
+use std::{
+    future::Future,
+    net::TcpListener,
+    path::PathBuf,
+    process::Stdio,
+    time::{Duration, Instant},
+};
+
+use anyhow::{Context, bail};
+use sqlx::{Connection, PgConnection, PgPool};
+use tokio::process::{Child, Command};
+use tonic_health::pb::{HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient};
+
+fn required_env(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| {
+        panic!("{name} is not set: run the tests through scripts/test, which starts PostgreSQL and the broker")
+    })
+}
+
+/// The URL of the test server's `postgres` database.
+pub fn admin_url() -> String {
+    required_env("DUALNET_TEST_DATABASE_URL")
+}
+
+/// The test broker's bootstrap servers.
+pub fn kafka_bootstrap() -> String {
+    required_env("DUALNET_TEST_KAFKA")
+}
+
+/// The URL of database `name` on the test server.
+pub fn url_of(name: &str) -> String {
+    let admin = admin_url();
+    let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
+    format!("{base}/{name}")
+}
+
+/// Creates a new, empty database and returns its URL.
+pub async fn fresh_database(prefix: &str) -> String {
+    let name = format!("{prefix}_{}", uuid::Uuid::now_v7().simple());
+    let mut conn = PgConnection::connect(&admin_url()).await.expect("connect to the test PostgreSQL");
+    sqlx::query(&format!("CREATE DATABASE \"{name}\"")).execute(&mut conn).await.expect("create test database");
+    url_of(&name)
+}
+
+/// A pool on a new, empty database.
+pub async fn fresh_pool(prefix: &str) -> PgPool {
+    let url = fresh_database(prefix).await;
+    sqlx::postgres::PgPoolOptions::new().max_connections(8).connect(&url).await.expect("connect to test database")
+}
+
+/// A unique name for topics and groups of one test.
+pub fn unique(prefix: &str) -> String {
+    format!("{prefix}-{}", uuid::Uuid::now_v7().simple())
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
+}
+
+/// Polls `check` until it yields a value or `within` passes.
+pub async fn wait_for<T, F, Fut>(what: &str, within: Duration, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + within;
+    loop {
+        if let Some(v) = check().await {
+            return v;
+        }
+        if Instant::now() > deadline {
+            panic!("timed out after {within:?} waiting for {what}");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The path of a workspace binary built beside the running test.
+pub fn binary(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("current exe");
+    // target/<profile>/deps/<test> → target/<profile>/<name>
+    let dir = exe.parent().and_then(|d| d.parent()).expect("target dir");
+    let path = dir.join(name);
+    assert!(path.exists(), "{} is missing: build the workspace binaries first (cargo build --bins)", path.display());
+    path
+}
+
+/// A service running as its own OS process.
+pub struct ServiceProcess {
+    pub name: String,
+    pub port: u16,
+    env: Vec<(String, String)>,
+    child: Option<Child>,
+}
+
+impl ServiceProcess {
+    /// Starts binary `name` with `env` (plus `DUALNET_LISTEN` on a free port)
+    /// and waits until its gRPC health check answers SERVING.
+    pub async fn start(name: &str, env: Vec<(String, String)>) -> anyhow::Result<Self> {
+        let mut p = Self { name: name.to_string(), port: free_port(), env, child: None };
+        p.spawn().await?;
+        Ok(p)
+    }
+
+    pub fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    async fn spawn(&mut self) -> anyhow::Result<()> {
+        let log = std::env::temp_dir().join(format!("dualnet-test-{}-{}.log", self.name, self.port));
+        let stderr = std::fs::OpenOptions::new().create(true).append(true).open(&log)?;
+        let child = Command::new(binary(&self.name))
+            .envs(self.env.iter().cloned())
+            .env("DUALNET_LISTEN", format!("127.0.0.1:{}", self.port))
+            .stdout(Stdio::null())
+            .stderr(stderr)
+            .kill_on_drop(true)
+            .spawn()
+            .with_context(|| format!("starting {}", self.name))?;
+        self.child = Some(child);
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if self.serving().await {
+                return Ok(());
+            }
+            if let Some(status) = self.child.as_mut().and_then(|c| c.try_wait().ok().flatten()) {
+                bail!("{} exited with {status} (log: {})", self.name, log.display());
+            }
+            if Instant::now() > deadline {
+                bail!("{} not serving after 60 s (log: {})", self.name, log.display());
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    async fn serving(&self) -> bool {
+        let Ok(mut client) = HealthClient::connect(self.endpoint()).await else { return false };
+        client
+            .check(HealthCheckRequest { service: String::new() })
+            .await
+            .is_ok_and(|r| r.into_inner().status == ServingStatus::Serving as i32)
+    }
+
+    /// SIGKILL: the process gets no chance to finish anything.
+    pub async fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill().await;
+        }
+    }
+
+    pub async fn restart(&mut self) -> anyhow::Result<()> {
+        self.kill().await;
+        self.spawn().await
+    }
+}

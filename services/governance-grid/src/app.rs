@@ -1,0 +1,28 @@
+//! Builds governance-grid from what it is given.
+
+use std::sync::Arc;
+
+use dualnet_platform::service::{Deps, Pipeline, Started, start_pipeline};
+use dualnet_proto::{governance::v1::governance_grid_server::GovernanceGridServer, topics};
+use tokio_util::sync::CancellationToken;
+
+use crate::{SERVICE, consumers::Reactions, grpc::Api, store::Store};
+
+pub async fn start(deps: Deps, shutdown: CancellationToken) -> anyhow::Result<Started> {
+    let handler = Arc::new(Reactions { clock: deps.clock.clone() });
+    let pipeline = Pipeline {
+        service: SERVICE,
+        topic: topics::GOVERNANCE,
+        subscribes: &[topics::COMPLAINTS, topics::PARTYGRID],
+        handler,
+    };
+    let tasks = start_pipeline(&deps, pipeline, &shutdown).await?;
+    let api = Api { store: Store::new(deps.pool.clone()), clock: deps.clock.clone() };
+    Ok(Started {
+        register: Box::new(move |routes| {
+            routes.add_service(GovernanceGridServer::new(api));
+        }),
+        health: dualnet_platform::grpc_server::health_name::<GovernanceGridServer<Api>>(),
+        tasks,
+    })
+}

@@ -1,0 +1,109 @@
+//! governance-grid's reactions: complaints open incidents, party-grid's
+//! linkage tasks show as the party response on them, ratings rate them.
+
+use async_trait::async_trait;
+use dualnet_events::{
+    Event, HandleError, Handler,
+    consumer::{optional_uuid_field as optional_id, uuid_field as id},
+};
+use dualnet_proto::{complaints::v1 as complaints, partygrid::v1 as party};
+use sqlx::PgConnection;
+
+use crate::{
+    domain::incident::{Action, PartyResponse, Placement, Source},
+    store::{self, NewIncident},
+};
+
+pub struct Reactions {
+    pub clock: std::sync::Arc<dyn dualnet_platform::clock::Clock>,
+}
+
+impl Reactions {
+    async fn complaint_filed(&self, conn: &mut PgConnection, event: &Event) -> Result<(), HandleError> {
+        let filed: complaints::ComplaintFiled = event.decode()?;
+        let complaint_id = id("complaint_id", &filed.complaint_id)?;
+        let building_id = optional_id("building_id", &filed.building_id)?;
+        // The map is ours: place by the building when we know it, else by
+        // what the complaint resolved, else the subdistrict takes it.
+        let placement = match building_id {
+            Some(b) => store::building_placement(conn, b).await?,
+            None => None,
+        };
+        let placement = match placement {
+            Some(p) => p,
+            None => Placement::new(None, None, None),
+        };
+        let new = NewIncident {
+            placement,
+            category: filed.category,
+            summary: String::new(),
+            source: Source::Complaint,
+            complaint_id: Some(complaint_id),
+            reporter: "complaints".into(),
+        };
+        store::open_incident(conn, new, &event.chain(), self.clock.now()).await?;
+        Ok(())
+    }
+
+    async fn task_update(
+        &self,
+        conn: &mut PgConnection,
+        event: &Event,
+        ids: (&str, &str, &str),
+        status: &str,
+        note: &str,
+    ) -> Result<(), HandleError> {
+        let response = PartyResponse {
+            task_id: id("task_id", ids.0)?,
+            organisation_id: id("organisation_id", ids.1)?,
+            status: status.to_string(),
+            note: note.to_string(),
+            updated_at: event.envelope.time,
+        };
+        let incident_id = id("incident_id", ids.2)?;
+        if !store::record_party_response(conn, &response, incident_id, event.envelope.correlation_id).await? {
+            tracing::debug!(%incident_id, "party response for an unknown incident ignored");
+        }
+        Ok(())
+    }
+
+    async fn complaint_rated(&self, conn: &mut PgConnection, event: &Event) -> Result<(), HandleError> {
+        let rated: complaints::ComplaintRated = event.decode()?;
+        let complaint_id = id("complaint_id", &rated.complaint_id)?;
+        let Some(incident_id) = store::incident_of_complaint(conn, complaint_id).await? else { return Ok(()) };
+        let now = self.clock.now();
+        let result =
+            store::transition_incident(conn, incident_id, Action::Rate, "resident", "", None, Some(event.envelope.id), now)
+                .await?;
+        if let Some(Err(e)) = result {
+            // A rating of an incident not (or no longer) closed changes nothing.
+            tracing::debug!(%incident_id, error = %e, "rating not applied");
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Handler for Reactions {
+    async fn handle(&self, conn: &mut PgConnection, event: &Event) -> Result<(), HandleError> {
+        if event.is::<complaints::ComplaintFiled>() {
+            self.complaint_filed(conn, event).await
+        } else if event.is::<complaints::ComplaintRated>() {
+            self.complaint_rated(conn, event).await
+        } else if event.is::<party::LinkageTaskCreated>() {
+            let e: party::LinkageTaskCreated = event.decode()?;
+            self.task_update(conn, event, (&e.task_id, &e.organisation_id, &e.incident_id), "open", "").await
+        } else if event.is::<party::LinkageTaskAccepted>() {
+            let e: party::LinkageTaskAccepted = event.decode()?;
+            self.task_update(conn, event, (&e.task_id, &e.organisation_id, &e.incident_id), "accepted", "").await
+        } else if event.is::<party::LinkageTaskCompleted>() {
+            let e: party::LinkageTaskCompleted = event.decode()?;
+            self.task_update(conn, event, (&e.task_id, &e.organisation_id, &e.incident_id), "completed", &e.note).await
+        } else if event.is::<party::LinkageTaskClosed>() {
+            let e: party::LinkageTaskClosed = event.decode()?;
+            self.task_update(conn, event, (&e.task_id, &e.organisation_id, &e.incident_id), "closed", "").await
+        } else {
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,35 @@
+//! The map: subdistrict 街道 → community 社区 → grid 网格 → building 楼栋.
+
+use uuid::Uuid;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Subdistrict {
+    pub id: Uuid,
+    pub code: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Community {
+    pub id: Uuid,
+    pub subdistrict_id: Uuid,
+    pub code: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grid {
+    pub id: Uuid,
+    pub community_id: Uuid,
+    pub code: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Building {
+    pub id: Uuid,
+    pub grid_id: Uuid,
+    pub code: String,
+    pub name: String,
+    pub address: String,
+}

@@ -1,0 +1,4 @@
+//! The governance network's rules, free of transport and storage.
+
+pub mod incident;
+pub mod map;

@@ -1,0 +1,205 @@
+//! The GovernanceGrid gRPC API: requests parsed into domain values at the
+//! edge, answers built from domain values.
+
+use std::sync::Arc;
+
+use dualnet_events::Chain;
+use dualnet_platform::{
+    ApiError, Fields,
+    clock::Clock,
+    correlation,
+    fields::{NAME_MAX, TEXT_MAX},
+    timestamp::to_proto,
+};
+use dualnet_proto::governance::v1::{self as pb, governance_grid_server::GovernanceGrid};
+use tonic::{Request, Response, Status};
+use uuid::Uuid;
+
+use crate::{
+    domain::{
+        incident::{HistoryEntry, Incident, PartyResponse, Source},
+        map::{Building, Community, Grid, Subdistrict},
+    },
+    store::{IncidentFilter, NewIncident, Store},
+    wire,
+};
+
+pub struct Api {
+    pub store: Store,
+    pub clock: Arc<dyn Clock>,
+}
+
+type Answer<T> = Result<Response<T>, Status>;
+
+fn chain<T>(req: &Request<T>) -> Chain {
+    Chain::start(correlation::of(req))
+}
+
+fn text(id: Option<Uuid>) -> String {
+    id.map(|i| i.to_string()).unwrap_or_default()
+}
+
+fn subdistrict(s: Subdistrict) -> pb::Subdistrict {
+    pb::Subdistrict { id: s.id.to_string(), code: s.code, name: s.name }
+}
+
+fn community(c: Community) -> pb::Community {
+    pb::Community { id: c.id.to_string(), subdistrict_id: c.subdistrict_id.to_string(), code: c.code, name: c.name }
+}
+
+fn grid(g: Grid) -> pb::Grid {
+    pb::Grid { id: g.id.to_string(), community_id: g.community_id.to_string(), code: g.code, name: g.name }
+}
+
+fn building(b: Building) -> pb::Building {
+    pb::Building { id: b.id.to_string(), grid_id: b.grid_id.to_string(), code: b.code, name: b.name, address: b.address }
+}
+
+fn incident(i: Incident, history: Vec<HistoryEntry>, responses: Vec<PartyResponse>) -> pb::Incident {
+    pb::Incident {
+        id: i.id.to_string(),
+        grid_id: text(i.placement.grid_id),
+        building_id: text(i.placement.building_id),
+        category: i.category,
+        summary: i.summary,
+        status: wire::status(i.status) as i32,
+        level: wire::level(i.placement.level) as i32,
+        source: wire::source(i.source) as i32,
+        complaint_id: text(i.complaint_id),
+        correlation_id: i.correlation_id.to_string(),
+        assignee: i.assignee.unwrap_or_default(),
+        opened_at: Some(to_proto(i.opened_at)),
+        deadline: Some(to_proto(i.deadline)),
+        party_responses: responses
+            .into_iter()
+            .map(|r| pb::PartyResponse {
+                task_id: r.task_id.to_string(),
+                organisation_id: r.organisation_id.to_string(),
+                status: r.status,
+                note: r.note,
+                updated_at: Some(to_proto(r.updated_at)),
+            })
+            .collect(),
+        history: history
+            .into_iter()
+            .map(|h| pb::IncidentTransition {
+                from_status: h.from.as_str().to_string(),
+                to_status: h.to.as_str().to_string(),
+                actor: h.actor,
+                note: h.note,
+                at: Some(to_proto(h.at)),
+            })
+            .collect(),
+    }
+}
+
+#[tonic::async_trait]
+impl GovernanceGrid for Api {
+    async fn create_subdistrict(&self, req: Request<pb::CreateSubdistrictRequest>) -> Answer<pb::Subdistrict> {
+        let chain = chain(&req);
+        let r = req.into_inner();
+        let mut f = Fields::new();
+        let code = f.text("code", &r.code, NAME_MAX);
+        let name = f.text("name", &r.name, NAME_MAX);
+        f.finish()?;
+        Ok(Response::new(subdistrict(self.store.create_subdistrict(&code, &name, &chain).await?)))
+    }
+
+    async fn create_community(&self, req: Request<pb::CreateCommunityRequest>) -> Answer<pb::Community> {
+        let chain = chain(&req);
+        let r = req.into_inner();
+        let mut f = Fields::new();
+        let parent = f.id("subdistrict_id", &r.subdistrict_id);
+        let code = f.text("code", &r.code, NAME_MAX);
+        let name = f.text("name", &r.name, NAME_MAX);
+        f.finish()?;
+        Ok(Response::new(community(self.store.create_community(parent, &code, &name, &chain).await?)))
+    }
+
+    async fn create_grid(&self, req: Request<pb::CreateGridRequest>) -> Answer<pb::Grid> {
+        let chain = chain(&req);
+        let r = req.into_inner();
+        let mut f = Fields::new();
+        let parent = f.id("community_id", &r.community_id);
+        let code = f.text("code", &r.code, NAME_MAX);
+        let name = f.text("name", &r.name, NAME_MAX);
+        f.finish()?;
+        Ok(Response::new(grid(self.store.create_grid(parent, &code, &name, &chain).await?)))
+    }
+
+    async fn create_building(&self, req: Request<pb::CreateBuildingRequest>) -> Answer<pb::Building> {
+        let chain = chain(&req);
+        let r = req.into_inner();
+        let mut f = Fields::new();
+        let parent = f.id("grid_id", &r.grid_id);
+        let code = f.text("code", &r.code, NAME_MAX);
+        let name = f.text("name", &r.name, NAME_MAX);
+        let address = f.optional_text("address", &r.address, TEXT_MAX).unwrap_or_default();
+        f.finish()?;
+        Ok(Response::new(building(self.store.create_building(parent, &code, &name, &address, &chain).await?)))
+    }
+
+    async fn get_grid(&self, req: Request<pb::GetGridRequest>) -> Answer<pb::Grid> {
+        let mut f = Fields::new();
+        let id = f.id("id", &req.get_ref().id);
+        f.finish()?;
+        Ok(Response::new(grid(self.store.grid(id).await?)))
+    }
+
+    async fn report_incident(&self, req: Request<pb::ReportIncidentRequest>) -> Answer<pb::Incident> {
+        let chain = chain(&req);
+        let r = req.into_inner();
+        let mut f = Fields::new();
+        let grid_id = f.id("grid_id", &r.grid_id);
+        let building_id = f.optional_id("building_id", &r.building_id);
+        let category = f.text("category", &r.category, NAME_MAX);
+        let summary = f.text("summary", &r.summary, TEXT_MAX);
+        let reporter = f.text("reporter", &r.reporter, NAME_MAX);
+        f.finish()?;
+        let placement = self.store.placement(grid_id, building_id).await?;
+        let new = NewIncident { placement, category, summary, source: Source::GridWorker, complaint_id: None, reporter };
+        let opened = self.store.report_incident(new, &chain, self.clock.now()).await?;
+        Ok(Response::new(incident(opened, vec![], vec![])))
+    }
+
+    async fn get_incident(&self, req: Request<pb::GetIncidentRequest>) -> Answer<pb::Incident> {
+        let mut f = Fields::new();
+        let id = f.id("id", &req.get_ref().id);
+        f.finish()?;
+        let (i, history, responses) = self.store.incident(id).await?;
+        Ok(Response::new(incident(i, history, responses)))
+    }
+
+    async fn list_incidents(&self, req: Request<pb::ListIncidentsRequest>) -> Answer<pb::ListIncidentsResponse> {
+        let r = req.into_inner();
+        let mut f = Fields::new();
+        let filter = IncidentFilter {
+            grid_id: f.optional_id("grid_id", &r.grid_id),
+            complaint_id: f.optional_id("complaint_id", &r.complaint_id),
+            limit: f.page_size("page_size", r.page_size, 100, 1000),
+        };
+        f.finish()?;
+        let incidents = self.store.list_incidents(&filter).await?;
+        Ok(Response::new(pb::ListIncidentsResponse {
+            incidents: incidents.into_iter().map(|i| incident(i, vec![], vec![])).collect(),
+        }))
+    }
+
+    async fn transition_incident(&self, req: Request<pb::TransitionIncidentRequest>) -> Answer<pb::Incident> {
+        let r = req.into_inner();
+        let mut f = Fields::new();
+        let id = f.id("id", &r.id);
+        let action = f.enumeration::<pb::IncidentAction>("action", r.action).and_then(wire::requested_action);
+        let actor = f.text("actor", &r.actor, NAME_MAX);
+        let note = f.optional_text("note", &r.note, TEXT_MAX).unwrap_or_default();
+        let assignee = f.optional_text("assignee", &r.assignee, NAME_MAX);
+        f.finish()?;
+        let action = action.ok_or_else(|| ApiError::field("action", "must be specified"))?;
+        // A transition continues the incident's own chain (the complaint's
+        // correlation id), whoever asks for it.
+        let updated =
+            self.store.transition(id, action, &actor, &note, assignee.as_deref(), None, self.clock.now()).await?;
+        let (i, history, responses) = self.store.incident(updated.id).await?;
+        Ok(Response::new(incident(i, history, responses)))
+    }
+}

@@ -1,0 +1,33 @@
+//! governance-grid — the comprehensive-governance grid network (综治网格).
+//!
+//! - Owns: the map (subdistrict → community → grid → building) and incidents
+//!   with their lifecycle, history and the party response shown on them.
+//! - Serves: `dualnet.governance.v1.GovernanceGrid`.
+//! - Publishes to `dualnet.governance.v1`: map changes and the incident
+//!   lifecycle (`IncidentOpened`, `IncidentTransitioned`, `IncidentClosed`).
+//! - Consumes: `dualnet.complaints.v1` (a filed complaint opens an incident,
+//!   a rating rates it) and `dualnet.partygrid.v1` (linkage-task progress).
+//!
+//! Layout: `domain/` pure rules, `store.rs` the database, `grpc.rs` the API,
+//! `consumers.rs` the reactions, `app.rs` the wiring.
+
+pub mod app;
+mod consumers;
+pub mod domain;
+mod grpc;
+mod store;
+mod wire;
+
+use dualnet_platform::service::ServiceDef;
+
+pub const SERVICE: &str = "governance-grid";
+
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+pub static DEFINITION: ServiceDef = ServiceDef {
+    name: SERVICE,
+    database: "dualnet_governance",
+    default_port: 50051,
+    migrator: &MIGRATOR,
+    start: |deps, shutdown| Box::pin(app::start(deps, shutdown)),
+};

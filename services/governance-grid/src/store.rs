@@ -1,0 +1,496 @@
+//! governance-grid's database: the map, incidents and their history, and the
+//! party responses learned from party-grid. Every change is written together
+//! with its outbox event.
+
+use chrono::{DateTime, Utc};
+use dualnet_events::{Chain, outbox};
+use dualnet_platform::ApiError;
+use dualnet_proto::{governance::v1 as pb, topics};
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
+
+use crate::{
+    SERVICE,
+    domain::{
+        incident::{Action, HistoryEntry, IllegalTransition, Incident, Level, PartyResponse, Placement, Source, Status, transition},
+        map::{Building, Community, Grid, Subdistrict},
+    },
+    wire,
+};
+
+#[derive(Clone)]
+pub struct Store {
+    pool: PgPool,
+}
+
+/// An incident to open.
+#[derive(Debug, Clone)]
+pub struct NewIncident {
+    pub placement: Placement,
+    pub category: String,
+    pub summary: String,
+    pub source: Source,
+    pub complaint_id: Option<Uuid>,
+    pub reporter: String,
+}
+
+#[derive(Debug, Default)]
+pub struct IncidentFilter {
+    pub grid_id: Option<Uuid>,
+    pub complaint_id: Option<Uuid>,
+    pub limit: i64,
+}
+
+/// A missing parent row (foreign key) is the caller's unknown id.
+fn parent_missing(e: sqlx::Error, what: &str) -> ApiError {
+    match &e {
+        sqlx::Error::Database(db) if db.is_foreign_key_violation() => ApiError::NotFound(what.to_string()),
+        sqlx::Error::Database(db) if db.is_unique_violation() => {
+            ApiError::AlreadyExists("an entry with this code already exists".into())
+        }
+        _ => e.into(),
+    }
+}
+
+async fn emit<M: prost::Name>(conn: &mut PgConnection, subject: Uuid, event: &M, chain: &Chain) -> Result<(), sqlx::Error> {
+    outbox::append(conn, &dualnet_proto::source(SERVICE), topics::GOVERNANCE, &subject.to_string(), event, chain).await?;
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct IncidentRow {
+    id: Uuid,
+    grid_id: Option<Uuid>,
+    building_id: Option<Uuid>,
+    community_id: Option<Uuid>,
+    category: String,
+    summary: String,
+    status: String,
+    level: String,
+    source: String,
+    complaint_id: Option<Uuid>,
+    correlation_id: Uuid,
+    assignee: Option<String>,
+    opened_at: DateTime<Utc>,
+    deadline: DateTime<Utc>,
+}
+
+impl TryFrom<IncidentRow> for Incident {
+    type Error = ApiError;
+    fn try_from(r: IncidentRow) -> Result<Self, ApiError> {
+        let bad = |what: &str, v: &str| ApiError::Internal(anyhow::anyhow!("stored incident {} has {what} {v:?}", r.id));
+        Ok(Incident {
+            id: r.id,
+            placement: Placement {
+                grid_id: r.grid_id,
+                building_id: r.building_id,
+                community_id: r.community_id,
+                level: Level::parse(&r.level).ok_or_else(|| bad("level", &r.level))?,
+            },
+            status: Status::parse(&r.status).ok_or_else(|| bad("status", &r.status))?,
+            source: Source::parse(&r.source).ok_or_else(|| bad("source", &r.source))?,
+            category: r.category,
+            summary: r.summary,
+            complaint_id: r.complaint_id,
+            correlation_id: r.correlation_id,
+            assignee: r.assignee,
+            opened_at: r.opened_at,
+            deadline: r.deadline,
+        })
+    }
+}
+
+const INCIDENT_COLUMNS: &str = "id, grid_id, building_id, community_id, category, summary, status, level, source,
+    complaint_id, correlation_id, assignee, opened_at, deadline";
+
+impl Store {
+    pub fn new(pool: PgPool) -> Self {
+        Self { pool }
+    }
+
+    pub async fn create_subdistrict(&self, code: &str, name: &str, chain: &Chain) -> Result<Subdistrict, ApiError> {
+        let s = Subdistrict { id: Uuid::now_v7(), code: code.into(), name: name.into() };
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("INSERT INTO subdistricts (id, code, name) VALUES ($1, $2, $3)")
+            .bind(s.id)
+            .bind(&s.code)
+            .bind(&s.name)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| parent_missing(e, "subdistrict"))?;
+        let event = pb::SubdistrictCreated { subdistrict_id: s.id.to_string(), code: s.code.clone(), name: s.name.clone() };
+        emit(&mut tx, s.id, &event, chain).await?;
+        tx.commit().await?;
+        Ok(s)
+    }
+
+    pub async fn create_community(
+        &self,
+        subdistrict_id: Uuid,
+        code: &str,
+        name: &str,
+        chain: &Chain,
+    ) -> Result<Community, ApiError> {
+        let c = Community { id: Uuid::now_v7(), subdistrict_id, code: code.into(), name: name.into() };
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("INSERT INTO communities (id, subdistrict_id, code, name) VALUES ($1, $2, $3, $4)")
+            .bind(c.id)
+            .bind(c.subdistrict_id)
+            .bind(&c.code)
+            .bind(&c.name)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| parent_missing(e, "subdistrict"))?;
+        let event = pb::CommunityCreated {
+            community_id: c.id.to_string(),
+            subdistrict_id: subdistrict_id.to_string(),
+            code: c.code.clone(),
+            name: c.name.clone(),
+        };
+        emit(&mut tx, c.id, &event, chain).await?;
+        tx.commit().await?;
+        Ok(c)
+    }
+
+    pub async fn create_grid(&self, community_id: Uuid, code: &str, name: &str, chain: &Chain) -> Result<Grid, ApiError> {
+        let g = Grid { id: Uuid::now_v7(), community_id, code: code.into(), name: name.into() };
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("INSERT INTO grids (id, community_id, code, name) VALUES ($1, $2, $3, $4)")
+            .bind(g.id)
+            .bind(g.community_id)
+            .bind(&g.code)
+            .bind(&g.name)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| parent_missing(e, "community"))?;
+        let event = pb::GridCreated {
+            grid_id: g.id.to_string(),
+            community_id: community_id.to_string(),
+            code: g.code.clone(),
+            name: g.name.clone(),
+        };
+        emit(&mut tx, g.id, &event, chain).await?;
+        tx.commit().await?;
+        Ok(g)
+    }
+
+    pub async fn create_building(
+        &self,
+        grid_id: Uuid,
+        code: &str,
+        name: &str,
+        address: &str,
+        chain: &Chain,
+    ) -> Result<Building, ApiError> {
+        let b = Building { id: Uuid::now_v7(), grid_id, code: code.into(), name: name.into(), address: address.into() };
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("INSERT INTO buildings (id, grid_id, code, name, address) VALUES ($1, $2, $3, $4, $5)")
+            .bind(b.id)
+            .bind(b.grid_id)
+            .bind(&b.code)
+            .bind(&b.name)
+            .bind(&b.address)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| parent_missing(e, "grid"))?;
+        let event = pb::BuildingCreated {
+            building_id: b.id.to_string(),
+            grid_id: grid_id.to_string(),
+            code: b.code.clone(),
+            name: b.name.clone(),
+            address: b.address.clone(),
+        };
+        emit(&mut tx, b.id, &event, chain).await?;
+        tx.commit().await?;
+        Ok(b)
+    }
+
+    pub async fn grid(&self, id: Uuid) -> Result<Grid, ApiError> {
+        let row: Option<(Uuid, Uuid, String, String)> =
+            sqlx::query_as("SELECT id, community_id, code, name FROM grids WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+        let (id, community_id, code, name) = row.ok_or_else(|| ApiError::NotFound("grid".into()))?;
+        Ok(Grid { id, community_id, code, name })
+    }
+
+    /// A grid and the community it lies in, checked to exist; with a
+    /// building, the building must lie in that grid.
+    pub async fn placement(&self, grid_id: Uuid, building_id: Option<Uuid>) -> Result<Placement, ApiError> {
+        let grid = self.grid(grid_id).await?;
+        if let Some(b) = building_id {
+            let in_grid: Option<Uuid> = sqlx::query_scalar("SELECT grid_id FROM buildings WHERE id = $1")
+                .bind(b)
+                .fetch_optional(&self.pool)
+                .await?;
+            match in_grid {
+                None => return Err(ApiError::NotFound("building".into())),
+                Some(g) if g != grid_id => return Err(ApiError::field("building_id", "the building is not in this grid")),
+                Some(_) => {}
+            }
+        }
+        Ok(Placement::new(Some(grid_id), building_id, Some(grid.community_id)))
+    }
+
+    pub async fn report_incident(&self, new: NewIncident, chain: &Chain, now: DateTime<Utc>) -> Result<Incident, ApiError> {
+        let mut tx = self.pool.begin().await?;
+        let incident = open_incident(&mut tx, new, chain, now).await?;
+        tx.commit().await?;
+        Ok(incident)
+    }
+
+    pub async fn incident(&self, id: Uuid) -> Result<(Incident, Vec<HistoryEntry>, Vec<PartyResponse>), ApiError> {
+        let row: Option<IncidentRow> = sqlx::query_as(&format!("SELECT {INCIDENT_COLUMNS} FROM incidents WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        let incident: Incident = row.ok_or_else(|| ApiError::NotFound("incident".into()))?.try_into()?;
+        let history: Vec<(String, String, String, String, DateTime<Utc>)> = sqlx::query_as(
+            "SELECT from_status, to_status, actor, note, at FROM incident_history WHERE incident_id = $1 ORDER BY seq",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
+        let history = history
+            .into_iter()
+            .filter_map(|(from, to, actor, note, at)| {
+                Some(HistoryEntry { from: Status::parse(&from)?, to: Status::parse(&to)?, actor, note, at })
+            })
+            .collect();
+        let responses: Vec<(Uuid, Uuid, String, String, DateTime<Utc>)> = sqlx::query_as(
+            "SELECT task_id, organisation_id, status, note, updated_at FROM incident_party_responses
+             WHERE incident_id = $1 ORDER BY task_id",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
+        let responses = responses
+            .into_iter()
+            .map(|(task_id, organisation_id, status, note, updated_at)| PartyResponse {
+                task_id,
+                organisation_id,
+                status,
+                note,
+                updated_at,
+            })
+            .collect();
+        Ok((incident, history, responses))
+    }
+
+    pub async fn list_incidents(&self, filter: &IncidentFilter) -> Result<Vec<Incident>, ApiError> {
+        let rows: Vec<IncidentRow> = sqlx::query_as(&format!(
+            "SELECT {INCIDENT_COLUMNS} FROM incidents
+             WHERE ($1::uuid IS NULL OR grid_id = $1) AND ($2::uuid IS NULL OR complaint_id = $2)
+             ORDER BY opened_at DESC, id LIMIT $3"
+        ))
+        .bind(filter.grid_id)
+        .bind(filter.complaint_id)
+        .bind(filter.limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().map(Incident::try_from).collect()
+    }
+
+    pub async fn transition(
+        &self,
+        id: Uuid,
+        action: Action,
+        actor: &str,
+        note: &str,
+        assignee: Option<&str>,
+        causation_id: Option<Uuid>,
+        now: DateTime<Utc>,
+    ) -> Result<Incident, ApiError> {
+        let mut tx = self.pool.begin().await?;
+        let incident = transition_incident(&mut tx, id, action, actor, note, assignee, causation_id, now)
+            .await?
+            .ok_or_else(|| ApiError::NotFound("incident".into()))?
+            .map_err(|e| ApiError::FailedPrecondition(e.to_string()))?;
+        tx.commit().await?;
+        Ok(incident)
+    }
+}
+
+/// The grid and community of a building, when the map knows it.
+pub async fn building_placement(conn: &mut PgConnection, building_id: Uuid) -> Result<Option<Placement>, sqlx::Error> {
+    let row: Option<(Uuid, Uuid)> = sqlx::query_as(
+        "SELECT b.grid_id, g.community_id FROM buildings b JOIN grids g ON g.id = b.grid_id WHERE b.id = $1",
+    )
+    .bind(building_id)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(|(grid, community)| Placement::new(Some(grid), Some(building_id), Some(community))))
+}
+
+/// Opens an incident and announces it, inside the caller's transaction.
+pub async fn open_incident(
+    conn: &mut PgConnection,
+    new: NewIncident,
+    chain: &Chain,
+    now: DateTime<Utc>,
+) -> Result<Incident, sqlx::Error> {
+    let incident = Incident {
+        id: Uuid::now_v7(),
+        deadline: now + new.placement.level.allowance(),
+        placement: new.placement,
+        category: new.category,
+        summary: new.summary,
+        status: Status::Reported,
+        source: new.source,
+        complaint_id: new.complaint_id,
+        correlation_id: chain.correlation_id,
+        assignee: None,
+        opened_at: now,
+    };
+    let p = &incident.placement;
+    sqlx::query(
+        "INSERT INTO incidents (id, grid_id, building_id, community_id, category, summary, status, level, source,
+                                complaint_id, correlation_id, opened_at, deadline, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $12)",
+    )
+    .bind(incident.id)
+    .bind(p.grid_id)
+    .bind(p.building_id)
+    .bind(p.community_id)
+    .bind(&incident.category)
+    .bind(&incident.summary)
+    .bind(incident.status.as_str())
+    .bind(p.level.as_str())
+    .bind(incident.source.as_str())
+    .bind(incident.complaint_id)
+    .bind(incident.correlation_id)
+    .bind(now)
+    .bind(incident.deadline)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "INSERT INTO incident_history (incident_id, from_status, to_status, actor, note, at) VALUES ($1, $2, $2, $3, 'reported', $4)",
+    )
+    .bind(incident.id)
+    .bind(Status::Reported.as_str())
+    .bind(&new.reporter)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    let text = |id: Option<Uuid>| id.map(|i| i.to_string()).unwrap_or_default();
+    let event = pb::IncidentOpened {
+        incident_id: incident.id.to_string(),
+        grid_id: text(p.grid_id),
+        building_id: text(p.building_id),
+        community_id: text(p.community_id),
+        category: incident.category.clone(),
+        level: wire::level(p.level) as i32,
+        source: wire::source(incident.source) as i32,
+        complaint_id: text(incident.complaint_id),
+    };
+    emit(conn, incident.id, &event, chain).await?;
+    Ok(incident)
+}
+
+/// Applies `action` to an incident inside the caller's transaction. `None`
+/// when the incident does not exist; the inner error when the action is not
+/// allowed in its state. The events continue the incident's own chain.
+#[allow(clippy::too_many_arguments)]
+pub async fn transition_incident(
+    conn: &mut PgConnection,
+    id: Uuid,
+    action: Action,
+    actor: &str,
+    note: &str,
+    assignee: Option<&str>,
+    causation_id: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> Result<Option<Result<Incident, IllegalTransition>>, sqlx::Error> {
+    // The row lock orders concurrent transitions, and with them this
+    // incident's events in the outbox.
+    let row: Option<IncidentRow> =
+        sqlx::query_as(&format!("SELECT {INCIDENT_COLUMNS} FROM incidents WHERE id = $1 FOR UPDATE"))
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    let Some(row) = row else { return Ok(None) };
+    let mut incident = Incident::try_from(row).map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
+    let chain = Chain { correlation_id: incident.correlation_id, causation_id };
+    let chain = &chain;
+    let from = incident.status;
+    let to = match transition(from, action) {
+        Ok(to) => to,
+        Err(e) => return Ok(Some(Err(e))),
+    };
+    incident.status = to;
+    if let Some(a) = assignee {
+        incident.assignee = Some(a.to_string());
+    }
+    sqlx::query("UPDATE incidents SET status = $2, assignee = $3, updated_at = $4 WHERE id = $1")
+        .bind(id)
+        .bind(to.as_str())
+        .bind(&incident.assignee)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(
+        "INSERT INTO incident_history (incident_id, from_status, to_status, actor, note, at) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(id)
+    .bind(from.as_str())
+    .bind(to.as_str())
+    .bind(actor)
+    .bind(note)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    let complaint_id = incident.complaint_id.map(|c| c.to_string()).unwrap_or_default();
+    let event = pb::IncidentTransitioned {
+        incident_id: id.to_string(),
+        from_status: wire::status(from) as i32,
+        to_status: wire::status(to) as i32,
+        action: wire::action(action) as i32,
+        complaint_id: complaint_id.clone(),
+    };
+    emit(conn, id, &event, chain).await?;
+    if to == Status::Closed {
+        let closed = pb::IncidentClosed {
+            incident_id: id.to_string(),
+            complaint_id,
+            grid_id: incident.placement.grid_id.map(|g| g.to_string()).unwrap_or_default(),
+        };
+        emit(conn, id, &closed, chain).await?;
+    }
+    Ok(Some(Ok(incident)))
+}
+
+/// Records what a party organisation did about an incident. Unknown
+/// incidents are ignored (the task came from another deployment's data).
+pub async fn record_party_response(
+    conn: &mut PgConnection,
+    response: &PartyResponse,
+    incident_id: Uuid,
+    correlation_id: Uuid,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "INSERT INTO incident_party_responses (task_id, incident_id, organisation_id, status, note, correlation_id, updated_at)
+         SELECT $1, $2, $3, $4, $5, $6, $7 WHERE EXISTS (SELECT 1 FROM incidents WHERE id = $2)
+         ON CONFLICT (task_id) DO UPDATE SET status = EXCLUDED.status,
+             note = CASE WHEN EXCLUDED.note = '' THEN incident_party_responses.note ELSE EXCLUDED.note END,
+             updated_at = EXCLUDED.updated_at",
+    )
+    .bind(response.task_id)
+    .bind(incident_id)
+    .bind(response.organisation_id)
+    .bind(&response.status)
+    .bind(&response.note)
+    .bind(correlation_id)
+    .bind(response.updated_at)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The incident opened for a complaint, if any.
+pub async fn incident_of_complaint(conn: &mut PgConnection, complaint_id: Uuid) -> Result<Option<Uuid>, sqlx::Error> {
+    sqlx::query_scalar("SELECT id FROM incidents WHERE complaint_id = $1 ORDER BY opened_at LIMIT 1")
+        .bind(complaint_id)
+        .fetch_optional(conn)
+        .await
+}

@@ -1,0 +1,73 @@
+//! party-grid's reactions: the governance map feeds the read model the
+//! bindings are checked against; an incident gives the organisations bound to
+//! its grid and building a linkage task; its closing closes them.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use dualnet_events::{
+    Event, HandleError, Handler,
+    consumer::{optional_uuid_field, uuid_field},
+};
+use dualnet_platform::clock::Clock;
+use dualnet_proto::governance::v1 as gov;
+use sqlx::PgConnection;
+
+use crate::{
+    domain::{binding::UnitKind, task::TaskAction},
+    store,
+};
+
+pub struct Reactions {
+    pub clock: Arc<dyn Clock>,
+}
+
+impl Reactions {
+    async fn incident_opened(&self, conn: &mut PgConnection, event: &Event) -> Result<(), HandleError> {
+        let e: gov::IncidentOpened = event.decode()?;
+        let incident_id = uuid_field("incident_id", &e.incident_id)?;
+        let units = [
+            (UnitKind::Grid, optional_uuid_field("grid_id", &e.grid_id)?),
+            (UnitKind::Building, optional_uuid_field("building_id", &e.building_id)?),
+        ];
+        let now = self.clock.now();
+        for (kind, unit) in units {
+            let Some(unit) = unit else { continue };
+            if let Some(org) = store::bound_to(conn, kind, unit).await? {
+                store::create_task(conn, org, incident_id, &event.chain(), now).await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn incident_closed(&self, conn: &mut PgConnection, event: &Event) -> Result<(), HandleError> {
+        let e: gov::IncidentClosed = event.decode()?;
+        let incident_id = uuid_field("incident_id", &e.incident_id)?;
+        let now = self.clock.now();
+        for task in store::unfinished_tasks(conn, incident_id).await? {
+            store::move_task(conn, task, TaskAction::Close, "governance-grid", "", Some(event.envelope.id), now).await?;
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Handler for Reactions {
+    async fn handle(&self, conn: &mut PgConnection, event: &Event) -> Result<(), HandleError> {
+        if event.is::<gov::IncidentOpened>() {
+            self.incident_opened(conn, event).await
+        } else if event.is::<gov::IncidentClosed>() {
+            self.incident_closed(conn, event).await
+        } else if event.is::<gov::GridCreated>() {
+            let e: gov::GridCreated = event.decode()?;
+            let (id, parent) = (uuid_field("grid_id", &e.grid_id)?, optional_uuid_field("community_id", &e.community_id)?);
+            Ok(store::remember_unit(conn, UnitKind::Grid, id, parent, &e.name).await?)
+        } else if event.is::<gov::BuildingCreated>() {
+            let e: gov::BuildingCreated = event.decode()?;
+            let (id, parent) = (uuid_field("building_id", &e.building_id)?, optional_uuid_field("grid_id", &e.grid_id)?);
+            Ok(store::remember_unit(conn, UnitKind::Building, id, parent, &e.name).await?)
+        } else {
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,144 @@
+//! Party organisations and the dual-network binding (两网合一): which kind
+//! of organisation mirrors which kind of governance unit.
+
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrgKind {
+    /// 街道党工委
+    WorkingCommittee,
+    /// 社区党委
+    CommunityCommittee,
+    /// 网格党支部
+    GridBranch,
+    /// 楼栋党小组
+    BuildingGroup,
+    Enterprise,
+    IndustrialPark,
+    BusinessDistrict,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnitKind {
+    Grid,
+    Building,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Organisation {
+    pub id: Uuid,
+    pub parent_id: Option<Uuid>,
+    pub kind: OrgKind,
+    pub name: String,
+    pub binding: Option<(UnitKind, Uuid)>,
+}
+
+impl OrgKind {
+    pub const ALL: [OrgKind; 7] = [
+        OrgKind::WorkingCommittee,
+        OrgKind::CommunityCommittee,
+        OrgKind::GridBranch,
+        OrgKind::BuildingGroup,
+        OrgKind::Enterprise,
+        OrgKind::IndustrialPark,
+        OrgKind::BusinessDistrict,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrgKind::WorkingCommittee => "working_committee",
+            OrgKind::CommunityCommittee => "community_committee",
+            OrgKind::GridBranch => "grid_branch",
+            OrgKind::BuildingGroup => "building_group",
+            OrgKind::Enterprise => "enterprise",
+            OrgKind::IndustrialPark => "industrial_park",
+            OrgKind::BusinessDistrict => "business_district",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// The governance unit this kind of organisation binds to, if any.
+    pub fn binds_to(self) -> Option<UnitKind> {
+        match self {
+            OrgKind::GridBranch => Some(UnitKind::Grid),
+            OrgKind::BuildingGroup => Some(UnitKind::Building),
+            _ => None,
+        }
+    }
+}
+
+impl UnitKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UnitKind::Grid => "grid",
+            UnitKind::Building => "building",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [UnitKind::Grid, UnitKind::Building].into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BindingError {
+    /// This kind of organisation does not mirror this kind of unit.
+    WrongKind { org: OrgKind, unit: UnitKind },
+    AlreadyBound,
+}
+
+impl std::fmt::Display for BindingError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BindingError::WrongKind { org, unit } => {
+                write!(f, "a {} cannot be bound to a {}", org.as_str().replace('_', " "), unit.as_str())
+            }
+            BindingError::AlreadyBound => write!(f, "the organisation is already bound"),
+        }
+    }
+}
+
+/// Checks that `org` may be bound to a unit of kind `unit`.
+pub fn check_binding(org: &Organisation, unit: UnitKind) -> Result<(), BindingError> {
+    if org.binding.is_some() {
+        return Err(BindingError::AlreadyBound);
+    }
+    if org.kind.binds_to() != Some(unit) {
+        return Err(BindingError::WrongKind { org: org.kind, unit });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn org(kind: OrgKind) -> Organisation {
+        Organisation { id: Uuid::now_v7(), parent_id: None, kind, name: "x".into(), binding: None }
+    }
+
+    #[test]
+    fn a_grid_branch_binds_to_a_grid_and_a_building_group_to_a_building() {
+        assert!(check_binding(&org(OrgKind::GridBranch), UnitKind::Grid).is_ok());
+        assert!(check_binding(&org(OrgKind::BuildingGroup), UnitKind::Building).is_ok());
+    }
+
+    #[test]
+    fn a_branch_cannot_be_bound_to_a_building() {
+        assert_eq!(
+            check_binding(&org(OrgKind::GridBranch), UnitKind::Building),
+            Err(BindingError::WrongKind { org: OrgKind::GridBranch, unit: UnitKind::Building })
+        );
+        assert!(check_binding(&org(OrgKind::WorkingCommittee), UnitKind::Grid).is_err());
+    }
+
+    #[test]
+    fn an_organisation_is_bound_once() {
+        let mut o = org(OrgKind::GridBranch);
+        o.binding = Some((UnitKind::Grid, Uuid::now_v7()));
+        assert_eq!(check_binding(&o, UnitKind::Grid), Err(BindingError::AlreadyBound));
+    }
+}

@@ -1,0 +1,4 @@
+//! The party network's rules, free of transport and storage.
+
+pub mod binding;
+pub mod task;

@@ -1,0 +1,121 @@
+//! The PartyGrid gRPC API.
+
+use std::sync::Arc;
+
+use dualnet_events::Chain;
+use dualnet_platform::{
+    ApiError, Fields,
+    clock::Clock,
+    correlation,
+    fields::{NAME_MAX, TEXT_MAX},
+    timestamp::to_proto,
+};
+use dualnet_proto::partygrid::v1::{self as pb, party_grid_server::PartyGrid};
+use tonic::{Request, Response, Status};
+
+use crate::{
+    domain::{
+        binding::Organisation,
+        task::{LinkageTask, TaskAction},
+    },
+    store::{Store, TaskFilter},
+    wire,
+};
+
+pub struct Api {
+    pub store: Store,
+    pub clock: Arc<dyn Clock>,
+}
+
+type Answer<T> = Result<Response<T>, Status>;
+
+fn organisation(o: Organisation) -> pb::Organisation {
+    pb::Organisation {
+        id: o.id.to_string(),
+        parent_id: o.parent_id.map(|p| p.to_string()).unwrap_or_default(),
+        kind: wire::org_kind(o.kind) as i32,
+        name: o.name,
+        binding: o.binding.map(|(kind, id)| pb::Binding { unit_kind: wire::unit_kind(kind) as i32, unit_id: id.to_string() }),
+    }
+}
+
+fn task(t: LinkageTask) -> pb::LinkageTask {
+    pb::LinkageTask {
+        id: t.id.to_string(),
+        organisation_id: t.organisation_id.to_string(),
+        incident_id: t.incident_id.to_string(),
+        status: wire::task_status(t.status) as i32,
+        note: t.note,
+        correlation_id: t.correlation_id.to_string(),
+        created_at: Some(to_proto(t.created_at)),
+        updated_at: Some(to_proto(t.updated_at)),
+    }
+}
+
+impl Api {
+    async fn act(&self, id: &str, actor: &str, note: &str, action: TaskAction) -> Answer<pb::LinkageTask> {
+        let mut f = Fields::new();
+        let id = f.id("id", id);
+        let actor = f.text("actor", actor, NAME_MAX);
+        let note = f.optional_text("note", note, TEXT_MAX).unwrap_or_default();
+        f.finish()?;
+        Ok(Response::new(task(self.store.act_on_task(id, action, &actor, &note, self.clock.now()).await?)))
+    }
+}
+
+#[tonic::async_trait]
+impl PartyGrid for Api {
+    async fn create_organisation(&self, req: Request<pb::CreateOrganisationRequest>) -> Answer<pb::Organisation> {
+        let chain = Chain::start(correlation::of(&req));
+        let r = req.into_inner();
+        let mut f = Fields::new();
+        let parent = f.optional_id("parent_id", &r.parent_id);
+        let kind = f.enumeration::<pb::OrganisationKind>("kind", r.kind).and_then(wire::org_kind_from);
+        let name = f.text("name", &r.name, NAME_MAX);
+        f.finish()?;
+        let kind = kind.ok_or_else(|| ApiError::field("kind", "must be specified"))?;
+        Ok(Response::new(organisation(self.store.create_organisation(parent, kind, &name, &chain).await?)))
+    }
+
+    async fn get_organisation(&self, req: Request<pb::GetOrganisationRequest>) -> Answer<pb::Organisation> {
+        let mut f = Fields::new();
+        let id = f.id("id", &req.get_ref().id);
+        f.finish()?;
+        Ok(Response::new(organisation(self.store.organisation(id).await?)))
+    }
+
+    async fn bind_organisation(&self, req: Request<pb::BindOrganisationRequest>) -> Answer<pb::Organisation> {
+        let chain = Chain::start(correlation::of(&req));
+        let r = req.into_inner();
+        let mut f = Fields::new();
+        let org = f.id("organisation_id", &r.organisation_id);
+        let unit = f.enumeration::<pb::UnitKind>("unit_kind", r.unit_kind).and_then(wire::unit_kind_from);
+        let unit_id = f.id("unit_id", &r.unit_id);
+        f.finish()?;
+        let unit = unit.ok_or_else(|| ApiError::field("unit_kind", "must be specified"))?;
+        Ok(Response::new(organisation(self.store.bind(org, unit, unit_id, &chain).await?)))
+    }
+
+    async fn list_linkage_tasks(&self, req: Request<pb::ListLinkageTasksRequest>) -> Answer<pb::ListLinkageTasksResponse> {
+        let r = req.into_inner();
+        let mut f = Fields::new();
+        let filter = TaskFilter {
+            incident_id: f.optional_id("incident_id", &r.incident_id),
+            organisation_id: f.optional_id("organisation_id", &r.organisation_id),
+            limit: f.page_size("page_size", r.page_size, 100, 1000),
+        };
+        f.finish()?;
+        let tasks = self.store.tasks(&filter).await?;
+        Ok(Response::new(pb::ListLinkageTasksResponse { tasks: tasks.into_iter().map(task).collect() }))
+    }
+
+    async fn accept_linkage_task(&self, req: Request<pb::AcceptLinkageTaskRequest>) -> Answer<pb::LinkageTask> {
+        let r = req.into_inner();
+        self.act(&r.id, &r.actor, "", TaskAction::Accept).await
+    }
+
+    async fn complete_linkage_task(&self, req: Request<pb::CompleteLinkageTaskRequest>) -> Answer<pb::LinkageTask> {
+        let r = req.into_inner();
+        self.act(&r.id, &r.actor, &r.note, TaskAction::Complete).await
+    }
+}

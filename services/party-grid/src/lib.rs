@@ -1,0 +1,33 @@
+//! party-grid — the Party-building grid network (党建网格).
+//!
+//! - Owns: party organisations, their binding to governance units (两网合一:
+//!   branch ↔ grid, group ↔ building) and linkage tasks (联动任务).
+//! - Serves: `dualnet.partygrid.v1.PartyGrid`.
+//! - Publishes to `dualnet.partygrid.v1`: organisation and binding changes,
+//!   the linkage-task lifecycle.
+//! - Consumes: `dualnet.governance.v1` — grid and building changes (its read
+//!   model of the map) and the incident lifecycle (tasks opened and closed).
+//!
+//! Layout: `domain/` pure rules, `store.rs` the database, `grpc.rs` the API,
+//! `consumers.rs` the reactions, `app.rs` the wiring.
+
+pub mod app;
+mod consumers;
+pub mod domain;
+mod grpc;
+mod store;
+mod wire;
+
+use dualnet_platform::service::ServiceDef;
+
+pub const SERVICE: &str = "party-grid";
+
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+pub static DEFINITION: ServiceDef = ServiceDef {
+    name: SERVICE,
+    database: "dualnet_partygrid",
+    default_port: 50052,
+    migrator: &MIGRATOR,
+    start: |deps, shutdown| Box::pin(app::start(deps, shutdown)),
+};

@@ -1,0 +1,44 @@
+//! Domain values ↔ their protobuf enums, shared by the API and the events.
+
+use dualnet_proto::partygrid::v1 as pb;
+
+use crate::domain::{
+    binding::{OrgKind, UnitKind},
+    task::TaskStatus,
+};
+
+pub fn org_kind(k: OrgKind) -> pb::OrganisationKind {
+    match k {
+        OrgKind::WorkingCommittee => pb::OrganisationKind::WorkingCommittee,
+        OrgKind::CommunityCommittee => pb::OrganisationKind::CommunityCommittee,
+        OrgKind::GridBranch => pb::OrganisationKind::GridBranch,
+        OrgKind::BuildingGroup => pb::OrganisationKind::BuildingGroup,
+        OrgKind::Enterprise => pb::OrganisationKind::Enterprise,
+        OrgKind::IndustrialPark => pb::OrganisationKind::IndustrialPark,
+        OrgKind::BusinessDistrict => pb::OrganisationKind::BusinessDistrict,
+    }
+}
+
+pub fn org_kind_from(k: pb::OrganisationKind) -> Option<OrgKind> {
+    OrgKind::ALL.into_iter().find(|d| org_kind(*d) == k)
+}
+
+pub fn unit_kind(k: UnitKind) -> pb::UnitKind {
+    match k {
+        UnitKind::Grid => pb::UnitKind::Grid,
+        UnitKind::Building => pb::UnitKind::Building,
+    }
+}
+
+pub fn unit_kind_from(k: pb::UnitKind) -> Option<UnitKind> {
+    [UnitKind::Grid, UnitKind::Building].into_iter().find(|d| unit_kind(*d) == k)
+}
+
+pub fn task_status(s: TaskStatus) -> pb::TaskStatus {
+    match s {
+        TaskStatus::Open => pb::TaskStatus::Open,
+        TaskStatus::Accepted => pb::TaskStatus::Accepted,
+        TaskStatus::Completed => pb::TaskStatus::Completed,
+        TaskStatus::Closed => pb::TaskStatus::Closed,
+    }
+}
