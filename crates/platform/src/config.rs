@@ -111,7 +111,7 @@ pub struct TelemetryConfig {
 
 impl Default for TelemetryConfig {
     fn default() -> Self {
-        Self { otlp_endpoint: None, log: "info".into(), json: false }
+        Self { otlp_endpoint: None, log: "info,sqlx::postgres::notice=warn".into(), json: false }
     }
 }
 

@@ -138,7 +138,9 @@ impl ServiceProcess {
     }
 
     async fn serving(&self) -> bool {
-        let Ok(mut client) = HealthClient::connect(self.endpoint()).await else { return false };
+        let Ok(endpoint) = tonic::transport::Channel::from_shared(self.endpoint()) else { return false };
+        let Ok(channel) = endpoint.connect().await else { return false };
+        let mut client = HealthClient::new(channel);
         client
             .check(HealthCheckRequest { service: String::new() })
             .await

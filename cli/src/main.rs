@@ -1,0 +1,34 @@
+//! `dualnet`: run the whole system on one node, and tools around it.
+
+mod demo;
+mod up;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "dualnet", version, about = "The linked dual network of grassroots governance")]
+struct Cli {
+    /// TOML configuration file (settings also come from DUALNET_* variables).
+    #[arg(long, global = true, env = "DUALNET_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// All four services in one process on one gRPC port, on the PostgreSQL
+    /// log transport. Without database.url it runs a private PostgreSQL.
+    Up(up::Args),
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let config = dualnet_platform::config::Config::load(cli.config.as_deref())?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    match cli.command {
+        Command::Up(args) => runtime.block_on(up::run(args, config)),
+    }
+}

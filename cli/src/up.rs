@@ -1,0 +1,129 @@
+//! `dualnet up`: the four services in one process, one gRPC port, the
+//! PostgreSQL log as transport; a private PostgreSQL when none is configured.
+
+use std::{net::SocketAddr, path::PathBuf, sync::Arc};
+
+use anyhow::Context;
+use dualnet_platform::{
+    clock::SystemClock,
+    config::{Config, Secret, TransportKind},
+    embedded_pg::EmbeddedPostgres,
+    grpc_server,
+    service::{self, Deps, ServiceDef},
+    telemetry,
+};
+use tokio::net::TcpListener;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// gRPC address for all four APIs.
+    #[arg(long, default_value = "127.0.0.1:50050")]
+    listen: SocketAddr,
+    /// Seed a small Bantian-like map and party tree, then print an example call.
+    #[arg(long)]
+    demo: bool,
+    /// Keep the private PostgreSQL's data here across runs (default: a
+    /// temporary directory removed on exit).
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+}
+
+pub const SERVICES: [&ServiceDef; 4] = [
+    &governance_grid::DEFINITION,
+    &party_grid::DEFINITION,
+    &complaints::DEFINITION,
+    &arbitration::DEFINITION,
+];
+
+/// `url` with its database name replaced by `db`.
+fn with_database(url: &str, db: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let server = match base.rfind('/') {
+        // Keep `postgres://host` intact when the URL names no database.
+        Some(i) if base[..i].ends_with('/') => base,
+        Some(i) => &base[..i],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{server}/{db}?{q}"),
+        None => format!("{server}/{db}"),
+    }
+}
+
+pub async fn run(args: Args, mut config: Config) -> anyhow::Result<()> {
+    let _telemetry = telemetry::init("dualnet", &config.telemetry)?;
+    // The private server lives as long as this function; dropping it stops it.
+    let mut private = None;
+    let server_url = match &config.database.url {
+        Some(url) => url.expose().to_string(),
+        None => {
+            let pg = EmbeddedPostgres::start(args.data_dir.as_deref()).context("starting a private PostgreSQL")?;
+            tracing::info!(port = pg.port, "private PostgreSQL started");
+            let url = pg.url("postgres");
+            private = Some(pg);
+            url
+        }
+    };
+    config.transport.kind = TransportKind::Pglog;
+    config.transport.log_database_url = Some(Secret::new(with_database(&server_url, "dualnet_log")));
+    let result = serve(args, config, &server_url).await;
+    drop(private);
+    result
+}
+
+async fn serve(args: Args, config: Config, server_url: &str) -> anyhow::Result<()> {
+    let transport = service::transport(&config).await?;
+    let config = Arc::new(config);
+    let shutdown = service::shutdown_on_signal();
+    let mut registers = Vec::new();
+    let mut health = Vec::new();
+    let mut tasks = Vec::new();
+    for def in SERVICES {
+        let url = with_database(server_url, def.database);
+        let pool = service::open_database(&url, config.database.max_connections, def.migrator)
+            .await
+            .with_context(|| format!("database of {}", def.name))?;
+        let deps = Deps { pool, transport: transport.clone(), clock: Arc::new(SystemClock), config: config.clone() };
+        let started = (def.start)(deps, shutdown.clone()).await.with_context(|| format!("starting {}", def.name))?;
+        registers.push(started.register);
+        health.push(started.health);
+        tasks.extend(started.tasks);
+    }
+    let listener = TcpListener::bind(args.listen).await.with_context(|| format!("binding {}", args.listen))?;
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, "dualnet is serving all four APIs");
+    let stop = shutdown.clone();
+    let server = tokio::spawn(async move { grpc_server::serve(listener, registers, &health, stop).await });
+    if args.demo {
+        match crate::demo::seed(addr).await {
+            Ok(seeded) => crate::demo::print(addr, &seeded),
+            Err(e) => {
+                shutdown.cancel();
+                return Err(e.context("seeding the demo"));
+            }
+        }
+    } else {
+        crate::demo::print_endpoints(addr);
+    }
+    let served = server.await?;
+    shutdown.cancel();
+    for task in tasks {
+        let _ = task.await;
+    }
+    served
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_database;
+
+    #[test]
+    fn the_database_name_is_replaced_and_the_rest_kept() {
+        assert_eq!(with_database("postgres://u:p@h:5432/postgres", "x"), "postgres://u:p@h:5432/x");
+        assert_eq!(with_database("postgres://h/db?sslmode=require", "x"), "postgres://h/x?sslmode=require");
+        assert_eq!(with_database("postgres://h", "x"), "postgres://h/x");
+    }
+}

@@ -1,0 +1,38 @@
+//! arbitration's reactions: a complaint in a labour category opens a case
+//! record.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use dualnet_events::{
+    Event, HandleError, Handler,
+    consumer::{optional_uuid_field, uuid_field},
+};
+use dualnet_platform::clock::Clock;
+use dualnet_proto::complaints::v1 as complaints;
+use sqlx::PgConnection;
+
+use crate::{domain::case, store};
+
+pub struct Reactions {
+    pub clock: Arc<dyn Clock>,
+}
+
+#[async_trait]
+impl Handler for Reactions {
+    async fn handle(&self, conn: &mut PgConnection, event: &Event) -> Result<(), HandleError> {
+        if !event.is::<complaints::ComplaintFiled>() {
+            return Ok(());
+        }
+        let e: complaints::ComplaintFiled = event.decode()?;
+        if !e.labour {
+            return Ok(());
+        }
+        let complaint_id = uuid_field("complaint_id", &e.complaint_id)?;
+        let enterprise_id = optional_uuid_field("enterprise_id", &e.enterprise_id)?;
+        let opened =
+            case::open(complaint_id, enterprise_id, &e.category, e.workers, event.envelope.correlation_id, self.clock.now());
+        store::open_case(conn, &opened, &event.chain()).await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,3 @@
+//! The rules of labour arbitration, free of transport and storage.
+
+pub mod case;

@@ -1,0 +1,126 @@
+//! arbitration's database: cases.
+
+use chrono::{DateTime, Utc};
+use dualnet_events::{Chain, outbox};
+use dualnet_platform::ApiError;
+use dualnet_proto::{arbitration::v1 as pb, topics};
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
+
+use crate::{
+    SERVICE,
+    domain::case::{Case, CaseStatus},
+};
+
+#[derive(Clone)]
+pub struct Store {
+    pool: PgPool,
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: Uuid,
+    complaint_id: Option<Uuid>,
+    enterprise_id: Option<Uuid>,
+    category: String,
+    claimants: i32,
+    status: String,
+    collective: bool,
+    correlation_id: Uuid,
+    applied_at: DateTime<Utc>,
+    acceptance_due: DateTime<Utc>,
+}
+
+const COLUMNS: &str =
+    "id, complaint_id, enterprise_id, category, claimants, status, collective, correlation_id, applied_at, acceptance_due";
+
+impl Row {
+    fn into_case(self) -> Result<Case, sqlx::Error> {
+        let status = CaseStatus::parse(&self.status)
+            .ok_or_else(|| sqlx::Error::Protocol(format!("stored case status {:?}", self.status)))?;
+        Ok(Case {
+            id: self.id,
+            complaint_id: self.complaint_id,
+            enterprise_id: self.enterprise_id,
+            category: self.category,
+            claimants: self.claimants,
+            status,
+            collective: self.collective,
+            correlation_id: self.correlation_id,
+            applied_at: self.applied_at,
+            acceptance_due: self.acceptance_due,
+        })
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct CaseFilter {
+    pub enterprise_id: Option<Uuid>,
+    pub complaint_id: Option<Uuid>,
+    pub limit: i64,
+}
+
+impl Store {
+    pub fn new(pool: PgPool) -> Self {
+        Self { pool }
+    }
+
+    pub async fn get(&self, id: Uuid) -> Result<Case, ApiError> {
+        let row: Option<Row> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM cases WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.ok_or_else(|| ApiError::NotFound("case".into()))?.into_case()?)
+    }
+
+    pub async fn list(&self, filter: &CaseFilter) -> Result<Vec<Case>, ApiError> {
+        let rows: Vec<Row> = sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM cases
+             WHERE ($1::uuid IS NULL OR enterprise_id = $1) AND ($2::uuid IS NULL OR complaint_id = $2)
+             ORDER BY applied_at DESC, id LIMIT $3"
+        ))
+        .bind(filter.enterprise_id)
+        .bind(filter.complaint_id)
+        .bind(filter.limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(Row::into_case).collect::<Result<_, _>>()?)
+    }
+}
+
+/// Records a case opened from a complaint (once per complaint) and
+/// announces it.
+pub async fn open_case(conn: &mut PgConnection, case: &Case, chain: &Chain) -> Result<bool, sqlx::Error> {
+    let inserted = sqlx::query(
+        "INSERT INTO cases (id, complaint_id, enterprise_id, category, claimants, status, collective, correlation_id,
+                            applied_at, acceptance_due, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $9) ON CONFLICT (complaint_id) DO NOTHING",
+    )
+    .bind(case.id)
+    .bind(case.complaint_id)
+    .bind(case.enterprise_id)
+    .bind(&case.category)
+    .bind(case.claimants)
+    .bind(case.status.as_str())
+    .bind(case.collective)
+    .bind(case.correlation_id)
+    .bind(case.applied_at)
+    .bind(case.acceptance_due)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    if inserted == 0 {
+        return Ok(false);
+    }
+    let text = |id: Option<Uuid>| id.map(|i| i.to_string()).unwrap_or_default();
+    let event = pb::CaseOpened {
+        case_id: case.id.to_string(),
+        complaint_id: text(case.complaint_id),
+        enterprise_id: text(case.enterprise_id),
+        category: case.category.clone(),
+        claimants: case.claimants,
+        collective: case.collective,
+    };
+    outbox::append(conn, &dualnet_proto::source(SERVICE), topics::ARBITRATION, &case.id.to_string(), &event, chain).await?;
+    Ok(true)
+}

@@ -1,0 +1,195 @@
+//! A resident's request (诉求): kinds, channels, its deadline and lifecycle
+//! filed → dispatched → replied → rated, following the incident it opened.
+
+use chrono::{DateTime, Utc};
+use dualnet_platform::calendar::Calendar;
+use uuid::Uuid;
+
+macro_rules! named_enum {
+    ($(#[$m:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+
+            pub fn parse(s: &str) -> Option<Self> {
+                Self::ALL.iter().copied().find(|v| v.as_str() == s)
+            }
+        }
+    };
+}
+
+named_enum!(Kind {
+    Consultation = "consultation",
+    Help = "help",
+    Complaint = "complaint",
+    Report = "report",
+    Suggestion = "suggestion",
+});
+
+named_enum!(Channel {
+    Hotline = "hotline",
+    App = "app",
+    WalkIn = "walk_in",
+    LettersAndVisits = "letters_and_visits",
+    WechatGroup = "wechat_group",
+    OnBehalf = "on_behalf",
+});
+
+named_enum!(Status { Filed = "filed", Dispatched = "dispatched", Replied = "replied", Rated = "rated" });
+
+named_enum!(Satisfaction {
+    Satisfied = "satisfied",
+    BasicallySatisfied = "basically_satisfied",
+    Dissatisfied = "dissatisfied",
+});
+
+/// Categories under this prefix are labour disputes and reach arbitration.
+pub const LABOUR_PREFIX: &str = "labour.";
+
+impl Kind {
+    /// Working days allowed (Guangdong practice): consultations 2, help and
+    /// suggestions 10, complaints and reports 15.
+    pub fn working_days(self) -> u32 {
+        match self {
+            Kind::Consultation => 2,
+            Kind::Help | Kind::Suggestion => 10,
+            Kind::Complaint | Kind::Report => 15,
+        }
+    }
+}
+
+pub fn deadline(kind: Kind, filed_at: DateTime<Utc>, calendar: &Calendar) -> DateTime<Utc> {
+    calendar.add_working_days(filed_at, kind.working_days())
+}
+
+pub fn is_labour(category: &str) -> bool {
+    category.starts_with(LABOUR_PREFIX)
+}
+
+/// Category codes: lowercase letters, digits, `_` and `.`, e.g. `noise`,
+/// `labour.wage_arrears`.
+pub fn valid_category(category: &str) -> bool {
+    !category.is_empty()
+        && category.len() <= 64
+        && category.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '.')
+}
+
+/// A phone number as residents give it: digits, with `+`, `-` and spaces.
+pub fn valid_phone(phone: &str) -> bool {
+    let digits = phone.chars().filter(char::is_ascii_digit).count();
+    (5..=20).contains(&digits) && phone.chars().all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | ' '))
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IllegalStep(pub String);
+
+impl std::fmt::Display for IllegalStep {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The incident opened for the complaint: it is now being handled.
+pub fn dispatch(s: Status) -> Option<Status> {
+    (s == Status::Filed).then_some(Status::Dispatched)
+}
+
+/// The incident closed: the resident gets the reply.
+pub fn reply(s: Status) -> Option<Status> {
+    matches!(s, Status::Filed | Status::Dispatched).then_some(Status::Replied)
+}
+
+pub fn rate(s: Status) -> Result<Status, IllegalStep> {
+    match s {
+        Status::Replied => Ok(Status::Rated),
+        other => Err(IllegalStep(format!("a complaint that is {} cannot be rated yet", other.as_str()))),
+    }
+}
+
+/// Open311 `status`: open until replied.
+pub fn open311(s: Status) -> &'static str {
+    match s {
+        Status::Filed | Status::Dispatched => "open",
+        Status::Replied | Status::Rated => "closed",
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Complaint {
+    pub id: Uuid,
+    pub kind: Kind,
+    pub category: String,
+    pub channel: Channel,
+    pub building_id: Option<Uuid>,
+    pub grid_id: Option<Uuid>,
+    pub community_id: Option<Uuid>,
+    pub description: String,
+    pub status: Status,
+    pub incident_id: Option<Uuid>,
+    pub correlation_id: Uuid,
+    pub reply: String,
+    pub satisfaction: Option<Satisfaction>,
+    pub enterprise_id: Option<Uuid>,
+    pub workers: i32,
+    pub filed_at: DateTime<Utc>,
+    pub deadline: DateTime<Utc>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn a_consultation_is_due_in_two_working_days_and_a_complaint_in_fifteen() {
+        let monday = Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap();
+        let cal = Calendar::default();
+        assert_eq!(deadline(Kind::Consultation, monday, &cal), Utc.with_ymd_and_hms(2026, 11, 25, 9, 0, 0).unwrap());
+        assert_eq!(deadline(Kind::Complaint, monday, &cal), Utc.with_ymd_and_hms(2026, 12, 14, 9, 0, 0).unwrap());
+    }
+
+    #[test]
+    fn only_a_replied_complaint_can_be_rated() {
+        assert!(rate(Status::Filed).is_err());
+        assert!(rate(Status::Dispatched).is_err());
+        assert_eq!(rate(Status::Replied), Ok(Status::Rated));
+        assert!(rate(Status::Rated).is_err());
+    }
+
+    #[test]
+    fn open311_status_is_closed_once_replied() {
+        assert_eq!(open311(Status::Dispatched), "open");
+        assert_eq!(open311(Status::Replied), "closed");
+    }
+
+    #[test]
+    fn labour_categories_are_recognised() {
+        assert!(is_labour("labour.wage_arrears"));
+        assert!(!is_labour("noise"));
+    }
+
+    #[test]
+    fn categories_and_phones_are_checked() {
+        assert!(valid_category("labour.wage_arrears"));
+        assert!(!valid_category("Noise!"));
+        assert!(valid_phone("+86 138-0013-8000"));
+        assert!(!valid_phone("call me"));
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for k in Kind::ALL {
+            assert_eq!(Kind::parse(k.as_str()), Some(*k));
+        }
+        for c in Channel::ALL {
+            assert_eq!(Channel::parse(c.as_str()), Some(*c));
+        }
+    }
+}

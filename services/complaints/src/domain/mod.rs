@@ -1,0 +1,3 @@
+//! The rules of residents' requests, free of transport and storage.
+
+pub mod complaint;

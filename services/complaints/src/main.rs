@@ -1,0 +1,3 @@
+fn main() -> anyhow::Result<()> {
+    dualnet_platform::service::main(&complaints::DEFINITION)
+}
