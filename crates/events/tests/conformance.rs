@@ -1,0 +1,353 @@
+//! The transport conformance suite: the same guarantees, checked the same
+//! way, on both transports — Kafka (against the test broker) and the
+//! PostgreSQL log (against the test PostgreSQL).
+
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
+    time::Duration,
+};
+
+use async_trait::async_trait;
+use dualnet_events::{
+    Chain, Consumer, ConsumerSettings, Delivery, Event, HandleError, Handler, Header, Publisher, Record, Relay,
+    RelaySettings, Transport, TransportError,
+    consumer::Outcome,
+    deadletter,
+    kafka::{KafkaSettings, KafkaTransport},
+    outbox,
+    pglog::PgLogTransport,
+};
+use dualnet_testkit::{fresh_pool, kafka_bootstrap, unique, wait_for};
+use sqlx::{PgConnection, PgPool};
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+const WAIT: Duration = Duration::from_secs(90);
+
+#[derive(Clone, PartialEq, prost::Message)]
+struct Probe {
+    #[prost(string, tag = "1")]
+    key: String,
+    #[prost(int64, tag = "2")]
+    seq: i64,
+    /// The handler fails on this probe every time.
+    #[prost(bool, tag = "3")]
+    fail: bool,
+}
+
+impl prost::Name for Probe {
+    const NAME: &'static str = "Probe";
+    const PACKAGE: &'static str = "dualnet.test.v1";
+}
+
+/// Records every probe it applies, in apply order.
+struct Recorder;
+
+#[async_trait]
+impl Handler for Recorder {
+    async fn handle(&self, conn: &mut PgConnection, event: &Event) -> Result<(), HandleError> {
+        let probe: Probe = event.decode()?;
+        if probe.fail {
+            return Err(HandleError::Retry(anyhow::anyhow!("probe {} always fails", probe.seq)));
+        }
+        sqlx::query("INSERT INTO applied (event_id, key, seq) VALUES ($1, $2, $3)")
+            .bind(event.envelope.id)
+            .bind(&probe.key)
+            .bind(probe.seq)
+            .execute(conn)
+            .await?;
+        Ok(())
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Kind {
+    Kafka,
+    PgLog,
+}
+
+struct Harness {
+    pool: PgPool,
+    transport: Arc<dyn Transport>,
+    topic: String,
+    group: String,
+}
+
+impl Harness {
+    async fn new(kind: Kind) -> Self {
+        let pool = fresh_pool("conformance").await;
+        dualnet_events::MIGRATOR.run(&pool).await.expect("pipeline migrations");
+        sqlx::query("CREATE TABLE applied (n BIGSERIAL PRIMARY KEY, event_id UUID NOT NULL, key TEXT NOT NULL, seq BIGINT NOT NULL)")
+            .execute(&pool)
+            .await
+            .unwrap();
+        let transport: Arc<dyn Transport> = match kind {
+            Kind::Kafka => Arc::new(KafkaTransport::new(KafkaSettings::new(kafka_bootstrap())).unwrap()),
+            Kind::PgLog => Arc::new(PgLogTransport::new(fresh_pool("log").await).await.unwrap()),
+        };
+        let topic = unique("conformance");
+        transport.ensure_topics(&[topic.clone(), deadletter::TOPIC.to_string()]).await.unwrap();
+        Self { pool, transport, topic, group: unique("group") }
+    }
+
+    /// Commits probes to the outbox, one transaction each.
+    async fn append(&self, probes: &[Probe]) {
+        for p in probes {
+            let mut tx = self.pool.begin().await.unwrap();
+            outbox::append(&mut tx, "/dualnet/test", &self.topic, &p.key, p, &Chain::start(Uuid::now_v7())).await.unwrap();
+            tx.commit().await.unwrap();
+        }
+    }
+
+    fn relay(&self) -> Relay {
+        Relay::new(self.pool.clone(), self.transport.publisher(), RelaySettings::default())
+    }
+
+    fn consumer(&self) -> Consumer {
+        let settings = ConsumerSettings { max_attempts: 3, backoff: Duration::from_millis(10) };
+        Consumer::new(&self.group, self.pool.clone(), Arc::new(Recorder), self.transport.publisher(), settings)
+    }
+
+    async fn subscribe(&self) -> Box<dyn dualnet_events::Subscription> {
+        self.transport.subscribe(&self.group, std::slice::from_ref(&self.topic)).await.unwrap()
+    }
+
+    /// Starts relay and consumer in the background.
+    async fn run_pipeline(&self, shutdown: &CancellationToken) {
+        tokio::spawn(self.relay().run(shutdown.clone()));
+        let sub = self.subscribe().await;
+        tokio::spawn(self.consumer().run(sub, shutdown.clone()));
+    }
+
+    async fn applied(&self) -> Vec<(String, i64)> {
+        sqlx::query_as("SELECT key, seq FROM applied ORDER BY n").fetch_all(&self.pool).await.unwrap()
+    }
+
+    async fn wait_applied(&self, n: usize) -> Vec<(String, i64)> {
+        wait_for(&format!("{n} applied probes"), WAIT, || async {
+            let a = self.applied().await;
+            (a.len() >= n).then_some(a)
+        })
+        .await
+    }
+
+    async fn publish_all(&self) {
+        let relay = self.relay();
+        while relay.publish_batch().await.unwrap() > 0 {}
+    }
+
+    async fn unsent(&self) -> i64 {
+        self.relay().backlog().await.unwrap()
+    }
+}
+
+async fn next(sub: &mut Box<dyn dualnet_events::Subscription>) -> Delivery {
+    tokio::time::timeout(WAIT, sub.next()).await.expect("a delivery in time").expect("receive")
+}
+
+fn probe(key: &str, seq: i64) -> Probe {
+    Probe { key: key.into(), seq, fail: false }
+}
+
+async fn per_key_order_is_kept(kind: Kind) {
+    let h = Harness::new(kind).await;
+    let shutdown = CancellationToken::new();
+    h.run_pipeline(&shutdown).await;
+    let probes: Vec<Probe> = (0..40).flat_map(|i| ["a", "b", "c"].map(|k| probe(k, i))).collect();
+    h.append(&probes).await;
+    let applied = h.wait_applied(probes.len()).await;
+    shutdown.cancel();
+    assert_eq!(applied.len(), probes.len(), "each probe applied once");
+    for key in ["a", "b", "c"] {
+        let seqs: Vec<i64> = applied.iter().filter(|(k, _)| k == key).map(|(_, s)| *s).collect();
+        assert_eq!(seqs, (0..40).collect::<Vec<_>>(), "order of key {key}");
+    }
+}
+
+async fn a_consumer_killed_before_its_offset_commit_rereads_and_applies_once(kind: Kind) {
+    let h = Harness::new(kind).await;
+    h.append(&[probe("k", 1)]).await;
+    h.publish_all().await;
+    let never = CancellationToken::new();
+    let consumer = h.consumer();
+    let mut first = h.subscribe().await;
+    let d1 = next(&mut first).await;
+    assert_eq!(consumer.process(&d1, &never).await.unwrap(), Outcome::Applied);
+    // Killed here: the effect is committed, the offset is not.
+    drop(first);
+    let mut second = h.subscribe().await;
+    let d2 = next(&mut second).await;
+    assert_eq!(d2.record.header("ce_id"), d1.record.header("ce_id"), "the same event is delivered again");
+    assert_eq!(consumer.process(&d2, &never).await.unwrap(), Outcome::Duplicate);
+    second.commit(&d2).await.unwrap();
+    assert_eq!(h.applied().await, vec![("k".to_string(), 1)]);
+}
+
+async fn a_duplicate_delivery_applies_once(kind: Kind) {
+    let h = Harness::new(kind).await;
+    h.append(&[probe("k", 7)]).await;
+    let publisher = h.transport.publisher();
+    // The relay publishes the batch twice, as after a crash between publish
+    // and marking the rows sent.
+    h.publish_all().await;
+    sqlx::query("UPDATE event_outbox SET published_at = NULL").execute(&h.pool).await.unwrap();
+    h.publish_all().await;
+    drop(publisher);
+    let consumer = h.consumer();
+    let mut sub = h.subscribe().await;
+    let never = CancellationToken::new();
+    let mut outcomes = Vec::new();
+    for _ in 0..2 {
+        let d = next(&mut sub).await;
+        outcomes.push(consumer.process(&d, &never).await.unwrap());
+        sub.commit(&d).await.unwrap();
+    }
+    assert_eq!(outcomes, [Outcome::Applied, Outcome::Duplicate]);
+    assert_eq!(h.applied().await.len(), 1);
+}
+
+async fn poison_goes_to_the_dead_letter_topic_and_the_next_message_is_processed(kind: Kind) {
+    let h = Harness::new(kind).await;
+    let publisher = h.transport.publisher();
+    let good = {
+        let mut tx = h.pool.begin().await.unwrap();
+        outbox::append(&mut tx, "/dualnet/test", &h.topic, "k", &probe("k", 2), &Chain::start(Uuid::now_v7())).await.unwrap();
+        tx.commit().await.unwrap();
+        h.relay()
+    };
+    // 1: no CloudEvents headers at all; 2: a payload that does not decode;
+    // 3: a handler that always fails.
+    let headers_of = |p: &[u8], id: Uuid| {
+        let mut hs = dualnet_events::Envelope {
+            id,
+            source: "/dualnet/test".into(),
+            ty: "dualnet.test.v1.Probe".into(),
+            subject: "k".into(),
+            time: chrono::Utc::now(),
+            correlation_id: id,
+            causation_id: None,
+            traceparent: None,
+            tracestate: None,
+        }
+        .to_headers();
+        hs.push(Header::new("x-test", p));
+        hs
+    };
+    let failing = Probe { key: "k".into(), seq: 1, fail: true };
+    let records = vec![
+        Record { topic: h.topic.clone(), key: "k".into(), headers: vec![], payload: b"junk".to_vec() },
+        Record { topic: h.topic.clone(), key: "k".into(), headers: headers_of(b"", Uuid::now_v7()), payload: vec![0xff, 0xff, 0xff] },
+        Record {
+            topic: h.topic.clone(),
+            key: "k".into(),
+            headers: headers_of(b"", Uuid::now_v7()),
+            payload: prost::Message::encode_to_vec(&failing),
+        },
+    ];
+    publisher.publish(&records).await.unwrap();
+    while good.publish_batch().await.unwrap() > 0 {}
+    let shutdown = CancellationToken::new();
+    h.run_pipeline(&shutdown).await;
+    assert_eq!(h.wait_applied(1).await, vec![("k".to_string(), 2)], "the message after the poison is applied");
+    shutdown.cancel();
+    // All three are on the dead-letter topic, with why and where from.
+    let mut dlq = h.transport.subscribe(&unique("dlq-reader"), &[deadletter::TOPIC.to_string()]).await.unwrap();
+    let mut ours = Vec::new();
+    while ours.len() < 3 {
+        let d = next(&mut dlq).await;
+        if d.record.header(deadletter::ORIGIN_TOPIC) == Some(h.topic.as_str()) {
+            ours.push(d);
+        }
+    }
+    for d in &ours {
+        assert!(!d.record.header(deadletter::ERROR).unwrap_or_default().is_empty(), "error header");
+        assert_eq!(d.record.header(deadletter::CONSUMER), Some(h.group.as_str()));
+    }
+    assert_eq!(ours[0].record.payload, b"junk", "dead letters keep the original payload");
+    assert_eq!(ours[2].record.header(deadletter::ATTEMPTS), Some("3"), "a failing handler is retried, then dead-lettered");
+}
+
+/// Publishes the first `limit` records for real, then fails: the process
+/// dies between publishing and marking its batch sent.
+struct CrashingPublisher {
+    inner: Arc<dyn Publisher>,
+    limit: usize,
+    calls: AtomicUsize,
+}
+
+#[async_trait]
+impl Publisher for CrashingPublisher {
+    async fn publish(&self, records: &[Record]) -> Result<(), TransportError> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        self.inner.publish(&records[..self.limit.min(records.len())]).await?;
+        Err(TransportError::Other("relay crashed".into()))
+    }
+}
+
+async fn rows_committed_before_a_relay_crash_are_all_published_after_restart(kind: Kind) {
+    let h = Harness::new(kind).await;
+    let probes: Vec<Probe> = (0..20).map(|i| probe("k", i)).collect();
+    h.append(&probes).await;
+    let crashing = Arc::new(CrashingPublisher { inner: h.transport.publisher(), limit: 7, calls: AtomicUsize::new(0) });
+    let relay = Relay::new(h.pool.clone(), crashing.clone(), RelaySettings::default());
+    assert!(relay.publish_batch().await.is_err(), "the crash is reported");
+    assert_eq!(crashing.calls.load(Ordering::SeqCst), 1);
+    assert_eq!(h.unsent().await, 20, "nothing is marked sent by a relay that crashed");
+    // Restart: a new relay publishes everything.
+    let shutdown = CancellationToken::new();
+    h.run_pipeline(&shutdown).await;
+    let applied = h.wait_applied(20).await;
+    wait_for("the outbox to drain", WAIT, || async { (h.unsent().await == 0).then_some(()) }).await;
+    shutdown.cancel();
+    let seqs: Vec<i64> = applied.iter().map(|(_, s)| *s).collect();
+    assert_eq!(seqs, (0..20).collect::<Vec<_>>(), "every row once, in order, despite the 7 published twice");
+}
+
+async fn nothing_is_published_for_a_rolled_back_change(kind: Kind) {
+    let h = Harness::new(kind).await;
+    let mut tx = h.pool.begin().await.unwrap();
+    outbox::append(&mut tx, "/dualnet/test", &h.topic, "k", &probe("k", 1), &Chain::start(Uuid::now_v7())).await.unwrap();
+    tx.rollback().await.unwrap();
+    h.append(&[probe("k", 2)]).await;
+    let shutdown = CancellationToken::new();
+    h.run_pipeline(&shutdown).await;
+    assert_eq!(h.wait_applied(1).await, vec![("k".to_string(), 2)]);
+    // Give a stray record every chance to arrive before looking again.
+    h.append(&[probe("k", 3)]).await;
+    let applied = h.wait_applied(2).await;
+    shutdown.cancel();
+    assert_eq!(applied, vec![("k".to_string(), 2), ("k".to_string(), 3)]);
+}
+
+macro_rules! conformance {
+    ($($name:ident),* $(,)?) => {
+        mod kafka {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(super::Kind::Kafka).await
+                }
+            )*
+        }
+        mod pglog {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(super::Kind::PgLog).await
+                }
+            )*
+        }
+    };
+}
+
+conformance!(
+    per_key_order_is_kept,
+    a_consumer_killed_before_its_offset_commit_rereads_and_applies_once,
+    a_duplicate_delivery_applies_once,
+    poison_goes_to_the_dead_letter_topic_and_the_next_message_is_processed,
+    rows_committed_before_a_relay_crash_are_all_published_after_restart,
+    nothing_is_published_for_a_rolled_back_change,
+);
