@@ -28,12 +28,21 @@ pub struct KafkaSettings {
     pub bootstrap_servers: String,
     pub partitions: i32,
     pub replication: i32,
+    /// Prepended to every topic and consumer-group name on the broker, so
+    /// several deployments (or test runs) can share one cluster.
+    pub namespace: String,
     pub extra: HashMap<String, String>,
 }
 
 impl KafkaSettings {
     pub fn new(bootstrap_servers: impl Into<String>) -> Self {
-        Self { bootstrap_servers: bootstrap_servers.into(), partitions: 3, replication: 1, extra: HashMap::new() }
+        Self {
+            bootstrap_servers: bootstrap_servers.into(),
+            partitions: 3,
+            replication: 1,
+            namespace: String::new(),
+            extra: HashMap::new(),
+        }
     }
 
     /// Defaults first, then the configured properties over them.
@@ -63,12 +72,18 @@ impl KafkaTransport {
             .set("enable.idempotence", "true")
             .set("acks", "all")
             .create()?;
-        Ok(Self { settings, publisher: Arc::new(KafkaPublisher { producer }) })
+        let namespace = settings.namespace.clone();
+        Ok(Self { settings, publisher: Arc::new(KafkaPublisher { producer, namespace }) })
+    }
+
+    fn broker_name(&self, name: &str) -> String {
+        format!("{}{name}", self.settings.namespace)
     }
 }
 
 struct KafkaPublisher {
     producer: FutureProducer,
+    namespace: String,
 }
 
 #[async_trait]
@@ -76,12 +91,13 @@ impl Publisher for KafkaPublisher {
     async fn publish(&self, records: &[Record]) -> Result<(), TransportError> {
         // All sends are queued before any is awaited: with idempotence on,
         // librdkafka keeps their order per partition.
-        let sends = records.iter().map(|r| {
+        let topics: Vec<String> = records.iter().map(|r| format!("{}{}", self.namespace, r.topic)).collect();
+        let sends = records.iter().zip(&topics).map(|(r, topic)| {
             let mut headers = OwnedHeaders::new_with_capacity(r.headers.len());
             for h in &r.headers {
                 headers = headers.insert(KHeader { key: &h.name, value: Some(&h.value) });
             }
-            let record = FutureRecord::to(&r.topic).key(&r.key).payload(&r.payload).headers(headers);
+            let record = FutureRecord::to(topic).key(&r.key).payload(&r.payload).headers(headers);
             self.producer.send(record, Timeout::Never)
         });
         try_join_all(sends).await.map_err(|(e, _)| TransportError::Kafka(e))?;
@@ -105,18 +121,20 @@ impl Transport for KafkaTransport {
                 ("session.timeout.ms", "10000"),
                 ("heartbeat.interval.ms", "1000"),
             ])
-            .set("group.id", group)
+            .set("group.id", self.broker_name(group))
             .set("enable.auto.offset.store", "false")
             .set("enable.auto.commit", "true")
             .create()?;
-        let topics: Vec<&str> = topics.iter().map(String::as_str).collect();
-        consumer.subscribe(&topics)?;
-        Ok(Box::new(KafkaSubscription { consumer }))
+        let names: Vec<String> = topics.iter().map(|t| self.broker_name(t)).collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        consumer.subscribe(&names)?;
+        Ok(Box::new(KafkaSubscription { consumer, namespace: self.settings.namespace.clone() }))
     }
 
     async fn ensure_topics(&self, topics: &[String]) -> Result<(), TransportError> {
         let admin: AdminClient<DefaultClientContext> = self.settings.client(&[]).create()?;
-        let new: Vec<NewTopic> = topics
+        let names: Vec<String> = topics.iter().map(|t| self.broker_name(t)).collect();
+        let new: Vec<NewTopic> = names
             .iter()
             .map(|t| NewTopic::new(t, self.settings.partitions, TopicReplication::Fixed(self.settings.replication)))
             .collect();
@@ -133,6 +151,7 @@ impl Transport for KafkaTransport {
 
 struct KafkaSubscription {
     consumer: StreamConsumer,
+    namespace: String,
 }
 
 #[async_trait]
@@ -149,7 +168,8 @@ impl Subscription for KafkaSubscription {
             .unwrap_or_default();
         Ok(Delivery {
             record: Record {
-                topic: m.topic().to_string(),
+                // Consumers see the contract's topic names.
+                topic: m.topic().strip_prefix(self.namespace.as_str()).unwrap_or(m.topic()).to_string(),
                 key: m.key().map(|k| String::from_utf8_lossy(k).into_owned()).unwrap_or_default(),
                 headers,
                 payload: m.payload().unwrap_or_default().to_vec(),
@@ -163,7 +183,8 @@ impl Subscription for KafkaSubscription {
         // Stored offsets are committed by the client in the background and on
         // close; a redelivery after a crash is absorbed by the inbox. A
         // partition revoked meanwhile refuses the store, which is harmless.
-        if let Err(e) = self.consumer.store_offset(&d.record.topic, d.partition, d.offset) {
+        let topic = format!("{}{}", self.namespace, d.record.topic);
+        if let Err(e) = self.consumer.store_offset(&topic, d.partition, d.offset) {
             tracing::debug!(error = %e, topic = %d.record.topic, partition = d.partition, "offset not stored");
         }
         Ok(())

@@ -85,6 +85,9 @@ pub struct KafkaConfig {
     /// Partitions of topics this service creates.
     pub partitions: i32,
     pub replication: i32,
+    /// Prefix of every topic and consumer group on the broker (e.g.
+    /// `staging.`), for several deployments on one cluster. Empty by default.
+    pub namespace: String,
     /// Any librdkafka property, passed through (SSL, SASL, tuning). From the
     /// environment: `DUALNET_KAFKA__PROPERTIES__SECURITY_PROTOCOL=ssl` sets
     /// `security.protocol`.
@@ -93,7 +96,7 @@ pub struct KafkaConfig {
 
 impl Default for KafkaConfig {
     fn default() -> Self {
-        Self { bootstrap_servers: "127.0.0.1:9092".into(), partitions: 3, replication: 1, properties: BTreeMap::new() }
+        Self { bootstrap_servers: "127.0.0.1:9092".into(), partitions: 3, replication: 1, namespace: String::new(), properties: BTreeMap::new() }
     }
 }
 

@@ -106,6 +106,7 @@ pub async fn transport(config: &Config) -> anyhow::Result<Arc<dyn Transport>> {
             let mut settings = KafkaSettings::new(&config.kafka.bootstrap_servers);
             settings.partitions = config.kafka.partitions;
             settings.replication = config.kafka.replication;
+            settings.namespace = config.kafka.namespace.clone();
             settings.extra = config.kafka.properties.clone().into_iter().collect();
             Arc::new(KafkaTransport::new(settings)?)
         }

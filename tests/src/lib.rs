@@ -1,0 +1,182 @@
+//! The end-to-end harness: the four services started as separate OS
+//! processes, each with a fresh database of its own, over the test broker
+//! (in a namespace of their own, so tests can share the broker).
+
+use std::time::Duration;
+
+use dualnet_proto::{
+    arbitration::v1::arbitration_client::ArbitrationClient, complaints::v1::complaints_client::ComplaintsClient,
+    governance::v1::governance_grid_client::GovernanceGridClient, partygrid::v1::party_grid_client::PartyGridClient,
+};
+use dualnet_testkit::{ServiceProcess, fresh_database, kafka_bootstrap, unique};
+use tonic::transport::Channel;
+
+/// How long a chain of events may take before a test gives up.
+pub const WAIT: Duration = Duration::from_secs(120);
+
+pub struct System {
+    pub namespace: String,
+    pub governance: ServiceProcess,
+    pub party: ServiceProcess,
+    pub complaints: ServiceProcess,
+    pub arbitration: ServiceProcess,
+    /// Database URLs by service name.
+    pub databases: Vec<(&'static str, String)>,
+}
+
+async fn channel(p: &ServiceProcess) -> Channel {
+    Channel::from_shared(p.endpoint()).unwrap().connect().await.expect("connect")
+}
+
+impl System {
+    pub async fn start() -> Self {
+        let namespace = format!("{}.", unique("e2e"));
+        let mut databases = Vec::new();
+        let mut envs = Vec::new();
+        for name in ["governance-grid", "party-grid", "complaints", "arbitration"] {
+            let db = fresh_database(&name.replace('-', "_")).await;
+            envs.push(vec![
+                ("DUALNET_DATABASE__URL".to_string(), db.clone()),
+                ("DUALNET_TRANSPORT__KIND".to_string(), "kafka".to_string()),
+                ("DUALNET_KAFKA__BOOTSTRAP_SERVERS".to_string(), kafka_bootstrap()),
+                ("DUALNET_KAFKA__NAMESPACE".to_string(), namespace.clone()),
+                ("DUALNET_TELEMETRY__LOG".to_string(), "info,sqlx::postgres::notice=warn".to_string()),
+            ]);
+            databases.push((name, db));
+        }
+        let mut envs = envs.into_iter();
+        let mut next = || envs.next().unwrap();
+        let (g, p, c, a) = tokio::join!(
+            ServiceProcess::start("governance-grid", next()),
+            ServiceProcess::start("party-grid", next()),
+            ServiceProcess::start("complaints", next()),
+            ServiceProcess::start("arbitration", next()),
+        );
+        Self {
+            namespace,
+            governance: g.expect("governance-grid starts"),
+            party: p.expect("party-grid starts"),
+            complaints: c.expect("complaints starts"),
+            arbitration: a.expect("arbitration starts"),
+            databases,
+        }
+    }
+
+    pub async fn governance(&self) -> GovernanceGridClient<Channel> {
+        GovernanceGridClient::new(channel(&self.governance).await)
+    }
+
+    pub async fn party(&self) -> PartyGridClient<Channel> {
+        PartyGridClient::new(channel(&self.party).await)
+    }
+
+    pub async fn complaints(&self) -> ComplaintsClient<Channel> {
+        ComplaintsClient::new(channel(&self.complaints).await)
+    }
+
+    pub async fn arbitration(&self) -> ArbitrationClient<Channel> {
+        ArbitrationClient::new(channel(&self.arbitration).await)
+    }
+
+    pub fn database(&self, service: &str) -> &str {
+        &self.databases.iter().find(|(n, _)| *n == service).expect("service database").1
+    }
+}
+
+/// A grid with a building, the grid party branch bound to the grid and,
+/// optionally, a building party group bound to the building.
+pub struct Seed {
+    pub grid_id: String,
+    pub building_id: String,
+    pub branch_id: String,
+    pub group_id: Option<String>,
+}
+
+impl System {
+    pub async fn seed(&self, with_group: bool) -> Seed {
+        use dualnet_proto::{governance::v1 as gov, partygrid::v1 as party};
+        let mut g = self.governance().await;
+        let mut p = self.party().await;
+        let code = unique("bantian");
+        let sub = g
+            .create_subdistrict(gov::CreateSubdistrictRequest { code: code.clone(), name: "坂田街道".into() })
+            .await
+            .unwrap()
+            .into_inner();
+        let community = g
+            .create_community(gov::CreateCommunityRequest {
+                subdistrict_id: sub.id,
+                code: format!("{code}-xjt"),
+                name: "象角塘社区".into(),
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        let grid = g
+            .create_grid(gov::CreateGridRequest {
+                community_id: community.id,
+                code: format!("{code}-xjt-01"),
+                name: "城市广场网格".into(),
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        let building = g
+            .create_building(gov::CreateBuildingRequest {
+                grid_id: grid.id.clone(),
+                code: format!("{code}-xjt-01-b1"),
+                name: "城市广场1栋".into(),
+                address: "坂田街道城市广场1栋".into(),
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        let org = |kind: party::OrganisationKind, name: &str| party::CreateOrganisationRequest {
+            parent_id: String::new(),
+            kind: kind as i32,
+            name: name.into(),
+        };
+        let branch =
+            p.create_organisation(org(party::OrganisationKind::GridBranch, "城市广场党支部")).await.unwrap().into_inner().id;
+        bind(&mut p, &branch, party::UnitKind::Grid, &grid.id).await;
+        let group = if with_group {
+            let group = p
+                .create_organisation(org(party::OrganisationKind::BuildingGroup, "城市广场1栋党小组"))
+                .await
+                .unwrap()
+                .into_inner()
+                .id;
+            bind(&mut p, &group, party::UnitKind::Building, &building.id).await;
+            Some(group)
+        } else {
+            None
+        };
+        // complaints resolves buildings from the same events; wait until it
+        // has seen this one, or a complaint filed now would not know its grid.
+        Seed { grid_id: grid.id, building_id: building.id, branch_id: branch, group_id: group }
+    }
+}
+
+/// Binds once party-grid has learned of the unit from governance-grid's
+/// events (NOT_FOUND until then).
+async fn bind(
+    p: &mut PartyGridClient<Channel>,
+    org: &str,
+    kind: dualnet_proto::partygrid::v1::UnitKind,
+    unit: &str,
+) {
+    use dualnet_proto::partygrid::v1 as party;
+    let req = party::BindOrganisationRequest { organisation_id: org.into(), unit_kind: kind as i32, unit_id: unit.into() };
+    dualnet_testkit::wait_for("party-grid to learn the unit and accept the binding", WAIT, || {
+        let mut p = p.clone();
+        let req = req.clone();
+        async move {
+            match p.bind_organisation(req).await {
+                Ok(_) => Some(()),
+                Err(s) if s.code() == tonic::Code::NotFound => None,
+                Err(s) => panic!("binding refused: {s}"),
+            }
+        }
+    })
+    .await
+}

@@ -1,0 +1,368 @@
+//! The acceptance path of the linked dual network, over Kafka, with the four
+//! services as separate processes: a noise complaint at a building opens an
+//! incident in its grid, gives the bound party branch and building group
+//! linkage tasks, shows their response on the incident, and closing the
+//! incident replies to the complaint.
+
+use std::collections::HashSet;
+
+use dualnet_e2e::{System, WAIT};
+use dualnet_events::{Event, Transport, kafka::{KafkaSettings, KafkaTransport}};
+use dualnet_proto::{complaints::v1 as cpb, governance::v1 as gov, partygrid::v1 as party, topics};
+use dualnet_testkit::{kafka_bootstrap, unique, wait_for};
+use tonic::Code;
+use tonic_types::StatusExt;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_complaint_updates_both_networks_and_is_replied_when_the_incident_closes() {
+    let system = System::start().await;
+    let seed = system.seed(true).await;
+    let group_id = seed.group_id.clone().unwrap();
+    let mut complaints = system.complaints().await;
+    let mut g = system.governance().await;
+    let mut p = system.party().await;
+
+    // complaints learns the building's grid from governance-grid's events.
+    let filed = wait_for("complaints to resolve the building to its grid", WAIT, || {
+        let mut c = complaints.clone();
+        let building = seed.building_id.clone();
+        async move {
+            let filed = c
+                .file_complaint(cpb::FileComplaintRequest {
+                    kind: cpb::RequestKind::Complaint as i32,
+                    category: "noise".into(),
+                    channel: cpb::Channel::Hotline as i32,
+                    building_id: building,
+                    description: "Construction noise after 22:00 every night".into(),
+                    resident_name: "李女士".into(),
+                    resident_phone: "138-0013-8000".into(),
+                    ..Default::default()
+                })
+                .await
+                .unwrap()
+                .into_inner();
+            (!filed.grid_id.is_empty()).then_some(filed)
+        }
+    })
+    .await;
+    assert_eq!(filed.grid_id, seed.grid_id, "the building resolves to its grid");
+    assert_eq!(filed.open311_status, "open");
+    let correlation = filed.correlation_id.clone();
+
+    // governance-grid opens the incident in the building's grid.
+    let incident = wait_for("an incident for the complaint", WAIT, || {
+        let mut g = g.clone();
+        let id = filed.id.clone();
+        async move {
+            let list = g
+                .list_incidents(gov::ListIncidentsRequest { complaint_id: id, ..Default::default() })
+                .await
+                .unwrap()
+                .into_inner();
+            list.incidents.into_iter().next()
+        }
+    })
+    .await;
+    assert_eq!(incident.grid_id, seed.grid_id);
+    assert_eq!(incident.building_id, seed.building_id);
+    assert_eq!(incident.level, gov::IncidentLevel::Grid as i32);
+    assert_eq!(incident.source, gov::IncidentSource::Complaint as i32);
+    assert_eq!(incident.correlation_id, correlation);
+
+    // party-grid gives the bound branch and the building's group a task each.
+    let tasks = wait_for("linkage tasks for the branch and the group", WAIT, || {
+        let mut p = p.clone();
+        let id = incident.id.clone();
+        async move {
+            let tasks = p
+                .list_linkage_tasks(party::ListLinkageTasksRequest { incident_id: id, ..Default::default() })
+                .await
+                .unwrap()
+                .into_inner()
+                .tasks;
+            (tasks.len() >= 2).then_some(tasks)
+        }
+    })
+    .await;
+    let orgs: HashSet<&str> = tasks.iter().map(|t| t.organisation_id.as_str()).collect();
+    assert_eq!(orgs, HashSet::from([seed.branch_id.as_str(), group_id.as_str()]));
+    assert_eq!(tasks.len(), 2);
+    assert!(tasks.iter().all(|t| t.correlation_id == correlation));
+
+    // The branch accepts and reports back; the incident shows it.
+    let branch_task = tasks.iter().find(|t| t.organisation_id == seed.branch_id).unwrap().id.clone();
+    p.accept_linkage_task(party::AcceptLinkageTaskRequest { id: branch_task.clone(), actor: "支部书记".into() })
+        .await
+        .unwrap();
+    p.complete_linkage_task(party::CompleteLinkageTaskRequest {
+        id: branch_task.clone(),
+        actor: "支部书记".into(),
+        note: "Met the site manager; no work after 22:00 from tonight".into(),
+    })
+    .await
+    .unwrap();
+    let shown = wait_for("the party response on the incident", WAIT, || {
+        let mut g = g.clone();
+        let id = incident.id.clone();
+        let task = branch_task.clone();
+        async move {
+            let i = g.get_incident(gov::GetIncidentRequest { id }).await.unwrap().into_inner();
+            let done = i.party_responses.iter().any(|r| r.task_id == task && r.status == "completed");
+            (done && i.party_responses.len() == 2).then_some(i)
+        }
+    })
+    .await;
+    assert!(shown.party_responses.iter().any(|r| r.note.contains("22:00")));
+
+    // Completing a task twice is an illegal transition.
+    let again = p
+        .complete_linkage_task(party::CompleteLinkageTaskRequest { id: branch_task, actor: "x".into(), note: String::new() })
+        .await
+        .unwrap_err();
+    assert_eq!(again.code(), Code::FailedPrecondition);
+
+    // Closing before verification is refused; the full lifecycle closes it.
+    let early = g
+        .transition_incident(gov::TransitionIncidentRequest {
+            id: incident.id.clone(),
+            action: gov::IncidentAction::Close as i32,
+            actor: "网格员".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(early.code(), Code::FailedPrecondition);
+    for action in [
+        gov::IncidentAction::Accept,
+        gov::IncidentAction::Dispatch,
+        gov::IncidentAction::Handle,
+        gov::IncidentAction::Verify,
+        gov::IncidentAction::Close,
+    ] {
+        g.transition_incident(gov::TransitionIncidentRequest {
+            id: incident.id.clone(),
+            action: action as i32,
+            actor: "网格员".into(),
+            note: format!("{action:?}"),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    }
+
+    // The complaint is replied to, and can be rated; the rating reaches the incident.
+    let replied = wait_for("the complaint to be replied", WAIT, || {
+        let mut c = complaints.clone();
+        let id = filed.id.clone();
+        async move {
+            let c = c.get_complaint(cpb::GetComplaintRequest { id }).await.unwrap().into_inner();
+            (c.status == cpb::ComplaintStatus::Replied as i32).then_some(c)
+        }
+    })
+    .await;
+    assert_eq!(replied.open311_status, "closed");
+    assert_eq!(replied.incident_id, incident.id);
+    complaints
+        .rate_complaint(cpb::RateComplaintRequest {
+            id: filed.id.clone(),
+            satisfaction: cpb::Satisfaction::Satisfied as i32,
+            comment: String::new(),
+        })
+        .await
+        .unwrap();
+    let rated = wait_for("the incident to be rated", WAIT, || {
+        let mut g = g.clone();
+        let id = incident.id.clone();
+        async move {
+            let i = g.get_incident(gov::GetIncidentRequest { id }).await.unwrap().into_inner();
+            (i.status == gov::IncidentStatus::Rated as i32).then_some(i)
+        }
+    })
+    .await;
+    assert_eq!(rated.history.len(), 7, "reported, five transitions and the rating are all in the history");
+
+    // The group's open task was closed with the incident.
+    let tasks = wait_for("the open task to close with the incident", WAIT, || {
+        let mut p = p.clone();
+        let id = incident.id.clone();
+        async move {
+            let tasks = p
+                .list_linkage_tasks(party::ListLinkageTasksRequest { incident_id: id, ..Default::default() })
+                .await
+                .unwrap()
+                .into_inner()
+                .tasks;
+            tasks.iter().all(|t| t.status != party::TaskStatus::Open as i32).then_some(tasks)
+        }
+    })
+    .await;
+    let group_task = tasks.iter().find(|t| t.organisation_id == group_id).unwrap();
+    assert_eq!(group_task.status, party::TaskStatus::Closed as i32);
+
+    // Every event of the chain, as it went over the broker, carries the
+    // complaint's correlation id — and no personal data.
+    let ids: HashSet<String> =
+        [filed.id.clone(), incident.id.clone()].into_iter().chain(tasks.iter().map(|t| t.id.clone())).collect();
+    let mut settings = KafkaSettings::new(kafka_bootstrap());
+    settings.namespace = system.namespace.clone();
+    let kafka = KafkaTransport::new(settings).unwrap();
+    let topics = [topics::COMPLAINTS, topics::GOVERNANCE, topics::PARTYGRID].map(String::from);
+    let mut sub = kafka.subscribe(&unique("audit"), &topics).await.unwrap();
+    let expected = [
+        "dualnet.complaints.v1.ComplaintFiled",
+        "dualnet.governance.v1.IncidentOpened",
+        "dualnet.partygrid.v1.LinkageTaskCreated",
+        "dualnet.partygrid.v1.LinkageTaskAccepted",
+        "dualnet.partygrid.v1.LinkageTaskCompleted",
+        "dualnet.governance.v1.IncidentClosed",
+        "dualnet.complaints.v1.ComplaintReplied",
+        "dualnet.partygrid.v1.LinkageTaskClosed",
+        "dualnet.complaints.v1.ComplaintRated",
+    ];
+    let mut seen: Vec<Event> = Vec::new();
+    let mut types: HashSet<String> = HashSet::new();
+    while !expected.iter().all(|t| types.contains(*t)) {
+        let d = tokio::time::timeout(WAIT, sub.next()).await.expect("chain events on the broker").unwrap();
+        let event = Event::parse(&d).expect("every event is a valid CloudEvent");
+        if ids.contains(&event.envelope.subject) {
+            types.insert(event.envelope.ty.clone());
+            assert!(!String::from_utf8_lossy(&event.payload).contains("138-0013-8000"), "no phone in events");
+            assert!(!String::from_utf8_lossy(&event.payload).contains("李女士"), "no name in events");
+            seen.push(event);
+        }
+    }
+    for e in &seen {
+        assert_eq!(e.envelope.correlation_id.to_string(), correlation, "{} carries the correlation id", e.envelope.ty);
+        assert!(e.envelope.traceparent.is_some(), "{} carries trace context", e.envelope.ty);
+    }
+    let opened = seen.iter().find(|e| e.envelope.ty.ends_with("IncidentOpened")).unwrap();
+    let filed_event = seen.iter().find(|e| e.envelope.ty.ends_with("ComplaintFiled")).unwrap();
+    assert_eq!(opened.envelope.causation_id, Some(filed_event.envelope.id), "the incident was caused by the filing");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_input_is_refused_at_the_edge_with_field_details() {
+    let system = System::start().await;
+    let mut complaints = system.complaints().await;
+    let err = complaints
+        .file_complaint(cpb::FileComplaintRequest {
+            kind: 0,
+            category: "Noise!".into(),
+            channel: cpb::Channel::App as i32,
+            building_id: "not-a-uuid".into(),
+            description: "   ".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::InvalidArgument);
+    let fields: HashSet<String> =
+        err.get_details_bad_request().unwrap().field_violations.into_iter().map(|v| v.field).collect();
+    assert_eq!(fields, HashSet::from(["kind", "category", "building_id", "description"].map(String::from)));
+
+    let mut g = system.governance().await;
+    let missing = g.get_incident(gov::GetIncidentRequest { id: uuid::Uuid::now_v7().to_string() }).await.unwrap_err();
+    assert_eq!(missing.code(), Code::NotFound);
+    let orphan = g
+        .create_grid(gov::CreateGridRequest {
+            community_id: uuid::Uuid::now_v7().to_string(),
+            code: "g-1".into(),
+            name: "网格".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(orphan.code(), Code::NotFound, "a grid in an unknown community");
+    let empty = g.create_subdistrict(gov::CreateSubdistrictRequest { code: "".into(), name: "".into() }).await.unwrap_err();
+    assert_eq!(empty.code(), Code::InvalidArgument);
+
+    let mut p = system.party().await;
+    let branch = p
+        .create_organisation(party::CreateOrganisationRequest {
+            parent_id: String::new(),
+            kind: party::OrganisationKind::GridBranch as i32,
+            name: "支部".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let unknown_grid = p
+        .bind_organisation(party::BindOrganisationRequest {
+            organisation_id: branch.id.clone(),
+            unit_kind: party::UnitKind::Grid as i32,
+            unit_id: uuid::Uuid::now_v7().to_string(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(unknown_grid.code(), Code::NotFound, "a binding to a grid that does not exist");
+    let wrong_kind = p
+        .bind_organisation(party::BindOrganisationRequest {
+            organisation_id: branch.id,
+            unit_kind: party::UnitKind::Building as i32,
+            unit_id: uuid::Uuid::now_v7().to_string(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(wrong_kind.code(), Code::InvalidArgument, "a grid branch bound to a building");
+
+    let mut a = system.arbitration().await;
+    let bad = a.get_case(dualnet_proto::arbitration::v1::GetCaseRequest { id: "x".into() }).await.unwrap_err();
+    assert_eq!(bad.code(), Code::InvalidArgument);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_labour_complaint_opens_an_arbitration_case() {
+    let system = System::start().await;
+    let mut complaints = system.complaints().await;
+    let enterprise = uuid::Uuid::now_v7().to_string();
+    let filed = complaints
+        .file_complaint(cpb::FileComplaintRequest {
+            kind: cpb::RequestKind::Complaint as i32,
+            category: "labour.wage_arrears".into(),
+            channel: cpb::Channel::WalkIn as i32,
+            description: "Three months of wages unpaid since the factory moved".into(),
+            enterprise_id: enterprise.clone(),
+            workers: 12,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let a = system.arbitration().await;
+    let case = wait_for("an arbitration case for the labour complaint", WAIT, || {
+        let mut a = a.clone();
+        let id = filed.id.clone();
+        async move {
+            let cases = a
+                .list_cases(dualnet_proto::arbitration::v1::ListCasesRequest { complaint_id: id, ..Default::default() })
+                .await
+                .unwrap()
+                .into_inner()
+                .cases;
+            cases.into_iter().next()
+        }
+    })
+    .await;
+    assert_eq!(case.enterprise_id, enterprise);
+    assert_eq!(case.claimants, 12);
+    assert!(case.collective, "12 workers with a common claim make a collective dispute");
+    assert_eq!(case.correlation_id, filed.correlation_id);
+    let applied = case.applied_at.unwrap().seconds;
+    assert_eq!(case.acceptance_due.unwrap().seconds - applied, 5 * 24 * 3600, "LDMAL Art. 29: five days");
+    // An address that resolves nowhere is still taken, by the subdistrict.
+    let g = system.governance().await;
+    let incident = wait_for("the fallback incident", WAIT, || {
+        let mut g = g.clone();
+        let id = filed.id.clone();
+        async move {
+            g.list_incidents(gov::ListIncidentsRequest { complaint_id: id, ..Default::default() })
+                .await
+                .unwrap()
+                .into_inner()
+                .incidents
+                .into_iter()
+                .next()
+        }
+    })
+    .await;
+    assert_eq!(incident.level, gov::IncidentLevel::Subdistrict as i32);
+}
