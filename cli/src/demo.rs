@@ -18,9 +18,18 @@ pub struct Seeded {
     pub buildings: Vec<(String, String, String, String)>,
 }
 
+/// (community code, community, grid code, grid, [(building code, building)])
+type CommunityEntry = (&'static str, &'static str, &'static str, &'static str, [(&'static str, &'static str); 2]);
+
 /// Communities of Bantian, a grid in each, two buildings per grid.
-const MAP: &[(&str, &str, &str, &str, [(&str, &str); 2])] = &[
-    ("xiangjiaotang", "象角塘社区", "xjt-01", "城市广场网格", [("xjt-01-b1", "城市广场1栋"), ("xjt-01-b2", "城市广场2栋")]),
+const MAP: &[CommunityEntry] = &[
+    (
+        "xiangjiaotang",
+        "象角塘社区",
+        "xjt-01",
+        "城市广场网格",
+        [("xjt-01-b1", "城市广场1栋"), ("xjt-01-b2", "城市广场2栋")],
+    ),
     ("xinxue", "新雪社区", "xx-01", "新雪平安网格", [("xx-01-b1", "新雪村3栋"), ("xx-01-b2", "新雪村5栋")]),
     ("wuhe", "五和社区", "wh-01", "五和新村网格", [("wh-01-b1", "五和新村12栋"), ("wh-01-b2", "五和新村15栋")]),
 ];
@@ -37,10 +46,19 @@ async fn org(
 
 /// Binds, waiting for party-grid to learn of the unit from governance-grid's
 /// events (its read model is eventually consistent).
-async fn bind(client: &mut PartyGridClient<Channel>, org: &str, kind: party::UnitKind, unit: &str) -> anyhow::Result<()> {
+async fn bind(
+    client: &mut PartyGridClient<Channel>,
+    org: &str,
+    kind: party::UnitKind,
+    unit: &str,
+) -> anyhow::Result<()> {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     loop {
-        let req = party::BindOrganisationRequest { organisation_id: org.into(), unit_kind: kind as i32, unit_id: unit.into() };
+        let req = party::BindOrganisationRequest {
+            organisation_id: org.into(),
+            unit_kind: kind as i32,
+            unit_id: unit.into(),
+        };
         match client.bind_organisation(req).await {
             Ok(_) => return Ok(()),
             Err(s) if s.code() == Code::NotFound && tokio::time::Instant::now() < deadline => {
@@ -56,8 +74,10 @@ pub async fn seed(addr: SocketAddr) -> anyhow::Result<Seeded> {
     let mut g = GovernanceGridClient::new(channel.clone());
     let mut p = PartyGridClient::new(channel);
     let code = format!("bantian-{}", std::process::id());
-    let subdistrict =
-        g.create_subdistrict(gov::CreateSubdistrictRequest { code: code.clone(), name: "坂田街道".into() }).await?.into_inner();
+    let subdistrict = g
+        .create_subdistrict(gov::CreateSubdistrictRequest { code: code.clone(), name: "坂田街道".into() })
+        .await?
+        .into_inner();
     let committee = org(&mut p, "", party::OrganisationKind::WorkingCommittee, "坂田街道党工委").await?;
     let mut buildings = Vec::new();
     for (c_code, c_name, g_code, g_name, bs) in MAP {
@@ -71,12 +91,17 @@ pub async fn seed(addr: SocketAddr) -> anyhow::Result<Seeded> {
             .await?
             .into_inner();
         let grid = g
-            .create_grid(gov::CreateGridRequest { community_id: community.id, code: suffix(g_code), name: (*g_name).into() })
+            .create_grid(gov::CreateGridRequest {
+                community_id: community.id,
+                code: suffix(g_code),
+                name: (*g_name).into(),
+            })
             .await?
             .into_inner();
         let community_org =
             org(&mut p, &committee, party::OrganisationKind::CommunityCommittee, &format!("{c_name}党委")).await?;
-        let branch = org(&mut p, &community_org, party::OrganisationKind::GridBranch, &format!("{g_name}党支部")).await?;
+        let branch =
+            org(&mut p, &community_org, party::OrganisationKind::GridBranch, &format!("{g_name}党支部")).await?;
         bind(&mut p, &branch, party::UnitKind::Grid, &grid.id).await?;
         for (b_code, b_name) in bs {
             let building = g
@@ -88,7 +113,8 @@ pub async fn seed(addr: SocketAddr) -> anyhow::Result<Seeded> {
                 })
                 .await?
                 .into_inner();
-            let group = org(&mut p, &branch, party::OrganisationKind::BuildingGroup, &format!("{b_name}党小组")).await?;
+            let group =
+                org(&mut p, &branch, party::OrganisationKind::BuildingGroup, &format!("{b_name}党小组")).await?;
             bind(&mut p, &group, party::UnitKind::Building, &building.id).await?;
             buildings.push((c_name.to_string(), g_name.to_string(), building.id, b_name.to_string()));
         }
@@ -130,7 +156,9 @@ pub fn print(addr: SocketAddr, seeded: &Seeded) {
     if let Some((_, _, id, name)) = seeded.buildings.first() {
         let (method, body) = example(id);
         println!();
-        println!("File a noise complaint at {name}; an incident opens in its grid and the bound party branch and group get linkage tasks:");
+        println!(
+            "File a noise complaint at {name}; an incident opens in its grid and the bound party branch and group get linkage tasks:"
+        );
         println!("  grpcurl -plaintext -d '{body}' {addr} {method}");
         println!("Then list the incidents of the grid:");
         println!("  grpcurl -plaintext -d '{{}}' {addr} dualnet.governance.v1.GovernanceGrid/ListIncidents");

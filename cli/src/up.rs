@@ -28,12 +28,8 @@ pub struct Args {
     data_dir: Option<PathBuf>,
 }
 
-pub const SERVICES: [&ServiceDef; 4] = [
-    &governance_grid::DEFINITION,
-    &party_grid::DEFINITION,
-    &complaints::DEFINITION,
-    &arbitration::DEFINITION,
-];
+pub const SERVICES: [&ServiceDef; 4] =
+    [&governance_grid::DEFINITION, &party_grid::DEFINITION, &complaints::DEFINITION, &arbitration::DEFINITION];
 
 /// `url` with its database name replaced by `db`.
 fn with_database(url: &str, db: &str) -> String {

@@ -136,8 +136,12 @@ impl System {
             kind: kind as i32,
             name: name.into(),
         };
-        let branch =
-            p.create_organisation(org(party::OrganisationKind::GridBranch, "城市广场党支部")).await.unwrap().into_inner().id;
+        let branch = p
+            .create_organisation(org(party::OrganisationKind::GridBranch, "城市广场党支部"))
+            .await
+            .unwrap()
+            .into_inner()
+            .id;
         bind(&mut p, &branch, party::UnitKind::Grid, &grid.id).await;
         let group = if with_group {
             let group = p
@@ -159,14 +163,10 @@ impl System {
 
 /// Binds once party-grid has learned of the unit from governance-grid's
 /// events (NOT_FOUND until then).
-async fn bind(
-    p: &mut PartyGridClient<Channel>,
-    org: &str,
-    kind: dualnet_proto::partygrid::v1::UnitKind,
-    unit: &str,
-) {
+async fn bind(p: &mut PartyGridClient<Channel>, org: &str, kind: dualnet_proto::partygrid::v1::UnitKind, unit: &str) {
     use dualnet_proto::partygrid::v1 as party;
-    let req = party::BindOrganisationRequest { organisation_id: org.into(), unit_kind: kind as i32, unit_id: unit.into() };
+    let req =
+        party::BindOrganisationRequest { organisation_id: org.into(), unit_kind: kind as i32, unit_id: unit.into() };
     dualnet_testkit::wait_for("party-grid to learn the unit and accept the binding", WAIT, || {
         let mut p = p.clone();
         let req = req.clone();

@@ -7,7 +7,10 @@
 use std::collections::HashSet;
 
 use dualnet_e2e::{System, WAIT};
-use dualnet_events::{Event, Transport, kafka::{KafkaSettings, KafkaTransport}};
+use dualnet_events::{
+    Event, Transport,
+    kafka::{KafkaSettings, KafkaTransport},
+};
 use dualnet_proto::{complaints::v1 as cpb, governance::v1 as gov, partygrid::v1 as party, topics};
 use dualnet_testkit::{kafka_bootstrap, unique, wait_for};
 use tonic::Code;
@@ -116,7 +119,11 @@ async fn one_complaint_updates_both_networks_and_is_replied_when_the_incident_cl
 
     // Completing a task twice is an illegal transition.
     let again = p
-        .complete_linkage_task(party::CompleteLinkageTaskRequest { id: branch_task, actor: "x".into(), note: String::new() })
+        .complete_linkage_task(party::CompleteLinkageTaskRequest {
+            id: branch_task,
+            actor: "x".into(),
+            note: String::new(),
+        })
         .await
         .unwrap_err();
     assert_eq!(again.code(), Code::FailedPrecondition);
@@ -272,7 +279,8 @@ async fn bad_input_is_refused_at_the_edge_with_field_details() {
         .await
         .unwrap_err();
     assert_eq!(orphan.code(), Code::NotFound, "a grid in an unknown community");
-    let empty = g.create_subdistrict(gov::CreateSubdistrictRequest { code: "".into(), name: "".into() }).await.unwrap_err();
+    let empty =
+        g.create_subdistrict(gov::CreateSubdistrictRequest { code: "".into(), name: "".into() }).await.unwrap_err();
     assert_eq!(empty.code(), Code::InvalidArgument);
 
     let mut p = system.party().await;

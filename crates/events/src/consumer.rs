@@ -86,7 +86,12 @@ pub enum Applied {
 }
 
 /// Applies one event exactly once: effect and inbox row in one transaction.
-pub async fn apply(pool: &PgPool, consumer: &str, handler: &dyn Handler, event: &Event) -> Result<Applied, HandleError> {
+pub async fn apply(
+    pool: &PgPool,
+    consumer: &str,
+    handler: &dyn Handler,
+    event: &Event,
+) -> Result<Applied, HandleError> {
     let mut tx = pool.begin().await?;
     let fresh = sqlx::query(
         "INSERT INTO event_inbox (consumer, event_id, event_type) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",

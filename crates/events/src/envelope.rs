@@ -39,16 +39,14 @@ pub enum EnvelopeError {
 fn header<'a>(headers: &'a [Header], name: &'static str) -> Result<Option<&'a str>, EnvelopeError> {
     match headers.iter().find(|h| h.name == name) {
         None => Ok(None),
-        Some(h) => std::str::from_utf8(&h.value)
-            .map(Some)
-            .map_err(|_| EnvelopeError::Invalid(name, "not utf-8".into())),
+        Some(h) => {
+            std::str::from_utf8(&h.value).map(Some).map_err(|_| EnvelopeError::Invalid(name, "not utf-8".into()))
+        }
     }
 }
 
 fn required<'a>(headers: &'a [Header], name: &'static str) -> Result<&'a str, EnvelopeError> {
-    header(headers, name)?
-        .filter(|v| !v.is_empty())
-        .ok_or(EnvelopeError::Missing(name))
+    header(headers, name)?.filter(|v| !v.is_empty()).ok_or(EnvelopeError::Missing(name))
 }
 
 fn uuid(name: &'static str, value: &str) -> Result<Uuid, EnvelopeError> {
@@ -96,9 +94,7 @@ impl Envelope {
             // An event from outside dualnet starts its own chain.
             None => id,
         };
-        let causation_id = header(headers, "ce_causationid")?
-            .map(|c| uuid("ce_causationid", c))
-            .transpose()?;
+        let causation_id = header(headers, "ce_causationid")?.map(|c| uuid("ce_causationid", c)).transpose()?;
         Ok(Self {
             id,
             source: required(headers, "ce_source")?.to_string(),

@@ -51,12 +51,13 @@ impl Publisher for PgLogTransport {
         for topic in topics {
             let batch: Vec<&Record> = records.iter().filter(|r| r.topic == topic).collect();
             let n = batch.len() as i64;
-            let end: Option<i64> =
-                sqlx::query_scalar("UPDATE log_topics SET next_offset = next_offset + $2 WHERE name = $1 RETURNING next_offset")
-                    .bind(topic)
-                    .bind(n)
-                    .fetch_optional(&mut *tx)
-                    .await?;
+            let end: Option<i64> = sqlx::query_scalar(
+                "UPDATE log_topics SET next_offset = next_offset + $2 WHERE name = $1 RETURNING next_offset",
+            )
+            .bind(topic)
+            .bind(n)
+            .fetch_optional(&mut *tx)
+            .await?;
             let end = end.ok_or_else(|| TransportError::Other(format!("unknown topic {topic}")))?;
             let first = end - n;
             let offsets: Vec<i64> = (first..end).collect();
@@ -105,9 +106,8 @@ fn decode_headers(names: Vec<String>, blob: &[u8]) -> Result<Vec<Header>, Transp
     let mut headers = Vec::with_capacity(names.len());
     let mut rest = blob;
     for name in names.into_iter().filter(|n| !n.is_empty()) {
-        let (len, tail) = rest
-            .split_first_chunk::<4>()
-            .ok_or_else(|| TransportError::Other("truncated header values".into()))?;
+        let (len, tail) =
+            rest.split_first_chunk::<4>().ok_or_else(|| TransportError::Other("truncated header values".into()))?;
         let len = u32::from_be_bytes(*len) as usize;
         if tail.len() < len {
             return Err(TransportError::Other("truncated header value".into()));

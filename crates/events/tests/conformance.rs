@@ -97,7 +97,9 @@ impl Harness {
     async fn append(&self, probes: &[Probe]) {
         for p in probes {
             let mut tx = self.pool.begin().await.unwrap();
-            outbox::append(&mut tx, "/dualnet/test", &self.topic, &p.key, p, &Chain::start(Uuid::now_v7())).await.unwrap();
+            outbox::append(&mut tx, "/dualnet/test", &self.topic, &p.key, p, &Chain::start(Uuid::now_v7()))
+                .await
+                .unwrap();
             tx.commit().await.unwrap();
         }
     }
@@ -214,7 +216,9 @@ async fn poison_goes_to_the_dead_letter_topic_and_the_next_message_is_processed(
     let publisher = h.transport.publisher();
     let good = {
         let mut tx = h.pool.begin().await.unwrap();
-        outbox::append(&mut tx, "/dualnet/test", &h.topic, "k", &probe("k", 2), &Chain::start(Uuid::now_v7())).await.unwrap();
+        outbox::append(&mut tx, "/dualnet/test", &h.topic, "k", &probe("k", 2), &Chain::start(Uuid::now_v7()))
+            .await
+            .unwrap();
         tx.commit().await.unwrap();
         h.relay()
     };
@@ -239,7 +243,12 @@ async fn poison_goes_to_the_dead_letter_topic_and_the_next_message_is_processed(
     let failing = Probe { key: "k".into(), seq: 1, fail: true };
     let records = vec![
         Record { topic: h.topic.clone(), key: "k".into(), headers: vec![], payload: b"junk".to_vec() },
-        Record { topic: h.topic.clone(), key: "k".into(), headers: headers_of(b"", Uuid::now_v7()), payload: vec![0xff, 0xff, 0xff] },
+        Record {
+            topic: h.topic.clone(),
+            key: "k".into(),
+            headers: headers_of(b"", Uuid::now_v7()),
+            payload: vec![0xff, 0xff, 0xff],
+        },
         Record {
             topic: h.topic.clone(),
             key: "k".into(),
@@ -267,7 +276,11 @@ async fn poison_goes_to_the_dead_letter_topic_and_the_next_message_is_processed(
         assert_eq!(d.record.header(deadletter::CONSUMER), Some(h.group.as_str()));
     }
     assert_eq!(ours[0].record.payload, b"junk", "dead letters keep the original payload");
-    assert_eq!(ours[2].record.header(deadletter::ATTEMPTS), Some("3"), "a failing handler is retried, then dead-lettered");
+    assert_eq!(
+        ours[2].record.header(deadletter::ATTEMPTS),
+        Some("3"),
+        "a failing handler is retried, then dead-lettered"
+    );
 }
 
 /// Publishes the first `limit` records for real, then fails: the process
@@ -309,7 +322,9 @@ async fn rows_committed_before_a_relay_crash_are_all_published_after_restart(kin
 async fn nothing_is_published_for_a_rolled_back_change(kind: Kind) {
     let h = Harness::new(kind).await;
     let mut tx = h.pool.begin().await.unwrap();
-    outbox::append(&mut tx, "/dualnet/test", &h.topic, "k", &probe("k", 1), &Chain::start(Uuid::now_v7())).await.unwrap();
+    outbox::append(&mut tx, "/dualnet/test", &h.topic, "k", &probe("k", 1), &Chain::start(Uuid::now_v7()))
+        .await
+        .unwrap();
     tx.rollback().await.unwrap();
     h.append(&[probe("k", 2)]).await;
     let shutdown = CancellationToken::new();

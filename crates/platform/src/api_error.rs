@@ -65,9 +65,11 @@ mod tests {
 
     #[test]
     fn invalid_argument_carries_each_field_violation() {
-        let status: Status =
-            ApiError::InvalidArgument(vec![("name".into(), "must not be empty".into()), ("grid_id".into(), "not a uuid".into())])
-                .into();
+        let status: Status = ApiError::InvalidArgument(vec![
+            ("name".into(), "must not be empty".into()),
+            ("grid_id".into(), "not a uuid".into()),
+        ])
+        .into();
         assert_eq!(status.code(), Code::InvalidArgument);
         let fields: Vec<String> =
             status.get_details_bad_request().unwrap().field_violations.into_iter().map(|v| v.field).collect();

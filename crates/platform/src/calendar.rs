@@ -14,7 +14,10 @@ pub struct Calendar {
 }
 
 impl Calendar {
-    pub fn new(holidays: impl IntoIterator<Item = NaiveDate>, working_weekends: impl IntoIterator<Item = NaiveDate>) -> Self {
+    pub fn new(
+        holidays: impl IntoIterator<Item = NaiveDate>,
+        working_weekends: impl IntoIterator<Item = NaiveDate>,
+    ) -> Self {
         Self { holidays: holidays.into_iter().collect(), working_weekends: working_weekends.into_iter().collect() }
     }
 

@@ -96,7 +96,13 @@ pub struct KafkaConfig {
 
 impl Default for KafkaConfig {
     fn default() -> Self {
-        Self { bootstrap_servers: "127.0.0.1:9092".into(), partitions: 3, replication: 1, namespace: String::new(), properties: BTreeMap::new() }
+        Self {
+            bootstrap_servers: "127.0.0.1:9092".into(),
+            partitions: 3,
+            replication: 1,
+            namespace: String::new(),
+            properties: BTreeMap::new(),
+        }
     }
 }
 
@@ -234,7 +240,11 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("dualnet-config-{}", uuid::Uuid::now_v7()));
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join("dualnet.toml");
-        std::fs::write(&file, "listen = \"127.0.0.1:7000\"\n[kafka]\nbootstrap_servers = \"file:9092\"\npartitions = 6\n").unwrap();
+        std::fs::write(
+            &file,
+            "listen = \"127.0.0.1:7000\"\n[kafka]\nbootstrap_servers = \"file:9092\"\npartitions = 6\n",
+        )
+        .unwrap();
         let c = Config::load_from(
             Some(&file),
             env(&[

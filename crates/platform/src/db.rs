@@ -27,9 +27,8 @@ pub async fn ensure_database(url: &str) -> anyhow::Result<()> {
     if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
         anyhow::bail!("database name {name:?} must be letters, digits, '_' or '-'");
     }
-    let mut conn = PgConnection::connect_with(&options.clone().database("postgres"))
-        .await
-        .context("connecting to the server")?;
+    let mut conn =
+        PgConnection::connect_with(&options.clone().database("postgres")).await.context("connecting to the server")?;
     let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
         .bind(&name)
         .fetch_one(&mut conn)

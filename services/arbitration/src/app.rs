@@ -10,7 +10,8 @@ use crate::{SERVICE, consumers::Reactions, grpc::Api, store::Store};
 
 pub async fn start(deps: Deps, shutdown: CancellationToken) -> anyhow::Result<Started> {
     let handler = Arc::new(Reactions { clock: deps.clock.clone() });
-    let pipeline = Pipeline { service: SERVICE, topic: topics::ARBITRATION, subscribes: &[topics::COMPLAINTS], handler };
+    let pipeline =
+        Pipeline { service: SERVICE, topic: topics::ARBITRATION, subscribes: &[topics::COMPLAINTS], handler };
     let tasks = start_pipeline(&deps, pipeline, &shutdown).await?;
     let api = Api { store: Store::new(deps.pool.clone()) };
     Ok(Started {

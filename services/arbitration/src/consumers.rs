@@ -30,8 +30,14 @@ impl Handler for Reactions {
         }
         let complaint_id = uuid_field("complaint_id", &e.complaint_id)?;
         let enterprise_id = optional_uuid_field("enterprise_id", &e.enterprise_id)?;
-        let opened =
-            case::open(complaint_id, enterprise_id, &e.category, e.workers, event.envelope.correlation_id, self.clock.now());
+        let opened = case::open(
+            complaint_id,
+            enterprise_id,
+            &e.category,
+            e.workers,
+            event.envelope.correlation_id,
+            self.clock.now(),
+        );
         store::open_case(conn, &opened, &event.chain()).await?;
         Ok(())
     }

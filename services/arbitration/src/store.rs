@@ -31,8 +31,7 @@ struct Row {
     acceptance_due: DateTime<Utc>,
 }
 
-const COLUMNS: &str =
-    "id, complaint_id, enterprise_id, category, claimants, status, collective, correlation_id, applied_at, acceptance_due";
+const COLUMNS: &str = "id, complaint_id, enterprise_id, category, claimants, status, collective, correlation_id, applied_at, acceptance_due";
 
 impl Row {
     fn into_case(self) -> Result<Case, sqlx::Error> {
@@ -121,6 +120,7 @@ pub async fn open_case(conn: &mut PgConnection, case: &Case, chain: &Chain) -> R
         claimants: case.claimants,
         collective: case.collective,
     };
-    outbox::append(conn, &dualnet_proto::source(SERVICE), topics::ARBITRATION, &case.id.to_string(), &event, chain).await?;
+    outbox::append(conn, &dualnet_proto::source(SERVICE), topics::ARBITRATION, &case.id.to_string(), &event, chain)
+        .await?;
     Ok(true)
 }

@@ -133,7 +133,8 @@ impl Complaints for Api {
         let r = req.into_inner();
         let mut f = Fields::new();
         let id = f.id("id", &r.id);
-        let satisfaction = f.enumeration::<pb::Satisfaction>("satisfaction", r.satisfaction).and_then(wire::satisfaction_from);
+        let satisfaction =
+            f.enumeration::<pb::Satisfaction>("satisfaction", r.satisfaction).and_then(wire::satisfaction_from);
         let comment = f.optional_text("comment", &r.comment, TEXT_MAX).unwrap_or_default();
         f.finish()?;
         let satisfaction = satisfaction.ok_or_else(|| ApiError::field("satisfaction", "must be specified"))?;

@@ -19,8 +19,14 @@ pub struct Store {
     pool: PgPool,
 }
 
-async fn emit<M: prost::Name>(conn: &mut PgConnection, subject: Uuid, event: &M, chain: &Chain) -> Result<(), sqlx::Error> {
-    outbox::append(conn, &dualnet_proto::source(SERVICE), topics::COMPLAINTS, &subject.to_string(), event, chain).await?;
+async fn emit<M: prost::Name>(
+    conn: &mut PgConnection,
+    subject: Uuid,
+    event: &M,
+    chain: &Chain,
+) -> Result<(), sqlx::Error> {
+    outbox::append(conn, &dualnet_proto::source(SERVICE), topics::COMPLAINTS, &subject.to_string(), event, chain)
+        .await?;
     Ok(())
 }
 
@@ -66,7 +72,8 @@ struct Row {
     deadline: DateTime<Utc>,
 }
 
-const COLUMNS: &str = "id, kind, category, channel, building_id, grid_id, community_id, description, status, incident_id,
+const COLUMNS: &str =
+    "id, kind, category, channel, building_id, grid_id, community_id, description, status, incident_id,
     correlation_id, reply, satisfaction, enterprise_id, workers, filed_at, deadline";
 
 impl Row {
@@ -95,11 +102,13 @@ impl Row {
 }
 
 async fn load(conn: &mut PgConnection, id: Uuid, lock: bool) -> Result<Option<Complaint>, sqlx::Error> {
-    let row: Option<Row> =
-        sqlx::query_as(&format!("SELECT {COLUMNS} FROM complaints WHERE id = $1 {}", if lock { "FOR UPDATE" } else { "" }))
-            .bind(id)
-            .fetch_optional(&mut *conn)
-            .await?;
+    let row: Option<Row> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM complaints WHERE id = $1 {}",
+        if lock { "FOR UPDATE" } else { "" }
+    ))
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
     row.map(Row::into_complaint).transpose()
 }
 
@@ -237,7 +246,8 @@ impl Store {
         .bind(now)
         .execute(&mut *tx)
         .await?;
-        let event = pb::ComplaintRated { complaint_id: id.to_string(), satisfaction: wire::satisfaction(satisfaction) as i32 };
+        let event =
+            pb::ComplaintRated { complaint_id: id.to_string(), satisfaction: wire::satisfaction(satisfaction) as i32 };
         emit(&mut tx, id, &event, &Chain::start(c.correlation_id)).await?;
         tx.commit().await?;
         Ok(c)

@@ -11,7 +11,7 @@ use sqlx::PgConnection;
 
 use crate::{
     domain::incident::{Action, PartyResponse, Placement, Source},
-    store::{self, NewIncident},
+    store::{self, NewIncident, Step},
 };
 
 pub struct Reactions {
@@ -72,9 +72,8 @@ impl Reactions {
         let complaint_id = id("complaint_id", &rated.complaint_id)?;
         let Some(incident_id) = store::incident_of_complaint(conn, complaint_id).await? else { return Ok(()) };
         let now = self.clock.now();
-        let result =
-            store::transition_incident(conn, incident_id, Action::Rate, "resident", "", None, Some(event.envelope.id), now)
-                .await?;
+        let step = Step { action: Action::Rate, actor: "resident", note: "", assignee: None };
+        let result = store::transition_incident(conn, incident_id, step, Some(event.envelope.id), now).await?;
         if let Some(Err(e)) = result {
             // A rating of an incident not (or no longer) closed changes nothing.
             tracing::debug!(%incident_id, error = %e, "rating not applied");

@@ -20,7 +20,7 @@ use crate::{
         incident::{HistoryEntry, Incident, PartyResponse, Source},
         map::{Building, Community, Grid, Subdistrict},
     },
-    store::{IncidentFilter, NewIncident, Store},
+    store::{IncidentFilter, NewIncident, Step, Store},
     wire,
 };
 
@@ -52,7 +52,13 @@ fn grid(g: Grid) -> pb::Grid {
 }
 
 fn building(b: Building) -> pb::Building {
-    pb::Building { id: b.id.to_string(), grid_id: b.grid_id.to_string(), code: b.code, name: b.name, address: b.address }
+    pb::Building {
+        id: b.id.to_string(),
+        grid_id: b.grid_id.to_string(),
+        code: b.code,
+        name: b.name,
+        address: b.address,
+    }
 }
 
 fn incident(i: Incident, history: Vec<HistoryEntry>, responses: Vec<PartyResponse>) -> pb::Incident {
@@ -157,7 +163,8 @@ impl GovernanceGrid for Api {
         let reporter = f.text("reporter", &r.reporter, NAME_MAX);
         f.finish()?;
         let placement = self.store.placement(grid_id, building_id).await?;
-        let new = NewIncident { placement, category, summary, source: Source::GridWorker, complaint_id: None, reporter };
+        let new =
+            NewIncident { placement, category, summary, source: Source::GridWorker, complaint_id: None, reporter };
         let opened = self.store.report_incident(new, &chain, self.clock.now()).await?;
         Ok(Response::new(incident(opened, vec![], vec![])))
     }
@@ -197,8 +204,8 @@ impl GovernanceGrid for Api {
         let action = action.ok_or_else(|| ApiError::field("action", "must be specified"))?;
         // A transition continues the incident's own chain (the complaint's
         // correlation id), whoever asks for it.
-        let updated =
-            self.store.transition(id, action, &actor, &note, assignee.as_deref(), None, self.clock.now()).await?;
+        let step = Step { action, actor: &actor, note: &note, assignee: assignee.as_deref() };
+        let updated = self.store.transition(id, step, self.clock.now()).await?;
         let (i, history, responses) = self.store.incident(updated.id).await?;
         Ok(Response::new(incident(i, history, responses)))
     }

@@ -12,7 +12,10 @@ use uuid::Uuid;
 use crate::{
     SERVICE,
     domain::{
-        incident::{Action, HistoryEntry, IllegalTransition, Incident, Level, PartyResponse, Placement, Source, Status, transition},
+        incident::{
+            Action, HistoryEntry, IllegalTransition, Incident, Level, PartyResponse, Placement, Source, Status,
+            transition,
+        },
         map::{Building, Community, Grid, Subdistrict},
     },
     wire,
@@ -34,6 +37,15 @@ pub struct NewIncident {
     pub reporter: String,
 }
 
+/// One move along the lifecycle, with who asked and why.
+#[derive(Debug, Clone, Copy)]
+pub struct Step<'a> {
+    pub action: Action,
+    pub actor: &'a str,
+    pub note: &'a str,
+    pub assignee: Option<&'a str>,
+}
+
 #[derive(Debug, Default)]
 pub struct IncidentFilter {
     pub grid_id: Option<Uuid>,
@@ -52,8 +64,14 @@ fn parent_missing(e: sqlx::Error, what: &str) -> ApiError {
     }
 }
 
-async fn emit<M: prost::Name>(conn: &mut PgConnection, subject: Uuid, event: &M, chain: &Chain) -> Result<(), sqlx::Error> {
-    outbox::append(conn, &dualnet_proto::source(SERVICE), topics::GOVERNANCE, &subject.to_string(), event, chain).await?;
+async fn emit<M: prost::Name>(
+    conn: &mut PgConnection,
+    subject: Uuid,
+    event: &M,
+    chain: &Chain,
+) -> Result<(), sqlx::Error> {
+    outbox::append(conn, &dualnet_proto::source(SERVICE), topics::GOVERNANCE, &subject.to_string(), event, chain)
+        .await?;
     Ok(())
 }
 
@@ -78,7 +96,8 @@ struct IncidentRow {
 impl TryFrom<IncidentRow> for Incident {
     type Error = ApiError;
     fn try_from(r: IncidentRow) -> Result<Self, ApiError> {
-        let bad = |what: &str, v: &str| ApiError::Internal(anyhow::anyhow!("stored incident {} has {what} {v:?}", r.id));
+        let bad =
+            |what: &str, v: &str| ApiError::Internal(anyhow::anyhow!("stored incident {} has {what} {v:?}", r.id));
         Ok(Incident {
             id: r.id,
             placement: Placement {
@@ -118,7 +137,8 @@ impl Store {
             .execute(&mut *tx)
             .await
             .map_err(|e| parent_missing(e, "subdistrict"))?;
-        let event = pb::SubdistrictCreated { subdistrict_id: s.id.to_string(), code: s.code.clone(), name: s.name.clone() };
+        let event =
+            pb::SubdistrictCreated { subdistrict_id: s.id.to_string(), code: s.code.clone(), name: s.name.clone() };
         emit(&mut tx, s.id, &event, chain).await?;
         tx.commit().await?;
         Ok(s)
@@ -152,7 +172,13 @@ impl Store {
         Ok(c)
     }
 
-    pub async fn create_grid(&self, community_id: Uuid, code: &str, name: &str, chain: &Chain) -> Result<Grid, ApiError> {
+    pub async fn create_grid(
+        &self,
+        community_id: Uuid,
+        code: &str,
+        name: &str,
+        chain: &Chain,
+    ) -> Result<Grid, ApiError> {
         let g = Grid { id: Uuid::now_v7(), community_id, code: code.into(), name: name.into() };
         let mut tx = self.pool.begin().await?;
         sqlx::query("INSERT INTO grids (id, community_id, code, name) VALUES ($1, $2, $3, $4)")
@@ -226,14 +252,21 @@ impl Store {
                 .await?;
             match in_grid {
                 None => return Err(ApiError::NotFound("building".into())),
-                Some(g) if g != grid_id => return Err(ApiError::field("building_id", "the building is not in this grid")),
+                Some(g) if g != grid_id => {
+                    return Err(ApiError::field("building_id", "the building is not in this grid"));
+                }
                 Some(_) => {}
             }
         }
         Ok(Placement::new(Some(grid_id), building_id, Some(grid.community_id)))
     }
 
-    pub async fn report_incident(&self, new: NewIncident, chain: &Chain, now: DateTime<Utc>) -> Result<Incident, ApiError> {
+    pub async fn report_incident(
+        &self,
+        new: NewIncident,
+        chain: &Chain,
+        now: DateTime<Utc>,
+    ) -> Result<Incident, ApiError> {
         let mut tx = self.pool.begin().await?;
         let incident = open_incident(&mut tx, new, chain, now).await?;
         tx.commit().await?;
@@ -241,10 +274,11 @@ impl Store {
     }
 
     pub async fn incident(&self, id: Uuid) -> Result<(Incident, Vec<HistoryEntry>, Vec<PartyResponse>), ApiError> {
-        let row: Option<IncidentRow> = sqlx::query_as(&format!("SELECT {INCIDENT_COLUMNS} FROM incidents WHERE id = $1"))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row: Option<IncidentRow> =
+            sqlx::query_as(&format!("SELECT {INCIDENT_COLUMNS} FROM incidents WHERE id = $1"))
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
         let incident: Incident = row.ok_or_else(|| ApiError::NotFound("incident".into()))?.try_into()?;
         let history: Vec<(String, String, String, String, DateTime<Utc>)> = sqlx::query_as(
             "SELECT from_status, to_status, actor, note, at FROM incident_history WHERE incident_id = $1 ORDER BY seq",
@@ -292,18 +326,9 @@ impl Store {
         rows.into_iter().map(Incident::try_from).collect()
     }
 
-    pub async fn transition(
-        &self,
-        id: Uuid,
-        action: Action,
-        actor: &str,
-        note: &str,
-        assignee: Option<&str>,
-        causation_id: Option<Uuid>,
-        now: DateTime<Utc>,
-    ) -> Result<Incident, ApiError> {
+    pub async fn transition(&self, id: Uuid, step: Step<'_>, now: DateTime<Utc>) -> Result<Incident, ApiError> {
         let mut tx = self.pool.begin().await?;
-        let incident = transition_incident(&mut tx, id, action, actor, note, assignee, causation_id, now)
+        let incident = transition_incident(&mut tx, id, step, None, now)
             .await?
             .ok_or_else(|| ApiError::NotFound("incident".into()))?
             .map_err(|e| ApiError::FailedPrecondition(e.to_string()))?;
@@ -391,14 +416,10 @@ pub async fn open_incident(
 /// Applies `action` to an incident inside the caller's transaction. `None`
 /// when the incident does not exist; the inner error when the action is not
 /// allowed in its state. The events continue the incident's own chain.
-#[allow(clippy::too_many_arguments)]
 pub async fn transition_incident(
     conn: &mut PgConnection,
     id: Uuid,
-    action: Action,
-    actor: &str,
-    note: &str,
-    assignee: Option<&str>,
+    step: Step<'_>,
     causation_id: Option<Uuid>,
     now: DateTime<Utc>,
 ) -> Result<Option<Result<Incident, IllegalTransition>>, sqlx::Error> {
@@ -414,6 +435,7 @@ pub async fn transition_incident(
     let chain = Chain { correlation_id: incident.correlation_id, causation_id };
     let chain = &chain;
     let from = incident.status;
+    let Step { action, actor, note, assignee } = step;
     let to = match transition(from, action) {
         Ok(to) => to,
         Err(e) => return Ok(Some(Err(e))),

@@ -45,7 +45,8 @@ impl Reactions {
         let incident_id = uuid_field("incident_id", &e.incident_id)?;
         let now = self.clock.now();
         for task in store::unfinished_tasks(conn, incident_id).await? {
-            store::move_task(conn, task, TaskAction::Close, "governance-grid", "", Some(event.envelope.id), now).await?;
+            store::move_task(conn, task, TaskAction::Close, "governance-grid", "", Some(event.envelope.id), now)
+                .await?;
         }
         Ok(())
     }
@@ -60,11 +61,13 @@ impl Handler for Reactions {
             self.incident_closed(conn, event).await
         } else if event.is::<gov::GridCreated>() {
             let e: gov::GridCreated = event.decode()?;
-            let (id, parent) = (uuid_field("grid_id", &e.grid_id)?, optional_uuid_field("community_id", &e.community_id)?);
+            let (id, parent) =
+                (uuid_field("grid_id", &e.grid_id)?, optional_uuid_field("community_id", &e.community_id)?);
             Ok(store::remember_unit(conn, UnitKind::Grid, id, parent, &e.name).await?)
         } else if event.is::<gov::BuildingCreated>() {
             let e: gov::BuildingCreated = event.decode()?;
-            let (id, parent) = (uuid_field("building_id", &e.building_id)?, optional_uuid_field("grid_id", &e.grid_id)?);
+            let (id, parent) =
+                (uuid_field("building_id", &e.building_id)?, optional_uuid_field("grid_id", &e.grid_id)?);
             Ok(store::remember_unit(conn, UnitKind::Building, id, parent, &e.name).await?)
         } else {
             Ok(())

@@ -35,7 +35,9 @@ fn organisation(o: Organisation) -> pb::Organisation {
         parent_id: o.parent_id.map(|p| p.to_string()).unwrap_or_default(),
         kind: wire::org_kind(o.kind) as i32,
         name: o.name,
-        binding: o.binding.map(|(kind, id)| pb::Binding { unit_kind: wire::unit_kind(kind) as i32, unit_id: id.to_string() }),
+        binding: o
+            .binding
+            .map(|(kind, id)| pb::Binding { unit_kind: wire::unit_kind(kind) as i32, unit_id: id.to_string() }),
     }
 }
 
@@ -96,7 +98,10 @@ impl PartyGrid for Api {
         Ok(Response::new(organisation(self.store.bind(org, unit, unit_id, &chain).await?)))
     }
 
-    async fn list_linkage_tasks(&self, req: Request<pb::ListLinkageTasksRequest>) -> Answer<pb::ListLinkageTasksResponse> {
+    async fn list_linkage_tasks(
+        &self,
+        req: Request<pb::ListLinkageTasksRequest>,
+    ) -> Answer<pb::ListLinkageTasksResponse> {
         let r = req.into_inner();
         let mut f = Fields::new();
         let filter = TaskFilter {

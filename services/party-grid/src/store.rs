@@ -22,8 +22,14 @@ pub struct Store {
     pool: PgPool,
 }
 
-async fn emit<M: prost::Name>(conn: &mut PgConnection, subject: Uuid, event: &M, chain: &Chain) -> Result<(), sqlx::Error> {
-    outbox::append(conn, &dualnet_proto::source(SERVICE), topics::PARTYGRID, &subject.to_string(), event, chain).await?;
+async fn emit<M: prost::Name>(
+    conn: &mut PgConnection,
+    subject: Uuid,
+    event: &M,
+    chain: &Chain,
+) -> Result<(), sqlx::Error> {
+    outbox::append(conn, &dualnet_proto::source(SERVICE), topics::PARTYGRID, &subject.to_string(), event, chain)
+        .await?;
     Ok(())
 }
 
@@ -99,7 +105,9 @@ impl Store {
             .execute(&mut *tx)
             .await
             .map_err(|e| match &e {
-                sqlx::Error::Database(db) if db.is_foreign_key_violation() => ApiError::NotFound("parent organisation".into()),
+                sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
+                    ApiError::NotFound("parent organisation".into())
+                }
                 _ => e.into(),
             })?;
         let event = pb::OrganisationCreated {
@@ -118,7 +126,13 @@ impl Store {
         load_organisation(&mut conn, id, false).await?.ok_or_else(|| ApiError::NotFound("organisation".into()))
     }
 
-    pub async fn bind(&self, org_id: Uuid, unit: UnitKind, unit_id: Uuid, chain: &Chain) -> Result<Organisation, ApiError> {
+    pub async fn bind(
+        &self,
+        org_id: Uuid,
+        unit: UnitKind,
+        unit_id: Uuid,
+        chain: &Chain,
+    ) -> Result<Organisation, ApiError> {
         let mut tx = self.pool.begin().await?;
         let mut org =
             load_organisation(&mut tx, org_id, true).await?.ok_or_else(|| ApiError::NotFound("organisation".into()))?;
@@ -213,10 +227,11 @@ pub async fn move_task(
     causation_id: Option<Uuid>,
     now: DateTime<Utc>,
 ) -> Result<Option<Result<LinkageTask, crate::domain::task::IllegalTaskTransition>>, sqlx::Error> {
-    let row: Option<TaskRow> = sqlx::query_as(&format!("SELECT {TASK_COLUMNS} FROM linkage_tasks WHERE id = $1 FOR UPDATE"))
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await?;
+    let row: Option<TaskRow> =
+        sqlx::query_as(&format!("SELECT {TASK_COLUMNS} FROM linkage_tasks WHERE id = $1 FOR UPDATE"))
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
     let Some(row) = row else { return Ok(None) };
     let mut task = row.into_task()?;
     let to = match transition(task.status, action) {
@@ -245,7 +260,8 @@ pub async fn move_task(
             emit(conn, task.id, &e, &chain).await?
         }
         TaskAction::Complete => {
-            let e = pb::LinkageTaskCompleted { task_id: t, organisation_id: o, incident_id: i, note: task.note.clone() };
+            let e =
+                pb::LinkageTaskCompleted { task_id: t, organisation_id: o, incident_id: i, note: task.note.clone() };
             emit(conn, task.id, &e, &chain).await?
         }
         TaskAction::Close => {
@@ -322,8 +338,10 @@ pub async fn create_task(
 
 /// The tasks of an incident still open or accepted.
 pub async fn unfinished_tasks(conn: &mut PgConnection, incident_id: Uuid) -> Result<Vec<Uuid>, sqlx::Error> {
-    sqlx::query_scalar("SELECT id FROM linkage_tasks WHERE incident_id = $1 AND status IN ('open', 'accepted') ORDER BY id")
-        .bind(incident_id)
-        .fetch_all(conn)
-        .await
+    sqlx::query_scalar(
+        "SELECT id FROM linkage_tasks WHERE incident_id = $1 AND status IN ('open', 'accepted') ORDER BY id",
+    )
+    .bind(incident_id)
+    .fetch_all(conn)
+    .await
 }

@@ -21,7 +21,8 @@ pub enum CaseStatus {
 }
 
 impl CaseStatus {
-    pub const ALL: [CaseStatus; 4] = [CaseStatus::Applied, CaseStatus::Accepted, CaseStatus::Refused, CaseStatus::Closed];
+    pub const ALL: [CaseStatus; 4] =
+        [CaseStatus::Applied, CaseStatus::Accepted, CaseStatus::Refused, CaseStatus::Closed];
 
     pub fn as_str(self) -> &'static str {
         match self {

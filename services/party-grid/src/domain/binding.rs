@@ -86,7 +86,10 @@ impl UnitKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BindingError {
     /// This kind of organisation does not mirror this kind of unit.
-    WrongKind { org: OrgKind, unit: UnitKind },
+    WrongKind {
+        org: OrgKind,
+        unit: UnitKind,
+    },
     AlreadyBound,
 }
 

@@ -34,7 +34,8 @@ pub struct LinkageTask {
 }
 
 impl TaskStatus {
-    pub const ALL: [TaskStatus; 4] = [TaskStatus::Open, TaskStatus::Accepted, TaskStatus::Completed, TaskStatus::Closed];
+    pub const ALL: [TaskStatus; 4] =
+        [TaskStatus::Open, TaskStatus::Accepted, TaskStatus::Completed, TaskStatus::Closed];
 
     pub fn as_str(self) -> &'static str {
         match self {

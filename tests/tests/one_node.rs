@@ -1,0 +1,99 @@
+//! `dualnet up --demo`: the whole system in one process on the PostgreSQL log
+//! transport, with its own private PostgreSQL. The example call it prints
+//! works: the complaint reaches both networks.
+
+use std::{process::Stdio, time::Duration};
+
+use dualnet_e2e::WAIT;
+use dualnet_proto::{complaints::v1 as cpb, governance::v1 as gov, partygrid::v1 as party};
+use dualnet_testkit::{binary, free_port, wait_for};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tonic::transport::Channel;
+use tonic_health::pb::{HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_serves_all_four_apis_and_its_example_call_links_both_networks() {
+    let port = free_port();
+    let mut child = tokio::process::Command::new(binary("dualnet"))
+        .args(["up", "--demo", "--listen", &format!("127.0.0.1:{port}")])
+        // No database configured: dualnet runs a private PostgreSQL.
+        .env_remove("DUALNET_DATABASE__URL")
+        .env("DUALNET_TELEMETRY__LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("dualnet up starts");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let example = tokio::time::timeout(WAIT, async {
+        while let Some(line) = lines.next_line().await.unwrap() {
+            if line.trim_start().starts_with("grpcurl -plaintext -d '{\"kind\"") {
+                return line;
+            }
+        }
+        panic!("dualnet up exited without printing the example call");
+    })
+    .await
+    .expect("the example call is printed");
+    // grpcurl -plaintext -d 'BODY' ADDR METHOD
+    let body = example.split('\'').nth(1).expect("a JSON body");
+    let tail: Vec<&str> = example.rsplit('\'').next().unwrap().split_whitespace().collect();
+    assert_eq!(tail, [format!("127.0.0.1:{port}").as_str(), "dualnet.complaints.v1.Complaints/FileComplaint"]);
+    let body: serde_json::Value = serde_json::from_str(body).expect("the body is JSON");
+    let field = |name: &str| body[name].as_str().unwrap_or_else(|| panic!("{name} in the example")).to_string();
+    let request = cpb::FileComplaintRequest {
+        kind: cpb::RequestKind::from_str_name(&field("kind")).expect("a known kind") as i32,
+        category: field("category"),
+        channel: cpb::Channel::from_str_name(&field("channel")).expect("a known channel") as i32,
+        building_id: field("building_id"),
+        description: field("description"),
+        ..Default::default()
+    };
+
+    let channel = Channel::from_shared(format!("http://127.0.0.1:{port}")).unwrap().connect().await.unwrap();
+    let mut health = HealthClient::new(channel.clone());
+    for service in [
+        "",
+        "dualnet.governance.v1.GovernanceGrid",
+        "dualnet.partygrid.v1.PartyGrid",
+        "dualnet.complaints.v1.Complaints",
+        "dualnet.arbitration.v1.Arbitration",
+    ] {
+        let status = health.check(HealthCheckRequest { service: service.into() }).await.unwrap().into_inner().status;
+        assert_eq!(status, ServingStatus::Serving as i32, "health of {service:?}");
+    }
+
+    let mut complaints = cpb::complaints_client::ComplaintsClient::new(channel.clone());
+    let filed = complaints.file_complaint(request).await.expect("the example call works").into_inner();
+    assert!(!filed.grid_id.is_empty(), "the demo building resolves to its grid");
+    let g = gov::governance_grid_client::GovernanceGridClient::new(channel.clone());
+    let incident = wait_for("the incident", WAIT, || {
+        let mut g = g.clone();
+        let id = filed.id.clone();
+        async move {
+            let req = gov::ListIncidentsRequest { complaint_id: id, ..Default::default() };
+            g.list_incidents(req).await.unwrap().into_inner().incidents.into_iter().next()
+        }
+    })
+    .await;
+    assert_eq!(incident.grid_id, filed.grid_id);
+    let p = party::party_grid_client::PartyGridClient::new(channel);
+    let tasks = wait_for("linkage tasks for the branch and the building group", WAIT, || {
+        let mut p = p.clone();
+        let id = incident.id.clone();
+        async move {
+            let req = party::ListLinkageTasksRequest { incident_id: id, ..Default::default() };
+            let tasks = p.list_linkage_tasks(req).await.unwrap().into_inner().tasks;
+            (tasks.len() == 2).then_some(tasks)
+        }
+    })
+    .await;
+    assert!(tasks.iter().all(|t| t.correlation_id == filed.correlation_id));
+
+    // SIGTERM: it stops, and stops its private PostgreSQL with it.
+    let pid = child.id().unwrap().to_string();
+    let status = std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    assert!(status.success());
+    let exit = tokio::time::timeout(Duration::from_secs(60), child.wait()).await.expect("exits on SIGTERM").unwrap();
+    assert!(exit.success(), "clean exit: {exit}");
+}
