@@ -157,26 +157,63 @@ pub async fn open_database(url: &str, max_connections: u32, migrator: &'static M
     Ok(pool)
 }
 
-fn config_path() -> anyhow::Result<Option<PathBuf>> {
+struct Args {
+    config: Option<PathBuf>,
+    /// Probe a running instance instead of starting one (container healthchecks).
+    health_check: bool,
+}
+
+fn args() -> anyhow::Result<Args> {
     let mut args = std::env::args().skip(1);
-    let mut path = std::env::var_os("DUALNET_CONFIG").map(PathBuf::from);
+    let mut parsed = Args { config: std::env::var_os("DUALNET_CONFIG").map(PathBuf::from), health_check: false };
     while let Some(arg) = args.next() {
         match arg.as_str() {
-            "--config" => path = Some(args.next().context("--config needs a file")?.into()),
+            "--config" => parsed.config = Some(args.next().context("--config needs a file")?.into()),
+            "--health-check" => parsed.health_check = true,
             "--help" | "-h" => {
-                eprintln!("usage: [--config FILE]   (settings also from DUALNET_* variables; see docs/operations.md)");
+                eprintln!(
+                    "usage: [--config FILE] [--health-check]\n\
+                     settings come from defaults, then FILE, then DUALNET_* variables (docs/operations.md);\n\
+                     --health-check asks the instance at the configured listen address for its gRPC health"
+                );
                 std::process::exit(0);
             }
             other => anyhow::bail!("unknown argument {other:?}"),
         }
     }
-    Ok(path)
+    Ok(parsed)
 }
 
 /// The `main` of a service binary.
 pub fn main(def: &'static ServiceDef) -> anyhow::Result<()> {
-    let config = Config::load(config_path()?.as_deref())?;
-    tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(run(def, config))
+    let args = args()?;
+    let config = Config::load(args.config.as_deref())?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    if args.health_check {
+        return runtime.block_on(health_check(def, &config));
+    }
+    runtime.block_on(run(def, config))
+}
+
+fn listen_addr(def: &ServiceDef, config: &Config) -> SocketAddr {
+    config.listen.unwrap_or(SocketAddr::from(([127, 0, 0, 1], def.default_port)))
+}
+
+async fn health_check(def: &ServiceDef, config: &Config) -> anyhow::Result<()> {
+    use tonic_health::pb::{HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient};
+    let mut addr = listen_addr(def, config);
+    if addr.ip().is_unspecified() {
+        addr.set_ip([127, 0, 0, 1].into());
+    }
+    let channel = tonic::transport::Channel::from_shared(format!("http://{addr}"))?
+        .connect_timeout(Duration::from_secs(2))
+        .timeout(Duration::from_secs(2))
+        .connect()
+        .await
+        .with_context(|| format!("connecting to {addr}"))?;
+    let status = HealthClient::new(channel).check(HealthCheckRequest { service: String::new() }).await?.into_inner().status;
+    anyhow::ensure!(status == ServingStatus::Serving as i32, "{} at {addr} is not serving", def.name);
+    Ok(())
 }
 
 async fn run(def: &'static ServiceDef, config: Config) -> anyhow::Result<()> {
@@ -184,7 +221,7 @@ async fn run(def: &'static ServiceDef, config: Config) -> anyhow::Result<()> {
     let url = config.database.url.clone().context("database.url must be set (DUALNET_DATABASE__URL)")?;
     let pool = open_database(url.expose(), config.database.max_connections, def.migrator).await?;
     let transport = transport(&config).await?;
-    let addr = config.listen.unwrap_or(SocketAddr::from(([127, 0, 0, 1], def.default_port)));
+    let addr = listen_addr(def, &config);
     let shutdown = shutdown_on_signal();
     let deps = Deps { pool, transport, clock: Arc::new(SystemClock), config: Arc::new(config) };
     let started = (def.start)(deps, shutdown.clone()).await?;
