@@ -219,6 +219,7 @@ async fn one_complaint_updates_both_networks_and_is_replied_when_the_incident_cl
         "dualnet.complaints.v1.ComplaintFiled",
         "dualnet.governance.v1.IncidentOpened",
         "dualnet.partygrid.v1.LinkageTaskCreated",
+        "dualnet.complaints.v1.ComplaintDispatched",
         "dualnet.partygrid.v1.LinkageTaskAccepted",
         "dualnet.partygrid.v1.LinkageTaskCompleted",
         "dualnet.governance.v1.IncidentClosed",
@@ -245,6 +246,14 @@ async fn one_complaint_updates_both_networks_and_is_replied_when_the_incident_cl
     let opened = seen.iter().find(|e| e.envelope.ty.ends_with("IncidentOpened")).unwrap();
     let filed_event = seen.iter().find(|e| e.envelope.ty.ends_with("ComplaintFiled")).unwrap();
     assert_eq!(opened.envelope.causation_id, Some(filed_event.envelope.id), "the incident was caused by the filing");
+    // One trace spans the chain the filing set off, across the services.
+    let trace_id = |e: &Event| e.envelope.traceparent.as_deref().and_then(|t| t.split('-').nth(1)).map(str::to_string);
+    let root = trace_id(filed_event).expect("a trace id");
+    for ty in ["IncidentOpened", "LinkageTaskCreated", "ComplaintDispatched"] {
+        for e in seen.iter().filter(|e| e.envelope.ty.ends_with(ty)) {
+            assert_eq!(trace_id(e).as_deref(), Some(root.as_str()), "{ty} is in the filing's trace");
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
