@@ -211,7 +211,8 @@ async fn health_check(def: &ServiceDef, config: &Config) -> anyhow::Result<()> {
         .connect()
         .await
         .with_context(|| format!("connecting to {addr}"))?;
-    let status = HealthClient::new(channel).check(HealthCheckRequest { service: String::new() }).await?.into_inner().status;
+    let status =
+        HealthClient::new(channel).check(HealthCheckRequest { service: String::new() }).await?.into_inner().status;
     anyhow::ensure!(status == ServingStatus::Serving as i32, "{} at {addr} is not serving", def.name);
     Ok(())
 }
