@@ -11,6 +11,28 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tonic::transport::Channel;
 use tonic_health::pb::{HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient};
 
+/// Lists the services through reflection version `$v` (`v1` or `v1alpha`).
+macro_rules! list_services {
+    ($v:ident, $channel:expr) => {{
+        use tonic_reflection::pb::$v::{
+            ServerReflectionRequest, server_reflection_client::ServerReflectionClient,
+            server_reflection_request::MessageRequest, server_reflection_response::MessageResponse,
+        };
+        let request = ServerReflectionRequest {
+            host: String::new(),
+            message_request: Some(MessageRequest::ListServices(String::new())),
+        };
+        let mut client = ServerReflectionClient::new($channel);
+        let mut stream = client.server_reflection_info(tokio_stream::iter([request])).await.unwrap().into_inner();
+        match stream.message().await.unwrap().and_then(|r| r.message_response) {
+            Some(MessageResponse::ListServicesResponse(list)) => {
+                list.service.into_iter().map(|s| s.name).collect::<Vec<String>>()
+            }
+            other => panic!("unexpected reflection answer {other:?}"),
+        }
+    }};
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_serves_all_four_apis_and_its_example_call_links_both_networks() {
     let port = free_port();
@@ -61,6 +83,20 @@ async fn the_demo_serves_all_four_apis_and_its_example_call_links_both_networks(
     ] {
         let status = health.check(HealthCheckRequest { service: service.into() }).await.unwrap().into_inner().status;
         assert_eq!(status, ServingStatus::Serving as i32, "health of {service:?}");
+    }
+
+    // Reflection answers in both versions, so any grpcurl can list the APIs.
+    let apis = [
+        "dualnet.arbitration.v1.Arbitration",
+        "dualnet.complaints.v1.Complaints",
+        "dualnet.governance.v1.GovernanceGrid",
+        "dualnet.partygrid.v1.PartyGrid",
+    ];
+    let listed_v1 = list_services!(v1, channel.clone());
+    let listed_v1alpha = list_services!(v1alpha, channel.clone());
+    for api in apis {
+        assert!(listed_v1.iter().any(|s| s == api), "reflection v1 lists {api}: {listed_v1:?}");
+        assert!(listed_v1alpha.iter().any(|s| s == api), "reflection v1alpha lists {api}: {listed_v1alpha:?}");
     }
 
     let mut complaints = cpb::complaints_client::ComplaintsClient::new(channel.clone());

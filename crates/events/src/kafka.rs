@@ -112,23 +112,27 @@ impl Transport for KafkaTransport {
     }
 
     async fn subscribe(&self, group: &str, topics: &[String]) -> Result<Box<dyn Subscription>, TransportError> {
-        let consumer: StreamConsumer = self
-            .settings
-            .client(&[
-                ("auto.commit.interval.ms", "500"),
-                ("auto.offset.reset", "earliest"),
-                ("fetch.wait.max.ms", "10"),
-                ("session.timeout.ms", "10000"),
-                ("heartbeat.interval.ms", "1000"),
-            ])
+        let mut config = self.settings.client(&[
+            ("auto.commit.interval.ms", "500"),
+            ("auto.offset.reset", "earliest"),
+            ("fetch.wait.max.ms", "10"),
+            ("session.timeout.ms", "6000"),
+            ("heartbeat.interval.ms", "1000"),
+        ]);
+        config
             .set("group.id", self.broker_name(group))
             .set("enable.auto.offset.store", "false")
-            .set("enable.auto.commit", "true")
-            .create()?;
-        let names: Vec<String> = topics.iter().map(|t| self.broker_name(t)).collect();
-        let names: Vec<&str> = names.iter().map(String::as_str).collect();
-        consumer.subscribe(&names)?;
-        Ok(Box::new(KafkaSubscription { consumer, namespace: self.settings.namespace.clone() }))
+            .set("enable.auto.commit", "true");
+        let topics: Vec<String> = topics.iter().map(|t| self.broker_name(t)).collect();
+        let consumer = join(&config, &topics)?;
+        Ok(Box::new(KafkaSubscription {
+            consumer,
+            config,
+            group: self.broker_name(group),
+            topics,
+            namespace: self.settings.namespace.clone(),
+            idle_checks: 0,
+        }))
     }
 
     async fn ensure_topics(&self, topics: &[String]) -> Result<(), TransportError> {
@@ -149,15 +153,80 @@ impl Transport for KafkaTransport {
     }
 }
 
+fn join(config: &ClientConfig, topics: &[String]) -> Result<Arc<StreamConsumer>, TransportError> {
+    let consumer: StreamConsumer = config.create()?;
+    let names: Vec<&str> = topics.iter().map(String::as_str).collect();
+    consumer.subscribe(&names)?;
+    Ok(Arc::new(consumer))
+}
+
+/// How long `next` waits for a record before checking the assignment.
+const IDLE_CHECK: Duration = Duration::from_secs(5);
+/// Idle checks without any partition before the member rejoins.
+const STRANDED_CHECKS: u32 = 3;
+
 struct KafkaSubscription {
-    consumer: StreamConsumer,
+    consumer: Arc<StreamConsumer>,
+    config: ClientConfig,
+    group: String,
+    topics: Vec<String>,
     namespace: String,
+    idle_checks: u32,
+}
+
+impl KafkaSubscription {
+    /// A member can be left holding no partition when it joined while a
+    /// crashed member was still the group's leader (seen with Tansu: the sync
+    /// succeeds with an empty assignment and no rebalance follows). When this
+    /// member has held nothing for a while although the group has no more
+    /// members than partitions, it leaves and joins again.
+    async fn rejoin_if_stranded(&mut self) -> Result<(), TransportError> {
+        let assigned = self.consumer.assignment().map(|a| a.count()).unwrap_or(0);
+        if assigned > 0 {
+            self.idle_checks = 0;
+            return Ok(());
+        }
+        self.idle_checks += 1;
+        if self.idle_checks < STRANDED_CHECKS {
+            return Ok(());
+        }
+        self.idle_checks = 0;
+        let (consumer, group, topics) = (self.consumer.clone(), self.group.clone(), self.topics.clone());
+        let sizes = tokio::task::spawn_blocking(move || -> Result<(usize, usize), TransportError> {
+            let timeout = Duration::from_secs(5);
+            let groups = consumer.fetch_group_list(Some(&group), timeout)?;
+            let members = groups.groups().iter().map(|g| g.members().len()).sum();
+            let mut partitions = 0;
+            for topic in &topics {
+                let metadata = consumer.fetch_metadata(Some(topic), timeout)?;
+                partitions += metadata.topics().iter().map(|t| t.partitions().len()).sum::<usize>();
+            }
+            Ok((members, partitions))
+        })
+        .await
+        .map_err(|e| TransportError::Other(e.to_string()))??;
+        let (members, partitions) = sizes;
+        if partitions > 0 && members <= partitions {
+            tracing::warn!(group = %self.group, members, partitions, "holding no partition; rejoining the group");
+            self.consumer = join(&self.config, &self.topics)?;
+        }
+        Ok(())
+    }
 }
 
 #[async_trait]
 impl Subscription for KafkaSubscription {
     async fn next(&mut self) -> Result<Delivery, TransportError> {
-        let m = self.consumer.recv().await?;
+        let m = loop {
+            match tokio::time::timeout(IDLE_CHECK, self.consumer.recv()).await {
+                Ok(m) => break m?,
+                Err(_) => {
+                    if let Err(e) = self.rejoin_if_stranded().await {
+                        tracing::debug!(error = %e, "assignment check failed");
+                    }
+                }
+            }
+        };
         let headers = m
             .headers()
             .map(|hs| {

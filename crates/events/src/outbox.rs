@@ -10,6 +10,28 @@ use crate::{chain::Chain, trace};
 /// Channel the relay listens on; one payload-less NOTIFY per transaction.
 pub const CHANNEL: &str = "dualnet_outbox";
 
+/// The outbox of one service: where its events go and what they are signed
+/// with.
+#[derive(Debug, Clone, Copy)]
+pub struct Outbox {
+    /// `ce_source`: `/dualnet/<service>`.
+    pub source: &'static str,
+    pub topic: &'static str,
+}
+
+impl Outbox {
+    /// Appends `message` about aggregate `subject` to the current transaction.
+    pub async fn append<M: prost::Name>(
+        &self,
+        conn: &mut PgConnection,
+        subject: impl std::fmt::Display,
+        message: &M,
+        chain: &Chain,
+    ) -> Result<Uuid, sqlx::Error> {
+        append(conn, self.source, self.topic, &subject.to_string(), message, chain).await
+    }
+}
+
 /// Appends one event to the outbox of the current transaction. `subject` is
 /// the aggregate id and the record key, so one aggregate's events stay
 /// ordered. Returns the event id.

@@ -38,8 +38,3 @@ pub mod topics {
     pub const COMPLAINTS: &str = "dualnet.complaints.v1";
     pub const ARBITRATION: &str = "dualnet.arbitration.v1";
 }
-
-/// The `ce_source` of events published by `service`.
-pub fn source(service: &str) -> String {
-    format!("/dualnet/{service}")
-}

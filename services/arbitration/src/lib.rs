@@ -14,9 +14,13 @@ pub mod domain;
 mod grpc;
 mod store;
 
+use dualnet_events::outbox::Outbox;
 use dualnet_platform::service::ServiceDef;
 
 pub const SERVICE: &str = "arbitration";
+
+/// Where this service's events go.
+pub(crate) const OUTBOX: Outbox = Outbox { source: "/dualnet/arbitration", topic: dualnet_proto::topics::ARBITRATION };
 
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 

@@ -1,14 +1,14 @@
 //! arbitration's database: cases.
 
 use chrono::{DateTime, Utc};
-use dualnet_events::{Chain, outbox};
+use dualnet_events::Chain;
 use dualnet_platform::ApiError;
-use dualnet_proto::{arbitration::v1 as pb, topics};
+use dualnet_proto::arbitration::v1 as pb;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use crate::{
-    SERVICE,
+    OUTBOX,
     domain::case::{Case, CaseStatus},
 };
 
@@ -120,7 +120,6 @@ pub async fn open_case(conn: &mut PgConnection, case: &Case, chain: &Chain) -> R
         claimants: case.claimants,
         collective: case.collective,
     };
-    outbox::append(conn, &dualnet_proto::source(SERVICE), topics::ARBITRATION, &case.id.to_string(), &event, chain)
-        .await?;
+    OUTBOX.append(conn, case.id, &event, chain).await?;
     Ok(true)
 }

@@ -19,9 +19,13 @@ mod grpc;
 mod store;
 mod wire;
 
+use dualnet_events::outbox::Outbox;
 use dualnet_platform::service::ServiceDef;
 
 pub const SERVICE: &str = "complaints";
+
+/// Where this service's events go.
+pub(crate) const OUTBOX: Outbox = Outbox { source: "/dualnet/complaints", topic: dualnet_proto::topics::COMPLAINTS };
 
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 

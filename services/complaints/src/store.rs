@@ -2,14 +2,14 @@
 //! never in events), and the read model of the map.
 
 use chrono::{DateTime, Utc};
-use dualnet_events::{Chain, outbox};
+use dualnet_events::Chain;
 use dualnet_platform::ApiError;
-use dualnet_proto::{complaints::v1 as pb, topics};
+use dualnet_proto::complaints::v1 as pb;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use crate::{
-    SERVICE,
+    OUTBOX,
     domain::complaint::{self, Channel, Complaint, Kind, Satisfaction, Status},
     wire,
 };
@@ -17,17 +17,6 @@ use crate::{
 #[derive(Clone)]
 pub struct Store {
     pool: PgPool,
-}
-
-async fn emit<M: prost::Name>(
-    conn: &mut PgConnection,
-    subject: Uuid,
-    event: &M,
-    chain: &Chain,
-) -> Result<(), sqlx::Error> {
-    outbox::append(conn, &dualnet_proto::source(SERVICE), topics::COMPLAINTS, &subject.to_string(), event, chain)
-        .await?;
-    Ok(())
 }
 
 /// A request to file, already validated.
@@ -201,7 +190,7 @@ impl Store {
             enterprise_id: text(c.enterprise_id),
             workers: c.workers,
         };
-        emit(&mut tx, c.id, &event, chain).await?;
+        OUTBOX.append(&mut tx, c.id, &event, chain).await?;
         tx.commit().await?;
         Ok(c)
     }
@@ -248,7 +237,7 @@ impl Store {
         .await?;
         let event =
             pb::ComplaintRated { complaint_id: id.to_string(), satisfaction: wire::satisfaction(satisfaction) as i32 };
-        emit(&mut tx, id, &event, &Chain::start(c.correlation_id)).await?;
+        OUTBOX.append(&mut tx, id, &event, &Chain::start(c.correlation_id)).await?;
         tx.commit().await?;
         Ok(c)
     }
@@ -272,7 +261,7 @@ pub async fn dispatched(
         .execute(&mut *conn)
         .await?;
     let event = pb::ComplaintDispatched { complaint_id: id.to_string(), incident_id: incident_id.to_string() };
-    emit(conn, id, &event, chain).await?;
+    OUTBOX.append(conn, id, &event, chain).await?;
     Ok(true)
 }
 
@@ -296,7 +285,7 @@ pub async fn replied(
         .execute(&mut *conn)
         .await?;
     let event = pb::ComplaintReplied { complaint_id: id.to_string(), incident_id: incident_id.to_string() };
-    emit(conn, id, &event, chain).await?;
+    OUTBOX.append(conn, id, &event, chain).await?;
     Ok(true)
 }
 

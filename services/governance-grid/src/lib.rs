@@ -18,9 +18,14 @@ mod grpc;
 mod store;
 mod wire;
 
+use dualnet_events::outbox::Outbox;
 use dualnet_platform::service::ServiceDef;
 
 pub const SERVICE: &str = "governance-grid";
+
+/// Where this service's events go.
+pub(crate) const OUTBOX: Outbox =
+    Outbox { source: "/dualnet/governance-grid", topic: dualnet_proto::topics::GOVERNANCE };
 
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 

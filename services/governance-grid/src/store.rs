@@ -3,14 +3,14 @@
 //! with its outbox event.
 
 use chrono::{DateTime, Utc};
-use dualnet_events::{Chain, outbox};
+use dualnet_events::Chain;
 use dualnet_platform::ApiError;
-use dualnet_proto::{governance::v1 as pb, topics};
+use dualnet_proto::governance::v1 as pb;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use crate::{
-    SERVICE,
+    OUTBOX,
     domain::{
         incident::{
             Action, HistoryEntry, IllegalTransition, Incident, Level, PartyResponse, Placement, Source, Status,
@@ -62,17 +62,6 @@ fn parent_missing(e: sqlx::Error, what: &str) -> ApiError {
         }
         _ => e.into(),
     }
-}
-
-async fn emit<M: prost::Name>(
-    conn: &mut PgConnection,
-    subject: Uuid,
-    event: &M,
-    chain: &Chain,
-) -> Result<(), sqlx::Error> {
-    outbox::append(conn, &dualnet_proto::source(SERVICE), topics::GOVERNANCE, &subject.to_string(), event, chain)
-        .await?;
-    Ok(())
 }
 
 #[derive(sqlx::FromRow)]
@@ -139,7 +128,7 @@ impl Store {
             .map_err(|e| parent_missing(e, "subdistrict"))?;
         let event =
             pb::SubdistrictCreated { subdistrict_id: s.id.to_string(), code: s.code.clone(), name: s.name.clone() };
-        emit(&mut tx, s.id, &event, chain).await?;
+        OUTBOX.append(&mut tx, s.id, &event, chain).await?;
         tx.commit().await?;
         Ok(s)
     }
@@ -167,7 +156,7 @@ impl Store {
             code: c.code.clone(),
             name: c.name.clone(),
         };
-        emit(&mut tx, c.id, &event, chain).await?;
+        OUTBOX.append(&mut tx, c.id, &event, chain).await?;
         tx.commit().await?;
         Ok(c)
     }
@@ -195,7 +184,7 @@ impl Store {
             code: g.code.clone(),
             name: g.name.clone(),
         };
-        emit(&mut tx, g.id, &event, chain).await?;
+        OUTBOX.append(&mut tx, g.id, &event, chain).await?;
         tx.commit().await?;
         Ok(g)
     }
@@ -226,7 +215,7 @@ impl Store {
             name: b.name.clone(),
             address: b.address.clone(),
         };
-        emit(&mut tx, b.id, &event, chain).await?;
+        OUTBOX.append(&mut tx, b.id, &event, chain).await?;
         tx.commit().await?;
         Ok(b)
     }
@@ -409,7 +398,7 @@ pub async fn open_incident(
         source: wire::source(incident.source) as i32,
         complaint_id: text(incident.complaint_id),
     };
-    emit(conn, incident.id, &event, chain).await?;
+    OUTBOX.append(conn, incident.id, &event, chain).await?;
     Ok(incident)
 }
 
@@ -470,14 +459,14 @@ pub async fn transition_incident(
         action: wire::action(action) as i32,
         complaint_id: complaint_id.clone(),
     };
-    emit(conn, id, &event, chain).await?;
+    OUTBOX.append(conn, id, &event, chain).await?;
     if to == Status::Closed {
         let closed = pb::IncidentClosed {
             incident_id: id.to_string(),
             complaint_id,
             grid_id: incident.placement.grid_id.map(|g| g.to_string()).unwrap_or_default(),
         };
-        emit(conn, id, &closed, chain).await?;
+        OUTBOX.append(conn, id, &closed, chain).await?;
     }
     Ok(Some(Ok(incident)))
 }

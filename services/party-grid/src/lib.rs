@@ -18,9 +18,13 @@ mod grpc;
 mod store;
 mod wire;
 
+use dualnet_events::outbox::Outbox;
 use dualnet_platform::service::ServiceDef;
 
 pub const SERVICE: &str = "party-grid";
+
+/// Where this service's events go.
+pub(crate) const OUTBOX: Outbox = Outbox { source: "/dualnet/party-grid", topic: dualnet_proto::topics::PARTYGRID };
 
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 

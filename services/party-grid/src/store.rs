@@ -2,14 +2,14 @@
 //! model and linkage tasks. Every change is written with its outbox event.
 
 use chrono::{DateTime, Utc};
-use dualnet_events::{Chain, outbox};
+use dualnet_events::Chain;
 use dualnet_platform::ApiError;
-use dualnet_proto::{partygrid::v1 as pb, topics};
+use dualnet_proto::partygrid::v1 as pb;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use crate::{
-    SERVICE,
+    OUTBOX,
     domain::{
         binding::{BindingError, OrgKind, Organisation, UnitKind, check_binding},
         task::{LinkageTask, TaskAction, TaskStatus, transition},
@@ -20,17 +20,6 @@ use crate::{
 #[derive(Clone)]
 pub struct Store {
     pool: PgPool,
-}
-
-async fn emit<M: prost::Name>(
-    conn: &mut PgConnection,
-    subject: Uuid,
-    event: &M,
-    chain: &Chain,
-) -> Result<(), sqlx::Error> {
-    outbox::append(conn, &dualnet_proto::source(SERVICE), topics::PARTYGRID, &subject.to_string(), event, chain)
-        .await?;
-    Ok(())
 }
 
 type OrgRow = (Uuid, Option<Uuid>, String, String, Option<String>, Option<Uuid>);
@@ -116,7 +105,7 @@ impl Store {
             kind: wire::org_kind(kind) as i32,
             name: org.name.clone(),
         };
-        emit(&mut tx, org.id, &event, chain).await?;
+        OUTBOX.append(&mut tx, org.id, &event, chain).await?;
         tx.commit().await?;
         Ok(org)
     }
@@ -166,7 +155,7 @@ impl Store {
             unit_kind: wire::unit_kind(unit) as i32,
             unit_id: unit_id.to_string(),
         };
-        emit(&mut tx, org_id, &event, chain).await?;
+        OUTBOX.append(&mut tx, org_id, &event, chain).await?;
         tx.commit().await?;
         org.binding = Some((unit, unit_id));
         Ok(org)
@@ -257,16 +246,16 @@ pub async fn move_task(
     match action {
         TaskAction::Accept => {
             let e = pb::LinkageTaskAccepted { task_id: t, organisation_id: o, incident_id: i };
-            emit(conn, task.id, &e, &chain).await?
+            OUTBOX.append(conn, task.id, &e, &chain).await?;
         }
         TaskAction::Complete => {
             let e =
                 pb::LinkageTaskCompleted { task_id: t, organisation_id: o, incident_id: i, note: task.note.clone() };
-            emit(conn, task.id, &e, &chain).await?
+            OUTBOX.append(conn, task.id, &e, &chain).await?;
         }
         TaskAction::Close => {
             let e = pb::LinkageTaskClosed { task_id: t, organisation_id: o, incident_id: i };
-            emit(conn, task.id, &e, &chain).await?
+            OUTBOX.append(conn, task.id, &e, &chain).await?;
         }
     }
     Ok(Some(Ok(task)))
@@ -332,7 +321,7 @@ pub async fn create_task(
         organisation_id: organisation_id.to_string(),
         incident_id: incident_id.to_string(),
     };
-    emit(conn, id, &event, chain).await?;
+    OUTBOX.append(conn, id, &event, chain).await?;
     Ok(Some(id))
 }
 
