@@ -79,6 +79,7 @@ pub async fn seed(addr: SocketAddr) -> anyhow::Result<Seeded> {
         .await?
         .into_inner();
     let committee = org(&mut p, "", party::OrganisationKind::WorkingCommittee, "坂田街道党工委").await?;
+    bind(&mut p, &committee, party::UnitKind::Subdistrict, &subdistrict.id).await?;
     let mut buildings = Vec::new();
     for (c_code, c_name, g_code, g_name, bs) in MAP {
         let suffix = |c: &str| format!("{code}-{c}");
@@ -92,7 +93,7 @@ pub async fn seed(addr: SocketAddr) -> anyhow::Result<Seeded> {
             .into_inner();
         let grid = g
             .create_grid(gov::CreateGridRequest {
-                community_id: community.id,
+                community_id: community.id.clone(),
                 code: suffix(g_code),
                 name: (*g_name).into(),
             })
@@ -100,6 +101,7 @@ pub async fn seed(addr: SocketAddr) -> anyhow::Result<Seeded> {
             .into_inner();
         let community_org =
             org(&mut p, &committee, party::OrganisationKind::CommunityCommittee, &format!("{c_name}党委")).await?;
+        bind(&mut p, &community_org, party::UnitKind::Community, &community.id).await?;
         let branch =
             org(&mut p, &community_org, party::OrganisationKind::GridBranch, &format!("{g_name}党支部")).await?;
         bind(&mut p, &branch, party::UnitKind::Grid, &grid.id).await?;

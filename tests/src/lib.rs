@@ -86,6 +86,10 @@ impl System {
 /// A grid with a building, the grid party branch bound to the grid and,
 /// optionally, a building party group bound to the building.
 pub struct Seed {
+    /// The working committee, bound to the subdistrict.
+    pub committee_id: String,
+    /// The community party committee, bound to the community.
+    pub community_org_id: String,
     pub grid_id: String,
     pub building_id: String,
     pub branch_id: String,
@@ -105,7 +109,7 @@ impl System {
             .into_inner();
         let community = g
             .create_community(gov::CreateCommunityRequest {
-                subdistrict_id: sub.id,
+                subdistrict_id: sub.id.clone(),
                 code: format!("{code}-xjt"),
                 name: "象角塘社区".into(),
             })
@@ -114,7 +118,7 @@ impl System {
             .into_inner();
         let grid = g
             .create_grid(gov::CreateGridRequest {
-                community_id: community.id,
+                community_id: community.id.clone(),
                 code: format!("{code}-xjt-01"),
                 name: "城市广场网格".into(),
             })
@@ -136,12 +140,17 @@ impl System {
             kind: kind as i32,
             name: name.into(),
         };
-        let branch = p
-            .create_organisation(org(party::OrganisationKind::GridBranch, "城市广场党支部"))
-            .await
-            .unwrap()
-            .into_inner()
-            .id;
+        let creator = p.clone();
+        let create = move |kind, name| {
+            let mut p = creator.clone();
+            let req = org(kind, name);
+            async move { p.create_organisation(req).await.unwrap().into_inner().id }
+        };
+        let committee = create(party::OrganisationKind::WorkingCommittee, "坂田街道党工委").await;
+        bind(&mut p, &committee, party::UnitKind::Subdistrict, &sub.id).await;
+        let community_org = create(party::OrganisationKind::CommunityCommittee, "象角塘社区党委").await;
+        bind(&mut p, &community_org, party::UnitKind::Community, &community.id).await;
+        let branch = create(party::OrganisationKind::GridBranch, "城市广场党支部").await;
         bind(&mut p, &branch, party::UnitKind::Grid, &grid.id).await;
         let group = if with_group {
             let group = p
@@ -157,7 +166,14 @@ impl System {
         };
         // complaints resolves buildings from the same events; wait until it
         // has seen this one, or a complaint filed now would not know its grid.
-        Seed { grid_id: grid.id, building_id: building.id, branch_id: branch, group_id: group }
+        Seed {
+            committee_id: committee,
+            community_org_id: community_org,
+            grid_id: grid.id,
+            building_id: building.id,
+            branch_id: branch,
+            group_id: group,
+        }
     }
 }
 

@@ -44,6 +44,7 @@ pub struct Config {
     pub telemetry: TelemetryConfig,
     pub consumer: ConsumerConfig,
     pub relay: RelayConfig,
+    pub deadlines: DeadlineConfig,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -152,7 +153,20 @@ impl Default for RelayConfig {
     }
 }
 
-const SECTIONS: &[&str] = &["listen", "database", "transport", "kafka", "telemetry", "consumer", "relay"];
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DeadlineConfig {
+    /// How often overdue incidents are looked for (and escalated).
+    pub sweep_ms: u64,
+}
+
+impl Default for DeadlineConfig {
+    fn default() -> Self {
+        Self { sweep_ms: 30_000 }
+    }
+}
+
+const SECTIONS: &[&str] = &["listen", "database", "transport", "kafka", "telemetry", "consumer", "relay", "deadlines"];
 const ENV_PREFIX: &str = "DUALNET_";
 
 impl Config {
@@ -194,6 +208,9 @@ impl Config {
         }
         if self.consumer.max_attempts < 1 {
             bail!("consumer.max_attempts must be at least 1");
+        }
+        if self.deadlines.sweep_ms < 1 {
+            bail!("deadlines.sweep_ms must be at least 1");
         }
         if self.relay.batch < 1 || self.relay.poll_ms < 1 {
             bail!("relay.batch and relay.poll_ms must be at least 1");

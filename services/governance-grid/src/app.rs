@@ -1,12 +1,12 @@
 //! Builds governance-grid from what it is given.
 
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 
 use dualnet_platform::service::{Deps, Pipeline, Started, start_pipeline};
 use dualnet_proto::{governance::v1::governance_grid_server::GovernanceGridServer, topics};
 use tokio_util::sync::CancellationToken;
 
-use crate::{SERVICE, consumers::Reactions, grpc::Api, store::Store};
+use crate::{SERVICE, consumers::Reactions, escalation_timer, grpc::Api, store::Store};
 
 pub async fn start(deps: Deps, shutdown: CancellationToken) -> anyhow::Result<Started> {
     let handler = Arc::new(Reactions { clock: deps.clock.clone() });
@@ -16,8 +16,11 @@ pub async fn start(deps: Deps, shutdown: CancellationToken) -> anyhow::Result<St
         subscribes: &[topics::COMPLAINTS, topics::PARTYGRID],
         handler,
     };
-    let tasks = start_pipeline(&deps, pipeline, &shutdown).await?;
-    let api = Api { store: Store::new(deps.pool.clone()), clock: deps.clock.clone() };
+    let mut tasks = start_pipeline(&deps, pipeline, &shutdown).await?;
+    let store = Store::new(deps.pool.clone());
+    let every = Duration::from_millis(deps.config.deadlines.sweep_ms);
+    tasks.push(tokio::spawn(escalation_timer::run(store.clone(), deps.clock.clone(), every, shutdown.clone())));
+    let api = Api { store, clock: deps.clock.clone() };
     Ok(Started {
         register: Box::new(move |routes| {
             routes.add_service(GovernanceGridServer::new(api));

@@ -10,7 +10,10 @@ use dualnet_proto::{complaints::v1 as complaints, partygrid::v1 as party};
 use sqlx::PgConnection;
 
 use crate::{
-    domain::incident::{Action, PartyResponse, Placement, Source},
+    domain::{
+        escalation::Severity,
+        incident::{Action, PartyResponse, Placement, Source},
+    },
     store::{self, NewIncident, Step},
 };
 
@@ -40,6 +43,7 @@ impl Reactions {
             source: Source::Complaint,
             complaint_id: Some(complaint_id),
             reporter: "complaints".into(),
+            severity: Severity::Normal,
         };
         store::open_incident(conn, new, &event.chain(), self.clock.now()).await?;
         Ok(())

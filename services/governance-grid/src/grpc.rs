@@ -86,6 +86,8 @@ fn incident(i: Incident, history: Vec<HistoryEntry>, responses: Vec<PartyRespons
                 updated_at: Some(to_proto(r.updated_at)),
             })
             .collect(),
+        severity: wire::severity(i.severity) as i32,
+        community_id: text(i.placement.community_id),
         history: history
             .into_iter()
             .map(|h| pb::IncidentTransition {
@@ -161,10 +163,17 @@ impl GovernanceGrid for Api {
         let category = f.text("category", &r.category, NAME_MAX);
         let summary = f.text("summary", &r.summary, TEXT_MAX);
         let reporter = f.text("reporter", &r.reporter, NAME_MAX);
+        let severity = match pb::Severity::try_from(r.severity) {
+            Ok(s) => wire::severity_from(s),
+            Err(_) => {
+                f.violation("severity", format!("unknown value {}", r.severity));
+                Default::default()
+            }
+        };
         f.finish()?;
         let placement = self.store.placement(grid_id, building_id).await?;
-        let new =
-            NewIncident { placement, category, summary, source: Source::GridWorker, complaint_id: None, reporter };
+        let source = Source::GridWorker;
+        let new = NewIncident { placement, category, summary, source, complaint_id: None, reporter, severity };
         let opened = self.store.report_incident(new, &chain, self.clock.now()).await?;
         Ok(Response::new(incident(opened, vec![], vec![])))
     }
@@ -207,6 +216,18 @@ impl GovernanceGrid for Api {
         let step = Step { action, actor: &actor, note: &note, assignee: assignee.as_deref() };
         let updated = self.store.transition(id, step, self.clock.now()).await?;
         let (i, history, responses) = self.store.incident(updated.id).await?;
+        Ok(Response::new(incident(i, history, responses)))
+    }
+
+    async fn escalate_incident(&self, req: Request<pb::EscalateIncidentRequest>) -> Answer<pb::Incident> {
+        let r = req.into_inner();
+        let mut f = Fields::new();
+        let id = f.id("id", &r.id);
+        let actor = f.text("actor", &r.actor, NAME_MAX);
+        let reason = f.optional_text("reason", &r.reason, TEXT_MAX).unwrap_or_default();
+        f.finish()?;
+        let escalated = self.store.escalate(id, &actor, &reason, self.clock.now()).await?;
+        let (i, history, responses) = self.store.incident(escalated.id).await?;
         Ok(Response::new(incident(i, history, responses)))
     }
 }

@@ -4,7 +4,8 @@
 //!   with their lifecycle, history and the party response shown on them.
 //! - Serves: `dualnet.governance.v1.GovernanceGrid`.
 //! - Publishes to `dualnet.governance.v1`: map changes and the incident
-//!   lifecycle (`IncidentOpened`, `IncidentTransitioned`, `IncidentClosed`).
+//!   lifecycle (`IncidentOpened`, `IncidentTransitioned`, `IncidentEscalated`,
+//!   `IncidentClosed`); overdue incidents escalate by themselves.
 //! - Consumes: `dualnet.complaints.v1` (a filed complaint opens an incident,
 //!   a rating rates it) and `dualnet.partygrid.v1` (linkage-task progress).
 //!
@@ -14,6 +15,7 @@
 pub mod app;
 mod consumers;
 pub mod domain;
+mod escalation_timer;
 mod grpc;
 mod store;
 mod wire;

@@ -12,6 +12,7 @@ use uuid::Uuid;
 use crate::{
     OUTBOX,
     domain::{
+        escalation::{self, CannotEscalate, Reason, Severity},
         incident::{
             Action, HistoryEntry, IllegalTransition, Incident, Level, PartyResponse, Placement, Source, Status,
             transition,
@@ -35,6 +36,7 @@ pub struct NewIncident {
     pub source: Source,
     pub complaint_id: Option<Uuid>,
     pub reporter: String,
+    pub severity: Severity,
 }
 
 /// One move along the lifecycle, with who asked and why.
@@ -80,6 +82,7 @@ struct IncidentRow {
     assignee: Option<String>,
     opened_at: DateTime<Utc>,
     deadline: DateTime<Utc>,
+    severity: String,
 }
 
 impl TryFrom<IncidentRow> for Incident {
@@ -104,12 +107,13 @@ impl TryFrom<IncidentRow> for Incident {
             assignee: r.assignee,
             opened_at: r.opened_at,
             deadline: r.deadline,
+            severity: Severity::parse(&r.severity).ok_or_else(|| bad("severity", &r.severity))?,
         })
     }
 }
 
 const INCIDENT_COLUMNS: &str = "id, grid_id, building_id, community_id, category, summary, status, level, source,
-    complaint_id, correlation_id, assignee, opened_at, deadline";
+    complaint_id, correlation_id, assignee, opened_at, deadline, severity";
 
 impl Store {
     pub fn new(pool: PgPool) -> Self {
@@ -326,6 +330,53 @@ impl Store {
     }
 }
 
+impl Store {
+    pub async fn escalate(&self, id: Uuid, actor: &str, note: &str, now: DateTime<Utc>) -> Result<Incident, ApiError> {
+        let mut tx = self.pool.begin().await?;
+        let incident = escalate_incident(&mut tx, id, Reason::Requested, actor, note, None, now)
+            .await?
+            .ok_or_else(|| ApiError::NotFound("incident".into()))?
+            .map_err(|e| ApiError::FailedPrecondition(e.to_string()))?;
+        tx.commit().await?;
+        Ok(incident)
+    }
+
+    /// Escalates every incident whose deadline passed unresolved, one tier
+    /// each, one transaction each. Returns how many went up.
+    pub async fn escalate_overdue(&self, now: DateTime<Utc>, limit: i64) -> Result<usize, sqlx::Error> {
+        let due: Vec<Uuid> = sqlx::query_scalar(
+            "SELECT id FROM incidents
+             WHERE deadline < $1 AND status NOT IN ('closed', 'rated', 'rejected') AND level <> 'subdistrict'
+             ORDER BY deadline LIMIT $2",
+        )
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut escalated = 0;
+        for id in due {
+            let mut tx = self.pool.begin().await?;
+            // Re-checked under the row lock: a concurrent close or escalation wins.
+            let row: Option<IncidentRow> =
+                sqlx::query_as(&format!("SELECT {INCIDENT_COLUMNS} FROM incidents WHERE id = $1 FOR UPDATE"))
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            let Some(Ok(incident)) = row.map(Incident::try_from) else { continue };
+            if !escalation::is_overdue(&incident, now) {
+                continue;
+            }
+            if let Some(Ok(_)) =
+                escalate_incident(&mut tx, id, Reason::DeadlinePassed, "deadline", "", None, now).await?
+            {
+                escalated += 1;
+            }
+            tx.commit().await?;
+        }
+        Ok(escalated)
+    }
+}
+
 /// The grid and community of a building, when the map knows it.
 pub async fn building_placement(conn: &mut PgConnection, building_id: Uuid) -> Result<Option<Placement>, sqlx::Error> {
     let row: Option<(Uuid, Uuid)> = sqlx::query_as(
@@ -356,12 +407,13 @@ pub async fn open_incident(
         correlation_id: chain.correlation_id,
         assignee: None,
         opened_at: now,
+        severity: new.severity,
     };
     let p = &incident.placement;
     sqlx::query(
         "INSERT INTO incidents (id, grid_id, building_id, community_id, category, summary, status, level, source,
-                                complaint_id, correlation_id, opened_at, deadline, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $12)",
+                                complaint_id, correlation_id, opened_at, deadline, updated_at, severity)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $12, $14)",
     )
     .bind(incident.id)
     .bind(p.grid_id)
@@ -376,6 +428,7 @@ pub async fn open_incident(
     .bind(incident.correlation_id)
     .bind(now)
     .bind(incident.deadline)
+    .bind(incident.severity.as_str())
     .execute(&mut *conn)
     .await?;
     sqlx::query(
@@ -399,7 +452,85 @@ pub async fn open_incident(
         complaint_id: text(incident.complaint_id),
     };
     OUTBOX.append(conn, incident.id, &event, chain).await?;
+    if incident.severity == Severity::Major && escalation::escalate(&incident).is_ok() {
+        // 大事全网联动: a major incident mobilises the next tier at once.
+        let escalated =
+            escalate_incident(conn, incident.id, Reason::Major, &new.reporter, "", chain.causation_id, now).await?;
+        if let Some(Ok(escalated)) = escalated {
+            return Ok(escalated);
+        }
+    }
     Ok(incident)
+}
+
+/// Raises an incident one tier inside the caller's transaction and announces
+/// it. `None` when the incident does not exist.
+pub async fn escalate_incident(
+    conn: &mut PgConnection,
+    id: Uuid,
+    reason: Reason,
+    actor: &str,
+    note: &str,
+    causation_id: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> Result<Option<Result<Incident, CannotEscalate>>, sqlx::Error> {
+    let row: Option<IncidentRow> =
+        sqlx::query_as(&format!("SELECT {INCIDENT_COLUMNS} FROM incidents WHERE id = $1 FOR UPDATE"))
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    let Some(row) = row else { return Ok(None) };
+    let mut incident = Incident::try_from(row).map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
+    let from = incident.placement.level;
+    let to = match escalation::escalate(&incident) {
+        Ok(to) => to,
+        Err(e) => return Ok(Some(Err(e))),
+    };
+    incident.placement.level = to;
+    incident.deadline = now + to.allowance();
+    sqlx::query("UPDATE incidents SET level = $2, deadline = $3, updated_at = $4 WHERE id = $1")
+        .bind(id)
+        .bind(to.as_str())
+        .bind(incident.deadline)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(
+        "INSERT INTO incident_history (incident_id, from_status, to_status, actor, note, at) VALUES ($1, $2, $2, $3, $4, $5)",
+    )
+    .bind(id)
+    .bind(incident.status.as_str())
+    .bind(actor)
+    .bind(match note {
+        "" => format!("escalated from {} to {} ({})", from.as_str(), to.as_str(), reason.as_str()),
+        note => format!("escalated from {} to {} ({}): {note}", from.as_str(), to.as_str(), reason.as_str()),
+    })
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    let subdistrict: Option<Uuid> = match incident.placement.community_id {
+        Some(c) => {
+            sqlx::query_scalar("SELECT subdistrict_id FROM communities WHERE id = $1")
+                .bind(c)
+                .fetch_optional(&mut *conn)
+                .await?
+        }
+        None => None,
+    };
+    let text = |id: Option<Uuid>| id.map(|i| i.to_string()).unwrap_or_default();
+    let event = pb::IncidentEscalated {
+        incident_id: id.to_string(),
+        from_level: wire::level(from) as i32,
+        to_level: wire::level(to) as i32,
+        grid_id: text(incident.placement.grid_id),
+        community_id: text(incident.placement.community_id),
+        subdistrict_id: text(subdistrict),
+        reason: reason.as_str().to_string(),
+        complaint_id: text(incident.complaint_id),
+    };
+    let chain = Chain { correlation_id: incident.correlation_id, causation_id };
+    OUTBOX.append(conn, id, &event, &chain).await?;
+    Ok(Some(Ok(incident)))
 }
 
 /// Applies `action` to an incident inside the caller's transaction. `None`

@@ -2,7 +2,10 @@
 
 use dualnet_proto::governance::v1 as pb;
 
-use crate::domain::incident::{Action, Level, Source, Status};
+use crate::domain::{
+    escalation::Severity,
+    incident::{Action, Level, Source, Status},
+};
 
 pub fn status(s: Status) -> pb::IncidentStatus {
     match s {
@@ -62,4 +65,19 @@ pub fn requested_action(a: pb::IncidentAction) -> Option<Action> {
         pb::IncidentAction::SendBack => Action::SendBack,
         pb::IncidentAction::Unspecified => return None,
     })
+}
+
+pub fn severity(s: Severity) -> pb::Severity {
+    match s {
+        Severity::Normal => pb::Severity::Normal,
+        Severity::Major => pb::Severity::Major,
+    }
+}
+
+/// A requested severity; unspecified means normal.
+pub fn severity_from(s: pb::Severity) -> Severity {
+    match s {
+        pb::Severity::Major => Severity::Major,
+        pb::Severity::Normal | pb::Severity::Unspecified => Severity::Normal,
+    }
 }

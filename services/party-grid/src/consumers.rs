@@ -40,6 +40,28 @@ impl Reactions {
         Ok(())
     }
 
+    /// 大事全网联动: when an incident goes up a tier, the organisations bound
+    /// to the units of that tier and every tier below it are tasked — each
+    /// once, however often the event arrives.
+    async fn incident_escalated(&self, conn: &mut PgConnection, event: &Event) -> Result<(), HandleError> {
+        let e: gov::IncidentEscalated = event.decode()?;
+        let incident_id = uuid_field("incident_id", &e.incident_id)?;
+        let to = gov::IncidentLevel::try_from(e.to_level)
+            .map_err(|_| HandleError::Poison(format!("unknown level {}", e.to_level)))?;
+        let mut units = vec![(UnitKind::Community, optional_uuid_field("community_id", &e.community_id)?)];
+        if to == gov::IncidentLevel::Subdistrict {
+            units.push((UnitKind::Subdistrict, optional_uuid_field("subdistrict_id", &e.subdistrict_id)?));
+        }
+        let now = self.clock.now();
+        for (kind, unit) in units {
+            let Some(unit) = unit else { continue };
+            if let Some(org) = store::bound_to(conn, kind, unit).await? {
+                store::create_task(conn, org, incident_id, &event.chain(), now).await?;
+            }
+        }
+        Ok(())
+    }
+
     async fn incident_closed(&self, conn: &mut PgConnection, event: &Event) -> Result<(), HandleError> {
         let e: gov::IncidentClosed = event.decode()?;
         let incident_id = uuid_field("incident_id", &e.incident_id)?;
@@ -57,8 +79,19 @@ impl Handler for Reactions {
     async fn handle(&self, conn: &mut PgConnection, event: &Event) -> Result<(), HandleError> {
         if event.is::<gov::IncidentOpened>() {
             self.incident_opened(conn, event).await
+        } else if event.is::<gov::IncidentEscalated>() {
+            self.incident_escalated(conn, event).await
         } else if event.is::<gov::IncidentClosed>() {
             self.incident_closed(conn, event).await
+        } else if event.is::<gov::SubdistrictCreated>() {
+            let e: gov::SubdistrictCreated = event.decode()?;
+            let id = uuid_field("subdistrict_id", &e.subdistrict_id)?;
+            Ok(store::remember_unit(conn, UnitKind::Subdistrict, id, None, &e.name).await?)
+        } else if event.is::<gov::CommunityCreated>() {
+            let e: gov::CommunityCreated = event.decode()?;
+            let id = uuid_field("community_id", &e.community_id)?;
+            let parent = optional_uuid_field("subdistrict_id", &e.subdistrict_id)?;
+            Ok(store::remember_unit(conn, UnitKind::Community, id, parent, &e.name).await?)
         } else if event.is::<gov::GridCreated>() {
             let e: gov::GridCreated = event.decode()?;
             let (id, parent) =

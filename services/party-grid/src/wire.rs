@@ -25,13 +25,15 @@ pub fn org_kind_from(k: pb::OrganisationKind) -> Option<OrgKind> {
 
 pub fn unit_kind(k: UnitKind) -> pb::UnitKind {
     match k {
+        UnitKind::Subdistrict => pb::UnitKind::Subdistrict,
+        UnitKind::Community => pb::UnitKind::Community,
         UnitKind::Grid => pb::UnitKind::Grid,
         UnitKind::Building => pb::UnitKind::Building,
     }
 }
 
 pub fn unit_kind_from(k: pb::UnitKind) -> Option<UnitKind> {
-    [UnitKind::Grid, UnitKind::Building].into_iter().find(|d| unit_kind(*d) == k)
+    UnitKind::ALL.into_iter().find(|d| unit_kind(*d) == k)
 }
 
 pub fn task_status(s: TaskStatus) -> pb::TaskStatus {

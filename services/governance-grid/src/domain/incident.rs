@@ -208,6 +208,7 @@ pub struct Incident {
     pub assignee: Option<String>,
     pub opened_at: DateTime<Utc>,
     pub deadline: DateTime<Utc>,
+    pub severity: super::escalation::Severity,
 }
 
 #[derive(Debug, Clone)]

@@ -1,4 +1,5 @@
 //! The governance network's rules, free of transport and storage.
 
+pub mod escalation;
 pub mod incident;
 pub mod map;

@@ -20,6 +20,8 @@ pub enum OrgKind {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UnitKind {
+    Subdistrict,
+    Community,
     Grid,
     Building,
 }
@@ -63,6 +65,8 @@ impl OrgKind {
     /// The governance unit this kind of organisation binds to, if any.
     pub fn binds_to(self) -> Option<UnitKind> {
         match self {
+            OrgKind::WorkingCommittee => Some(UnitKind::Subdistrict),
+            OrgKind::CommunityCommittee => Some(UnitKind::Community),
             OrgKind::GridBranch => Some(UnitKind::Grid),
             OrgKind::BuildingGroup => Some(UnitKind::Building),
             _ => None,
@@ -71,15 +75,19 @@ impl OrgKind {
 }
 
 impl UnitKind {
+    pub const ALL: [UnitKind; 4] = [UnitKind::Subdistrict, UnitKind::Community, UnitKind::Grid, UnitKind::Building];
+
     pub fn as_str(self) -> &'static str {
         match self {
+            UnitKind::Subdistrict => "subdistrict",
+            UnitKind::Community => "community",
             UnitKind::Grid => "grid",
             UnitKind::Building => "building",
         }
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [UnitKind::Grid, UnitKind::Building].into_iter().find(|k| k.as_str() == s)
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
     }
 }
 
@@ -136,6 +144,13 @@ mod tests {
             Err(BindingError::WrongKind { org: OrgKind::GridBranch, unit: UnitKind::Building })
         );
         assert!(check_binding(&org(OrgKind::WorkingCommittee), UnitKind::Grid).is_err());
+        assert!(check_binding(&org(OrgKind::Enterprise), UnitKind::Building).is_err());
+    }
+
+    #[test]
+    fn the_committees_bind_to_their_community_and_subdistrict() {
+        assert!(check_binding(&org(OrgKind::CommunityCommittee), UnitKind::Community).is_ok());
+        assert!(check_binding(&org(OrgKind::WorkingCommittee), UnitKind::Subdistrict).is_ok());
     }
 
     #[test]
