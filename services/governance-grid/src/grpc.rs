@@ -20,7 +20,7 @@ use crate::{
         incident::{HistoryEntry, Incident, PartyResponse, Source},
         map::{Building, Community, Grid, Subdistrict},
     },
-    store::{IncidentFilter, NewIncident, Step, Store},
+    store::{Answer as WhistleAnswer, IncidentFilter, IncidentView, NewIncident, Step, Store},
     wire,
 };
 
@@ -61,6 +61,21 @@ fn building(b: Building) -> pb::Building {
     }
 }
 
+fn view(v: IncidentView) -> pb::Incident {
+    let summons = v
+        .summons
+        .into_iter()
+        .map(|s| pb::Summons {
+            department: s.department,
+            summoned_at: Some(to_proto(s.summoned_at)),
+            checked_in_at: s.checked_in_at.map(to_proto),
+            done_at: s.done_at.map(to_proto),
+            note: s.note,
+        })
+        .collect();
+    pb::Incident { summons, ..incident(v.incident, v.history, v.responses) }
+}
+
 fn incident(i: Incident, history: Vec<HistoryEntry>, responses: Vec<PartyResponse>) -> pb::Incident {
     pb::Incident {
         id: i.id.to_string(),
@@ -88,6 +103,8 @@ fn incident(i: Incident, history: Vec<HistoryEntry>, responses: Vec<PartyRespons
             .collect(),
         severity: wire::severity(i.severity) as i32,
         community_id: text(i.placement.community_id),
+        // Filled in by `view` where the summons were loaded.
+        summons: Vec::new(),
         history: history
             .into_iter()
             .map(|h| pb::IncidentTransition {
@@ -182,8 +199,7 @@ impl GovernanceGrid for Api {
         let mut f = Fields::new();
         let id = f.id("id", &req.get_ref().id);
         f.finish()?;
-        let (i, history, responses) = self.store.incident(id).await?;
-        Ok(Response::new(incident(i, history, responses)))
+        Ok(Response::new(view(self.store.incident(id).await?)))
     }
 
     async fn list_incidents(&self, req: Request<pb::ListIncidentsRequest>) -> Answer<pb::ListIncidentsResponse> {
@@ -215,8 +231,7 @@ impl GovernanceGrid for Api {
         // correlation id), whoever asks for it.
         let step = Step { action, actor: &actor, note: &note, assignee: assignee.as_deref() };
         let updated = self.store.transition(id, step, self.clock.now()).await?;
-        let (i, history, responses) = self.store.incident(updated.id).await?;
-        Ok(Response::new(incident(i, history, responses)))
+        Ok(Response::new(view(self.store.incident(updated.id).await?)))
     }
 
     async fn escalate_incident(&self, req: Request<pb::EscalateIncidentRequest>) -> Answer<pb::Incident> {
@@ -227,7 +242,45 @@ impl GovernanceGrid for Api {
         let reason = f.optional_text("reason", &r.reason, TEXT_MAX).unwrap_or_default();
         f.finish()?;
         let escalated = self.store.escalate(id, &actor, &reason, self.clock.now()).await?;
-        let (i, history, responses) = self.store.incident(escalated.id).await?;
-        Ok(Response::new(incident(i, history, responses)))
+        Ok(Response::new(view(self.store.incident(escalated.id).await?)))
+    }
+
+    async fn blow_whistle(&self, req: Request<pb::BlowWhistleRequest>) -> Answer<pb::Incident> {
+        let r = req.into_inner();
+        let mut f = Fields::new();
+        let id = f.id("id", &r.id);
+        let actor = f.text("actor", &r.actor, NAME_MAX);
+        if r.departments.is_empty() || r.departments.len() > 50 {
+            f.violation("departments", "name between 1 and 50 departments");
+        }
+        let mut departments: Vec<String> =
+            r.departments.iter().enumerate().map(|(i, d)| f.text(&format!("departments[{i}]"), d, NAME_MAX)).collect();
+        departments.sort();
+        departments.dedup();
+        f.finish()?;
+        self.store.blow_whistle(id, &actor, &departments, self.clock.now()).await?;
+        Ok(Response::new(view(self.store.incident(id).await?)))
+    }
+
+    async fn check_in(&self, req: Request<pb::CheckInRequest>) -> Answer<pb::Incident> {
+        let r = req.into_inner();
+        self.answer(&r.id, &r.department, "", WhistleAnswer::CheckIn).await
+    }
+
+    async fn report_department_done(&self, req: Request<pb::ReportDepartmentDoneRequest>) -> Answer<pb::Incident> {
+        let r = req.into_inner();
+        self.answer(&r.id, &r.department, &r.note, WhistleAnswer::Done).await
+    }
+}
+
+impl Api {
+    async fn answer(&self, id: &str, department: &str, note: &str, answer: WhistleAnswer) -> Answer<pb::Incident> {
+        let mut f = Fields::new();
+        let id = f.id("id", id);
+        let department = f.text("department", department, NAME_MAX);
+        let note = f.optional_text("note", note, TEXT_MAX).unwrap_or_default();
+        f.finish()?;
+        self.store.answer_whistle(id, &department, answer, &note, self.clock.now()).await?;
+        Ok(Response::new(view(self.store.incident(id).await?)))
     }
 }

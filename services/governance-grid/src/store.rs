@@ -18,9 +18,37 @@ use crate::{
             transition,
         },
         map::{Building, Community, Grid, Subdistrict},
+        whistle::{self, Summons, WhistleError},
     },
     wire,
 };
+
+/// An incident with everything shown beside it.
+pub struct IncidentView {
+    pub incident: Incident,
+    pub history: Vec<HistoryEntry>,
+    pub responses: Vec<PartyResponse>,
+    pub summons: Vec<Summons>,
+}
+
+/// Why a lifecycle step was refused.
+#[derive(Debug)]
+pub enum StepRefused {
+    Illegal(IllegalTransition),
+    /// 吹哨报到: summoned departments have not reported their part done.
+    Outstanding(Vec<String>),
+}
+
+impl std::fmt::Display for StepRefused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StepRefused::Illegal(e) => e.fmt(f),
+            StepRefused::Outstanding(d) => {
+                write!(f, "summoned departments have not reported their part done: {}", d.join(", "))
+            }
+        }
+    }
+}
 
 #[derive(Clone)]
 pub struct Store {
@@ -266,7 +294,7 @@ impl Store {
         Ok(incident)
     }
 
-    pub async fn incident(&self, id: Uuid) -> Result<(Incident, Vec<HistoryEntry>, Vec<PartyResponse>), ApiError> {
+    pub async fn incident(&self, id: Uuid) -> Result<IncidentView, ApiError> {
         let row: Option<IncidentRow> =
             sqlx::query_as(&format!("SELECT {INCIDENT_COLUMNS} FROM incidents WHERE id = $1"))
                 .bind(id)
@@ -302,7 +330,9 @@ impl Store {
                 updated_at,
             })
             .collect();
-        Ok((incident, history, responses))
+        let mut conn = self.pool.acquire().await?;
+        let summons = load_summons(&mut conn, id).await?;
+        Ok(IncidentView { incident, history, responses, summons })
     }
 
     pub async fn list_incidents(&self, filter: &IncidentFilter) -> Result<Vec<Incident>, ApiError> {
@@ -542,7 +572,7 @@ pub async fn transition_incident(
     step: Step<'_>,
     causation_id: Option<Uuid>,
     now: DateTime<Utc>,
-) -> Result<Option<Result<Incident, IllegalTransition>>, sqlx::Error> {
+) -> Result<Option<Result<Incident, StepRefused>>, sqlx::Error> {
     // The row lock orders concurrent transitions, and with them this
     // incident's events in the outbox.
     let row: Option<IncidentRow> =
@@ -558,8 +588,15 @@ pub async fn transition_incident(
     let Step { action, actor, note, assignee } = step;
     let to = match transition(from, action) {
         Ok(to) => to,
-        Err(e) => return Ok(Some(Err(e))),
+        Err(e) => return Ok(Some(Err(StepRefused::Illegal(e)))),
     };
+    if to == Status::Closed {
+        let summons = load_summons(conn, id).await?;
+        let owed = whistle::outstanding(&summons);
+        if !owed.is_empty() {
+            return Ok(Some(Err(StepRefused::Outstanding(owed.into_iter().map(str::to_string).collect()))));
+        }
+    }
     incident.status = to;
     if let Some(a) = assignee {
         incident.assignee = Some(a.to_string());
@@ -635,4 +672,126 @@ pub async fn incident_of_complaint(conn: &mut PgConnection, complaint_id: Uuid) 
         .bind(complaint_id)
         .fetch_optional(conn)
         .await
+}
+
+async fn load_summons(conn: &mut PgConnection, incident_id: Uuid) -> Result<Vec<Summons>, sqlx::Error> {
+    type Row = (String, DateTime<Utc>, Option<DateTime<Utc>>, Option<DateTime<Utc>>, String);
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT department, summoned_at, checked_in_at, done_at, note FROM incident_summons
+         WHERE incident_id = $1 ORDER BY summoned_at, department",
+    )
+    .bind(incident_id)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(department, summoned_at, checked_in_at, done_at, note)| Summons {
+            department,
+            summoned_at,
+            checked_in_at,
+            done_at,
+            note,
+        })
+        .collect())
+}
+
+/// What a department does after the whistle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    CheckIn,
+    Done,
+}
+
+impl Store {
+    async fn locked(&self, tx: &mut PgConnection, id: Uuid) -> Result<Incident, ApiError> {
+        let row: Option<IncidentRow> =
+            sqlx::query_as(&format!("SELECT {INCIDENT_COLUMNS} FROM incidents WHERE id = $1 FOR UPDATE"))
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        row.ok_or_else(|| ApiError::NotFound("incident".into()))?.try_into()
+    }
+
+    pub async fn blow_whistle(
+        &self,
+        id: Uuid,
+        actor: &str,
+        departments: &[String],
+        now: DateTime<Utc>,
+    ) -> Result<(), ApiError> {
+        let mut tx = self.pool.begin().await?;
+        let incident = self.locked(&mut tx, id).await?;
+        whistle::can_blow(&incident).map_err(|e| ApiError::FailedPrecondition(e.to_string()))?;
+        sqlx::query(
+            "INSERT INTO incident_summons (incident_id, department, summoned_at)
+             SELECT $1, UNNEST($2::text[]), $3 ON CONFLICT DO NOTHING",
+        )
+        .bind(id)
+        .bind(departments)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO incident_history (incident_id, from_status, to_status, actor, note, at) VALUES ($1, $2, $2, $3, $4, $5)",
+        )
+        .bind(id)
+        .bind(incident.status.as_str())
+        .bind(actor)
+        .bind(format!("whistle blown: {}", departments.join(", ")))
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        let event = pb::WhistleBlown { incident_id: id.to_string(), departments: departments.to_vec() };
+        OUTBOX.append(&mut tx, id, &event, &Chain::start(incident.correlation_id)).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn answer_whistle(
+        &self,
+        id: Uuid,
+        department: &str,
+        answer: Answer,
+        note: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), ApiError> {
+        let mut tx = self.pool.begin().await?;
+        let incident = self.locked(&mut tx, id).await?;
+        let summons = load_summons(&mut tx, id).await?;
+        let mine = summons.iter().find(|s| s.department == department);
+        let refused = |e: WhistleError| ApiError::FailedPrecondition(e.to_string());
+        let chain = Chain::start(incident.correlation_id);
+        let (incident_id, dept) = (id.to_string(), department.to_string());
+        match answer {
+            Answer::CheckIn => {
+                whistle::check_in(mine, department).map_err(refused)?;
+                sqlx::query(
+                    "UPDATE incident_summons SET checked_in_at = $3 WHERE incident_id = $1 AND department = $2",
+                )
+                .bind(id)
+                .bind(department)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                let event = pb::DepartmentCheckedIn { incident_id, department: dept };
+                OUTBOX.append(&mut tx, id, &event, &chain).await?;
+            }
+            Answer::Done => {
+                whistle::report_done(mine, department).map_err(refused)?;
+                sqlx::query(
+                    "UPDATE incident_summons SET done_at = $3, note = $4 WHERE incident_id = $1 AND department = $2",
+                )
+                .bind(id)
+                .bind(department)
+                .bind(now)
+                .bind(note)
+                .execute(&mut *tx)
+                .await?;
+                let event = pb::DepartmentReportedDone { incident_id, department: dept };
+                OUTBOX.append(&mut tx, id, &event, &chain).await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
 }

@@ -3,3 +3,4 @@
 pub mod escalation;
 pub mod incident;
 pub mod map;
+pub mod whistle;

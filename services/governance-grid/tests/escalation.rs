@@ -1,5 +1,6 @@
-//! The deadline timer under a moved clock: governance-grid in-process on the
-//! PostgreSQL log transport, its clock moved instead of waited for.
+//! The escalation ladder and the whistle, through the API of governance-grid
+//! in-process on the PostgreSQL log transport; deadlines under a clock that
+//! the tests move instead of waiting.
 
 use std::{sync::Arc, time::Duration};
 
@@ -149,5 +150,71 @@ async fn a_major_incident_starts_a_tier_up() {
         .await
         .unwrap_err();
     assert_eq!(bad.code(), tonic::Code::InvalidArgument);
+    s.shutdown.cancel();
+}
+
+async fn step(
+    client: &mut GovernanceGridClient<Channel>,
+    id: &str,
+    action: gov::IncidentAction,
+) -> Result<(), tonic::Status> {
+    let req = gov::TransitionIncidentRequest {
+        id: id.into(),
+        action: action as i32,
+        actor: "街道".into(),
+        ..Default::default()
+    };
+    client.transition_incident(req).await.map(|_| ())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_whistled_incident_closes_only_when_every_summoned_department_is_done() {
+    let mut s = start().await;
+    let grid = grid(&mut s.client).await;
+    let incident = report(&mut s.client, &grid, gov::Severity::Major).await;
+    let whistle = |departments: &[&str]| gov::BlowWhistleRequest {
+        id: incident.id.clone(),
+        actor: "街道办".into(),
+        departments: departments.iter().map(|d| d.to_string()).collect(),
+    };
+    let early = s.client.blow_whistle(whistle(&["城管"])).await.unwrap_err();
+    assert_eq!(early.code(), tonic::Code::FailedPrecondition, "only at subdistrict level");
+    let req = gov::EscalateIncidentRequest { id: incident.id.clone(), actor: "社区".into(), reason: String::new() };
+    s.client.escalate_incident(req).await.unwrap();
+    let empty = s.client.blow_whistle(whistle(&[])).await.unwrap_err();
+    assert_eq!(empty.code(), tonic::Code::InvalidArgument);
+    let blown = s.client.blow_whistle(whistle(&["城管", "消防"])).await.unwrap().into_inner();
+    assert_eq!(blown.summons.len(), 2);
+
+    for action in [
+        gov::IncidentAction::Accept,
+        gov::IncidentAction::Dispatch,
+        gov::IncidentAction::Handle,
+        gov::IncidentAction::Verify,
+    ] {
+        step(&mut s.client, &incident.id, action).await.unwrap();
+    }
+    let refused = step(&mut s.client, &incident.id, gov::IncidentAction::Close).await.unwrap_err();
+    assert_eq!(refused.code(), tonic::Code::FailedPrecondition);
+    assert!(refused.message().contains("城管") && refused.message().contains("消防"), "{}", refused.message());
+
+    let answer = |department: &str| gov::ReportDepartmentDoneRequest {
+        id: incident.id.clone(),
+        department: department.into(),
+        note: "cleared the stairwell".into(),
+    };
+    let not_in = s.client.report_department_done(answer("城管")).await.unwrap_err();
+    assert_eq!(not_in.code(), tonic::Code::FailedPrecondition, "check in first");
+    let stranger = gov::CheckInRequest { id: incident.id.clone(), department: "税务".into() };
+    assert_eq!(s.client.check_in(stranger).await.unwrap_err().code(), tonic::Code::FailedPrecondition);
+    for d in ["城管", "消防"] {
+        s.client.check_in(gov::CheckInRequest { id: incident.id.clone(), department: d.into() }).await.unwrap();
+    }
+    s.client.report_department_done(answer("城管")).await.unwrap();
+    let still = step(&mut s.client, &incident.id, gov::IncidentAction::Close).await.unwrap_err();
+    assert!(still.message().contains("消防") && !still.message().contains("城管"), "{}", still.message());
+    let done = s.client.report_department_done(answer("消防")).await.unwrap().into_inner();
+    assert!(done.summons.iter().all(|m| m.checked_in_at.is_some() && m.done_at.is_some()));
+    step(&mut s.client, &incident.id, gov::IncidentAction::Close).await.expect("closes once every department is done");
     s.shutdown.cancel();
 }
