@@ -179,7 +179,12 @@ impl System {
 
 /// Binds once party-grid has learned of the unit from governance-grid's
 /// events (NOT_FOUND until then).
-async fn bind(p: &mut PartyGridClient<Channel>, org: &str, kind: dualnet_proto::partygrid::v1::UnitKind, unit: &str) {
+pub async fn bind(
+    p: &mut PartyGridClient<Channel>,
+    org: &str,
+    kind: dualnet_proto::partygrid::v1::UnitKind,
+    unit: &str,
+) {
     use dualnet_proto::partygrid::v1 as party;
     let req =
         party::BindOrganisationRequest { organisation_id: org.into(), unit_kind: kind as i32, unit_id: unit.into() };

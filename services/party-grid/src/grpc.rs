@@ -16,6 +16,8 @@ use tonic::{Request, Response, Status};
 use crate::{
     domain::{
         binding::Organisation,
+        coverage::{Figures, Report},
+        member::{Member, check_building},
         task::{LinkageTask, TaskAction},
     },
     store::{Store, TaskFilter},
@@ -51,6 +53,42 @@ fn task(t: LinkageTask) -> pb::LinkageTask {
         correlation_id: t.correlation_id.to_string(),
         created_at: Some(to_proto(t.created_at)),
         updated_at: Some(to_proto(t.updated_at)),
+    }
+}
+
+fn member(m: Member) -> pb::Member {
+    pb::Member {
+        id: m.id.to_string(),
+        organisation_id: m.organisation_id.to_string(),
+        name: m.name,
+        role: wire::role(m.role) as i32,
+        building_id: m.building_id.map(|b| b.to_string()).unwrap_or_default(),
+    }
+}
+
+fn figures(f: &Figures) -> pb::CoverageFigures {
+    let n = |x: u32| i32::try_from(x).unwrap_or(i32::MAX);
+    pb::CoverageFigures {
+        buildings: n(f.buildings),
+        buildings_with_group: n(f.with_group),
+        buildings_with_party_head: n(f.with_party_head),
+        grids: n(f.grids),
+        grids_with_branch: n(f.with_branch),
+        group_share: f.group_share(),
+        party_head_share: f.party_head_share(),
+    }
+}
+
+fn coverage(r: Report) -> pb::Coverage {
+    pb::Coverage {
+        total: Some(figures(&r.total)),
+        communities: r
+            .communities
+            .iter()
+            .map(|(id, f)| pb::CommunityCoverage { community_id: id.to_string(), figures: Some(figures(f)) })
+            .collect(),
+        uncovered_buildings: r.uncovered_buildings.iter().map(ToString::to_string).collect(),
+        uncovered_grids: r.uncovered_grids.iter().map(ToString::to_string).collect(),
     }
 }
 
@@ -122,5 +160,50 @@ impl PartyGrid for Api {
     async fn complete_linkage_task(&self, req: Request<pb::CompleteLinkageTaskRequest>) -> Answer<pb::LinkageTask> {
         let r = req.into_inner();
         self.act(&r.id, &r.actor, &r.note, TaskAction::Complete).await
+    }
+
+    async fn add_member(&self, req: Request<pb::AddMemberRequest>) -> Answer<pb::Member> {
+        let chain = Chain::start(correlation::of(&req));
+        let r = req.into_inner();
+        let mut f = Fields::new();
+        let org = f.id("organisation_id", &r.organisation_id);
+        let name = f.text("name", &r.name, NAME_MAX);
+        let role = f.enumeration::<pb::MemberRole>("role", r.role).and_then(wire::role_from);
+        let building = f.optional_id("building_id", &r.building_id);
+        if let Some(role) = role
+            && let Err(e) = check_building(role, building)
+        {
+            f.violation("building_id", e);
+        }
+        f.finish()?;
+        let role = role.ok_or_else(|| ApiError::field("role", "must be specified"))?;
+        Ok(Response::new(member(self.store.add_member(org, &name, role, building, &chain).await?)))
+    }
+
+    async fn transfer_member(&self, req: Request<pb::TransferMemberRequest>) -> Answer<pb::Member> {
+        let chain = Chain::start(correlation::of(&req));
+        let r = req.into_inner();
+        let mut f = Fields::new();
+        let id = f.id("member_id", &r.member_id);
+        let to = f.id("to_organisation_id", &r.to_organisation_id);
+        f.finish()?;
+        Ok(Response::new(member(self.store.transfer_member(id, to, &chain).await?)))
+    }
+
+    async fn list_members(&self, req: Request<pb::ListMembersRequest>) -> Answer<pb::ListMembersResponse> {
+        let r = req.into_inner();
+        let mut f = Fields::new();
+        let org = f.id("organisation_id", &r.organisation_id);
+        let limit = f.page_size("page_size", r.page_size, 100, 1000);
+        f.finish()?;
+        let members = self.store.members(org, limit).await?;
+        Ok(Response::new(pb::ListMembersResponse { members: members.into_iter().map(member).collect() }))
+    }
+
+    async fn get_coverage(&self, req: Request<pb::GetCoverageRequest>) -> Answer<pb::Coverage> {
+        let mut f = Fields::new();
+        let community = f.optional_id("community_id", &req.get_ref().community_id);
+        f.finish()?;
+        Ok(Response::new(coverage(self.store.coverage(community).await?)))
     }
 }

@@ -12,6 +12,8 @@ use crate::{
     OUTBOX,
     domain::{
         binding::{BindingError, OrgKind, Organisation, UnitKind, check_binding},
+        coverage::{self, BuildingCover, GridCover, Report},
+        member::{Member, Role},
         task::{LinkageTask, TaskAction, TaskStatus, transition},
     },
     wire,
@@ -129,13 +131,7 @@ impl Store {
             BindingError::AlreadyBound => ApiError::FailedPrecondition(e.to_string()),
             BindingError::WrongKind { .. } => ApiError::field("unit_kind", e.to_string()),
         })?;
-        let known: bool =
-            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM governance_units WHERE unit_kind = $1 AND unit_id = $2)")
-                .bind(unit.as_str())
-                .bind(unit_id)
-                .fetch_one(&mut *tx)
-                .await?;
-        if !known {
+        if !unit_known(&mut tx, unit, unit_id).await? {
             return Err(ApiError::NotFound(unit.as_str().to_string()));
         }
         sqlx::query("INSERT INTO bindings (organisation_id, unit_kind, unit_id) VALUES ($1, $2, $3)")
@@ -333,4 +329,138 @@ pub async fn unfinished_tasks(conn: &mut PgConnection, incident_id: Uuid) -> Res
     .bind(incident_id)
     .fetch_all(conn)
     .await
+}
+
+type MemberRow = (Uuid, Uuid, String, String, Option<Uuid>);
+
+fn member(row: MemberRow) -> Result<Member, ApiError> {
+    let (id, organisation_id, name, role, building_id) = row;
+    let role = Role::parse(&role).ok_or_else(|| ApiError::Internal(anyhow::anyhow!("stored role {role:?}")))?;
+    Ok(Member { id, organisation_id, name, role, building_id })
+}
+
+async fn unit_known(conn: &mut PgConnection, unit: UnitKind, id: Uuid) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM governance_units WHERE unit_kind = $1 AND unit_id = $2)")
+        .bind(unit.as_str())
+        .bind(id)
+        .fetch_one(conn)
+        .await
+}
+
+impl Store {
+    pub async fn add_member(
+        &self,
+        organisation_id: Uuid,
+        name: &str,
+        role: Role,
+        building_id: Option<Uuid>,
+        chain: &Chain,
+    ) -> Result<Member, ApiError> {
+        let mut tx = self.pool.begin().await?;
+        load_organisation(&mut tx, organisation_id, true)
+            .await?
+            .ok_or_else(|| ApiError::NotFound("organisation".into()))?;
+        if let Some(b) = building_id
+            && !unit_known(&mut tx, UnitKind::Building, b).await?
+        {
+            return Err(ApiError::NotFound("building".into()));
+        }
+        let m = Member { id: Uuid::now_v7(), organisation_id, name: name.into(), role, building_id };
+        sqlx::query("INSERT INTO members (id, organisation_id, name, role, building_id) VALUES ($1, $2, $3, $4, $5)")
+            .bind(m.id)
+            .bind(organisation_id)
+            .bind(&m.name)
+            .bind(role.as_str())
+            .bind(building_id)
+            .execute(&mut *tx)
+            .await?;
+        let event = pb::MemberAdded {
+            member_id: m.id.to_string(),
+            organisation_id: organisation_id.to_string(),
+            role: wire::role(role) as i32,
+            building_id: building_id.map(|b| b.to_string()).unwrap_or_default(),
+        };
+        OUTBOX.append(&mut tx, m.id, &event, chain).await?;
+        tx.commit().await?;
+        Ok(m)
+    }
+
+    pub async fn transfer_member(&self, id: Uuid, to: Uuid, chain: &Chain) -> Result<Member, ApiError> {
+        let mut tx = self.pool.begin().await?;
+        let row: Option<MemberRow> =
+            sqlx::query_as("SELECT id, organisation_id, name, role, building_id FROM members WHERE id = $1 FOR UPDATE")
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let mut m = member(row.ok_or_else(|| ApiError::NotFound("member".into()))?)?;
+        load_organisation(&mut tx, to, false).await?.ok_or_else(|| ApiError::NotFound("organisation".into()))?;
+        if m.organisation_id == to {
+            return Err(ApiError::FailedPrecondition("the member already belongs to that organisation".into()));
+        }
+        let from = m.organisation_id;
+        sqlx::query("UPDATE members SET organisation_id = $2 WHERE id = $1")
+            .bind(id)
+            .bind(to)
+            .execute(&mut *tx)
+            .await?;
+        let event = pb::MemberTransferred {
+            member_id: id.to_string(),
+            from_organisation_id: from.to_string(),
+            to_organisation_id: to.to_string(),
+        };
+        OUTBOX.append(&mut tx, id, &event, chain).await?;
+        tx.commit().await?;
+        m.organisation_id = to;
+        Ok(m)
+    }
+
+    pub async fn members(&self, organisation_id: Uuid, limit: i64) -> Result<Vec<Member>, ApiError> {
+        let rows: Vec<MemberRow> = sqlx::query_as(
+            "SELECT id, organisation_id, name, role, building_id FROM members WHERE organisation_id = $1
+             ORDER BY joined_at, id LIMIT $2",
+        )
+        .bind(organisation_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().map(member).collect()
+    }
+
+    /// Coverage over the map party-grid knows, or one community of it.
+    pub async fn coverage(&self, community: Option<Uuid>) -> Result<Report, ApiError> {
+        let buildings: Vec<(Uuid, Option<Uuid>, bool, bool)> = sqlx::query_as(
+            "SELECT b.unit_id, g.parent_id,
+                    EXISTS (SELECT 1 FROM bindings x WHERE x.unit_kind = 'building' AND x.unit_id = b.unit_id),
+                    EXISTS (SELECT 1 FROM members m WHERE m.role = 'building_head' AND m.building_id = b.unit_id)
+             FROM governance_units b
+             LEFT JOIN governance_units g ON g.unit_kind = 'grid' AND g.unit_id = b.parent_id
+             WHERE b.unit_kind = 'building' AND ($1::uuid IS NULL OR g.parent_id = $1)
+             ORDER BY b.unit_id",
+        )
+        .bind(community)
+        .fetch_all(&self.pool)
+        .await?;
+        let grids: Vec<(Uuid, Option<Uuid>, bool)> = sqlx::query_as(
+            "SELECT g.unit_id, g.parent_id,
+                    EXISTS (SELECT 1 FROM bindings x WHERE x.unit_kind = 'grid' AND x.unit_id = g.unit_id)
+             FROM governance_units g
+             WHERE g.unit_kind = 'grid' AND ($1::uuid IS NULL OR g.parent_id = $1)
+             ORDER BY g.unit_id",
+        )
+        .bind(community)
+        .fetch_all(&self.pool)
+        .await?;
+        let buildings: Vec<BuildingCover> = buildings
+            .into_iter()
+            .map(|(building, community, has_group, has_party_head)| BuildingCover {
+                building,
+                community,
+                has_group,
+                has_party_head,
+            })
+            .collect();
+        let grids: Vec<GridCover> =
+            grids.into_iter().map(|(grid, community, has_branch)| GridCover { grid, community, has_branch }).collect();
+        Ok(coverage::count(&buildings, &grids))
+    }
 }

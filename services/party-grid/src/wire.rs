@@ -4,6 +4,7 @@ use dualnet_proto::partygrid::v1 as pb;
 
 use crate::domain::{
     binding::{OrgKind, UnitKind},
+    member::Role,
     task::TaskStatus,
 };
 
@@ -43,4 +44,18 @@ pub fn task_status(s: TaskStatus) -> pb::TaskStatus {
         TaskStatus::Completed => pb::TaskStatus::Completed,
         TaskStatus::Closed => pb::TaskStatus::Closed,
     }
+}
+
+pub fn role(r: Role) -> pb::MemberRole {
+    match r {
+        Role::Secretary => pb::MemberRole::Secretary,
+        Role::CommitteeMember => pb::MemberRole::CommitteeMember,
+        Role::Member => pb::MemberRole::Member,
+        Role::BuildingHead => pb::MemberRole::BuildingHead,
+        Role::Volunteer => pb::MemberRole::Volunteer,
+    }
+}
+
+pub fn role_from(r: pb::MemberRole) -> Option<Role> {
+    Role::ALL.into_iter().find(|d| role(*d) == r)
 }

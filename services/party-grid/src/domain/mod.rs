@@ -1,4 +1,6 @@
 //! The party network's rules, free of transport and storage.
 
 pub mod binding;
+pub mod coverage;
+pub mod member;
 pub mod task;
