@@ -79,7 +79,7 @@ async fn coverage_counts_match_a_map_with_known_gaps() {
         let mut p = p.clone();
         async move {
             let c = p.get_coverage(party::GetCoverageRequest::default()).await.unwrap().into_inner();
-            let t = c.total.clone().unwrap_or_default();
+            let t = c.total.unwrap_or_default();
             (t.buildings == 4 && t.grids == 3).then_some(c)
         }
     })
@@ -94,7 +94,7 @@ async fn coverage_counts_match_a_map_with_known_gaps() {
     assert_eq!(total.party_head_share, 0.5);
     assert_eq!(cov.uncovered_buildings, vec![a2b1.clone()]);
     assert_eq!(cov.uncovered_grids, vec![a2.clone()]);
-    let of = |c: &str| cov.communities.iter().find(|x| x.community_id == c).unwrap().figures.clone().unwrap();
+    let of = |c: &str| cov.communities.iter().find(|x| x.community_id == c).unwrap().figures.unwrap();
     let (fa, fb) = (of(&a), of(&b));
     assert_eq!((fa.buildings, fa.buildings_with_group, fa.buildings_with_party_head), (3, 2, 1));
     assert_eq!((fb.buildings, fb.buildings_with_group, fb.buildings_with_party_head), (1, 1, 1));
