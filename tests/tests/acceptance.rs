@@ -97,6 +97,24 @@ async fn one_complaint_updates_both_networks_and_is_replied_when_the_incident_cl
     p.accept_linkage_task(party::AcceptLinkageTaskRequest { id: branch_task.clone(), actor: "支部书记".into() })
         .await
         .unwrap();
+    // The branch hands the task to one of its members; not to someone else's.
+    let member = |org: &str, name: &str| party::AddMemberRequest {
+        organisation_id: org.into(),
+        name: name.into(),
+        role: party::MemberRole::Volunteer as i32,
+        building_id: String::new(),
+    };
+    let volunteer = p.add_member(member(&seed.branch_id, "党员志愿者")).await.unwrap().into_inner();
+    let outsider = p.add_member(member(&group_id, "党员")).await.unwrap().into_inner();
+    let delegate = |member: &str| party::DelegateLinkageTaskRequest {
+        id: branch_task.clone(),
+        actor: "支部书记".into(),
+        member_id: member.into(),
+    };
+    let refused = p.delegate_linkage_task(delegate(&outsider.id)).await.unwrap_err();
+    assert_eq!(refused.code(), Code::FailedPrecondition);
+    let delegated = p.delegate_linkage_task(delegate(&volunteer.id)).await.unwrap().into_inner();
+    assert_eq!(delegated.delegated_to, volunteer.id);
     p.complete_linkage_task(party::CompleteLinkageTaskRequest {
         id: branch_task.clone(),
         actor: "支部书记".into(),
@@ -116,6 +134,16 @@ async fn one_complaint_updates_both_networks_and_is_replied_when_the_incident_cl
     })
     .await;
     assert!(shown.party_responses.iter().any(|r| r.note.contains("22:00")));
+
+    let times = p
+        .get_response_times(party::GetResponseTimesRequest { organisation_id: seed.branch_id.clone() })
+        .await
+        .unwrap()
+        .into_inner()
+        .organisations;
+    assert_eq!(times.len(), 1);
+    assert_eq!((times[0].tasks, times[0].accepted, times[0].completed), (1, 1, 1));
+    assert!(times[0].median_seconds_to_complete >= times[0].median_seconds_to_accept);
 
     // Completing a task twice is an illegal transition.
     let again = p

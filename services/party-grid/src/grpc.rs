@@ -53,6 +53,7 @@ fn task(t: LinkageTask) -> pb::LinkageTask {
         correlation_id: t.correlation_id.to_string(),
         created_at: Some(to_proto(t.created_at)),
         updated_at: Some(to_proto(t.updated_at)),
+        delegated_to: t.delegated_to.map(|m| m.to_string()).unwrap_or_default(),
     }
 }
 
@@ -160,6 +161,38 @@ impl PartyGrid for Api {
     async fn complete_linkage_task(&self, req: Request<pb::CompleteLinkageTaskRequest>) -> Answer<pb::LinkageTask> {
         let r = req.into_inner();
         self.act(&r.id, &r.actor, &r.note, TaskAction::Complete).await
+    }
+
+    async fn delegate_linkage_task(&self, req: Request<pb::DelegateLinkageTaskRequest>) -> Answer<pb::LinkageTask> {
+        let r = req.into_inner();
+        let mut f = Fields::new();
+        let id = f.id("id", &r.id);
+        let actor = f.text("actor", &r.actor, NAME_MAX);
+        let member_id = f.id("member_id", &r.member_id);
+        f.finish()?;
+        Ok(Response::new(task(self.store.delegate(id, &actor, member_id, self.clock.now()).await?)))
+    }
+
+    async fn get_response_times(&self, req: Request<pb::GetResponseTimesRequest>) -> Answer<pb::ResponseTimes> {
+        let mut f = Fields::new();
+        let org = f.optional_id("organisation_id", &req.get_ref().organisation_id);
+        f.finish()?;
+        let n = |x: i64| i32::try_from(x).unwrap_or(i32::MAX);
+        let organisations = self
+            .store
+            .response_times(org)
+            .await?
+            .into_iter()
+            .map(|t| pb::OrganisationResponseTimes {
+                organisation_id: t.organisation_id.to_string(),
+                tasks: n(t.tasks),
+                accepted: n(t.accepted),
+                completed: n(t.completed),
+                median_seconds_to_accept: t.median_seconds_to_accept.unwrap_or_default(),
+                median_seconds_to_complete: t.median_seconds_to_complete.unwrap_or_default(),
+            })
+            .collect();
+        Ok(Response::new(pb::ResponseTimes { organisations }))
     }
 
     async fn add_member(&self, req: Request<pb::AddMemberRequest>) -> Answer<pb::Member> {

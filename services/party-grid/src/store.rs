@@ -14,7 +14,7 @@ use crate::{
         binding::{BindingError, OrgKind, Organisation, UnitKind, check_binding},
         coverage::{self, BuildingCover, GridCover, Report},
         member::{Member, Role},
-        task::{LinkageTask, TaskAction, TaskStatus, transition},
+        task::{LinkageTask, TaskAction, TaskStatus, can_delegate, transition},
     },
     wire,
 };
@@ -46,6 +46,7 @@ struct TaskRow {
     correlation_id: Uuid,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
+    delegated_to: Option<Uuid>,
 }
 
 impl TaskRow {
@@ -61,11 +62,13 @@ impl TaskRow {
             correlation_id: self.correlation_id,
             created_at: self.created_at,
             updated_at: self.updated_at,
+            delegated_to: self.delegated_to,
         })
     }
 }
 
-const TASK_COLUMNS: &str = "id, organisation_id, incident_id, status, note, correlation_id, created_at, updated_at";
+const TASK_COLUMNS: &str =
+    "id, organisation_id, incident_id, status, note, correlation_id, created_at, updated_at, delegated_to";
 
 #[derive(Debug, Default)]
 pub struct TaskFilter {
@@ -228,14 +231,19 @@ pub async fn move_task(
     if !note.is_empty() {
         task.note = note.to_string();
     }
-    sqlx::query("UPDATE linkage_tasks SET status = $2, note = $3, updated_at = $4, updated_by = $5 WHERE id = $1")
-        .bind(id)
-        .bind(to.as_str())
-        .bind(&task.note)
-        .bind(now)
-        .bind(actor)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query(
+        "UPDATE linkage_tasks SET status = $2, note = $3, updated_at = $4, updated_by = $5,
+             accepted_at = CASE WHEN $2 = 'accepted' THEN $4 ELSE accepted_at END,
+             completed_at = CASE WHEN $2 = 'completed' THEN $4 ELSE completed_at END
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(to.as_str())
+    .bind(&task.note)
+    .bind(now)
+    .bind(actor)
+    .execute(&mut *conn)
+    .await?;
     // The task's events continue the chain of the incident that caused it.
     let chain = Chain { correlation_id: task.correlation_id, causation_id };
     let (t, o, i) = (task.id.to_string(), task.organisation_id.to_string(), task.incident_id.to_string());
@@ -462,5 +470,89 @@ impl Store {
         let grids: Vec<GridCover> =
             grids.into_iter().map(|(grid, community, has_branch)| GridCover { grid, community, has_branch }).collect();
         Ok(coverage::count(&buildings, &grids))
+    }
+}
+
+/// Response times of one organisation's linkage tasks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResponseTimes {
+    pub organisation_id: Uuid,
+    pub tasks: i64,
+    pub accepted: i64,
+    pub completed: i64,
+    pub median_seconds_to_accept: Option<f64>,
+    pub median_seconds_to_complete: Option<f64>,
+}
+
+impl Store {
+    pub async fn delegate(
+        &self,
+        id: Uuid,
+        actor: &str,
+        member_id: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<LinkageTask, ApiError> {
+        let mut tx = self.pool.begin().await?;
+        let row: Option<TaskRow> =
+            sqlx::query_as(&format!("SELECT {TASK_COLUMNS} FROM linkage_tasks WHERE id = $1 FOR UPDATE"))
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let mut task = row.ok_or_else(|| ApiError::NotFound("linkage task".into()))?.into_task()?;
+        can_delegate(task.status).map_err(ApiError::FailedPrecondition)?;
+        let member_org: Option<Uuid> = sqlx::query_scalar("SELECT organisation_id FROM members WHERE id = $1")
+            .bind(member_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        match member_org {
+            None => return Err(ApiError::NotFound("member".into())),
+            Some(o) if o != task.organisation_id => {
+                return Err(ApiError::FailedPrecondition("the member belongs to another organisation".into()));
+            }
+            Some(_) => {}
+        }
+        sqlx::query("UPDATE linkage_tasks SET delegated_to = $2, updated_at = $3, updated_by = $4 WHERE id = $1")
+            .bind(id)
+            .bind(member_id)
+            .bind(now)
+            .bind(actor)
+            .execute(&mut *tx)
+            .await?;
+        task.delegated_to = Some(member_id);
+        task.updated_at = now;
+        let event = pb::LinkageTaskDelegated {
+            task_id: id.to_string(),
+            organisation_id: task.organisation_id.to_string(),
+            incident_id: task.incident_id.to_string(),
+            member_id: member_id.to_string(),
+        };
+        OUTBOX.append(&mut tx, id, &event, &Chain::start(task.correlation_id)).await?;
+        tx.commit().await?;
+        Ok(task)
+    }
+
+    pub async fn response_times(&self, organisation: Option<Uuid>) -> Result<Vec<ResponseTimes>, ApiError> {
+        type Row = (Uuid, i64, i64, i64, Option<f64>, Option<f64>);
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT organisation_id, count(*), count(accepted_at), count(completed_at),
+                    percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM accepted_at - created_at)::float8),
+                    percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM completed_at - created_at)::float8)
+             FROM linkage_tasks WHERE ($1::uuid IS NULL OR organisation_id = $1)
+             GROUP BY organisation_id ORDER BY organisation_id",
+        )
+        .bind(organisation)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(organisation_id, tasks, accepted, completed, accept, complete)| ResponseTimes {
+                organisation_id,
+                tasks,
+                accepted,
+                completed,
+                median_seconds_to_accept: accept,
+                median_seconds_to_complete: complete,
+            })
+            .collect())
     }
 }

@@ -31,6 +31,18 @@ pub struct LinkageTask {
     pub correlation_id: Uuid,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The member the task was handed to.
+    pub delegated_to: Option<Uuid>,
+}
+
+/// A task is handed to a member once its organisation has accepted it and
+/// until it is finished.
+pub fn can_delegate(status: TaskStatus) -> Result<(), String> {
+    match status {
+        TaskStatus::Accepted => Ok(()),
+        TaskStatus::Open => Err("accept the task before delegating it".into()),
+        other => Err(format!("a task that is {} cannot be delegated", other.as_str())),
+    }
 }
 
 impl TaskStatus {
@@ -85,6 +97,13 @@ mod tests {
     fn a_task_is_accepted_then_completed() {
         let s = transition(TaskStatus::Open, TaskAction::Accept).unwrap();
         assert_eq!(transition(s, TaskAction::Complete), Ok(TaskStatus::Completed));
+    }
+
+    #[test]
+    fn only_an_accepted_task_is_delegated() {
+        assert!(can_delegate(TaskStatus::Accepted).is_ok());
+        assert!(can_delegate(TaskStatus::Open).is_err());
+        assert!(can_delegate(TaskStatus::Completed).is_err());
     }
 
     #[test]
