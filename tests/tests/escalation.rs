@@ -125,4 +125,39 @@ async fn a_major_incident_mobilises_the_community_at_once() {
     .await;
     assert_eq!(counts.get(&seed.branch_id), Some(&1));
     assert_eq!(counts.get(&seed.community_org_id), Some(&1));
+
+    // The mobilised community committee calls for volunteers: two needed.
+    let mut p = p.clone();
+    let call = |org: &str| party::CallVolunteersRequest {
+        incident_id: opened.id.clone(),
+        organisation_id: org.into(),
+        needed: 2,
+        purpose: "move the bikes out and guard the stairwell overnight".into(),
+    };
+    let untasked = p.call_volunteers(call(&seed.committee_id)).await.unwrap_err();
+    assert_eq!(untasked.code(), Code::FailedPrecondition, "the working committee has no task for it");
+    let c = p.call_volunteers(call(&seed.community_org_id)).await.unwrap().into_inner();
+    let mut volunteers = Vec::new();
+    for name in ["党员志愿者", "楼栋长", "社工"] {
+        let req = party::AddMemberRequest {
+            organisation_id: seed.branch_id.clone(),
+            name: name.into(),
+            role: party::MemberRole::Volunteer as i32,
+            building_id: String::new(),
+        };
+        volunteers.push(p.add_member(req).await.unwrap().into_inner().id);
+    }
+    let v = |member: &str| party::VolunteerRequest { call_id: c.id.clone(), member_id: member.into() };
+    let early = p.record_show_up(v(&volunteers[0])).await.unwrap_err();
+    assert_eq!(early.code(), Code::FailedPrecondition, "sign up first");
+    p.sign_up_volunteer(v(&volunteers[0])).await.unwrap();
+    p.sign_up_volunteer(v(&volunteers[1])).await.unwrap();
+    let full = p.sign_up_volunteer(v(&volunteers[2])).await.unwrap_err();
+    assert_eq!(full.code(), Code::FailedPrecondition, "two were needed");
+    p.record_show_up(v(&volunteers[0])).await.unwrap();
+    let state = p.get_volunteer_call(party::GetVolunteerCallRequest { id: c.id.clone() }).await.unwrap().into_inner();
+    assert_eq!(state.signed_up, volunteers[..2].to_vec());
+    assert_eq!(state.showed_up, vec![volunteers[0].clone()]);
+    let bad = party::CallVolunteersRequest { needed: 0, ..call(&seed.community_org_id) };
+    assert_eq!(p.call_volunteers(bad).await.unwrap_err().code(), Code::InvalidArgument);
 }

@@ -19,8 +19,9 @@ use crate::{
         coverage::{Figures, Report},
         member::{Member, check_building},
         task::{LinkageTask, TaskAction},
+        volunteers::Call,
     },
-    store::{Store, TaskFilter},
+    store::{Store, TaskFilter, VolunteerStep},
     wire,
 };
 
@@ -67,6 +68,18 @@ fn member(m: Member) -> pb::Member {
     }
 }
 
+fn volunteer_call(c: Call) -> pb::VolunteerCall {
+    pb::VolunteerCall {
+        id: c.id.to_string(),
+        incident_id: c.incident_id.to_string(),
+        organisation_id: c.organisation_id.to_string(),
+        needed: c.needed,
+        purpose: c.purpose,
+        signed_up: c.signed_up.iter().map(ToString::to_string).collect(),
+        showed_up: c.showed_up.iter().map(ToString::to_string).collect(),
+    }
+}
+
 fn figures(f: &Figures) -> pb::CoverageFigures {
     let n = |x: u32| i32::try_from(x).unwrap_or(i32::MAX);
     pb::CoverageFigures {
@@ -94,6 +107,14 @@ fn coverage(r: Report) -> pb::Coverage {
 }
 
 impl Api {
+    async fn volunteer(&self, r: pb::VolunteerRequest, step: VolunteerStep) -> Answer<pb::VolunteerCall> {
+        let mut f = Fields::new();
+        let call = f.id("call_id", &r.call_id);
+        let member = f.id("member_id", &r.member_id);
+        f.finish()?;
+        Ok(Response::new(volunteer_call(self.store.volunteer(call, member, step, self.clock.now()).await?)))
+    }
+
     async fn act(&self, id: &str, actor: &str, note: &str, action: TaskAction) -> Answer<pb::LinkageTask> {
         let mut f = Fields::new();
         let id = f.id("id", id);
@@ -193,6 +214,35 @@ impl PartyGrid for Api {
             })
             .collect();
         Ok(Response::new(pb::ResponseTimes { organisations }))
+    }
+
+    async fn call_volunteers(&self, req: Request<pb::CallVolunteersRequest>) -> Answer<pb::VolunteerCall> {
+        let r = req.into_inner();
+        let mut f = Fields::new();
+        let incident = f.id("incident_id", &r.incident_id);
+        let org = f.id("organisation_id", &r.organisation_id);
+        if !(1..=10_000).contains(&r.needed) {
+            f.violation("needed", "must be between 1 and 10000");
+        }
+        let purpose = f.text("purpose", &r.purpose, TEXT_MAX);
+        f.finish()?;
+        let call = self.store.call_volunteers(incident, org, r.needed, &purpose, self.clock.now()).await?;
+        Ok(Response::new(volunteer_call(call)))
+    }
+
+    async fn sign_up_volunteer(&self, req: Request<pb::VolunteerRequest>) -> Answer<pb::VolunteerCall> {
+        self.volunteer(req.into_inner(), VolunteerStep::SignUp).await
+    }
+
+    async fn record_show_up(&self, req: Request<pb::VolunteerRequest>) -> Answer<pb::VolunteerCall> {
+        self.volunteer(req.into_inner(), VolunteerStep::ShowUp).await
+    }
+
+    async fn get_volunteer_call(&self, req: Request<pb::GetVolunteerCallRequest>) -> Answer<pb::VolunteerCall> {
+        let mut f = Fields::new();
+        let id = f.id("id", &req.get_ref().id);
+        f.finish()?;
+        Ok(Response::new(volunteer_call(self.store.volunteer_call(id).await?)))
     }
 
     async fn add_member(&self, req: Request<pb::AddMemberRequest>) -> Answer<pb::Member> {

@@ -4,3 +4,4 @@ pub mod binding;
 pub mod coverage;
 pub mod member;
 pub mod task;
+pub mod volunteers;
