@@ -64,6 +64,26 @@ async fn coverage_counts_match_a_map_with_known_gaps() {
         bind(&mut p, &group, party::UnitKind::Building, building).await;
         groups.push(group);
     }
+    // A unit takes one organisation, an organisation one unit.
+    let second = org(party::OrganisationKind::BuildingGroup, "党小组").await;
+    let taken = p
+        .bind_organisation(party::BindOrganisationRequest {
+            organisation_id: second,
+            unit_kind: party::UnitKind::Building as i32,
+            unit_id: a1b1.clone(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(taken.code(), Code::AlreadyExists, "a building already bound");
+    let twice = p
+        .bind_organisation(party::BindOrganisationRequest {
+            organisation_id: groups[0].clone(),
+            unit_kind: party::UnitKind::Building as i32,
+            unit_id: a2b1.clone(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(twice.code(), Code::FailedPrecondition, "an organisation already bound");
     for (group, building) in [(&groups[0], &a1b1), (&groups[2], &b1b1)] {
         p.add_member(party::AddMemberRequest {
             organisation_id: group.clone(),
