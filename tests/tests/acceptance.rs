@@ -92,6 +92,12 @@ async fn one_complaint_updates_both_networks_and_is_replied_when_the_incident_cl
     assert_eq!(tasks.len(), 2);
     assert!(tasks.iter().all(|t| t.correlation_id == correlation));
 
+    // The grid's party network shows both open tasks.
+    let network =
+        p.get_grid_network(party::GetGridNetworkRequest { grid_id: seed.grid_id.clone() }).await.unwrap().into_inner();
+    assert_eq!(network.branch.map(|b| b.id), Some(seed.branch_id.clone()));
+    assert_eq!(network.open_tasks.len(), 2);
+
     // The branch accepts and reports back; the incident shows it.
     let branch_task = tasks.iter().find(|t| t.organisation_id == seed.branch_id).unwrap().id.clone();
     p.accept_linkage_task(party::AcceptLinkageTaskRequest { id: branch_task.clone(), actor: "支部书记".into() })

@@ -122,6 +122,20 @@ async fn coverage_counts_match_a_map_with_known_gaps() {
     assert_eq!(only_b.total.unwrap().buildings, 1);
     assert!(only_b.uncovered_buildings.is_empty());
 
+    // The party network of grid a1: its branch, both building groups, the head.
+    let network = p.get_grid_network(party::GetGridNetworkRequest { grid_id: a1.clone() }).await.unwrap().into_inner();
+    assert!(network.branch.is_some());
+    let mut group_ids: Vec<String> = network.groups.iter().map(|o| o.id.clone()).collect();
+    group_ids.sort();
+    let mut expected = vec![groups[0].clone(), groups[1].clone()];
+    expected.sort();
+    assert_eq!(group_ids, expected);
+    assert_eq!(network.members.len(), 1, "the building head of a1b1");
+    let lonely = p.get_grid_network(party::GetGridNetworkRequest { grid_id: a2.clone() }).await.unwrap().into_inner();
+    assert!(lonely.branch.is_none() && lonely.groups.is_empty());
+    let unknown = party::GetGridNetworkRequest { grid_id: uuid::Uuid::now_v7().to_string() };
+    assert_eq!(p.get_grid_network(unknown).await.unwrap_err().code(), Code::NotFound);
+
     // Members: roles are checked, and members move between organisations.
     let stray = p
         .add_member(party::AddMemberRequest {

@@ -283,6 +283,20 @@ impl PartyGrid for Api {
         Ok(Response::new(pb::ListMembersResponse { members: members.into_iter().map(member).collect() }))
     }
 
+    async fn get_grid_network(&self, req: Request<pb::GetGridNetworkRequest>) -> Answer<pb::GridNetwork> {
+        let mut f = Fields::new();
+        let grid = f.id("grid_id", &req.get_ref().grid_id);
+        f.finish()?;
+        let n = self.store.grid_network(grid).await?;
+        Ok(Response::new(pb::GridNetwork {
+            grid_id: grid.to_string(),
+            branch: n.branch.map(organisation),
+            groups: n.groups.into_iter().map(organisation).collect(),
+            members: n.members.into_iter().map(member).collect(),
+            open_tasks: n.open_tasks.into_iter().map(task).collect(),
+        }))
+    }
+
     async fn get_coverage(&self, req: Request<pb::GetCoverageRequest>) -> Answer<pb::Coverage> {
         let mut f = Fields::new();
         let community = f.optional_id("community_id", &req.get_ref().community_id);

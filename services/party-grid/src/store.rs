@@ -693,3 +693,62 @@ impl Store {
         Ok(call)
     }
 }
+
+/// The party network of one grid.
+pub struct GridNetwork {
+    pub branch: Option<Organisation>,
+    pub groups: Vec<Organisation>,
+    pub members: Vec<Member>,
+    pub open_tasks: Vec<LinkageTask>,
+}
+
+impl Store {
+    pub async fn grid_network(&self, grid: Uuid) -> Result<GridNetwork, ApiError> {
+        let mut conn = self.pool.acquire().await?;
+        if !unit_known(&mut conn, UnitKind::Grid, grid).await? {
+            return Err(ApiError::NotFound("grid".into()));
+        }
+        // The branch bound to the grid and the groups bound to its buildings.
+        let ids: Vec<Uuid> = sqlx::query_scalar(
+            "SELECT b.organisation_id FROM bindings b
+             WHERE (b.unit_kind = 'grid' AND b.unit_id = $1)
+                OR (b.unit_kind = 'building' AND b.unit_id IN
+                    (SELECT unit_id FROM governance_units WHERE unit_kind = 'building' AND parent_id = $1))
+             ORDER BY b.organisation_id",
+        )
+        .bind(grid)
+        .fetch_all(&mut *conn)
+        .await?;
+        let mut branch = None;
+        let mut groups = Vec::new();
+        for id in &ids {
+            if let Some(o) = load_organisation(&mut conn, *id, false).await? {
+                if o.binding.is_some_and(|(k, _)| k == UnitKind::Grid) {
+                    branch = Some(o);
+                } else {
+                    groups.push(o);
+                }
+            }
+        }
+        let members: Vec<MemberRow> = sqlx::query_as(
+            "SELECT id, organisation_id, name, role, building_id FROM members WHERE organisation_id = ANY($1)
+             ORDER BY organisation_id, joined_at, id",
+        )
+        .bind(&ids)
+        .fetch_all(&mut *conn)
+        .await?;
+        let tasks: Vec<TaskRow> = sqlx::query_as(&format!(
+            "SELECT {TASK_COLUMNS} FROM linkage_tasks WHERE organisation_id = ANY($1) AND status IN ('open', 'accepted')
+             ORDER BY created_at, id"
+        ))
+        .bind(&ids)
+        .fetch_all(&mut *conn)
+        .await?;
+        Ok(GridNetwork {
+            branch,
+            groups,
+            members: members.into_iter().map(member).collect::<Result<_, _>>()?,
+            open_tasks: tasks.into_iter().map(TaskRow::into_task).collect::<Result<_, _>>()?,
+        })
+    }
+}
