@@ -183,6 +183,24 @@ async fn coverage_counts_match_a_map_with_known_gaps() {
         .into_inner()
         .members;
     assert_eq!(listed.len(), 2, "the building head and the volunteer who moved in");
+    // 双报到: the volunteer also registers with the community they live in.
+    let registered = p
+        .register_with_community(party::RegisterWithCommunityRequest {
+            member_id: volunteer.id.clone(),
+            community_id: b.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        (registered.organisation_id.as_str(), registered.registered_community_id.as_str()),
+        (groups[0].as_str(), b.as_str())
+    );
+    let nowhere = party::RegisterWithCommunityRequest {
+        member_id: volunteer.id.clone(),
+        community_id: uuid::Uuid::now_v7().to_string(),
+    };
+    assert_eq!(p.register_with_community(nowhere).await.unwrap_err().code(), Code::NotFound);
     let again = p
         .transfer_member(party::TransferMemberRequest {
             member_id: volunteer.id,

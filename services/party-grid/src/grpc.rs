@@ -65,6 +65,7 @@ fn member(m: Member) -> pb::Member {
         name: m.name,
         role: wire::role(m.role) as i32,
         building_id: m.building_id.map(|b| b.to_string()).unwrap_or_default(),
+        registered_community_id: m.registered_community_id.map(|c| c.to_string()).unwrap_or_default(),
     }
 }
 
@@ -271,6 +272,16 @@ impl PartyGrid for Api {
         let to = f.id("to_organisation_id", &r.to_organisation_id);
         f.finish()?;
         Ok(Response::new(member(self.store.transfer_member(id, to, &chain).await?)))
+    }
+
+    async fn register_with_community(&self, req: Request<pb::RegisterWithCommunityRequest>) -> Answer<pb::Member> {
+        let chain = Chain::start(correlation::of(&req));
+        let r = req.into_inner();
+        let mut f = Fields::new();
+        let id = f.id("member_id", &r.member_id);
+        let community = f.id("community_id", &r.community_id);
+        f.finish()?;
+        Ok(Response::new(member(self.store.register_with_community(id, community, &chain).await?)))
     }
 
     async fn list_members(&self, req: Request<pb::ListMembersRequest>) -> Answer<pb::ListMembersResponse> {

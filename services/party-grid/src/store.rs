@@ -340,12 +340,14 @@ pub async fn unfinished_tasks(conn: &mut PgConnection, incident_id: Uuid) -> Res
     .await
 }
 
-type MemberRow = (Uuid, Uuid, String, String, Option<Uuid>);
+type MemberRow = (Uuid, Uuid, String, String, Option<Uuid>, Option<Uuid>);
+
+const MEMBER_COLUMNS: &str = "id, organisation_id, name, role, building_id, registered_community_id";
 
 fn member(row: MemberRow) -> Result<Member, ApiError> {
-    let (id, organisation_id, name, role, building_id) = row;
+    let (id, organisation_id, name, role, building_id, registered_community_id) = row;
     let role = Role::parse(&role).ok_or_else(|| ApiError::Internal(anyhow::anyhow!("stored role {role:?}")))?;
-    Ok(Member { id, organisation_id, name, role, building_id })
+    Ok(Member { id, organisation_id, name, role, building_id, registered_community_id })
 }
 
 async fn unit_known(conn: &mut PgConnection, unit: UnitKind, id: Uuid) -> Result<bool, sqlx::Error> {
@@ -374,7 +376,14 @@ impl Store {
         {
             return Err(ApiError::NotFound("building".into()));
         }
-        let m = Member { id: Uuid::now_v7(), organisation_id, name: name.into(), role, building_id };
+        let m = Member {
+            id: Uuid::now_v7(),
+            organisation_id,
+            name: name.into(),
+            role,
+            building_id,
+            registered_community_id: None,
+        };
         sqlx::query("INSERT INTO members (id, organisation_id, name, role, building_id) VALUES ($1, $2, $3, $4, $5)")
             .bind(m.id)
             .bind(organisation_id)
@@ -397,7 +406,7 @@ impl Store {
     pub async fn transfer_member(&self, id: Uuid, to: Uuid, chain: &Chain) -> Result<Member, ApiError> {
         let mut tx = self.pool.begin().await?;
         let row: Option<MemberRow> =
-            sqlx::query_as("SELECT id, organisation_id, name, role, building_id FROM members WHERE id = $1 FOR UPDATE")
+            sqlx::query_as(&format!("SELECT {MEMBER_COLUMNS} FROM members WHERE id = $1 FOR UPDATE"))
                 .bind(id)
                 .fetch_optional(&mut *tx)
                 .await?;
@@ -424,10 +433,9 @@ impl Store {
     }
 
     pub async fn members(&self, organisation_id: Uuid, limit: i64) -> Result<Vec<Member>, ApiError> {
-        let rows: Vec<MemberRow> = sqlx::query_as(
-            "SELECT id, organisation_id, name, role, building_id FROM members WHERE organisation_id = $1
-             ORDER BY joined_at, id LIMIT $2",
-        )
+        let rows: Vec<MemberRow> = sqlx::query_as(&format!(
+            "SELECT {MEMBER_COLUMNS} FROM members WHERE organisation_id = $1 ORDER BY joined_at, id LIMIT $2"
+        ))
         .bind(organisation_id)
         .bind(limit)
         .fetch_all(&self.pool)
@@ -730,10 +738,9 @@ impl Store {
                 }
             }
         }
-        let members: Vec<MemberRow> = sqlx::query_as(
-            "SELECT id, organisation_id, name, role, building_id FROM members WHERE organisation_id = ANY($1)
-             ORDER BY organisation_id, joined_at, id",
-        )
+        let members: Vec<MemberRow> = sqlx::query_as(&format!(
+            "SELECT {MEMBER_COLUMNS} FROM members WHERE organisation_id = ANY($1) ORDER BY organisation_id, joined_at, id"
+        ))
         .bind(&ids)
         .fetch_all(&mut *conn)
         .await?;
@@ -750,5 +757,32 @@ impl Store {
             members: members.into_iter().map(member).collect::<Result<_, _>>()?,
             open_tasks: tasks.into_iter().map(TaskRow::into_task).collect::<Result<_, _>>()?,
         })
+    }
+}
+
+impl Store {
+    /// 双报到: registers a member with the community they live in.
+    pub async fn register_with_community(&self, id: Uuid, community: Uuid, chain: &Chain) -> Result<Member, ApiError> {
+        let mut tx = self.pool.begin().await?;
+        let row: Option<MemberRow> =
+            sqlx::query_as(&format!("SELECT {MEMBER_COLUMNS} FROM members WHERE id = $1 FOR UPDATE"))
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let mut m = member(row.ok_or_else(|| ApiError::NotFound("member".into()))?)?;
+        if !unit_known(&mut tx, UnitKind::Community, community).await? {
+            return Err(ApiError::NotFound("community".into()));
+        }
+        sqlx::query("UPDATE members SET registered_community_id = $2 WHERE id = $1")
+            .bind(id)
+            .bind(community)
+            .execute(&mut *tx)
+            .await?;
+        let event =
+            pb::MemberRegisteredWithCommunity { member_id: id.to_string(), community_id: community.to_string() };
+        OUTBOX.append(&mut tx, id, &event, chain).await?;
+        tx.commit().await?;
+        m.registered_community_id = Some(community);
+        Ok(m)
     }
 }

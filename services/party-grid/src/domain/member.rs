@@ -38,6 +38,8 @@ pub struct Member {
     pub name: String,
     pub role: Role,
     pub building_id: Option<Uuid>,
+    /// 双报到: the residential community the member registered with.
+    pub registered_community_id: Option<Uuid>,
 }
 
 /// A building head names a building; nobody else does.
