@@ -122,6 +122,43 @@ async fn coverage_counts_match_a_map_with_known_gaps() {
     assert_eq!(only_b.total.unwrap().buildings, 1);
     assert!(only_b.uncovered_buildings.is_empty());
 
+    // The map changes under a binding: b1b1 is demolished. Its group's binding
+    // is flagged and the building leaves the coverage count.
+    let retired = g
+        .retire_building(gov::RetireBuildingRequest {
+            id: b1b1.clone(),
+            reason: "demolished for the new metro line".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(retired.retired);
+    let again =
+        g.retire_building(gov::RetireBuildingRequest { id: b1b1.clone(), reason: "x".into() }).await.unwrap_err();
+    assert_eq!(again.code(), Code::FailedPrecondition);
+    let flagged = wait_for("the binding to the retired building flagged", WAIT, || {
+        let mut p = p.clone();
+        async move {
+            let list =
+                p.list_flagged_bindings(party::ListFlaggedBindingsRequest::default()).await.unwrap().into_inner();
+            list.bindings.into_iter().next()
+        }
+    })
+    .await;
+    assert_eq!(flagged.organisation_id, groups[2]);
+    assert!(flagged.reason.contains("metro"), "{}", flagged.reason);
+    let after = p.get_coverage(party::GetCoverageRequest::default()).await.unwrap().into_inner().total.unwrap();
+    assert_eq!((after.buildings, after.buildings_with_group), (3, 2));
+    let rebind = p
+        .bind_organisation(party::BindOrganisationRequest {
+            organisation_id: org(party::OrganisationKind::BuildingGroup, "党小组").await,
+            unit_kind: party::UnitKind::Building as i32,
+            unit_id: b1b1.clone(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(rebind.code(), Code::NotFound, "a retired building takes no new binding");
+
     // The party network of grid a1: its branch, both building groups, the head.
     let network = p.get_grid_network(party::GetGridNetworkRequest { grid_id: a1.clone() }).await.unwrap().into_inner();
     assert!(network.branch.is_some());

@@ -58,6 +58,7 @@ fn building(b: Building) -> pb::Building {
         code: b.code,
         name: b.name,
         address: b.address,
+        retired: b.retired,
     }
 }
 
@@ -162,6 +163,15 @@ impl GovernanceGrid for Api {
         let address = f.optional_text("address", &r.address, TEXT_MAX).unwrap_or_default();
         f.finish()?;
         Ok(Response::new(building(self.store.create_building(parent, &code, &name, &address, &chain).await?)))
+    }
+
+    async fn retire_building(&self, req: Request<pb::RetireBuildingRequest>) -> Answer<pb::Building> {
+        let r = req.into_inner();
+        let mut f = Fields::new();
+        let id = f.id("id", &r.id);
+        let reason = f.text("reason", &r.reason, TEXT_MAX);
+        f.finish()?;
+        Ok(Response::new(building(self.store.retire_building(id, &reason, self.clock.now()).await?)))
     }
 
     async fn get_grid(&self, req: Request<pb::GetGridRequest>) -> Answer<pb::Grid> {

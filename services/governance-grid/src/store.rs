@@ -229,7 +229,14 @@ impl Store {
         address: &str,
         chain: &Chain,
     ) -> Result<Building, ApiError> {
-        let b = Building { id: Uuid::now_v7(), grid_id, code: code.into(), name: name.into(), address: address.into() };
+        let b = Building {
+            id: Uuid::now_v7(),
+            grid_id,
+            code: code.into(),
+            name: name.into(),
+            address: address.into(),
+            retired: false,
+        };
         let mut tx = self.pool.begin().await?;
         sqlx::query("INSERT INTO buildings (id, grid_id, code, name, address) VALUES ($1, $2, $3, $4, $5)")
             .bind(b.id)
@@ -793,5 +800,32 @@ impl Store {
         }
         tx.commit().await?;
         Ok(())
+    }
+}
+
+impl Store {
+    pub async fn retire_building(&self, id: Uuid, reason: &str, now: DateTime<Utc>) -> Result<Building, ApiError> {
+        let mut tx = self.pool.begin().await?;
+        type Row = (Uuid, String, String, String, Option<DateTime<Utc>>);
+        let row: Option<Row> =
+            sqlx::query_as("SELECT grid_id, code, name, address, retired_at FROM buildings WHERE id = $1 FOR UPDATE")
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let (grid_id, code, name, address, retired_at) = row.ok_or_else(|| ApiError::NotFound("building".into()))?;
+        if retired_at.is_some() {
+            return Err(ApiError::FailedPrecondition("the building is already retired".into()));
+        }
+        sqlx::query("UPDATE buildings SET retired_at = $2, retired_reason = $3 WHERE id = $1")
+            .bind(id)
+            .bind(now)
+            .bind(reason)
+            .execute(&mut *tx)
+            .await?;
+        let event =
+            pb::BuildingRetired { building_id: id.to_string(), grid_id: grid_id.to_string(), reason: reason.into() };
+        OUTBOX.append(&mut tx, id, &event, &Chain::start(Uuid::now_v7())).await?;
+        tx.commit().await?;
+        Ok(Building { id, grid_id, code, name, address, retired: true })
     }
 }

@@ -83,6 +83,10 @@ impl Handler for Reactions {
             self.incident_escalated(conn, event).await
         } else if event.is::<gov::IncidentClosed>() {
             self.incident_closed(conn, event).await
+        } else if event.is::<gov::BuildingRetired>() {
+            let e: gov::BuildingRetired = event.decode()?;
+            let id = uuid_field("building_id", &e.building_id)?;
+            Ok(store::retire_unit(conn, UnitKind::Building, id, &e.reason, event.envelope.time).await?)
         } else if event.is::<gov::SubdistrictCreated>() {
             let e: gov::SubdistrictCreated = event.decode()?;
             let id = uuid_field("subdistrict_id", &e.subdistrict_id)?;

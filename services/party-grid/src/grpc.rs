@@ -308,6 +308,31 @@ impl PartyGrid for Api {
         }))
     }
 
+    async fn list_flagged_bindings(
+        &self,
+        req: Request<pb::ListFlaggedBindingsRequest>,
+    ) -> Answer<pb::ListFlaggedBindingsResponse> {
+        let mut f = Fields::new();
+        let limit = f.page_size("page_size", req.get_ref().page_size, 100, 1000);
+        f.finish()?;
+        let bindings = self
+            .store
+            .flagged_bindings(limit)
+            .await?
+            .into_iter()
+            .map(|b| pb::FlaggedBinding {
+                organisation_id: b.organisation_id.to_string(),
+                binding: Some(pb::Binding {
+                    unit_kind: wire::unit_kind(b.unit) as i32,
+                    unit_id: b.unit_id.to_string(),
+                }),
+                reason: b.reason,
+                flagged_at: Some(to_proto(b.at)),
+            })
+            .collect();
+        Ok(Response::new(pb::ListFlaggedBindingsResponse { bindings }))
+    }
+
     async fn get_coverage(&self, req: Request<pb::GetCoverageRequest>) -> Answer<pb::Coverage> {
         let mut f = Fields::new();
         let community = f.optional_id("community_id", &req.get_ref().community_id);

@@ -351,11 +351,13 @@ fn member(row: MemberRow) -> Result<Member, ApiError> {
 }
 
 async fn unit_known(conn: &mut PgConnection, unit: UnitKind, id: Uuid) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM governance_units WHERE unit_kind = $1 AND unit_id = $2)")
-        .bind(unit.as_str())
-        .bind(id)
-        .fetch_one(conn)
-        .await
+    sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM governance_units WHERE unit_kind = $1 AND unit_id = $2 AND retired_at IS NULL)",
+    )
+    .bind(unit.as_str())
+    .bind(id)
+    .fetch_one(conn)
+    .await
 }
 
 impl Store {
@@ -451,7 +453,7 @@ impl Store {
                     EXISTS (SELECT 1 FROM members m WHERE m.role = 'building_head' AND m.building_id = b.unit_id)
              FROM governance_units b
              LEFT JOIN governance_units g ON g.unit_kind = 'grid' AND g.unit_id = b.parent_id
-             WHERE b.unit_kind = 'building' AND ($1::uuid IS NULL OR g.parent_id = $1)
+             WHERE b.unit_kind = 'building' AND b.retired_at IS NULL AND ($1::uuid IS NULL OR g.parent_id = $1)
              ORDER BY b.unit_id",
         )
         .bind(community)
@@ -461,7 +463,7 @@ impl Store {
             "SELECT g.unit_id, g.parent_id,
                     EXISTS (SELECT 1 FROM bindings x WHERE x.unit_kind = 'grid' AND x.unit_id = g.unit_id)
              FROM governance_units g
-             WHERE g.unit_kind = 'grid' AND ($1::uuid IS NULL OR g.parent_id = $1)
+             WHERE g.unit_kind = 'grid' AND g.retired_at IS NULL AND ($1::uuid IS NULL OR g.parent_id = $1)
              ORDER BY g.unit_id",
         )
         .bind(community)
@@ -784,5 +786,57 @@ impl Store {
         tx.commit().await?;
         m.registered_community_id = Some(community);
         Ok(m)
+    }
+}
+
+/// A unit left the map: it leaves coverage, and the binding to it is flagged.
+pub async fn retire_unit(
+    conn: &mut PgConnection,
+    unit: UnitKind,
+    id: Uuid,
+    reason: &str,
+    at: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE governance_units SET retired_at = $3 WHERE unit_kind = $1 AND unit_id = $2")
+        .bind(unit.as_str())
+        .bind(id)
+        .bind(at)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("UPDATE bindings SET flagged_reason = $3, flagged_at = $4 WHERE unit_kind = $1 AND unit_id = $2")
+        .bind(unit.as_str())
+        .bind(id)
+        .bind(format!("the {} was retired: {reason}", unit.as_str()))
+        .bind(at)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// A binding whose unit changed under it.
+pub struct Flagged {
+    pub organisation_id: Uuid,
+    pub unit: UnitKind,
+    pub unit_id: Uuid,
+    pub reason: String,
+    pub at: DateTime<Utc>,
+}
+
+impl Store {
+    pub async fn flagged_bindings(&self, limit: i64) -> Result<Vec<Flagged>, ApiError> {
+        let rows: Vec<(Uuid, String, Uuid, String, DateTime<Utc>)> = sqlx::query_as(
+            "SELECT organisation_id, unit_kind, unit_id, flagged_reason, flagged_at FROM bindings
+             WHERE flagged_at IS NOT NULL ORDER BY flagged_at, organisation_id LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|(organisation_id, unit, unit_id, reason, at)| {
+                let unit = UnitKind::parse(&unit)
+                    .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("stored unit kind {unit:?}")))?;
+                Ok(Flagged { organisation_id, unit, unit_id, reason, at })
+            })
+            .collect()
     }
 }

@@ -32,4 +32,5 @@ pub struct Building {
     pub code: String,
     pub name: String,
     pub address: String,
+    pub retired: bool,
 }

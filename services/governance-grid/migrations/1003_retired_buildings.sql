@@ -1,0 +1,1 @@
+ALTER TABLE buildings ADD COLUMN retired_at TIMESTAMPTZ, ADD COLUMN retired_reason TEXT;
