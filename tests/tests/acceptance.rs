@@ -417,3 +417,86 @@ async fn a_labour_complaint_opens_an_arbitration_case() {
     .await;
     assert_eq!(incident.level, gov::IncidentLevel::Subdistrict as i32);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn labour_risk_at_an_enterprise_reaches_its_party_organisation() {
+    let system = System::start().await;
+    let seed = system.seed(false).await;
+    let mut g = system.governance().await;
+    let mut p = system.party().await;
+    let enterprise = g
+        .create_enterprise(gov::CreateEnterpriseRequest {
+            grid_id: seed.grid_id.clone(),
+            code: unique("91440300"),
+            name: "坂田电子厂".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let org = p
+        .create_organisation(party::CreateOrganisationRequest {
+            parent_id: String::new(),
+            kind: party::OrganisationKind::Enterprise as i32,
+            name: "坂田电子厂党支部".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .id;
+    dualnet_e2e::bind(&mut p, &org, party::UnitKind::Enterprise, &enterprise.id).await;
+
+    // Three wage complaints against the factory within days: a risk.
+    let mut complaints = system.complaints().await;
+    for i in 0..3 {
+        complaints
+            .file_complaint(cpb::FileComplaintRequest {
+                kind: cpb::RequestKind::Complaint as i32,
+                category: "labour.wage_arrears".into(),
+                channel: cpb::Channel::Hotline as i32,
+                description: format!("wages unpaid since the move, worker {i}"),
+                enterprise_id: enterprise.id.clone(),
+                workers: 1,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+    }
+    let incident = wait_for("a labour-risk incident at the enterprise", WAIT, || {
+        let mut g = g.clone();
+        let grid = seed.grid_id.clone();
+        async move {
+            let list = g
+                .list_incidents(gov::ListIncidentsRequest { grid_id: grid, ..Default::default() })
+                .await
+                .unwrap()
+                .into_inner()
+                .incidents;
+            list.into_iter().find(|i| i.source == gov::IncidentSource::LabourRisk as i32)
+        }
+    })
+    .await;
+    assert_eq!(incident.enterprise_id, enterprise.id);
+    assert_eq!(incident.category, "labour.enterprise_risk");
+    let tasks = wait_for("the enterprise's party organisation and the grid branch tasked", WAIT, || {
+        let mut p = p.clone();
+        let id = incident.id.clone();
+        async move {
+            let req = party::ListLinkageTasksRequest { incident_id: id, ..Default::default() };
+            let tasks = p.list_linkage_tasks(req).await.unwrap().into_inner().tasks;
+            (tasks.len() == 2).then_some(tasks)
+        }
+    })
+    .await;
+    let orgs: HashSet<&str> = tasks.iter().map(|t| t.organisation_id.as_str()).collect();
+    assert_eq!(orgs, HashSet::from([org.as_str(), seed.branch_id.as_str()]));
+    let risks = g
+        .list_incidents(gov::ListIncidentsRequest { grid_id: seed.grid_id.clone(), ..Default::default() })
+        .await
+        .unwrap()
+        .into_inner()
+        .incidents
+        .into_iter()
+        .filter(|i| i.source == gov::IncidentSource::LabourRisk as i32)
+        .count();
+    assert_eq!(risks, 1, "three cases raise one risk");
+}

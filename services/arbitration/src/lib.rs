@@ -2,7 +2,7 @@
 //!
 //! - Owns: labour cases and their statutory clocks (LDMAL).
 //! - Serves: `dualnet.arbitration.v1.Arbitration`.
-//! - Publishes to `dualnet.arbitration.v1`: `CaseOpened`.
+//! - Publishes to `dualnet.arbitration.v1`: `CaseOpened`, `EnterpriseRiskRaised`.
 //! - Consumes: `dualnet.complaints.v1` — complaints in labour categories.
 //!
 //! Layout: `domain/` pure rules, `store.rs` the database, `grpc.rs` the API,

@@ -9,7 +9,10 @@ use uuid::Uuid;
 
 use crate::{
     OUTBOX,
-    domain::case::{Case, CaseStatus},
+    domain::{
+        case::{Case, CaseStatus},
+        risk,
+    },
 };
 
 #[derive(Clone)]
@@ -121,5 +124,62 @@ pub async fn open_case(conn: &mut PgConnection, case: &Case, chain: &Chain) -> R
         collective: case.collective,
     };
     OUTBOX.append(conn, case.id, &event, chain).await?;
+    if let Some(enterprise) = case.enterprise_id {
+        raise_risk_if_due(conn, enterprise, case.collective, case.applied_at, chain).await?;
+    }
     Ok(true)
+}
+
+/// Raises an enterprise risk when the rule says so and none is raised within
+/// the window already.
+async fn raise_risk_if_due(
+    conn: &mut PgConnection,
+    enterprise: Uuid,
+    collective: bool,
+    now: DateTime<Utc>,
+    chain: &Chain,
+) -> Result<(), sqlx::Error> {
+    // Serialises risk decisions per enterprise.
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1::text, 0))")
+        .bind(enterprise.to_string())
+        .execute(&mut *conn)
+        .await?;
+    let since = now - chrono::Duration::days(risk::RISK_WINDOW_DAYS);
+    let recent: i64 = sqlx::query_scalar("SELECT count(*) FROM cases WHERE enterprise_id = $1 AND applied_at > $2")
+        .bind(enterprise)
+        .bind(since)
+        .fetch_one(&mut *conn)
+        .await?;
+    let Some(reason) = risk::assess(recent, collective) else { return Ok(()) };
+    let raised: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM enterprise_risks WHERE enterprise_id = $1 AND raised_at > $2)",
+    )
+    .bind(enterprise)
+    .bind(since)
+    .fetch_one(&mut *conn)
+    .await?;
+    if raised {
+        return Ok(());
+    }
+    let id = Uuid::now_v7();
+    sqlx::query(
+        "INSERT INTO enterprise_risks (id, enterprise_id, recent_cases, collective, reason, raised_at)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(id)
+    .bind(enterprise)
+    .bind(i32::try_from(recent).unwrap_or(i32::MAX))
+    .bind(collective)
+    .bind(&reason)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    let event = pb::EnterpriseRiskRaised {
+        enterprise_id: enterprise.to_string(),
+        recent_cases: i32::try_from(recent).unwrap_or(i32::MAX),
+        collective,
+        reason,
+    };
+    OUTBOX.append(conn, enterprise, &event, chain).await?;
+    Ok(())
 }

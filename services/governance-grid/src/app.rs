@@ -13,7 +13,7 @@ pub async fn start(deps: Deps, shutdown: CancellationToken) -> anyhow::Result<St
     let pipeline = Pipeline {
         service: SERVICE,
         topic: topics::GOVERNANCE,
-        subscribes: &[topics::COMPLAINTS, topics::PARTYGRID],
+        subscribes: &[topics::COMPLAINTS, topics::PARTYGRID, topics::ARBITRATION],
         handler,
     };
     let mut tasks = start_pipeline(&deps, pipeline, &shutdown).await?;

@@ -6,7 +6,7 @@ use dualnet_events::{
     Event, HandleError, Handler,
     consumer::{optional_uuid_field as optional_id, uuid_field as id},
 };
-use dualnet_proto::{complaints::v1 as complaints, partygrid::v1 as party};
+use dualnet_proto::{arbitration::v1 as arbitration, complaints::v1 as complaints, partygrid::v1 as party};
 use sqlx::PgConnection;
 
 use crate::{
@@ -44,6 +44,29 @@ impl Reactions {
             complaint_id: Some(complaint_id),
             reporter: "complaints".into(),
             severity: Severity::Normal,
+            enterprise_id: None,
+        };
+        store::open_incident(conn, new, &event.chain(), self.clock.now()).await?;
+        Ok(())
+    }
+
+    /// Labour risk at an enterprise (from arbitration) becomes an incident in
+    /// the enterprise's grid before anyone escalates it.
+    async fn enterprise_risk(&self, conn: &mut PgConnection, event: &Event) -> Result<(), HandleError> {
+        let risk: arbitration::EnterpriseRiskRaised = event.decode()?;
+        let enterprise = id("enterprise_id", &risk.enterprise_id)?;
+        let placement = store::enterprise_placement(conn, enterprise).await?;
+        let known = placement.is_some();
+        let new = NewIncident {
+            placement: placement.unwrap_or_else(|| Placement::new(None, None, None)),
+            category: "labour.enterprise_risk".into(),
+            summary: format!("{} recent labour cases: {}", risk.recent_cases, risk.reason),
+            source: Source::LabourRisk,
+            complaint_id: None,
+            reporter: "arbitration".into(),
+            severity: if risk.collective { Severity::Major } else { Severity::Normal },
+            // An enterprise the map does not know is not referenced.
+            enterprise_id: known.then_some(enterprise),
         };
         store::open_incident(conn, new, &event.chain(), self.clock.now()).await?;
         Ok(())
@@ -91,6 +114,8 @@ impl Handler for Reactions {
     async fn handle(&self, conn: &mut PgConnection, event: &Event) -> Result<(), HandleError> {
         if event.is::<complaints::ComplaintFiled>() {
             self.complaint_filed(conn, event).await
+        } else if event.is::<arbitration::EnterpriseRiskRaised>() {
+            self.enterprise_risk(conn, event).await
         } else if event.is::<complaints::ComplaintRated>() {
             self.complaint_rated(conn, event).await
         } else if event.is::<party::LinkageTaskCreated>() {

@@ -104,6 +104,7 @@ fn incident(i: Incident, history: Vec<HistoryEntry>, responses: Vec<PartyRespons
             .collect(),
         severity: wire::severity(i.severity) as i32,
         community_id: text(i.placement.community_id),
+        enterprise_id: text(i.enterprise_id),
         // Filled in by `view` where the summons were loaded.
         summons: Vec::new(),
         history: history
@@ -165,6 +166,23 @@ impl GovernanceGrid for Api {
         Ok(Response::new(building(self.store.create_building(parent, &code, &name, &address, &chain).await?)))
     }
 
+    async fn create_enterprise(&self, req: Request<pb::CreateEnterpriseRequest>) -> Answer<pb::Enterprise> {
+        let chain = chain(&req);
+        let r = req.into_inner();
+        let mut f = Fields::new();
+        let grid = f.id("grid_id", &r.grid_id);
+        let code = f.text("code", &r.code, NAME_MAX);
+        let name = f.text("name", &r.name, NAME_MAX);
+        f.finish()?;
+        let e = self.store.create_enterprise(grid, &code, &name, &chain).await?;
+        Ok(Response::new(pb::Enterprise {
+            id: e.id.to_string(),
+            grid_id: e.grid_id.to_string(),
+            code: e.code,
+            name: e.name,
+        }))
+    }
+
     async fn retire_building(&self, req: Request<pb::RetireBuildingRequest>) -> Answer<pb::Building> {
         let r = req.into_inner();
         let mut f = Fields::new();
@@ -200,7 +218,16 @@ impl GovernanceGrid for Api {
         f.finish()?;
         let placement = self.store.placement(grid_id, building_id).await?;
         let source = Source::GridWorker;
-        let new = NewIncident { placement, category, summary, source, complaint_id: None, reporter, severity };
+        let new = NewIncident {
+            placement,
+            category,
+            summary,
+            source,
+            complaint_id: None,
+            reporter,
+            severity,
+            enterprise_id: None,
+        };
         let opened = self.store.report_incident(new, &chain, self.clock.now()).await?;
         Ok(Response::new(incident(opened, vec![], vec![])))
     }

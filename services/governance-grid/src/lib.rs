@@ -7,7 +7,8 @@
 //!   lifecycle (`IncidentOpened`, `IncidentTransitioned`, `IncidentEscalated`,
 //!   `IncidentClosed`); overdue incidents escalate by themselves.
 //! - Consumes: `dualnet.complaints.v1` (a filed complaint opens an incident,
-//!   a rating rates it) and `dualnet.partygrid.v1` (linkage-task progress).
+//!   a rating rates it), `dualnet.partygrid.v1` (linkage-task progress) and
+//!   `dualnet.arbitration.v1` (enterprise labour risk opens an incident).
 //!
 //! Layout: `domain/` pure rules, `store.rs` the database, `grpc.rs` the API,
 //! `consumers.rs` the reactions, `app.rs` the wiring.

@@ -17,7 +17,7 @@ use crate::{
             Action, HistoryEntry, IllegalTransition, Incident, Level, PartyResponse, Placement, Source, Status,
             transition,
         },
-        map::{Building, Community, Grid, Subdistrict},
+        map::{Building, Community, Enterprise, Grid, Subdistrict},
         whistle::{self, Summons, WhistleError},
     },
     wire,
@@ -65,6 +65,7 @@ pub struct NewIncident {
     pub complaint_id: Option<Uuid>,
     pub reporter: String,
     pub severity: Severity,
+    pub enterprise_id: Option<Uuid>,
 }
 
 /// One move along the lifecycle, with who asked and why.
@@ -111,6 +112,7 @@ struct IncidentRow {
     opened_at: DateTime<Utc>,
     deadline: DateTime<Utc>,
     severity: String,
+    enterprise_id: Option<Uuid>,
 }
 
 impl TryFrom<IncidentRow> for Incident {
@@ -136,12 +138,13 @@ impl TryFrom<IncidentRow> for Incident {
             opened_at: r.opened_at,
             deadline: r.deadline,
             severity: Severity::parse(&r.severity).ok_or_else(|| bad("severity", &r.severity))?,
+            enterprise_id: r.enterprise_id,
         })
     }
 }
 
 const INCIDENT_COLUMNS: &str = "id, grid_id, building_id, community_id, category, summary, status, level, source,
-    complaint_id, correlation_id, assignee, opened_at, deadline, severity";
+    complaint_id, correlation_id, assignee, opened_at, deadline, severity, enterprise_id";
 
 impl Store {
     pub fn new(pool: PgPool) -> Self {
@@ -445,12 +448,13 @@ pub async fn open_incident(
         assignee: None,
         opened_at: now,
         severity: new.severity,
+        enterprise_id: new.enterprise_id,
     };
     let p = &incident.placement;
     sqlx::query(
         "INSERT INTO incidents (id, grid_id, building_id, community_id, category, summary, status, level, source,
-                                complaint_id, correlation_id, opened_at, deadline, updated_at, severity)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $12, $14)",
+                                complaint_id, correlation_id, opened_at, deadline, updated_at, severity, enterprise_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $12, $14, $15)",
     )
     .bind(incident.id)
     .bind(p.grid_id)
@@ -466,6 +470,7 @@ pub async fn open_incident(
     .bind(now)
     .bind(incident.deadline)
     .bind(incident.severity.as_str())
+    .bind(incident.enterprise_id)
     .execute(&mut *conn)
     .await?;
     sqlx::query(
@@ -487,6 +492,7 @@ pub async fn open_incident(
         level: wire::level(p.level) as i32,
         source: wire::source(incident.source) as i32,
         complaint_id: text(incident.complaint_id),
+        enterprise_id: text(incident.enterprise_id),
     };
     OUTBOX.append(conn, incident.id, &event, chain).await?;
     if incident.severity == Severity::Major && escalation::escalate(&incident).is_ok() {
@@ -828,4 +834,45 @@ impl Store {
         tx.commit().await?;
         Ok(Building { id, grid_id, code, name, address, retired: true })
     }
+}
+
+impl Store {
+    pub async fn create_enterprise(
+        &self,
+        grid_id: Uuid,
+        code: &str,
+        name: &str,
+        chain: &Chain,
+    ) -> Result<Enterprise, ApiError> {
+        let e = Enterprise { id: Uuid::now_v7(), grid_id, code: code.into(), name: name.into() };
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("INSERT INTO enterprises (id, grid_id, code, name) VALUES ($1, $2, $3, $4)")
+            .bind(e.id)
+            .bind(grid_id)
+            .bind(&e.code)
+            .bind(&e.name)
+            .execute(&mut *tx)
+            .await
+            .map_err(|err| parent_missing(err, "grid"))?;
+        let event = pb::EnterpriseCreated {
+            enterprise_id: e.id.to_string(),
+            grid_id: grid_id.to_string(),
+            code: e.code.clone(),
+            name: e.name.clone(),
+        };
+        OUTBOX.append(&mut tx, e.id, &event, chain).await?;
+        tx.commit().await?;
+        Ok(e)
+    }
+}
+
+/// The grid and community of an enterprise, when the map knows it.
+pub async fn enterprise_placement(conn: &mut PgConnection, enterprise: Uuid) -> Result<Option<Placement>, sqlx::Error> {
+    let row: Option<(Uuid, Uuid)> = sqlx::query_as(
+        "SELECT e.grid_id, g.community_id FROM enterprises e JOIN grids g ON g.id = e.grid_id WHERE e.id = $1",
+    )
+    .bind(enterprise)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(|(grid, community)| Placement::new(Some(grid), None, Some(community))))
 }

@@ -29,6 +29,8 @@ impl Reactions {
         let units = [
             (UnitKind::Grid, optional_uuid_field("grid_id", &e.grid_id)?),
             (UnitKind::Building, optional_uuid_field("building_id", &e.building_id)?),
+            // Labour risk at an enterprise tasks its party organisation too.
+            (UnitKind::Enterprise, optional_uuid_field("enterprise_id", &e.enterprise_id)?),
         ];
         let now = self.clock.now();
         for (kind, unit) in units {
@@ -83,6 +85,11 @@ impl Handler for Reactions {
             self.incident_escalated(conn, event).await
         } else if event.is::<gov::IncidentClosed>() {
             self.incident_closed(conn, event).await
+        } else if event.is::<gov::EnterpriseCreated>() {
+            let e: gov::EnterpriseCreated = event.decode()?;
+            let (id, grid) =
+                (uuid_field("enterprise_id", &e.enterprise_id)?, optional_uuid_field("grid_id", &e.grid_id)?);
+            Ok(store::remember_unit(conn, UnitKind::Enterprise, id, grid, &e.name).await?)
         } else if event.is::<gov::BuildingRetired>() {
             let e: gov::BuildingRetired = event.decode()?;
             let id = uuid_field("building_id", &e.building_id)?;

@@ -30,6 +30,7 @@ pub fn unit_kind(k: UnitKind) -> pb::UnitKind {
         UnitKind::Community => pb::UnitKind::Community,
         UnitKind::Grid => pb::UnitKind::Grid,
         UnitKind::Building => pb::UnitKind::Building,
+        UnitKind::Enterprise => pb::UnitKind::Enterprise,
     }
 }
 

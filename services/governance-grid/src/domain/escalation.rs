@@ -102,6 +102,7 @@ mod tests {
             opened_at: deadline,
             deadline,
             severity: Severity::Normal,
+            enterprise_id: None,
         }
     }
 

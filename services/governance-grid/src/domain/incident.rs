@@ -209,6 +209,8 @@ pub struct Incident {
     pub opened_at: DateTime<Utc>,
     pub deadline: DateTime<Utc>,
     pub severity: super::escalation::Severity,
+    /// For labour-risk incidents: the enterprise at risk.
+    pub enterprise_id: Option<Uuid>,
 }
 
 #[derive(Debug, Clone)]

@@ -34,3 +34,11 @@ pub struct Building {
     pub address: String,
     pub retired: bool,
 }
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Enterprise {
+    pub id: Uuid,
+    pub grid_id: Uuid,
+    pub code: String,
+    pub name: String,
+}

@@ -24,6 +24,7 @@ pub enum UnitKind {
     Community,
     Grid,
     Building,
+    Enterprise,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,13 +70,15 @@ impl OrgKind {
             OrgKind::CommunityCommittee => Some(UnitKind::Community),
             OrgKind::GridBranch => Some(UnitKind::Grid),
             OrgKind::BuildingGroup => Some(UnitKind::Building),
+            OrgKind::Enterprise => Some(UnitKind::Enterprise),
             _ => None,
         }
     }
 }
 
 impl UnitKind {
-    pub const ALL: [UnitKind; 4] = [UnitKind::Subdistrict, UnitKind::Community, UnitKind::Grid, UnitKind::Building];
+    pub const ALL: [UnitKind; 5] =
+        [UnitKind::Subdistrict, UnitKind::Community, UnitKind::Grid, UnitKind::Building, UnitKind::Enterprise];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -83,6 +86,7 @@ impl UnitKind {
             UnitKind::Community => "community",
             UnitKind::Grid => "grid",
             UnitKind::Building => "building",
+            UnitKind::Enterprise => "enterprise",
         }
     }
 
@@ -145,6 +149,7 @@ mod tests {
         );
         assert!(check_binding(&org(OrgKind::WorkingCommittee), UnitKind::Grid).is_err());
         assert!(check_binding(&org(OrgKind::Enterprise), UnitKind::Building).is_err());
+        assert!(check_binding(&org(OrgKind::Enterprise), UnitKind::Enterprise).is_ok());
     }
 
     #[test]
