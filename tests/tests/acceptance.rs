@@ -121,6 +121,15 @@ async fn one_complaint_updates_both_networks_and_is_replied_when_the_incident_cl
     assert_eq!(refused.code(), Code::FailedPrecondition);
     let delegated = p.delegate_linkage_task(delegate(&volunteer.id)).await.unwrap().into_inner();
     assert_eq!(delegated.delegated_to, volunteer.id);
+    wait_for("the delegation shown on the incident", WAIT, || {
+        let mut g = g.clone();
+        let (id, task) = (incident.id.clone(), branch_task.clone());
+        async move {
+            let i = g.get_incident(gov::GetIncidentRequest { id }).await.unwrap().into_inner();
+            i.party_responses.iter().any(|r| r.task_id == task && r.status == "delegated").then_some(())
+        }
+    })
+    .await;
     p.complete_linkage_task(party::CompleteLinkageTaskRequest {
         id: branch_task.clone(),
         actor: "支部书记".into(),
@@ -345,6 +354,33 @@ async fn bad_input_is_refused_at_the_edge_with_field_details() {
         .await
         .unwrap_err();
     assert_eq!(unknown_grid.code(), Code::NotFound, "a binding to a grid that does not exist");
+    let group = p
+        .create_organisation(party::CreateOrganisationRequest {
+            parent_id: branch.id.clone(),
+            kind: party::OrganisationKind::BuildingGroup as i32,
+            name: "党小组".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let missing_building = p
+        .bind_organisation(party::BindOrganisationRequest {
+            organisation_id: group.id,
+            unit_kind: party::UnitKind::Building as i32,
+            unit_id: uuid::Uuid::now_v7().to_string(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(missing_building.code(), Code::NotFound, "a binding to a building that does not exist");
+    let misplaced = p
+        .create_organisation(party::CreateOrganisationRequest {
+            parent_id: branch.id.clone(),
+            kind: party::OrganisationKind::CommunityCommittee as i32,
+            name: "社区党委".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(misplaced.code(), Code::InvalidArgument, "a community committee under a grid branch");
     let wrong_kind = p
         .bind_organisation(party::BindOrganisationRequest {
             organisation_id: branch.id,

@@ -124,6 +124,9 @@ impl Handler for Reactions {
         } else if event.is::<party::LinkageTaskAccepted>() {
             let e: party::LinkageTaskAccepted = event.decode()?;
             self.task_update(conn, event, (&e.task_id, &e.organisation_id, &e.incident_id), "accepted", "").await
+        } else if event.is::<party::LinkageTaskDelegated>() {
+            let e: party::LinkageTaskDelegated = event.decode()?;
+            self.task_update(conn, event, (&e.task_id, &e.organisation_id, &e.incident_id), "delegated", "").await
         } else if event.is::<party::LinkageTaskCompleted>() {
             let e: party::LinkageTaskCompleted = event.decode()?;
             self.task_update(conn, event, (&e.task_id, &e.organisation_id, &e.incident_id), "completed", &e.note).await

@@ -92,6 +92,17 @@ impl Store {
     ) -> Result<Organisation, ApiError> {
         let org = Organisation { id: Uuid::now_v7(), parent_id, kind, name: name.into(), binding: None };
         let mut tx = self.pool.begin().await?;
+        if let Some(parent) = parent_id {
+            let parent = load_organisation(&mut tx, parent, false)
+                .await?
+                .ok_or_else(|| ApiError::NotFound("parent organisation".into()))?;
+            if !kind.fits_under(parent.kind) {
+                return Err(ApiError::field(
+                    "parent_id",
+                    format!("a {} cannot sit under a {}", kind.as_str(), parent.kind.as_str()),
+                ));
+            }
+        }
         sqlx::query("INSERT INTO organisations (id, parent_id, kind, name) VALUES ($1, $2, $3, $4)")
             .bind(org.id)
             .bind(parent_id)

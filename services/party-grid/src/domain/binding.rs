@@ -95,6 +95,25 @@ impl UnitKind {
     }
 }
 
+impl OrgKind {
+    /// May an organisation of this kind sit under a parent of kind `parent`?
+    /// The tree runs working committee → community committee → grid branch →
+    /// building group; enterprise, industrial-park and business-district
+    /// organisations sit under the working committee or a community committee.
+    pub fn fits_under(self, parent: OrgKind) -> bool {
+        use OrgKind as K;
+        match self {
+            K::WorkingCommittee => false,
+            K::CommunityCommittee => parent == K::WorkingCommittee,
+            K::GridBranch => parent == K::CommunityCommittee,
+            K::BuildingGroup => parent == K::GridBranch,
+            K::Enterprise | K::IndustrialPark | K::BusinessDistrict => {
+                matches!(parent, K::WorkingCommittee | K::CommunityCommittee)
+            }
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BindingError {
     /// This kind of organisation does not mirror this kind of unit.
@@ -156,6 +175,16 @@ mod tests {
     fn the_committees_bind_to_their_community_and_subdistrict() {
         assert!(check_binding(&org(OrgKind::CommunityCommittee), UnitKind::Community).is_ok());
         assert!(check_binding(&org(OrgKind::WorkingCommittee), UnitKind::Subdistrict).is_ok());
+    }
+
+    #[test]
+    fn the_tree_runs_committee_community_branch_group() {
+        assert!(OrgKind::CommunityCommittee.fits_under(OrgKind::WorkingCommittee));
+        assert!(OrgKind::GridBranch.fits_under(OrgKind::CommunityCommittee));
+        assert!(OrgKind::BuildingGroup.fits_under(OrgKind::GridBranch));
+        assert!(OrgKind::Enterprise.fits_under(OrgKind::CommunityCommittee));
+        assert!(!OrgKind::BuildingGroup.fits_under(OrgKind::WorkingCommittee));
+        assert!(!OrgKind::WorkingCommittee.fits_under(OrgKind::WorkingCommittee));
     }
 
     #[test]

@@ -1,0 +1,174 @@
+//! 大事全网联动 under redelivery: party-grid in-process on the PostgreSQL log
+//! transport, fed governance-grid's events directly — each escalation
+//! delivered twice — mobilises every level exactly once.
+
+use std::{sync::Arc, time::Duration};
+
+use chrono::Utc;
+use dualnet_events::{Envelope, Record, Transport, pglog::PgLogTransport};
+use dualnet_platform::{clock::SystemClock, config::Config, db, grpc_server, service::Deps};
+use dualnet_proto::{
+    governance::v1 as gov,
+    partygrid::v1::{self as party, party_grid_client::PartyGridClient},
+    topics,
+};
+use dualnet_testkit::{fresh_pool, wait_for};
+use tokio_util::sync::CancellationToken;
+use tonic::transport::Channel;
+use uuid::Uuid;
+
+const WAIT: Duration = Duration::from_secs(60);
+
+/// A governance-grid event as it would arrive, with a given event id.
+fn record<M: prost::Name>(event_id: Uuid, subject: Uuid, message: &M) -> Record {
+    let envelope = Envelope {
+        id: event_id,
+        source: "/dualnet/governance-grid".into(),
+        ty: M::full_name(),
+        subject: subject.to_string(),
+        time: Utc::now(),
+        correlation_id: subject,
+        causation_id: None,
+        traceparent: None,
+        tracestate: None,
+    };
+    Record {
+        topic: topics::GOVERNANCE.into(),
+        key: subject.to_string(),
+        headers: envelope.to_headers(),
+        payload: message.encode_to_vec(),
+    }
+}
+
+async fn tasks(p: &PartyGridClient<Channel>, incident: Uuid) -> Vec<String> {
+    let mut p = p.clone();
+    let req = party::ListLinkageTasksRequest { incident_id: incident.to_string(), ..Default::default() };
+    let mut orgs: Vec<String> =
+        p.list_linkage_tasks(req).await.unwrap().into_inner().tasks.into_iter().map(|t| t.organisation_id).collect();
+    orgs.sort();
+    orgs
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redelivered_escalations_mobilise_each_level_exactly_once() {
+    let pool = fresh_pool("partygrid").await;
+    db::migrate(&pool, &party_grid::MIGRATOR).await.unwrap();
+    let log = Arc::new(PgLogTransport::new(fresh_pool("log").await).await.unwrap());
+    let deps = Deps { pool, transport: log.clone(), clock: Arc::new(SystemClock), config: Arc::new(Config::default()) };
+    let shutdown = CancellationToken::new();
+    let started = party_grid::app::start(deps, shutdown.clone()).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let stop = shutdown.clone();
+    tokio::spawn(async move { grpc_server::serve(listener, vec![started.register], &[started.health], stop).await });
+    let p = wait_for("the API", WAIT, || async { PartyGridClient::connect(format!("http://{addr}")).await.ok() }).await;
+
+    // The map, as governance-grid announces it.
+    let (sub, community, grid) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+    let publisher = log.publisher();
+    publisher
+        .publish(&[
+            record(
+                Uuid::now_v7(),
+                sub,
+                &gov::SubdistrictCreated { subdistrict_id: sub.to_string(), ..Default::default() },
+            ),
+            record(
+                Uuid::now_v7(),
+                community,
+                &gov::CommunityCreated {
+                    community_id: community.to_string(),
+                    subdistrict_id: sub.to_string(),
+                    ..Default::default()
+                },
+            ),
+            record(
+                Uuid::now_v7(),
+                grid,
+                &gov::GridCreated {
+                    grid_id: grid.to_string(),
+                    community_id: community.to_string(),
+                    ..Default::default()
+                },
+            ),
+        ])
+        .await
+        .unwrap();
+    let mut orgs = Vec::new();
+    for (kind, unit_kind, unit) in [
+        (party::OrganisationKind::WorkingCommittee, party::UnitKind::Subdistrict, sub),
+        (party::OrganisationKind::CommunityCommittee, party::UnitKind::Community, community),
+        (party::OrganisationKind::GridBranch, party::UnitKind::Grid, grid),
+    ] {
+        let mut client = p.clone();
+        let req =
+            party::CreateOrganisationRequest { parent_id: String::new(), kind: kind as i32, name: "组织".into() };
+        let id = client.create_organisation(req).await.unwrap().into_inner().id;
+        let bind = party::BindOrganisationRequest {
+            organisation_id: id.clone(),
+            unit_kind: unit_kind as i32,
+            unit_id: unit.to_string(),
+        };
+        wait_for("the unit in the read model", WAIT, || {
+            let mut client = p.clone();
+            let bind = bind.clone();
+            async move { client.bind_organisation(bind).await.ok() }
+        })
+        .await;
+        orgs.push(id);
+    }
+
+    // One incident, opened and escalated twice — every event delivered twice.
+    let incident = Uuid::now_v7();
+    let escalated = |from: gov::IncidentLevel, to: gov::IncidentLevel| gov::IncidentEscalated {
+        incident_id: incident.to_string(),
+        from_level: from as i32,
+        to_level: to as i32,
+        grid_id: grid.to_string(),
+        community_id: community.to_string(),
+        subdistrict_id: sub.to_string(),
+        reason: "deadline_passed".into(),
+        complaint_id: String::new(),
+    };
+    let opened = record(
+        Uuid::now_v7(),
+        incident,
+        &gov::IncidentOpened {
+            incident_id: incident.to_string(),
+            grid_id: grid.to_string(),
+            community_id: community.to_string(),
+            level: gov::IncidentLevel::Grid as i32,
+            ..Default::default()
+        },
+    );
+    let to_community =
+        record(Uuid::now_v7(), incident, &escalated(gov::IncidentLevel::Grid, gov::IncidentLevel::Community));
+    let to_subdistrict =
+        record(Uuid::now_v7(), incident, &escalated(gov::IncidentLevel::Community, gov::IncidentLevel::Subdistrict));
+    // A marker incident published last: once its task exists, everything
+    // before it on the log has been applied.
+    let marker = Uuid::now_v7();
+    let marker_opened = record(
+        Uuid::now_v7(),
+        marker,
+        &gov::IncidentOpened { incident_id: marker.to_string(), grid_id: grid.to_string(), ..Default::default() },
+    );
+    publisher
+        .publish(&[
+            opened.clone(),
+            opened,
+            to_community.clone(),
+            to_community,
+            to_subdistrict.clone(),
+            to_subdistrict,
+            marker_opened,
+        ])
+        .await
+        .unwrap();
+    wait_for("the marker incident's task", WAIT, || async { (!tasks(&p, marker).await.is_empty()).then_some(()) })
+        .await;
+    let mut expected = orgs.clone();
+    expected.sort();
+    assert_eq!(tasks(&p, incident).await, expected, "branch, community committee and working committee, once each");
+    shutdown.cancel();
+}
