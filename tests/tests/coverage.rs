@@ -149,6 +149,18 @@ async fn coverage_counts_match_a_map_with_known_gaps() {
     assert!(flagged.reason.contains("metro"), "{}", flagged.reason);
     let after = p.get_coverage(party::GetCoverageRequest::default()).await.unwrap().into_inner().total.unwrap();
     assert_eq!((after.buildings, after.buildings_with_group), (3, 2));
+    let on_retired = g
+        .report_incident(gov::ReportIncidentRequest {
+            grid_id: b1.clone(),
+            building_id: b1b1.clone(),
+            category: "noise".into(),
+            summary: "x".into(),
+            reporter: "网格员".into(),
+            severity: 0,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(on_retired.code(), Code::FailedPrecondition, "no new incidents in a retired building");
     let rebind = p
         .bind_organisation(party::BindOrganisationRequest {
             organisation_id: org(party::OrganisationKind::BuildingGroup, "党小组").await,

@@ -277,15 +277,17 @@ impl Store {
     pub async fn placement(&self, grid_id: Uuid, building_id: Option<Uuid>) -> Result<Placement, ApiError> {
         let grid = self.grid(grid_id).await?;
         if let Some(b) = building_id {
-            let in_grid: Option<Uuid> = sqlx::query_scalar("SELECT grid_id FROM buildings WHERE id = $1")
-                .bind(b)
-                .fetch_optional(&self.pool)
-                .await?;
+            let in_grid: Option<(Uuid, bool)> =
+                sqlx::query_as("SELECT grid_id, retired_at IS NOT NULL FROM buildings WHERE id = $1")
+                    .bind(b)
+                    .fetch_optional(&self.pool)
+                    .await?;
             match in_grid {
                 None => return Err(ApiError::NotFound("building".into())),
-                Some(g) if g != grid_id => {
+                Some((g, _)) if g != grid_id => {
                     return Err(ApiError::field("building_id", "the building is not in this grid"));
                 }
+                Some((_, true)) => return Err(ApiError::FailedPrecondition("the building is retired".into())),
                 Some(_) => {}
             }
         }
