@@ -152,10 +152,6 @@ impl Consumer {
         Self { name: name.into(), pool, handler, dead_letters, settings }
     }
 
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
     /// Processes one delivery to the end: applied, skipped as a duplicate or
     /// dead-lettered. Does not commit the offset. An error means the
     /// dead-letter topic could not be reached or shutdown came first: the

@@ -7,7 +7,9 @@ use uuid::Uuid;
 
 use crate::{chain::Chain, trace};
 
-/// Channel the relay listens on; one payload-less NOTIFY per transaction.
+/// Channel the relay listens on. The outbox table's statement trigger
+/// (migration 0002) notifies it; PostgreSQL coalesces the notifications of
+/// one transaction into one.
 pub const CHANNEL: &str = "dualnet_outbox";
 
 /// The outbox of one service: where its events go and what they are signed
@@ -62,9 +64,7 @@ pub async fn append<M: prost::Name>(
     .bind(traceparent)
     .bind(tracestate)
     .bind(message.encode_to_vec())
-    .execute(&mut *conn)
+    .execute(conn)
     .await?;
-    // Coalesced by PostgreSQL: one notification per transaction and channel.
-    sqlx::query("SELECT pg_notify($1, '')").bind(CHANNEL).execute(&mut *conn).await?;
     Ok(id)
 }

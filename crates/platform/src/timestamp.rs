@@ -5,7 +5,3 @@ use chrono::{DateTime, Utc};
 pub fn to_proto(t: DateTime<Utc>) -> prost_types::Timestamp {
     prost_types::Timestamp { seconds: t.timestamp(), nanos: t.timestamp_subsec_nanos() as i32 }
 }
-
-pub fn to_proto_opt(t: Option<DateTime<Utc>>) -> Option<prost_types::Timestamp> {
-    t.map(to_proto)
-}

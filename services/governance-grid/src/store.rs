@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use dualnet_events::Chain;
 use dualnet_platform::ApiError;
 use dualnet_proto::governance::v1 as pb;
-use sqlx::{PgConnection, PgPool};
+use sqlx::{PgConnection, PgPool, Postgres, postgres::PgArguments, query::Query};
 use uuid::Uuid;
 
 use crate::{
@@ -151,20 +151,33 @@ impl Store {
         Self { pool }
     }
 
+    /// Inserts one entry of the map and announces it, in one transaction; a
+    /// missing parent row answers NOT_FOUND naming `parent`, a used code
+    /// ALREADY_EXISTS.
+    async fn add_to_map<M: prost::Name>(
+        &self,
+        insert: Query<'_, Postgres, PgArguments>,
+        parent: &str,
+        id: Uuid,
+        event: &M,
+        chain: &Chain,
+    ) -> Result<(), ApiError> {
+        let mut tx = self.pool.begin().await?;
+        insert.execute(&mut *tx).await.map_err(|e| parent_missing(e, parent))?;
+        OUTBOX.append(&mut tx, id, event, chain).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     pub async fn create_subdistrict(&self, code: &str, name: &str, chain: &Chain) -> Result<Subdistrict, ApiError> {
         let s = Subdistrict { id: Uuid::now_v7(), code: code.into(), name: name.into() };
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("INSERT INTO subdistricts (id, code, name) VALUES ($1, $2, $3)")
-            .bind(s.id)
-            .bind(&s.code)
-            .bind(&s.name)
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| parent_missing(e, "subdistrict"))?;
         let event =
             pb::SubdistrictCreated { subdistrict_id: s.id.to_string(), code: s.code.clone(), name: s.name.clone() };
-        OUTBOX.append(&mut tx, s.id, &event, chain).await?;
-        tx.commit().await?;
+        let insert = sqlx::query("INSERT INTO subdistricts (id, code, name) VALUES ($1, $2, $3)")
+            .bind(s.id)
+            .bind(code)
+            .bind(name);
+        self.add_to_map(insert, "subdistrict", s.id, &event, chain).await?;
         Ok(s)
     }
 
@@ -176,23 +189,18 @@ impl Store {
         chain: &Chain,
     ) -> Result<Community, ApiError> {
         let c = Community { id: Uuid::now_v7(), subdistrict_id, code: code.into(), name: name.into() };
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("INSERT INTO communities (id, subdistrict_id, code, name) VALUES ($1, $2, $3, $4)")
-            .bind(c.id)
-            .bind(c.subdistrict_id)
-            .bind(&c.code)
-            .bind(&c.name)
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| parent_missing(e, "subdistrict"))?;
         let event = pb::CommunityCreated {
             community_id: c.id.to_string(),
             subdistrict_id: subdistrict_id.to_string(),
             code: c.code.clone(),
             name: c.name.clone(),
         };
-        OUTBOX.append(&mut tx, c.id, &event, chain).await?;
-        tx.commit().await?;
+        let insert = sqlx::query("INSERT INTO communities (id, subdistrict_id, code, name) VALUES ($1, $2, $3, $4)")
+            .bind(c.id)
+            .bind(subdistrict_id)
+            .bind(code)
+            .bind(name);
+        self.add_to_map(insert, "subdistrict", c.id, &event, chain).await?;
         Ok(c)
     }
 
@@ -204,23 +212,18 @@ impl Store {
         chain: &Chain,
     ) -> Result<Grid, ApiError> {
         let g = Grid { id: Uuid::now_v7(), community_id, code: code.into(), name: name.into() };
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("INSERT INTO grids (id, community_id, code, name) VALUES ($1, $2, $3, $4)")
-            .bind(g.id)
-            .bind(g.community_id)
-            .bind(&g.code)
-            .bind(&g.name)
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| parent_missing(e, "community"))?;
         let event = pb::GridCreated {
             grid_id: g.id.to_string(),
             community_id: community_id.to_string(),
             code: g.code.clone(),
             name: g.name.clone(),
         };
-        OUTBOX.append(&mut tx, g.id, &event, chain).await?;
-        tx.commit().await?;
+        let insert = sqlx::query("INSERT INTO grids (id, community_id, code, name) VALUES ($1, $2, $3, $4)")
+            .bind(g.id)
+            .bind(community_id)
+            .bind(code)
+            .bind(name);
+        self.add_to_map(insert, "community", g.id, &event, chain).await?;
         Ok(g)
     }
 
@@ -240,16 +243,6 @@ impl Store {
             address: address.into(),
             retired: false,
         };
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("INSERT INTO buildings (id, grid_id, code, name, address) VALUES ($1, $2, $3, $4, $5)")
-            .bind(b.id)
-            .bind(b.grid_id)
-            .bind(&b.code)
-            .bind(&b.name)
-            .bind(&b.address)
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| parent_missing(e, "grid"))?;
         let event = pb::BuildingCreated {
             building_id: b.id.to_string(),
             grid_id: grid_id.to_string(),
@@ -257,9 +250,38 @@ impl Store {
             name: b.name.clone(),
             address: b.address.clone(),
         };
-        OUTBOX.append(&mut tx, b.id, &event, chain).await?;
-        tx.commit().await?;
+        let insert =
+            sqlx::query("INSERT INTO buildings (id, grid_id, code, name, address) VALUES ($1, $2, $3, $4, $5)")
+                .bind(b.id)
+                .bind(grid_id)
+                .bind(code)
+                .bind(name)
+                .bind(address);
+        self.add_to_map(insert, "grid", b.id, &event, chain).await?;
         Ok(b)
+    }
+
+    pub async fn create_enterprise(
+        &self,
+        grid_id: Uuid,
+        code: &str,
+        name: &str,
+        chain: &Chain,
+    ) -> Result<Enterprise, ApiError> {
+        let e = Enterprise { id: Uuid::now_v7(), grid_id, code: code.into(), name: name.into() };
+        let event = pb::EnterpriseCreated {
+            enterprise_id: e.id.to_string(),
+            grid_id: grid_id.to_string(),
+            code: e.code.clone(),
+            name: e.name.clone(),
+        };
+        let insert = sqlx::query("INSERT INTO enterprises (id, grid_id, code, name) VALUES ($1, $2, $3, $4)")
+            .bind(e.id)
+            .bind(grid_id)
+            .bind(code)
+            .bind(name);
+        self.add_to_map(insert, "grid", e.id, &event, chain).await?;
+        Ok(e)
     }
 
     pub async fn grid(&self, id: Uuid) -> Result<Grid, ApiError> {
@@ -398,16 +420,8 @@ impl Store {
         let mut escalated = 0;
         for id in due {
             let mut tx = self.pool.begin().await?;
-            // Re-checked under the row lock: a concurrent close or escalation wins.
-            let row: Option<IncidentRow> =
-                sqlx::query_as(&format!("SELECT {INCIDENT_COLUMNS} FROM incidents WHERE id = $1 FOR UPDATE"))
-                    .bind(id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            let Some(Ok(incident)) = row.map(Incident::try_from) else { continue };
-            if !escalation::is_overdue(&incident, now) {
-                continue;
-            }
+            // `escalate_incident` re-checks the deadline under the row lock:
+            // a concurrent close or escalation wins.
             if let Some(Ok(_)) =
                 escalate_incident(&mut tx, id, Reason::DeadlinePassed, "deadline", "", None, now).await?
             {
@@ -526,6 +540,9 @@ pub async fn escalate_incident(
             .await?;
     let Some(row) = row else { return Ok(None) };
     let mut incident = Incident::try_from(row).map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
+    if reason == Reason::DeadlinePassed && !escalation::is_overdue(&incident, now) {
+        return Ok(Some(Err(CannotEscalate::NotDue)));
+    }
     let from = incident.placement.level;
     let to = match escalation::escalate(&incident) {
         Ok(to) => to,
@@ -835,36 +852,6 @@ impl Store {
         OUTBOX.append(&mut tx, id, &event, &Chain::start(Uuid::now_v7())).await?;
         tx.commit().await?;
         Ok(Building { id, grid_id, code, name, address, retired: true })
-    }
-}
-
-impl Store {
-    pub async fn create_enterprise(
-        &self,
-        grid_id: Uuid,
-        code: &str,
-        name: &str,
-        chain: &Chain,
-    ) -> Result<Enterprise, ApiError> {
-        let e = Enterprise { id: Uuid::now_v7(), grid_id, code: code.into(), name: name.into() };
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("INSERT INTO enterprises (id, grid_id, code, name) VALUES ($1, $2, $3, $4)")
-            .bind(e.id)
-            .bind(grid_id)
-            .bind(&e.code)
-            .bind(&e.name)
-            .execute(&mut *tx)
-            .await
-            .map_err(|err| parent_missing(err, "grid"))?;
-        let event = pb::EnterpriseCreated {
-            enterprise_id: e.id.to_string(),
-            grid_id: grid_id.to_string(),
-            code: e.code.clone(),
-            name: e.name.clone(),
-        };
-        OUTBOX.append(&mut tx, e.id, &event, chain).await?;
-        tx.commit().await?;
-        Ok(e)
     }
 }
 

@@ -12,6 +12,7 @@ use dualnet_events::{
 use dualnet_platform::clock::Clock;
 use dualnet_proto::governance::v1 as gov;
 use sqlx::PgConnection;
+use uuid::Uuid;
 
 use crate::{
     domain::{binding::UnitKind, task::TaskAction},
@@ -23,6 +24,25 @@ pub struct Reactions {
 }
 
 impl Reactions {
+    /// Gives the organisation bound to each unit (if any) a task for the
+    /// incident — once, however often the event arrives.
+    async fn task_bound(
+        &self,
+        conn: &mut PgConnection,
+        event: &Event,
+        incident_id: Uuid,
+        units: &[(UnitKind, Option<Uuid>)],
+    ) -> Result<(), HandleError> {
+        let now = self.clock.now();
+        for &(kind, unit) in units {
+            let Some(unit) = unit else { continue };
+            if let Some(org) = store::bound_to(conn, kind, unit).await? {
+                store::create_task(conn, org, incident_id, &event.chain(), now).await?;
+            }
+        }
+        Ok(())
+    }
+
     async fn incident_opened(&self, conn: &mut PgConnection, event: &Event) -> Result<(), HandleError> {
         let e: gov::IncidentOpened = event.decode()?;
         let incident_id = uuid_field("incident_id", &e.incident_id)?;
@@ -32,14 +52,7 @@ impl Reactions {
             // Labour risk at an enterprise tasks its party organisation too.
             (UnitKind::Enterprise, optional_uuid_field("enterprise_id", &e.enterprise_id)?),
         ];
-        let now = self.clock.now();
-        for (kind, unit) in units {
-            let Some(unit) = unit else { continue };
-            if let Some(org) = store::bound_to(conn, kind, unit).await? {
-                store::create_task(conn, org, incident_id, &event.chain(), now).await?;
-            }
-        }
-        Ok(())
+        self.task_bound(conn, event, incident_id, &units).await
     }
 
     /// 大事全网联动: when an incident goes up a tier, the organisations bound
@@ -54,14 +67,7 @@ impl Reactions {
         if to == gov::IncidentLevel::Subdistrict {
             units.push((UnitKind::Subdistrict, optional_uuid_field("subdistrict_id", &e.subdistrict_id)?));
         }
-        let now = self.clock.now();
-        for (kind, unit) in units {
-            let Some(unit) = unit else { continue };
-            if let Some(org) = store::bound_to(conn, kind, unit).await? {
-                store::create_task(conn, org, incident_id, &event.chain(), now).await?;
-            }
-        }
-        Ok(())
+        self.task_bound(conn, event, incident_id, &units).await
     }
 
     async fn incident_closed(&self, conn: &mut PgConnection, event: &Event) -> Result<(), HandleError> {

@@ -730,27 +730,22 @@ impl Store {
             return Err(ApiError::NotFound("grid".into()));
         }
         // The branch bound to the grid and the groups bound to its buildings.
-        let ids: Vec<Uuid> = sqlx::query_scalar(
-            "SELECT b.organisation_id FROM bindings b
+        let rows: Vec<OrgRow> = sqlx::query_as(
+            "SELECT o.id, o.parent_id, o.kind, o.name, b.unit_kind, b.unit_id
+             FROM bindings b JOIN organisations o ON o.id = b.organisation_id
              WHERE (b.unit_kind = 'grid' AND b.unit_id = $1)
                 OR (b.unit_kind = 'building' AND b.unit_id IN
                     (SELECT unit_id FROM governance_units WHERE unit_kind = 'building' AND parent_id = $1))
-             ORDER BY b.organisation_id",
+             ORDER BY o.id",
         )
         .bind(grid)
         .fetch_all(&mut *conn)
         .await?;
-        let mut branch = None;
-        let mut groups = Vec::new();
-        for id in &ids {
-            if let Some(o) = load_organisation(&mut conn, *id, false).await? {
-                if o.binding.is_some_and(|(k, _)| k == UnitKind::Grid) {
-                    branch = Some(o);
-                } else {
-                    groups.push(o);
-                }
-            }
-        }
+        let orgs: Vec<Organisation> = rows.into_iter().map(organisation).collect::<Result<_, _>>()?;
+        let ids: Vec<Uuid> = orgs.iter().map(|o| o.id).collect();
+        let (branches, groups): (Vec<_>, Vec<_>) =
+            orgs.into_iter().partition(|o| o.binding.is_some_and(|(k, _)| k == UnitKind::Grid));
+        let branch = branches.into_iter().next();
         let members: Vec<MemberRow> = sqlx::query_as(&format!(
             "SELECT {MEMBER_COLUMNS} FROM members WHERE organisation_id = ANY($1) ORDER BY organisation_id, joined_at, id"
         ))

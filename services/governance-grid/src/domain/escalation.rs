@@ -47,6 +47,8 @@ impl Severity {
 pub enum CannotEscalate {
     AtTop,
     Finished,
+    /// Escalation for a passed deadline of an incident that is not overdue.
+    NotDue,
 }
 
 impl std::fmt::Display for CannotEscalate {
@@ -54,6 +56,7 @@ impl std::fmt::Display for CannotEscalate {
         match self {
             CannotEscalate::AtTop => f.write_str("the incident is already at the subdistrict level"),
             CannotEscalate::Finished => f.write_str("a closed or rejected incident does not escalate"),
+            CannotEscalate::NotDue => f.write_str("the incident is not overdue"),
         }
     }
 }
