@@ -329,17 +329,18 @@ impl Store {
     }
 
     pub async fn incident(&self, id: Uuid) -> Result<IncidentView, ApiError> {
+        let mut conn = self.pool.acquire().await?;
         let row: Option<IncidentRow> =
             sqlx::query_as(&format!("SELECT {INCIDENT_COLUMNS} FROM incidents WHERE id = $1"))
                 .bind(id)
-                .fetch_optional(&self.pool)
+                .fetch_optional(&mut *conn)
                 .await?;
         let incident: Incident = row.ok_or_else(|| ApiError::NotFound("incident".into()))?.try_into()?;
         let history: Vec<(String, String, String, String, DateTime<Utc>)> = sqlx::query_as(
             "SELECT from_status, to_status, actor, note, at FROM incident_history WHERE incident_id = $1 ORDER BY seq",
         )
         .bind(id)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *conn)
         .await?;
         let history = history
             .into_iter()
@@ -352,7 +353,7 @@ impl Store {
              WHERE incident_id = $1 ORDER BY task_id",
         )
         .bind(id)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *conn)
         .await?;
         let responses = responses
             .into_iter()
@@ -364,7 +365,6 @@ impl Store {
                 updated_at,
             })
             .collect();
-        let mut conn = self.pool.acquire().await?;
         let summons = load_summons(&mut conn, id).await?;
         Ok(IncidentView { incident, history, responses, summons })
     }
@@ -522,6 +522,17 @@ pub async fn open_incident(
     Ok(incident)
 }
 
+/// Loads an incident and locks its row for the rest of the transaction: the
+/// lock orders concurrent changes, and with them the incident's events.
+async fn lock_incident(conn: &mut PgConnection, id: Uuid) -> Result<Option<Incident>, sqlx::Error> {
+    let row: Option<IncidentRow> =
+        sqlx::query_as(&format!("SELECT {INCIDENT_COLUMNS} FROM incidents WHERE id = $1 FOR UPDATE"))
+            .bind(id)
+            .fetch_optional(conn)
+            .await?;
+    row.map(|r| Incident::try_from(r).map_err(|e| sqlx::Error::Protocol(e.to_string()))).transpose()
+}
+
 /// Raises an incident one tier inside the caller's transaction and announces
 /// it. `None` when the incident does not exist.
 pub async fn escalate_incident(
@@ -533,13 +544,7 @@ pub async fn escalate_incident(
     causation_id: Option<Uuid>,
     now: DateTime<Utc>,
 ) -> Result<Option<Result<Incident, CannotEscalate>>, sqlx::Error> {
-    let row: Option<IncidentRow> =
-        sqlx::query_as(&format!("SELECT {INCIDENT_COLUMNS} FROM incidents WHERE id = $1 FOR UPDATE"))
-            .bind(id)
-            .fetch_optional(&mut *conn)
-            .await?;
-    let Some(row) = row else { return Ok(None) };
-    let mut incident = Incident::try_from(row).map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
+    let Some(mut incident) = lock_incident(conn, id).await? else { return Ok(None) };
     if reason == Reason::DeadlinePassed && !escalation::is_overdue(&incident, now) {
         return Ok(Some(Err(CannotEscalate::NotDue)));
     }
@@ -605,15 +610,7 @@ pub async fn transition_incident(
     causation_id: Option<Uuid>,
     now: DateTime<Utc>,
 ) -> Result<Option<Result<Incident, StepRefused>>, sqlx::Error> {
-    // The row lock orders concurrent transitions, and with them this
-    // incident's events in the outbox.
-    let row: Option<IncidentRow> =
-        sqlx::query_as(&format!("SELECT {INCIDENT_COLUMNS} FROM incidents WHERE id = $1 FOR UPDATE"))
-            .bind(id)
-            .fetch_optional(&mut *conn)
-            .await?;
-    let Some(row) = row else { return Ok(None) };
-    let mut incident = Incident::try_from(row).map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
+    let Some(mut incident) = lock_incident(conn, id).await? else { return Ok(None) };
     let chain = Chain { correlation_id: incident.correlation_id, causation_id };
     let chain = &chain;
     let from = incident.status;
@@ -736,12 +733,7 @@ pub enum Answer {
 
 impl Store {
     async fn locked(&self, tx: &mut PgConnection, id: Uuid) -> Result<Incident, ApiError> {
-        let row: Option<IncidentRow> =
-            sqlx::query_as(&format!("SELECT {INCIDENT_COLUMNS} FROM incidents WHERE id = $1 FOR UPDATE"))
-                .bind(id)
-                .fetch_optional(&mut *tx)
-                .await?;
-        row.ok_or_else(|| ApiError::NotFound("incident".into()))?.try_into()
+        lock_incident(tx, id).await?.ok_or_else(|| ApiError::NotFound("incident".into()))
     }
 
     pub async fn blow_whistle(
