@@ -45,6 +45,16 @@ pub struct Config {
     pub consumer: ConsumerConfig,
     pub relay: RelayConfig,
     pub deadlines: DeadlineConfig,
+    pub calendar: CalendarConfig,
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct CalendarConfig {
+    /// Holidays and swapped working days (format of the shipped
+    /// `crates/platform/data/holidays-cn.toml`); the shipped PRC schedule
+    /// when unset.
+    pub file: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -166,7 +176,8 @@ impl Default for DeadlineConfig {
     }
 }
 
-const SECTIONS: &[&str] = &["listen", "database", "transport", "kafka", "telemetry", "consumer", "relay", "deadlines"];
+const SECTIONS: &[&str] =
+    &["listen", "database", "transport", "kafka", "telemetry", "consumer", "relay", "deadlines", "calendar"];
 const ENV_PREFIX: &str = "DUALNET_";
 
 impl Config {
@@ -212,6 +223,7 @@ impl Config {
         if self.deadlines.sweep_ms < 1 {
             bail!("deadlines.sweep_ms must be at least 1");
         }
+        crate::calendar::Calendar::load(self.calendar.file.as_deref()).context("calendar.file")?;
         if self.relay.batch < 1 || self.relay.poll_ms < 1 {
             bail!("relay.batch and relay.poll_ms must be at least 1");
         }

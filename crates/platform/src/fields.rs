@@ -83,6 +83,31 @@ impl Fields {
         }
     }
 
+    /// An optional timestamp: absent stays absent, out of range is refused.
+    pub fn timestamp(
+        &mut self,
+        field: &str,
+        value: Option<&prost_types::Timestamp>,
+    ) -> Option<chrono::DateTime<chrono::Utc>> {
+        let t = value?;
+        let parsed = crate::timestamp::from_proto(t);
+        if parsed.is_none() {
+            self.violation(field, "is not a valid timestamp");
+        }
+        parsed
+    }
+
+    /// A count in `min..=max`.
+    pub fn count(&mut self, field: &str, value: i32, min: u32, max: u32) -> u32 {
+        match u32::try_from(value) {
+            Ok(v) if (min..=max).contains(&v) => v,
+            _ => {
+                self.violation(field, format!("must be between {min} and {max}"));
+                min
+            }
+        }
+    }
+
     /// A page size: 0 means `default`, otherwise 1..=`max`.
     pub fn page_size(&mut self, field: &str, value: i32, default: i64, max: i64) -> i64 {
         match value {

@@ -15,7 +15,8 @@ pub async fn start(deps: Deps, shutdown: CancellationToken) -> anyhow::Result<St
     let handler = Arc::new(Reactions { clock: deps.clock.clone() });
     let pipeline = Pipeline { service: SERVICE, topic: topics::COMPLAINTS, subscribes: &[topics::GOVERNANCE], handler };
     let tasks = start_pipeline(&deps, pipeline, &shutdown).await?;
-    let api = Api { store: Store::new(deps.pool.clone()), clock: deps.clock.clone(), calendar: Calendar::default() };
+    let calendar = Calendar::load(deps.config.calendar.file.as_deref())?;
+    let api = Api { store: Store::new(deps.pool.clone()), clock: deps.clock.clone(), calendar };
     Ok(Started {
         register: Box::new(move |routes| {
             routes.add_service(ComplaintsServer::new(api));

@@ -2,14 +2,18 @@
 
 use std::{sync::Arc, time::Duration};
 
-use dualnet_platform::service::{Deps, Pipeline, Started, start_pipeline};
+use dualnet_platform::{
+    calendar::Calendar,
+    service::{Deps, Pipeline, Started, start_pipeline},
+};
 use dualnet_proto::{governance::v1::governance_grid_server::GovernanceGridServer, topics};
 use tokio_util::sync::CancellationToken;
 
 use crate::{SERVICE, consumers::Reactions, escalation_timer, grpc::Api, store::Store};
 
 pub async fn start(deps: Deps, shutdown: CancellationToken) -> anyhow::Result<Started> {
-    let handler = Arc::new(Reactions { clock: deps.clock.clone() });
+    let calendar = Arc::new(Calendar::load(deps.config.calendar.file.as_deref())?);
+    let handler = Arc::new(Reactions { clock: deps.clock.clone(), calendar: calendar.clone() });
     let pipeline = Pipeline {
         service: SERVICE,
         topic: topics::GOVERNANCE,
@@ -17,7 +21,7 @@ pub async fn start(deps: Deps, shutdown: CancellationToken) -> anyhow::Result<St
         handler,
     };
     let mut tasks = start_pipeline(&deps, pipeline, &shutdown).await?;
-    let store = Store::new(deps.pool.clone());
+    let store = Store::new(deps.pool.clone(), calendar);
     let every = Duration::from_millis(deps.config.deadlines.sweep_ms);
     tasks.push(tokio::spawn(escalation_timer::run(store.clone(), deps.clock.clone(), every, shutdown.clone())));
     let api = Api { store, clock: deps.clock.clone() };

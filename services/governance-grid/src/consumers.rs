@@ -19,6 +19,7 @@ use crate::{
 
 pub struct Reactions {
     pub clock: std::sync::Arc<dyn dualnet_platform::clock::Clock>,
+    pub calendar: std::sync::Arc<dualnet_platform::calendar::Calendar>,
 }
 
 impl Reactions {
@@ -26,6 +27,7 @@ impl Reactions {
         let filed: complaints::ComplaintFiled = event.decode()?;
         let complaint_id = id("complaint_id", &filed.complaint_id)?;
         let building_id = optional_id("building_id", &filed.building_id)?;
+        let enterprise_id = optional_id("enterprise_id", &filed.enterprise_id)?;
         // The map is ours: place by the building when we know it, else by
         // what the complaint resolved, else the subdistrict takes it.
         let placement = match building_id {
@@ -44,9 +46,13 @@ impl Reactions {
             complaint_id: Some(complaint_id),
             reporter: "complaints".into(),
             severity: Severity::Normal,
-            enterprise_id: None,
+            // Only an enterprise the map knows is referenced.
+            enterprise_id: match enterprise_id {
+                Some(e) if store::enterprise_placement(conn, e).await?.is_some() => Some(e),
+                _ => None,
+            },
         };
-        store::open_incident(conn, new, &event.chain(), self.clock.now()).await?;
+        store::open_incident(conn, &self.calendar, new, &event.chain(), self.clock.now()).await?;
         Ok(())
     }
 
@@ -68,7 +74,7 @@ impl Reactions {
             // An enterprise the map does not know is not referenced.
             enterprise_id: known.then_some(enterprise),
         };
-        store::open_incident(conn, new, &event.chain(), self.clock.now()).await?;
+        store::open_incident(conn, &self.calendar, new, &event.chain(), self.clock.now()).await?;
         Ok(())
     }
 
@@ -97,13 +103,21 @@ impl Reactions {
     async fn complaint_rated(&self, conn: &mut PgConnection, event: &Event) -> Result<(), HandleError> {
         let rated: complaints::ComplaintRated = event.decode()?;
         let complaint_id = id("complaint_id", &rated.complaint_id)?;
+        let satisfaction = match complaints::Satisfaction::try_from(rated.satisfaction) {
+            Ok(complaints::Satisfaction::Satisfied) => "satisfied",
+            Ok(complaints::Satisfaction::BasicallySatisfied) => "basically_satisfied",
+            Ok(complaints::Satisfaction::Dissatisfied) => "dissatisfied",
+            _ => return Err(HandleError::Poison("a rating without a satisfaction".into())),
+        };
         let Some(incident_id) = store::incident_of_complaint(conn, complaint_id).await? else { return Ok(()) };
         let now = self.clock.now();
         let step = Step { action: Action::Rate, actor: "resident", note: "", assignee: None };
         let result = store::transition_incident(conn, incident_id, step, Some(event.envelope.id), now).await?;
-        if let Some(Err(e)) = result {
+        match result {
+            Some(Ok(_)) => store::record_satisfaction(conn, incident_id, satisfaction).await?,
             // A rating of an incident not (or no longer) closed changes nothing.
-            tracing::debug!(%incident_id, error = %e, "rating not applied");
+            Some(Err(e)) => tracing::debug!(%incident_id, error = %e, "rating not applied"),
+            None => {}
         }
         Ok(())
     }

@@ -1,6 +1,6 @@
-//! The deadline timer: looks for incidents whose deadline passed unresolved
-//! and escalates them one tier. Reads time from the business clock, so tests
-//! move time instead of waiting.
+//! The deadline timer: escalates incidents whose deadline passed unresolved
+//! one tier, and warns about rental inspections that fell due. Reads time
+//! from the business clock, so tests move time instead of waiting.
 
 use std::{sync::Arc, time::Duration};
 
@@ -18,6 +18,11 @@ pub async fn run(store: Store, clock: Arc<dyn Clock>, every: Duration, shutdown:
             Ok(0) => {}
             Ok(n) => tracing::info!(escalated = n, "overdue incidents escalated"),
             Err(e) => tracing::warn!(error = %e, "deadline sweep failed"),
+        }
+        match store.warn_overdue_inspections(clock.now(), BATCH).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(warned = n, "overdue rental inspections warned"),
+            Err(e) => tracing::warn!(error = %e, "inspection sweep failed"),
         }
         tokio::select! {
             _ = shutdown.cancelled() => return,

@@ -3,8 +3,12 @@
 use dualnet_proto::governance::v1 as pb;
 
 use crate::domain::{
+    deadline::Unit,
     escalation::Severity,
     incident::{Action, Level, Source, Status},
+    map_import::Format,
+    rental::{Category as RentalCategory, Grade, HazardSeverity},
+    warning::{Kind as WarningKind, Scope},
 };
 
 pub fn status(s: Status) -> pb::IncidentStatus {
@@ -79,5 +83,74 @@ pub fn severity_from(s: pb::Severity) -> Severity {
     match s {
         pb::Severity::Major => Severity::Major,
         pb::Severity::Normal | pb::Severity::Unspecified => Severity::Normal,
+    }
+}
+
+pub fn rental_category(c: RentalCategory) -> pb::RentalCategory {
+    match c {
+        RentalCategory::UrbanVillageHouse => pb::RentalCategory::UrbanVillageHouse,
+        RentalCategory::ResidentialEstate => pb::RentalCategory::ResidentialEstate,
+        RentalCategory::Dormitory => pb::RentalCategory::Dormitory,
+        RentalCategory::PublicRental => pb::RentalCategory::PublicRental,
+        RentalCategory::Other => pb::RentalCategory::Other,
+    }
+}
+
+pub fn rental_category_from(c: pb::RentalCategory) -> Option<RentalCategory> {
+    RentalCategory::ALL.into_iter().find(|v| rental_category(*v) == c)
+}
+
+pub fn rental_grade(g: Grade) -> pb::RentalGrade {
+    match g {
+        Grade::Green => pb::RentalGrade::Green,
+        Grade::Yellow => pb::RentalGrade::Yellow,
+        Grade::Orange => pb::RentalGrade::Orange,
+        Grade::Red => pb::RentalGrade::Red,
+    }
+}
+
+pub fn hazard_severity(s: HazardSeverity) -> pb::HazardSeverity {
+    match s {
+        HazardSeverity::Minor => pb::HazardSeverity::Minor,
+        HazardSeverity::Major => pb::HazardSeverity::Major,
+        HazardSeverity::Critical => pb::HazardSeverity::Critical,
+    }
+}
+
+pub fn warning_kind(k: WarningKind) -> pb::WarningKind {
+    match k {
+        WarningKind::Rule => pb::WarningKind::Rule,
+        WarningKind::InspectionOverdue => pb::WarningKind::InspectionOverdue,
+    }
+}
+
+pub fn warning_scope(s: Scope) -> pb::WarningScope {
+    match s {
+        Scope::Building => pb::WarningScope::Building,
+        Scope::Enterprise => pb::WarningScope::Enterprise,
+        Scope::Grid => pb::WarningScope::Grid,
+    }
+}
+
+pub fn warning_scope_from(s: pb::WarningScope) -> Option<Scope> {
+    [Scope::Building, Scope::Enterprise, Scope::Grid].into_iter().find(|v| warning_scope(*v) == s)
+}
+
+pub fn deadline_unit(u: Unit) -> pb::DeadlineUnit {
+    match u {
+        Unit::WorkingDays => pb::DeadlineUnit::WorkingDays,
+        Unit::Hours => pb::DeadlineUnit::Hours,
+    }
+}
+
+pub fn deadline_unit_from(u: pb::DeadlineUnit) -> Option<Unit> {
+    [Unit::WorkingDays, Unit::Hours].into_iter().find(|v| deadline_unit(*v) == u)
+}
+
+pub fn map_format(f: pb::MapFormat) -> Option<Format> {
+    match f {
+        pb::MapFormat::Csv => Some(Format::Csv),
+        pb::MapFormat::Json => Some(Format::Json),
+        pb::MapFormat::Unspecified => None,
     }
 }

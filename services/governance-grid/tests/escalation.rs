@@ -1,95 +1,23 @@
-//! The escalation ladder and the whistle, through the API of governance-grid
-//! in-process on the PostgreSQL log transport; deadlines under a clock that
-//! the tests move instead of waiting.
+//! The escalation ladder and the whistle through the API, deadlines in
+//! working days under a moved clock.
 
-use std::{sync::Arc, time::Duration};
+mod running;
 
-use chrono::Utc;
-use dualnet_events::pglog::PgLogTransport;
-use dualnet_platform::{clock::ManualClock, config::Config, db, grpc_server, service::Deps};
-use dualnet_proto::governance::v1::{self as gov, governance_grid_client::GovernanceGridClient};
-use dualnet_testkit::{fresh_pool, wait_for};
-use tokio_util::sync::CancellationToken;
-use tonic::transport::Channel;
-
-const WAIT: Duration = Duration::from_secs(60);
-
-struct Running {
-    client: GovernanceGridClient<Channel>,
-    clock: ManualClock,
-    shutdown: CancellationToken,
-}
-
-async fn start() -> Running {
-    let pool = fresh_pool("governance").await;
-    db::migrate(&pool, &governance_grid::MIGRATOR).await.unwrap();
-    let transport = Arc::new(PgLogTransport::new(fresh_pool("log").await).await.unwrap());
-    let clock = ManualClock::at(Utc::now());
-    let mut config = Config::default();
-    config.deadlines.sweep_ms = 20;
-    let deps = Deps { pool, transport, clock: Arc::new(clock.clone()), config: Arc::new(config) };
-    let shutdown = CancellationToken::new();
-    let started = governance_grid::app::start(deps, shutdown.clone()).await.unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let stop = shutdown.clone();
-    tokio::spawn(async move { grpc_server::serve(listener, vec![started.register], &[started.health], stop).await });
-    let client =
-        wait_for("the API", WAIT, || async { GovernanceGridClient::connect(format!("http://{addr}")).await.ok() })
-            .await;
-    Running { client, clock, shutdown }
-}
-
-async fn grid(client: &mut GovernanceGridClient<Channel>) -> String {
-    let code = dualnet_testkit::unique("sd");
-    let sub = client
-        .create_subdistrict(gov::CreateSubdistrictRequest { code: code.clone(), name: "坂田街道".into() })
-        .await
-        .unwrap()
-        .into_inner();
-    let community = client
-        .create_community(gov::CreateCommunityRequest {
-            subdistrict_id: sub.id,
-            code: format!("{code}-c"),
-            name: "新雪社区".into(),
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    let req =
-        gov::CreateGridRequest { community_id: community.id, code: format!("{code}-g"), name: "新雪网格".into() };
-    client.create_grid(req).await.unwrap().into_inner().id
-}
-
-async fn report(client: &mut GovernanceGridClient<Channel>, grid: &str, severity: gov::Severity) -> gov::Incident {
-    let req = gov::ReportIncidentRequest {
-        grid_id: grid.into(),
-        category: "noise".into(),
-        summary: "Karaoke after midnight".into(),
-        reporter: "网格员".into(),
-        severity: severity as i32,
-        ..Default::default()
-    };
-    client.report_incident(req).await.unwrap().into_inner()
-}
-
-async fn level_of(client: &GovernanceGridClient<Channel>, id: &str) -> i32 {
-    let mut client = client.clone();
-    client.get_incident(gov::GetIncidentRequest { id: id.into() }).await.unwrap().into_inner().level
-}
-
-async fn wait_level(client: &GovernanceGridClient<Channel>, id: &str, level: gov::IncidentLevel) {
-    wait_for(&format!("incident at {level:?}"), WAIT, || async {
-        (level_of(client, id).await == level as i32).then_some(())
-    })
-    .await
-}
+use chrono::{TimeZone, Utc};
+use dualnet_platform::timestamp::from_proto;
+use dualnet_proto::governance::v1 as gov;
+use running::{grid, level_of, report, start, start_at, step, wait_level};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_incident_left_unresolved_escalates_one_tier_per_passed_deadline() {
-    let mut s = start().await;
+    // Thursday 12 February 2026, before the Spring Festival holiday.
+    let mut s = start_at(Utc.with_ymd_and_hms(2026, 2, 12, 8, 0, 0).unwrap()).await;
     let grid = grid(&mut s.client).await;
     let open = report(&mut s.client, &grid, gov::Severity::Normal).await;
+    // Three working days: Friday 13th, Saturday 14th (worked in exchange
+    // for the holiday), then nothing until Tuesday 24th.
+    let due = from_proto(open.deadline.as_ref().unwrap()).unwrap();
+    assert_eq!(due, Utc.with_ymd_and_hms(2026, 2, 24, 8, 0, 0).unwrap());
     let closed = report(&mut s.client, &grid, gov::Severity::Normal).await;
     assert_eq!(open.level, gov::IncidentLevel::Grid as i32);
     for action in [
@@ -108,8 +36,9 @@ async fn an_incident_left_unresolved_escalates_one_tier_per_passed_deadline() {
         s.client.transition_incident(req).await.unwrap();
     }
 
-    // Within its three days at the grid nothing moves.
-    s.clock.advance(chrono::Duration::days(2));
+    // Within its three working days at the grid nothing moves: the whole
+    // holiday passes first.
+    s.clock.advance(chrono::Duration::days(11));
     let probe = report(&mut s.client, &grid, gov::Severity::Normal).await;
     s.clock.advance(chrono::Duration::days(1) + chrono::Duration::minutes(1));
     // Past the grid deadline: up to the community, with its own deadline.
@@ -118,7 +47,12 @@ async fn an_incident_left_unresolved_escalates_one_tier_per_passed_deadline() {
     assert_eq!(level_of(&s.client, &closed.id).await, gov::IncidentLevel::Grid as i32, "closed incidents stay put");
     assert_eq!(level_of(&s.client, &probe.id).await, gov::IncidentLevel::Grid as i32, "not yet due");
 
-    s.clock.advance(chrono::Duration::days(5) + chrono::Duration::minutes(1));
+    let community = s.client.get_incident(gov::GetIncidentRequest { id: open.id.clone() }).await.unwrap().into_inner();
+    let due = from_proto(community.deadline.as_ref().unwrap()).unwrap();
+    // Five working days at the community from Tuesday 24th 08:01: the
+    // Saturday 28th is a swapped working day, so Monday 2 March.
+    assert_eq!(due, Utc.with_ymd_and_hms(2026, 3, 2, 8, 1, 0).unwrap());
+    s.clock.advance(chrono::Duration::days(6) + chrono::Duration::minutes(1));
     wait_level(&s.client, &open.id, gov::IncidentLevel::Subdistrict).await;
     let i = s.client.get_incident(gov::GetIncidentRequest { id: open.id.clone() }).await.unwrap().into_inner();
     let escalations: Vec<&str> =
@@ -151,20 +85,6 @@ async fn a_major_incident_starts_a_tier_up() {
         .unwrap_err();
     assert_eq!(bad.code(), tonic::Code::InvalidArgument);
     s.shutdown.cancel();
-}
-
-async fn step(
-    client: &mut GovernanceGridClient<Channel>,
-    id: &str,
-    action: gov::IncidentAction,
-) -> Result<(), tonic::Status> {
-    let req = gov::TransitionIncidentRequest {
-        id: id.into(),
-        action: action as i32,
-        actor: "街道".into(),
-        ..Default::default()
-    };
-    client.transition_incident(req).await.map(|_| ())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

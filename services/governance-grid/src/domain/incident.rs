@@ -1,7 +1,7 @@
 //! The incident lifecycle (上报 → 受理 → 派遣 → 处置 → 核查 → 结案 → 评价) as
 //! an explicit state machine, with the reject and send-back paths.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -143,15 +143,6 @@ impl Level {
 
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|v| v.as_str() == s)
-    }
-
-    /// Time allowed at this level before the incident is overdue.
-    pub fn allowance(self) -> Duration {
-        match self {
-            Level::Grid => Duration::days(3),
-            Level::Community => Duration::days(5),
-            Level::Subdistrict => Duration::days(7),
-        }
     }
 }
 

@@ -33,6 +33,17 @@ pub struct Building {
     pub name: String,
     pub address: String,
     pub retired: bool,
+    /// The building head (楼栋长): staff code and name.
+    pub head: Option<(String, String)>,
+}
+
+/// A grid worker (网格员), known by the department's staff code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GridWorker {
+    pub staff_code: String,
+    pub grid_id: Uuid,
+    pub name: String,
+    pub assigned_at: chrono::DateTime<chrono::Utc>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

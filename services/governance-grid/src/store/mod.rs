@@ -2,11 +2,13 @@
 //! party responses learned from party-grid. Every change is written together
 //! with its outbox event.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use dualnet_events::Chain;
-use dualnet_platform::ApiError;
+use dualnet_platform::{ApiError, calendar::Calendar};
 use dualnet_proto::governance::v1 as pb;
-use sqlx::{PgConnection, PgPool, Postgres, postgres::PgArguments, query::Query};
+use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use crate::{
@@ -17,11 +19,21 @@ use crate::{
             Action, HistoryEntry, IllegalTransition, Incident, Level, PartyResponse, Placement, Source, Status,
             transition,
         },
-        map::{Building, Community, Enterprise, Grid, Subdistrict},
+        map::{Building, Grid},
         whistle::{self, Summons, WhistleError},
     },
     wire,
 };
+
+mod deadlines;
+mod map;
+mod rental;
+mod staff;
+mod statistics;
+mod warnings;
+
+pub use rental::Inspection;
+pub use statistics::{Group, Period, StatisticsRow};
 
 /// An incident with everything shown beside it.
 pub struct IncidentView {
@@ -53,6 +65,7 @@ impl std::fmt::Display for StepRefused {
 #[derive(Clone)]
 pub struct Store {
     pool: PgPool,
+    calendar: Arc<Calendar>,
 }
 
 /// An incident to open.
@@ -147,141 +160,8 @@ const INCIDENT_COLUMNS: &str = "id, grid_id, building_id, community_id, category
     complaint_id, correlation_id, assignee, opened_at, deadline, severity, enterprise_id";
 
 impl Store {
-    pub fn new(pool: PgPool) -> Self {
-        Self { pool }
-    }
-
-    /// Inserts one entry of the map and announces it, in one transaction; a
-    /// missing parent row answers NOT_FOUND naming `parent`, a used code
-    /// ALREADY_EXISTS.
-    async fn add_to_map<M: prost::Name>(
-        &self,
-        insert: Query<'_, Postgres, PgArguments>,
-        parent: &str,
-        id: Uuid,
-        event: &M,
-        chain: &Chain,
-    ) -> Result<(), ApiError> {
-        let mut tx = self.pool.begin().await?;
-        insert.execute(&mut *tx).await.map_err(|e| parent_missing(e, parent))?;
-        OUTBOX.append(&mut tx, id, event, chain).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    pub async fn create_subdistrict(&self, code: &str, name: &str, chain: &Chain) -> Result<Subdistrict, ApiError> {
-        let s = Subdistrict { id: Uuid::now_v7(), code: code.into(), name: name.into() };
-        let event =
-            pb::SubdistrictCreated { subdistrict_id: s.id.to_string(), code: s.code.clone(), name: s.name.clone() };
-        let insert = sqlx::query("INSERT INTO subdistricts (id, code, name) VALUES ($1, $2, $3)")
-            .bind(s.id)
-            .bind(code)
-            .bind(name);
-        self.add_to_map(insert, "subdistrict", s.id, &event, chain).await?;
-        Ok(s)
-    }
-
-    pub async fn create_community(
-        &self,
-        subdistrict_id: Uuid,
-        code: &str,
-        name: &str,
-        chain: &Chain,
-    ) -> Result<Community, ApiError> {
-        let c = Community { id: Uuid::now_v7(), subdistrict_id, code: code.into(), name: name.into() };
-        let event = pb::CommunityCreated {
-            community_id: c.id.to_string(),
-            subdistrict_id: subdistrict_id.to_string(),
-            code: c.code.clone(),
-            name: c.name.clone(),
-        };
-        let insert = sqlx::query("INSERT INTO communities (id, subdistrict_id, code, name) VALUES ($1, $2, $3, $4)")
-            .bind(c.id)
-            .bind(subdistrict_id)
-            .bind(code)
-            .bind(name);
-        self.add_to_map(insert, "subdistrict", c.id, &event, chain).await?;
-        Ok(c)
-    }
-
-    pub async fn create_grid(
-        &self,
-        community_id: Uuid,
-        code: &str,
-        name: &str,
-        chain: &Chain,
-    ) -> Result<Grid, ApiError> {
-        let g = Grid { id: Uuid::now_v7(), community_id, code: code.into(), name: name.into() };
-        let event = pb::GridCreated {
-            grid_id: g.id.to_string(),
-            community_id: community_id.to_string(),
-            code: g.code.clone(),
-            name: g.name.clone(),
-        };
-        let insert = sqlx::query("INSERT INTO grids (id, community_id, code, name) VALUES ($1, $2, $3, $4)")
-            .bind(g.id)
-            .bind(community_id)
-            .bind(code)
-            .bind(name);
-        self.add_to_map(insert, "community", g.id, &event, chain).await?;
-        Ok(g)
-    }
-
-    pub async fn create_building(
-        &self,
-        grid_id: Uuid,
-        code: &str,
-        name: &str,
-        address: &str,
-        chain: &Chain,
-    ) -> Result<Building, ApiError> {
-        let b = Building {
-            id: Uuid::now_v7(),
-            grid_id,
-            code: code.into(),
-            name: name.into(),
-            address: address.into(),
-            retired: false,
-        };
-        let event = pb::BuildingCreated {
-            building_id: b.id.to_string(),
-            grid_id: grid_id.to_string(),
-            code: b.code.clone(),
-            name: b.name.clone(),
-            address: b.address.clone(),
-        };
-        let insert =
-            sqlx::query("INSERT INTO buildings (id, grid_id, code, name, address) VALUES ($1, $2, $3, $4, $5)")
-                .bind(b.id)
-                .bind(grid_id)
-                .bind(code)
-                .bind(name)
-                .bind(address);
-        self.add_to_map(insert, "grid", b.id, &event, chain).await?;
-        Ok(b)
-    }
-
-    pub async fn create_enterprise(
-        &self,
-        grid_id: Uuid,
-        code: &str,
-        name: &str,
-        chain: &Chain,
-    ) -> Result<Enterprise, ApiError> {
-        let e = Enterprise { id: Uuid::now_v7(), grid_id, code: code.into(), name: name.into() };
-        let event = pb::EnterpriseCreated {
-            enterprise_id: e.id.to_string(),
-            grid_id: grid_id.to_string(),
-            code: e.code.clone(),
-            name: e.name.clone(),
-        };
-        let insert = sqlx::query("INSERT INTO enterprises (id, grid_id, code, name) VALUES ($1, $2, $3, $4)")
-            .bind(e.id)
-            .bind(grid_id)
-            .bind(code)
-            .bind(name);
-        self.add_to_map(insert, "grid", e.id, &event, chain).await?;
-        Ok(e)
+    pub fn new(pool: PgPool, calendar: Arc<Calendar>) -> Self {
+        Self { pool, calendar }
     }
 
     pub async fn grid(&self, id: Uuid) -> Result<Grid, ApiError> {
@@ -323,7 +203,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Incident, ApiError> {
         let mut tx = self.pool.begin().await?;
-        let incident = open_incident(&mut tx, new, chain, now).await?;
+        let incident = open_incident(&mut tx, &self.calendar, new, chain, now).await?;
         tx.commit().await?;
         Ok(incident)
     }
@@ -397,7 +277,7 @@ impl Store {
 impl Store {
     pub async fn escalate(&self, id: Uuid, actor: &str, note: &str, now: DateTime<Utc>) -> Result<Incident, ApiError> {
         let mut tx = self.pool.begin().await?;
-        let incident = escalate_incident(&mut tx, id, Reason::Requested, actor, note, None, now)
+        let incident = escalate_incident(&mut tx, &self.calendar, id, Reason::Requested, actor, note, None, now)
             .await?
             .ok_or_else(|| ApiError::NotFound("incident".into()))?
             .map_err(|e| ApiError::FailedPrecondition(e.to_string()))?;
@@ -423,7 +303,8 @@ impl Store {
             // `escalate_incident` re-checks the deadline under the row lock:
             // a concurrent close or escalation wins.
             if let Some(Ok(_)) =
-                escalate_incident(&mut tx, id, Reason::DeadlinePassed, "deadline", "", None, now).await?
+                escalate_incident(&mut tx, &self.calendar, id, Reason::DeadlinePassed, "deadline", "", None, now)
+                    .await?
             {
                 escalated += 1;
             }
@@ -444,16 +325,34 @@ pub async fn building_placement(conn: &mut PgConnection, building_id: Uuid) -> R
     Ok(row.map(|(grid, community)| Placement::new(Some(grid), Some(building_id), Some(community))))
 }
 
-/// Opens an incident and announces it, inside the caller's transaction.
+/// Opens an incident and announces it, inside the caller's transaction; the
+/// early-warning rules it may set off run in the same transaction.
 pub async fn open_incident(
     conn: &mut PgConnection,
+    calendar: &Calendar,
     new: NewIncident,
     chain: &Chain,
     now: DateTime<Utc>,
 ) -> Result<Incident, sqlx::Error> {
+    let incident = insert_incident(conn, calendar, new, chain, now).await?;
+    if incident.source != Source::EarlyWarning {
+        warnings::check_rules(conn, calendar, &incident, chain, now).await?;
+    }
+    Ok(incident)
+}
+
+/// Opens an incident and announces it; a major one goes up a tier at once.
+async fn insert_incident(
+    conn: &mut PgConnection,
+    calendar: &Calendar,
+    new: NewIncident,
+    chain: &Chain,
+    now: DateTime<Utc>,
+) -> Result<Incident, sqlx::Error> {
+    let deadline = deadlines::due(conn, calendar, &new.category, new.placement.level, now).await?;
     let incident = Incident {
         id: Uuid::now_v7(),
-        deadline: now + new.placement.level.allowance(),
+        deadline,
         placement: new.placement,
         category: new.category,
         summary: new.summary,
@@ -514,7 +413,8 @@ pub async fn open_incident(
     if incident.severity == Severity::Major && escalation::escalate(&incident).is_ok() {
         // 大事全网联动: a major incident mobilises the next tier at once.
         let escalated =
-            escalate_incident(conn, incident.id, Reason::Major, &new.reporter, "", chain.causation_id, now).await?;
+            escalate_incident(conn, calendar, incident.id, Reason::Major, &new.reporter, "", chain.causation_id, now)
+                .await?;
         if let Some(Ok(escalated)) = escalated {
             return Ok(escalated);
         }
@@ -535,8 +435,10 @@ async fn lock_incident(conn: &mut PgConnection, id: Uuid) -> Result<Option<Incid
 
 /// Raises an incident one tier inside the caller's transaction and announces
 /// it. `None` when the incident does not exist.
+#[allow(clippy::too_many_arguments)]
 pub async fn escalate_incident(
     conn: &mut PgConnection,
+    calendar: &Calendar,
     id: Uuid,
     reason: Reason,
     actor: &str,
@@ -554,14 +456,18 @@ pub async fn escalate_incident(
         Err(e) => return Ok(Some(Err(e))),
     };
     incident.placement.level = to;
-    incident.deadline = now + to.allowance();
-    sqlx::query("UPDATE incidents SET level = $2, deadline = $3, updated_at = $4 WHERE id = $1")
-        .bind(id)
-        .bind(to.as_str())
-        .bind(incident.deadline)
-        .bind(now)
-        .execute(&mut *conn)
-        .await?;
+    incident.deadline = deadlines::due(conn, calendar, &incident.category, to, now).await?;
+    sqlx::query(
+        "UPDATE incidents SET level = $2, deadline = $3, updated_at = $4, missed_deadline = missed_deadline OR $5
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(to.as_str())
+    .bind(incident.deadline)
+    .bind(now)
+    .bind(reason == Reason::DeadlinePassed)
+    .execute(&mut *conn)
+    .await?;
     sqlx::query(
         "INSERT INTO incident_history (incident_id, from_status, to_status, actor, note, at) VALUES ($1, $2, $2, $3, $4, $5)",
     )
@@ -630,13 +536,23 @@ pub async fn transition_incident(
     if let Some(a) = assignee {
         incident.assignee = Some(a.to_string());
     }
-    sqlx::query("UPDATE incidents SET status = $2, assignee = $3, updated_at = $4 WHERE id = $1")
-        .bind(id)
-        .bind(to.as_str())
-        .bind(&incident.assignee)
-        .bind(now)
-        .execute(&mut *conn)
-        .await?;
+    // What the statistics count: the first answer, the close and whether it
+    // came in time (never, once a deadline was missed).
+    sqlx::query(
+        "UPDATE incidents SET status = $2, assignee = $3, updated_at = $4,
+             responded_at = CASE WHEN $5 THEN COALESCE(responded_at, $4) ELSE responded_at END,
+             closed_at = CASE WHEN $6 THEN $4 ELSE closed_at END,
+             closed_on_time = CASE WHEN $6 THEN $4 <= deadline AND NOT missed_deadline ELSE closed_on_time END
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(to.as_str())
+    .bind(&incident.assignee)
+    .bind(now)
+    .bind(from == Status::Reported)
+    .bind(to == Status::Closed)
+    .execute(&mut *conn)
+    .await?;
     sqlx::query(
         "INSERT INTO incident_history (incident_id, from_status, to_status, actor, note, at) VALUES ($1, $2, $3, $4, $5, $6)",
     )
@@ -693,6 +609,16 @@ pub async fn record_party_response(
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// Keeps the resident's satisfaction with a rated incident for the statistics.
+pub async fn record_satisfaction(conn: &mut PgConnection, id: Uuid, satisfaction: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE incidents SET satisfaction = $2 WHERE id = $1")
+        .bind(id)
+        .bind(satisfaction)
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// The incident opened for a complaint, if any.
@@ -823,14 +749,8 @@ impl Store {
 impl Store {
     pub async fn retire_building(&self, id: Uuid, reason: &str, now: DateTime<Utc>) -> Result<Building, ApiError> {
         let mut tx = self.pool.begin().await?;
-        type Row = (Uuid, String, String, String, Option<DateTime<Utc>>);
-        let row: Option<Row> =
-            sqlx::query_as("SELECT grid_id, code, name, address, retired_at FROM buildings WHERE id = $1 FOR UPDATE")
-                .bind(id)
-                .fetch_optional(&mut *tx)
-                .await?;
-        let (grid_id, code, name, address, retired_at) = row.ok_or_else(|| ApiError::NotFound("building".into()))?;
-        if retired_at.is_some() {
+        let mut building = staff::lock_building(&mut tx, id).await?;
+        if building.retired {
             return Err(ApiError::FailedPrecondition("the building is already retired".into()));
         }
         sqlx::query("UPDATE buildings SET retired_at = $2, retired_reason = $3 WHERE id = $1")
@@ -839,11 +759,15 @@ impl Store {
             .bind(reason)
             .execute(&mut *tx)
             .await?;
-        let event =
-            pb::BuildingRetired { building_id: id.to_string(), grid_id: grid_id.to_string(), reason: reason.into() };
+        let event = pb::BuildingRetired {
+            building_id: id.to_string(),
+            grid_id: building.grid_id.to_string(),
+            reason: reason.into(),
+        };
         OUTBOX.append(&mut tx, id, &event, &Chain::start(Uuid::now_v7())).await?;
         tx.commit().await?;
-        Ok(Building { id, grid_id, code, name, address, retired: true })
+        building.retired = true;
+        Ok(building)
     }
 }
 

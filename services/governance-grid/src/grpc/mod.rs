@@ -24,6 +24,11 @@ use crate::{
     wire,
 };
 
+mod map;
+mod rental;
+mod statistics;
+mod warnings;
+
 pub struct Api {
     pub store: Store,
     pub clock: Arc<dyn Clock>,
@@ -51,7 +56,7 @@ fn grid(g: Grid) -> pb::Grid {
     pb::Grid { id: g.id.to_string(), community_id: g.community_id.to_string(), code: g.code, name: g.name }
 }
 
-fn building(b: Building) -> pb::Building {
+pub(crate) fn building(b: Building) -> pb::Building {
     pb::Building {
         id: b.id.to_string(),
         grid_id: b.grid_id.to_string(),
@@ -59,6 +64,8 @@ fn building(b: Building) -> pb::Building {
         name: b.name,
         address: b.address,
         retired: b.retired,
+        head_staff_code: b.head.as_ref().map(|h| h.0.clone()).unwrap_or_default(),
+        head_name: b.head.map(|h| h.1).unwrap_or_default(),
     }
 }
 
@@ -307,6 +314,75 @@ impl GovernanceGrid for Api {
     async fn report_department_done(&self, req: Request<pb::ReportDepartmentDoneRequest>) -> Answer<pb::Incident> {
         let r = req.into_inner();
         self.answer(&r.id, &r.department, &r.note, WhistleAnswer::Done).await
+    }
+
+    async fn assign_grid_worker(&self, req: Request<pb::AssignGridWorkerRequest>) -> Answer<pb::GridWorker> {
+        map::assign_grid_worker(self, req).await
+    }
+
+    async fn list_grid_workers(&self, req: Request<pb::ListGridWorkersRequest>) -> Answer<pb::ListGridWorkersResponse> {
+        map::list_grid_workers(self, req).await
+    }
+
+    async fn assign_building_head(&self, req: Request<pb::AssignBuildingHeadRequest>) -> Answer<pb::Building> {
+        map::assign_building_head(self, req).await
+    }
+
+    async fn import_map(&self, req: Request<pb::ImportMapRequest>) -> Answer<pb::ImportMapResponse> {
+        map::import(self, req).await
+    }
+
+    async fn export_map(&self, req: Request<pb::ExportMapRequest>) -> Answer<pb::ExportMapResponse> {
+        map::export(self, req).await
+    }
+
+    async fn set_category_deadlines(&self, req: Request<pb::CategoryDeadlines>) -> Answer<pb::CategoryDeadlines> {
+        statistics::set_category_deadlines(self, req).await
+    }
+
+    async fn list_category_deadlines(
+        &self,
+        _: Request<pb::ListCategoryDeadlinesRequest>,
+    ) -> Answer<pb::ListCategoryDeadlinesResponse> {
+        statistics::list_category_deadlines(self).await
+    }
+
+    async fn register_rental_unit(&self, req: Request<pb::RegisterRentalUnitRequest>) -> Answer<pb::RentalUnit> {
+        rental::register(self, req).await
+    }
+
+    async fn get_rental_unit(&self, req: Request<pb::GetRentalUnitRequest>) -> Answer<pb::RentalUnit> {
+        rental::get(self, req).await
+    }
+
+    async fn record_inspection(&self, req: Request<pb::RecordInspectionRequest>) -> Answer<pb::RentalUnit> {
+        rental::record_inspection(self, req).await
+    }
+
+    async fn list_inspections_due(
+        &self,
+        req: Request<pb::ListInspectionsDueRequest>,
+    ) -> Answer<pb::ListInspectionsDueResponse> {
+        rental::list_due(self, req).await
+    }
+
+    async fn set_warning_rule(&self, req: Request<pb::WarningRule>) -> Answer<pb::WarningRule> {
+        warnings::set_rule(self, req).await
+    }
+
+    async fn list_warning_rules(
+        &self,
+        _: Request<pb::ListWarningRulesRequest>,
+    ) -> Answer<pb::ListWarningRulesResponse> {
+        warnings::list_rules(self).await
+    }
+
+    async fn list_warnings(&self, req: Request<pb::ListWarningsRequest>) -> Answer<pb::ListWarningsResponse> {
+        warnings::list(self, req).await
+    }
+
+    async fn get_statistics(&self, req: Request<pb::GetStatisticsRequest>) -> Answer<pb::Statistics> {
+        statistics::get(self, req).await
     }
 }
 

@@ -1,0 +1,99 @@
+//! Staff on the map, and the map's import and export.
+
+use dualnet_platform::{Fields, fields::NAME_MAX, timestamp::to_proto};
+use dualnet_proto::governance::v1 as pb;
+use tonic::{Request, Response};
+
+use super::{Answer, Api, building, chain};
+use crate::{
+    domain::{map::GridWorker, map_import},
+    wire,
+};
+
+fn worker(w: GridWorker) -> pb::GridWorker {
+    pb::GridWorker {
+        staff_code: w.staff_code,
+        grid_id: w.grid_id.to_string(),
+        name: w.name,
+        assigned_at: Some(to_proto(w.assigned_at)),
+    }
+}
+
+/// Largest import accepted, in bytes.
+const IMPORT_MAX_BYTES: usize = 16 * 1024 * 1024;
+
+pub async fn assign_grid_worker(api: &Api, req: Request<pb::AssignGridWorkerRequest>) -> Answer<pb::GridWorker> {
+    let chain = chain(&req);
+    let r = req.into_inner();
+    let mut f = Fields::new();
+    let staff_code = f.text("staff_code", &r.staff_code, NAME_MAX);
+    let grid_id = f.id("grid_id", &r.grid_id);
+    let name = f.text("name", &r.name, NAME_MAX);
+    f.finish()?;
+    let w = api.store.assign_grid_worker(&staff_code, grid_id, &name, &chain, api.clock.now()).await?;
+    Ok(Response::new(worker(w)))
+}
+
+pub async fn list_grid_workers(
+    api: &Api,
+    req: Request<pb::ListGridWorkersRequest>,
+) -> Answer<pb::ListGridWorkersResponse> {
+    let mut f = Fields::new();
+    let grid_id = f.id("grid_id", &req.get_ref().grid_id);
+    f.finish()?;
+    api.store.grid(grid_id).await?;
+    let workers = api.store.grid_workers(grid_id).await?;
+    Ok(Response::new(pb::ListGridWorkersResponse { workers: workers.into_iter().map(worker).collect() }))
+}
+
+pub async fn assign_building_head(api: &Api, req: Request<pb::AssignBuildingHeadRequest>) -> Answer<pb::Building> {
+    let chain = chain(&req);
+    let r = req.into_inner();
+    let mut f = Fields::new();
+    let building_id = f.id("building_id", &r.building_id);
+    let staff_code = f.text("staff_code", &r.staff_code, NAME_MAX);
+    let name = f.text("name", &r.name, NAME_MAX);
+    f.finish()?;
+    let b = api.store.assign_building_head(building_id, &staff_code, &name, &chain).await?;
+    Ok(Response::new(building(b)))
+}
+
+pub async fn import(api: &Api, req: Request<pb::ImportMapRequest>) -> Answer<pb::ImportMapResponse> {
+    let chain = chain(&req);
+    let r = req.into_inner();
+    let mut f = Fields::new();
+    let format = f.enumeration::<pb::MapFormat>("format", r.format).and_then(wire::map_format);
+    if r.content.is_empty() {
+        f.violation("content", "must not be empty");
+    } else if r.content.len() > IMPORT_MAX_BYTES {
+        f.violation("content", format!("must be at most {IMPORT_MAX_BYTES} bytes"));
+    }
+    f.finish()?;
+    let Some(format) = format else {
+        return Err(dualnet_platform::ApiError::field("format", "must be specified").into());
+    };
+    let invalid = |problems: Vec<map_import::Problem>| {
+        dualnet_platform::ApiError::InvalidArgument(problems.into_iter().map(|p| (p.field, p.message)).collect())
+    };
+    let raw = map_import::parse(format, &r.content).map_err(|p| invalid(vec![p]))?;
+    let checked = map_import::check(raw, NAME_MAX, dualnet_platform::fields::TEXT_MAX);
+    let outcome = api.store.import_map(checked, r.dry_run, &chain).await?;
+    let n = |v: usize| i32::try_from(v).unwrap_or(i32::MAX);
+    Ok(Response::new(pb::ImportMapResponse {
+        created: n(outcome.created),
+        unchanged: n(outcome.unchanged),
+        applied: outcome.applied,
+    }))
+}
+
+pub async fn export(api: &Api, req: Request<pb::ExportMapRequest>) -> Answer<pb::ExportMapResponse> {
+    let mut f = Fields::new();
+    let format = f.enumeration::<pb::MapFormat>("format", req.get_ref().format).and_then(wire::map_format);
+    f.finish()?;
+    let Some(format) = format else {
+        return Err(dualnet_platform::ApiError::field("format", "must be specified").into());
+    };
+    let rows = api.store.export_map().await?;
+    let content = map_import::write(format, &rows).map_err(dualnet_platform::ApiError::Internal)?;
+    Ok(Response::new(pb::ExportMapResponse { content, rows: i32::try_from(rows.len()).unwrap_or(i32::MAX) }))
+}

@@ -1,0 +1,104 @@
+//! governance-grid in-process on the PostgreSQL log transport, served on
+//! port 0, under a clock the tests move instead of waiting.
+#![allow(dead_code)]
+
+use std::{sync::Arc, time::Duration};
+
+use chrono::Utc;
+use dualnet_events::pglog::PgLogTransport;
+use dualnet_platform::{clock::ManualClock, config::Config, db, grpc_server, service::Deps};
+use dualnet_proto::governance::v1::{self as gov, governance_grid_client::GovernanceGridClient};
+use dualnet_testkit::{fresh_pool, wait_for};
+use tokio_util::sync::CancellationToken;
+use tonic::transport::Channel;
+
+pub const WAIT: Duration = Duration::from_secs(60);
+
+pub struct Running {
+    pub client: GovernanceGridClient<Channel>,
+    pub clock: ManualClock,
+    pub shutdown: CancellationToken,
+}
+
+pub async fn start() -> Running {
+    start_at(Utc::now()).await
+}
+
+pub async fn start_at(now: chrono::DateTime<Utc>) -> Running {
+    let pool = fresh_pool("governance").await;
+    db::migrate(&pool, &governance_grid::MIGRATOR).await.unwrap();
+    let transport = Arc::new(PgLogTransport::new(fresh_pool("log").await).await.unwrap());
+    let clock = ManualClock::at(now);
+    let mut config = Config::default();
+    config.deadlines.sweep_ms = 20;
+    let deps = Deps { pool, transport, clock: Arc::new(clock.clone()), config: Arc::new(config) };
+    let shutdown = CancellationToken::new();
+    let started = governance_grid::app::start(deps, shutdown.clone()).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let stop = shutdown.clone();
+    tokio::spawn(async move { grpc_server::serve(listener, vec![started.register], &[started.health], stop).await });
+    let client =
+        wait_for("the API", WAIT, || async { GovernanceGridClient::connect(format!("http://{addr}")).await.ok() })
+            .await;
+    Running { client, clock, shutdown }
+}
+
+pub async fn grid(client: &mut GovernanceGridClient<Channel>) -> String {
+    let code = dualnet_testkit::unique("sd");
+    let sub = client
+        .create_subdistrict(gov::CreateSubdistrictRequest { code: code.clone(), name: "坂田街道".into() })
+        .await
+        .unwrap()
+        .into_inner();
+    let community = client
+        .create_community(gov::CreateCommunityRequest {
+            subdistrict_id: sub.id,
+            code: format!("{code}-c"),
+            name: "新雪社区".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let req =
+        gov::CreateGridRequest { community_id: community.id, code: format!("{code}-g"), name: "新雪网格".into() };
+    client.create_grid(req).await.unwrap().into_inner().id
+}
+
+pub async fn report(client: &mut GovernanceGridClient<Channel>, grid: &str, severity: gov::Severity) -> gov::Incident {
+    let req = gov::ReportIncidentRequest {
+        grid_id: grid.into(),
+        category: "noise".into(),
+        summary: "Karaoke after midnight".into(),
+        reporter: "网格员".into(),
+        severity: severity as i32,
+        ..Default::default()
+    };
+    client.report_incident(req).await.unwrap().into_inner()
+}
+
+pub async fn level_of(client: &GovernanceGridClient<Channel>, id: &str) -> i32 {
+    let mut client = client.clone();
+    client.get_incident(gov::GetIncidentRequest { id: id.into() }).await.unwrap().into_inner().level
+}
+
+pub async fn wait_level(client: &GovernanceGridClient<Channel>, id: &str, level: gov::IncidentLevel) {
+    wait_for(&format!("incident at {level:?}"), WAIT, || async {
+        (level_of(client, id).await == level as i32).then_some(())
+    })
+    .await
+}
+
+pub async fn step(
+    client: &mut GovernanceGridClient<Channel>,
+    id: &str,
+    action: gov::IncidentAction,
+) -> Result<(), tonic::Status> {
+    let req = gov::TransitionIncidentRequest {
+        id: id.into(),
+        action: action as i32,
+        actor: "街道".into(),
+        ..Default::default()
+    };
+    client.transition_incident(req).await.map(|_| ())
+}
