@@ -11,7 +11,9 @@ use dualnet_events::{
     Event, Transport,
     kafka::{KafkaSettings, KafkaTransport},
 };
-use dualnet_proto::{complaints::v1 as cpb, governance::v1 as gov, partygrid::v1 as party, topics};
+use dualnet_proto::{
+    arbitration::v1 as arb, complaints::v1 as cpb, governance::v1 as gov, partygrid::v1 as party, topics,
+};
 use dualnet_testkit::{kafka_bootstrap, unique, wait_for};
 use tonic::Code;
 use tonic_types::StatusExt;
@@ -392,7 +394,7 @@ async fn bad_input_is_refused_at_the_edge_with_field_details() {
     assert_eq!(wrong_kind.code(), Code::InvalidArgument, "a grid branch bound to a building");
 
     let mut a = system.arbitration().await;
-    let bad = a.get_case(dualnet_proto::arbitration::v1::GetCaseRequest { id: "x".into() }).await.unwrap_err();
+    let bad = a.get_case(arb::GetCaseRequest { id: "x".into() }).await.unwrap_err();
     assert_eq!(bad.code(), Code::InvalidArgument);
 }
 
@@ -420,7 +422,7 @@ async fn a_labour_complaint_opens_an_arbitration_case() {
         let id = filed.id.clone();
         async move {
             let cases = a
-                .list_cases(dualnet_proto::arbitration::v1::ListCasesRequest { complaint_id: id, ..Default::default() })
+                .list_cases(arb::ListCasesRequest { complaint_id: id, ..Default::default() })
                 .await
                 .unwrap()
                 .into_inner()
@@ -433,8 +435,41 @@ async fn a_labour_complaint_opens_an_arbitration_case() {
     assert_eq!(case.claimants, 12);
     assert!(case.collective, "12 workers with a common claim make a collective dispute");
     assert_eq!(case.correlation_id, filed.correlation_id);
-    let applied = case.applied_at.unwrap().seconds;
-    assert_eq!(case.acceptance_due.unwrap().seconds - applied, 5 * 24 * 3600, "LDMAL Art. 29: five days");
+    // A pre-filled draft: no statutory clock runs until the application is
+    // complete.
+    assert_eq!(case.status, arb::CaseStatus::Draft as i32);
+    assert!(case.acceptance_due.is_none());
+    let mut a = a.clone();
+    let applied = a
+        .apply_case(arb::ApplyCaseRequest {
+            draft_id: case.id.clone(),
+            respondent: "坂田电子厂".into(),
+            claimants: vec![
+                arb::Claimant { name: "李四".into(), representative: true },
+                arb::Claimant { name: "王五".into(), representative: true },
+            ],
+            claims: vec![arb::Claim {
+                kind: arb::ClaimKind::Wages as i32,
+                amount_fen: 9_000_000,
+                ..Default::default()
+            }],
+            facts: "Three months of wages unpaid since the factory moved".into(),
+            right_known_on: "2026-08-01".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(applied.id, case.id);
+    assert_eq!(applied.status, arb::CaseStatus::Applied as i32);
+    assert_eq!(applied.claimants, 12, "two representatives of twelve workers");
+    assert!(applied.priority);
+    let at = dualnet_platform::timestamp::from_proto(&applied.applied_at.unwrap()).unwrap();
+    let due = dualnet_platform::timestamp::from_proto(&applied.acceptance_due.unwrap()).unwrap();
+    let calendar = dualnet_platform::calendar::Calendar::load(None).unwrap();
+    assert_eq!(due, calendar.add_working_days(at, 5), "LDMAL Art. 29: five working days");
+    let again = a.apply_case(arb::ApplyCaseRequest { draft_id: case.id.clone(), ..Default::default() }).await;
+    assert_eq!(again.unwrap_err().code(), Code::InvalidArgument, "an application states its parties and claims");
     // An address that resolves nowhere is still taken, by the subdistrict.
     let g = system.governance().await;
     let incident = wait_for("the fallback incident", WAIT, || {
@@ -481,17 +516,18 @@ async fn labour_risk_at_an_enterprise_reaches_its_party_organisation() {
         .id;
     dualnet_e2e::bind(&mut p, &org, party::UnitKind::Enterprise, &enterprise.id).await;
 
-    // Three wage complaints against the factory within days: a risk.
+    // A collective wage complaint against the factory, then two more: one
+    // risk, raised at the first.
     let mut complaints = system.complaints().await;
-    for i in 0..3 {
+    for (i, workers) in [12, 1, 1].into_iter().enumerate() {
         complaints
             .file_complaint(cpb::FileComplaintRequest {
                 kind: cpb::RequestKind::Complaint as i32,
                 category: "labour.wage_arrears".into(),
                 channel: cpb::Channel::Hotline as i32,
-                description: format!("wages unpaid since the move, worker {i}"),
+                description: format!("wages unpaid since the move, complaint {i}"),
                 enterprise_id: enterprise.id.clone(),
-                workers: 1,
+                workers,
                 ..Default::default()
             })
             .await
@@ -513,18 +549,20 @@ async fn labour_risk_at_an_enterprise_reaches_its_party_organisation() {
     .await;
     assert_eq!(incident.enterprise_id, enterprise.id);
     assert_eq!(incident.category, "labour.enterprise_risk");
-    let tasks = wait_for("the enterprise's party organisation and the grid branch tasked", WAIT, || {
+    assert_eq!(incident.severity, gov::Severity::Major as i32, "a collective dispute is a big matter");
+    assert_eq!(incident.level, gov::IncidentLevel::Community as i32);
+    let tasks = wait_for("the enterprise's organisation, the grid branch and the community tasked", WAIT, || {
         let mut p = p.clone();
         let id = incident.id.clone();
         async move {
             let req = party::ListLinkageTasksRequest { incident_id: id, ..Default::default() };
             let tasks = p.list_linkage_tasks(req).await.unwrap().into_inner().tasks;
-            (tasks.len() == 2).then_some(tasks)
+            (tasks.len() == 3).then_some(tasks)
         }
     })
     .await;
     let orgs: HashSet<&str> = tasks.iter().map(|t| t.organisation_id.as_str()).collect();
-    assert_eq!(orgs, HashSet::from([org.as_str(), seed.branch_id.as_str()]));
+    assert_eq!(orgs, HashSet::from([org.as_str(), seed.branch_id.as_str(), seed.community_org_id.as_str()]));
     let risks = g
         .list_incidents(gov::ListIncidentsRequest { grid_id: seed.grid_id.clone(), ..Default::default() })
         .await
@@ -535,4 +573,42 @@ async fn labour_risk_at_an_enterprise_reaches_its_party_organisation() {
         .filter(|i| i.source == gov::IncidentSource::LabourRisk as i32)
         .count();
     assert_eq!(risks, 1, "three cases raise one risk");
+
+    // The case's milestones show on the risk incident.
+    let mut a = system.arbitration().await;
+    let cases = a
+        .list_cases(arb::ListCasesRequest { enterprise_id: enterprise.id.clone(), ..Default::default() })
+        .await
+        .unwrap()
+        .into_inner()
+        .cases;
+    let collective = cases.iter().find(|c| c.collective).expect("the collective case");
+    a.apply_case(arb::ApplyCaseRequest {
+        draft_id: collective.id.clone(),
+        respondent: "坂田电子厂".into(),
+        claimants: vec![arb::Claimant { name: "赵六".into(), representative: true }],
+        claims: vec![arb::Claim { kind: arb::ClaimKind::Wages as i32, amount_fen: 20_000_000, ..Default::default() }],
+        facts: "wages unpaid since the move".into(),
+        right_known_on: "2026-08-01".into(),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let accept = arb::TransitionCaseRequest {
+        id: collective.id.clone(),
+        action: arb::CaseAction::Accept as i32,
+        actor: "仲裁委".into(),
+        ..Default::default()
+    };
+    a.transition_case(accept).await.unwrap();
+    wait_for("the case's acceptance noted on the incident", WAIT, || {
+        let mut g = g.clone();
+        let id = incident.id.clone();
+        let case = collective.id.clone();
+        async move {
+            let i = g.get_incident(gov::GetIncidentRequest { id }).await.unwrap().into_inner();
+            i.history.iter().any(|h| h.note.contains(&case) && h.note.contains("applied → accepted")).then_some(())
+        }
+    })
+    .await;
 }

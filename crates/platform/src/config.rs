@@ -46,6 +46,25 @@ pub struct Config {
     pub relay: RelayConfig,
     pub deadlines: DeadlineConfig,
     pub calendar: CalendarConfig,
+    pub arbitration: ArbitrationConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ArbitrationConfig {
+    /// The local monthly minimum wage in yuan: twelve of it is the limit of a
+    /// final award (LDMAL Art. 47).
+    pub monthly_minimum_wage_yuan: u32,
+    /// Where that wage applies, for the record.
+    pub city: String,
+}
+
+impl Default for ArbitrationConfig {
+    fn default() -> Self {
+        // Shenzhen's monthly minimum wage from 1 July 2022; set the figure in
+        // force for the commission's city.
+        Self { monthly_minimum_wage_yuan: 2360, city: "Shenzhen".into() }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -176,8 +195,18 @@ impl Default for DeadlineConfig {
     }
 }
 
-const SECTIONS: &[&str] =
-    &["listen", "database", "transport", "kafka", "telemetry", "consumer", "relay", "deadlines", "calendar"];
+const SECTIONS: &[&str] = &[
+    "listen",
+    "database",
+    "transport",
+    "kafka",
+    "telemetry",
+    "consumer",
+    "relay",
+    "deadlines",
+    "calendar",
+    "arbitration",
+];
 const ENV_PREFIX: &str = "DUALNET_";
 
 impl Config {
@@ -224,6 +253,9 @@ impl Config {
             bail!("deadlines.sweep_ms must be at least 1");
         }
         crate::calendar::Calendar::load(self.calendar.file.as_deref()).context("calendar.file")?;
+        if self.arbitration.monthly_minimum_wage_yuan < 1 {
+            bail!("arbitration.monthly_minimum_wage_yuan must be at least 1");
+        }
         if self.relay.batch < 1 || self.relay.poll_ms < 1 {
             bail!("relay.batch and relay.poll_ms must be at least 1");
         }

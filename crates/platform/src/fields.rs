@@ -97,6 +97,21 @@ impl Fields {
         parsed
     }
 
+    /// An optional calendar date, `YYYY-MM-DD`: empty means absent.
+    pub fn optional_date(&mut self, field: &str, value: &str) -> Option<chrono::NaiveDate> {
+        let v = value.trim();
+        if v.is_empty() {
+            return None;
+        }
+        match chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d") {
+            Ok(d) => Some(d),
+            Err(_) => {
+                self.violation(field, "must be a date, YYYY-MM-DD");
+                None
+            }
+        }
+    }
+
     /// A count in `min..=max`.
     pub fn count(&mut self, field: &str, value: i32, min: u32, max: u32) -> u32 {
         match u32::try_from(value) {

@@ -235,3 +235,18 @@ async fn run(def: &'static ServiceDef, config: Config) -> anyhow::Result<()> {
     }
     served
 }
+
+/// Runs one service inside this process on `deps` — migrations, pipeline,
+/// background tasks and its gRPC API on a port the system picks — until
+/// `shutdown`. For tests and embedding; returns the API's address.
+pub async fn start_in_process(def: &ServiceDef, deps: Deps, shutdown: CancellationToken) -> anyhow::Result<SocketAddr> {
+    db::migrate(&deps.pool, def.migrator).await?;
+    let started = (def.start)(deps, shutdown.clone()).await?;
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    tokio::spawn(async move {
+        let health = [started.health];
+        grpc_server::serve(listener, vec![started.register], &health, shutdown).await
+    });
+    Ok(addr)
+}

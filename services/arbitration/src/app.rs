@@ -1,19 +1,27 @@
 //! Builds arbitration from what it is given.
 
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 
-use dualnet_platform::service::{Deps, Pipeline, Started, start_pipeline};
+use dualnet_platform::{
+    calendar::Calendar,
+    service::{Deps, Pipeline, Started, start_pipeline},
+};
 use dualnet_proto::{arbitration::v1::arbitration_server::ArbitrationServer, topics};
 use tokio_util::sync::CancellationToken;
 
-use crate::{SERVICE, consumers::Reactions, grpc::Api, store::Store};
+use crate::{SERVICE, consumers::Reactions, deadline_timer, grpc::Api, store::Store};
 
 pub async fn start(deps: Deps, shutdown: CancellationToken) -> anyhow::Result<Started> {
+    let calendar = Arc::new(Calendar::load(deps.config.calendar.file.as_deref())?);
     let handler = Arc::new(Reactions { clock: deps.clock.clone() });
     let pipeline =
         Pipeline { service: SERVICE, topic: topics::ARBITRATION, subscribes: &[topics::COMPLAINTS], handler };
-    let tasks = start_pipeline(&deps, pipeline, &shutdown).await?;
-    let api = Api { store: Store::new(deps.pool.clone()) };
+    let mut tasks = start_pipeline(&deps, pipeline, &shutdown).await?;
+    let store = Store::new(deps.pool.clone(), calendar);
+    let every = Duration::from_millis(deps.config.deadlines.sweep_ms);
+    tasks.push(tokio::spawn(deadline_timer::run(store.clone(), deps.clock.clone(), every, shutdown.clone())));
+    let minimum_wage_fen = i64::from(deps.config.arbitration.monthly_minimum_wage_yuan) * 100;
+    let api = Api { store, clock: deps.clock.clone(), minimum_wage_fen };
     Ok(Started {
         register: Box::new(move |routes| {
             routes.add_service(ArbitrationServer::new(api));

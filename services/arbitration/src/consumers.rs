@@ -1,5 +1,6 @@
-//! arbitration's reactions: a complaint in a labour category opens a case
-//! record.
+//! arbitration's reactions: a complaint in a labour category opens a draft
+//! application, pre-filled from the complaint, that the commission
+//! completes with `ApplyCase`.
 
 use std::sync::Arc;
 
@@ -30,7 +31,7 @@ impl Handler for Reactions {
         }
         let complaint_id = uuid_field("complaint_id", &e.complaint_id)?;
         let enterprise_id = optional_uuid_field("enterprise_id", &e.enterprise_id)?;
-        let opened = case::open(
+        let opened = case::draft(
             complaint_id,
             enterprise_id,
             &e.category,
@@ -38,7 +39,7 @@ impl Handler for Reactions {
             event.envelope.correlation_id,
             self.clock.now(),
         );
-        store::open_case(conn, &opened, &event.chain()).await?;
+        store::open_draft(conn, &opened, &event.chain()).await?;
         Ok(())
     }
 }

@@ -1,52 +1,205 @@
-//! The Arbitration gRPC API.
+//! The Arbitration gRPC API: requests parsed into domain values at the edge,
+//! answers built from domain values.
 
-use dualnet_platform::{Fields, timestamp::to_proto};
+use std::sync::Arc;
+
+use dualnet_events::Chain;
+use dualnet_platform::{
+    ApiError, Fields,
+    clock::Clock,
+    correlation,
+    fields::{NAME_MAX, TEXT_MAX},
+    timestamp::to_proto,
+};
 use dualnet_proto::arbitration::v1::{self as pb, arbitration_server::Arbitration};
 use tonic::{Request, Response, Status};
 
 use crate::{
-    domain::case::{Case, CaseStatus},
-    store::{CaseFilter, Store},
+    domain::{
+        award::{self, Claim},
+        case::{Claimant, LimitationFacts},
+        clocks::{AWARD_EXTENSION_MAX_DAYS, Deadline, Kind},
+        limitation::{Limitation, Suspension},
+    },
+    store::{Application, CaseFilter, CaseView, Step, Store},
+    wire,
 };
 
 pub struct Api {
     pub store: Store,
+    pub clock: Arc<dyn Clock>,
+    /// The local monthly minimum wage, in fen (Art. 47).
+    pub minimum_wage_fen: i64,
 }
 
 type Answer<T> = Result<Response<T>, Status>;
 
-fn status(s: CaseStatus) -> pb::CaseStatus {
-    match s {
-        CaseStatus::Applied => pb::CaseStatus::Applied,
-        CaseStatus::Accepted => pb::CaseStatus::Accepted,
-        CaseStatus::Refused => pb::CaseStatus::Refused,
-        CaseStatus::Closed => pb::CaseStatus::Closed,
+/// Most claimants and claims one case may list.
+const CLAIMANTS_MAX: usize = 2000;
+const CLAIMS_MAX: usize = 50;
+/// The largest amount one claim may state, in fen (1 billion yuan).
+const AMOUNT_MAX_FEN: i64 = 100_000_000_000;
+
+fn deadline(d: &Deadline) -> pb::Deadline {
+    pb::Deadline {
+        case_id: d.case_id.to_string(),
+        kind: wire::deadline_kind(d.kind) as i32,
+        due_at: Some(to_proto(d.due_at)),
+        state: wire::deadline_state(d.state) as i32,
+        consequence: d.kind.consequence().into(),
+        arbitrator: d.arbitrator.clone().unwrap_or_default(),
     }
 }
 
-fn view(c: Case) -> pb::Case {
-    let text = |id: Option<uuid::Uuid>| id.map(|i| i.to_string()).unwrap_or_default();
-    pb::Case {
-        id: c.id.to_string(),
-        complaint_id: text(c.complaint_id),
-        enterprise_id: text(c.enterprise_id),
-        category: c.category,
-        claimants: c.claimants,
-        status: status(c.status) as i32,
-        collective: c.collective,
-        correlation_id: c.correlation_id.to_string(),
-        applied_at: Some(to_proto(c.applied_at)),
-        acceptance_due: Some(to_proto(c.acceptance_due)),
+impl Api {
+    fn view(&self, v: CaseView) -> pb::Case {
+        let c = v.case;
+        let text = |id: Option<uuid::Uuid>| id.map(|i| i.to_string()).unwrap_or_default();
+        let due = |k: Kind| v.deadlines.iter().find(|d| d.kind == k).map(|d| to_proto(d.due_at));
+        let clocks = pb::Clocks {
+            mediation_period_ends: due(Kind::MediationOver),
+            limitation_expires: match v.limitation {
+                Some(Limitation::Expires(d)) => d.to_string(),
+                _ => String::new(),
+            },
+            time_barred: v.time_barred,
+            acceptance_due: due(Kind::Acceptance),
+            service_due: due(Kind::Service),
+            defence_due: due(Kind::Defence),
+            tribunal_notice_due: due(Kind::TribunalNotice),
+            hearing_at: c.hearing_at.map(to_proto),
+            award_due: due(Kind::Award),
+            award_extension_days: i32::try_from(c.award_extension_days).unwrap_or(0),
+        };
+        let claims = c
+            .claims
+            .iter()
+            .map(|k| pb::Claim {
+                kind: wire::claim_kind(k.kind) as i32,
+                amount_fen: k.amount_fen,
+                description: k.description.clone(),
+                final_award: award::is_final(k, self.minimum_wage_fen),
+            })
+            .collect();
+        pb::Case {
+            id: c.id.to_string(),
+            complaint_id: text(c.complaint_id),
+            enterprise_id: text(c.enterprise_id),
+            category: c.category.clone(),
+            claimants: c.claimant_count,
+            status: wire::status(c.status) as i32,
+            collective: c.collective(),
+            priority: c.collective(),
+            correlation_id: c.correlation_id.to_string(),
+            applied_at: c.applied_at.map(to_proto),
+            acceptance_due: clocks.acceptance_due,
+            respondent: c.respondent.clone(),
+            claimant_list: c
+                .claimants
+                .iter()
+                .map(|p| pb::Claimant { name: p.name.clone(), representative: p.representative })
+                .collect(),
+            final_award: award::all_final(&c.claims, self.minimum_wage_fen),
+            claims,
+            facts: c.facts.clone(),
+            arbitrator: c.arbitrator.clone().unwrap_or_default(),
+            clocks: Some(clocks),
+        }
     }
 }
 
 #[tonic::async_trait]
 impl Arbitration for Api {
+    async fn apply_case(&self, req: Request<pb::ApplyCaseRequest>) -> Answer<pb::Case> {
+        let chain = Chain::start(correlation::of(&req));
+        let r = req.into_inner();
+        let mut f = Fields::new();
+        let draft_id = f.optional_id("draft_id", &r.draft_id);
+        let enterprise_id = f.optional_id("enterprise_id", &r.enterprise_id);
+        let respondent = f.text("respondent", &r.respondent, NAME_MAX);
+        let category = f.optional_text("category", &r.category, NAME_MAX).unwrap_or_else(|| "labour".into());
+        let facts = f.text("facts", &r.facts, TEXT_MAX);
+        if r.claimants.is_empty() || r.claimants.len() > CLAIMANTS_MAX {
+            f.violation("claimants", format!("list between 1 and {CLAIMANTS_MAX} claimants"));
+        }
+        let claimants: Vec<Claimant> = r
+            .claimants
+            .iter()
+            .enumerate()
+            .map(|(i, c)| Claimant {
+                name: f.text(&format!("claimants[{i}].name"), &c.name, NAME_MAX),
+                representative: c.representative,
+            })
+            .collect();
+        if r.claims.is_empty() || r.claims.len() > CLAIMS_MAX {
+            f.violation("claims", format!("state between 1 and {CLAIMS_MAX} claims"));
+        }
+        let mut claims = Vec::new();
+        for (i, c) in r.claims.iter().enumerate() {
+            let kind =
+                f.enumeration::<pb::ClaimKind>(&format!("claims[{i}].kind"), c.kind).and_then(wire::claim_kind_from);
+            if !(0..=AMOUNT_MAX_FEN).contains(&c.amount_fen) {
+                f.violation(&format!("claims[{i}].amount_fen"), format!("must be between 0 and {AMOUNT_MAX_FEN}"));
+            }
+            let description =
+                f.optional_text(&format!("claims[{i}].description"), &c.description, TEXT_MAX).unwrap_or_default();
+            if let Some(kind) = kind {
+                claims.push(Claim { kind, amount_fen: c.amount_fen, description });
+            }
+        }
+        let right_known_on = f.optional_date("right_known_on", &r.right_known_on);
+        if right_known_on.is_none() && r.right_known_on.trim().is_empty() {
+            f.violation("right_known_on", "give the day the right was known to be infringed (LDMAL Art. 27)");
+        }
+        let employment_ended_on = f.optional_date("employment_ended_on", &r.employment_ended_on);
+        let interruptions: Vec<_> = r
+            .interruptions
+            .iter()
+            .enumerate()
+            .filter_map(|(i, d)| {
+                let field = format!("interruptions[{i}]");
+                if d.trim().is_empty() {
+                    f.violation(&field, "must be a date, YYYY-MM-DD");
+                }
+                f.optional_date(&field, d)
+            })
+            .collect();
+        let mut suspensions = Vec::new();
+        for (i, s) in r.suspensions.iter().enumerate() {
+            let from = f.optional_date(&format!("suspensions[{i}].from"), &s.from);
+            let to = f.optional_date(&format!("suspensions[{i}].to"), &s.to);
+            match (from, to) {
+                (Some(from), Some(to)) if from <= to => suspensions.push(Suspension { from, to }),
+                (Some(_), Some(_)) => f.violation(&format!("suspensions[{i}].to"), "must not be before from"),
+                _ => f.violation(&format!("suspensions[{i}]"), "give both days"),
+            }
+        }
+        let mediation_started_on = f.optional_date("mediation_started_on", &r.mediation_started_on);
+        if r.workers < 0 || r.workers > 100_000 {
+            f.violation("workers", "must be between 0 and 100000");
+        }
+        f.finish()?;
+        let app = Application {
+            draft_id,
+            enterprise_id,
+            respondent,
+            category,
+            workers: r.workers,
+            claimants,
+            claims,
+            facts,
+            limitation: LimitationFacts { right_known_on, employment_ended_on, interruptions, suspensions },
+            mediation_started_on,
+        };
+        let view = self.store.apply(app, &chain, self.clock.now()).await?;
+        Ok(Response::new(self.view(view)))
+    }
+
     async fn get_case(&self, req: Request<pb::GetCaseRequest>) -> Answer<pb::Case> {
         let mut f = Fields::new();
         let id = f.id("id", &req.get_ref().id);
         f.finish()?;
-        Ok(Response::new(view(self.store.get(id).await?)))
+        Ok(Response::new(self.view(self.store.get(id).await?)))
     }
 
     async fn list_cases(&self, req: Request<pb::ListCasesRequest>) -> Answer<pb::ListCasesResponse> {
@@ -55,10 +208,71 @@ impl Arbitration for Api {
         let filter = CaseFilter {
             enterprise_id: f.optional_id("enterprise_id", &r.enterprise_id),
             complaint_id: f.optional_id("complaint_id", &r.complaint_id),
+            arbitrator: f.optional_text("arbitrator", &r.arbitrator, NAME_MAX),
             limit: f.page_size("page_size", r.page_size, 100, 1000),
         };
         f.finish()?;
         let cases = self.store.list(&filter).await?;
-        Ok(Response::new(pb::ListCasesResponse { cases: cases.into_iter().map(view).collect() }))
+        Ok(Response::new(pb::ListCasesResponse { cases: cases.into_iter().map(|c| self.view(c)).collect() }))
+    }
+
+    async fn transition_case(&self, req: Request<pb::TransitionCaseRequest>) -> Answer<pb::Case> {
+        let r = req.into_inner();
+        let mut f = Fields::new();
+        let id = f.id("id", &r.id);
+        let action = f.enumeration::<pb::CaseAction>("action", r.action).and_then(wire::requested_action);
+        let actor = f.text("actor", &r.actor, NAME_MAX);
+        let note = f.optional_text("note", &r.note, TEXT_MAX).unwrap_or_default();
+        let arbitrator = f.optional_text("arbitrator", &r.arbitrator, NAME_MAX);
+        let hearing_at = f.timestamp("hearing_at", r.hearing_at.as_ref());
+        f.finish()?;
+        let action = action.ok_or_else(|| ApiError::field("action", "must be specified"))?;
+        let step = Step { action, actor: &actor, note: &note, arbitrator: arbitrator.as_deref(), hearing_at };
+        let view = self.store.transition(id, step, self.clock.now()).await?;
+        Ok(Response::new(self.view(view)))
+    }
+
+    async fn extend_award_period(&self, req: Request<pb::ExtendAwardPeriodRequest>) -> Answer<pb::Case> {
+        let r = req.into_inner();
+        let mut f = Fields::new();
+        let id = f.id("id", &r.id);
+        let days = f.count("days", r.days, 1, AWARD_EXTENSION_MAX_DAYS);
+        let actor = f.text("actor", &r.actor, NAME_MAX);
+        let reason = f.text("reason", &r.reason, TEXT_MAX);
+        f.finish()?;
+        let view = self.store.extend_award(id, days, &actor, &reason, self.clock.now()).await?;
+        Ok(Response::new(self.view(view)))
+    }
+
+    async fn list_deadlines(&self, req: Request<pb::ListDeadlinesRequest>) -> Answer<pb::ListDeadlinesResponse> {
+        let r = req.into_inner();
+        let mut f = Fields::new();
+        let case_id = f.optional_id("case_id", &r.case_id);
+        let arbitrator = f.optional_text("arbitrator", &r.arbitrator, NAME_MAX);
+        if case_id.is_some() == arbitrator.is_some() {
+            f.violation("case_id", "give exactly one of case_id and arbitrator");
+        }
+        let limit = f.page_size("page_size", r.page_size, 100, 1000);
+        f.finish()?;
+        let list = match (case_id, arbitrator) {
+            (Some(id), _) => self.store.deadlines_of_case(id).await?,
+            (None, Some(a)) => self.store.deadlines_of_arbitrator(&a, limit).await?,
+            (None, None) => return Err(ApiError::field("case_id", "give exactly one of case_id and arbitrator").into()),
+        };
+        Ok(Response::new(pb::ListDeadlinesResponse { deadlines: list.iter().map(deadline).collect() }))
+    }
+
+    async fn report_relocation(
+        &self,
+        req: Request<pb::ReportRelocationRequest>,
+    ) -> Answer<pb::ReportRelocationResponse> {
+        let chain = Chain::start(correlation::of(&req));
+        let r = req.into_inner();
+        let mut f = Fields::new();
+        let enterprise = f.id("enterprise_id", &r.enterprise_id);
+        let note = f.optional_text("note", &r.note, TEXT_MAX).unwrap_or_default();
+        f.finish()?;
+        let raised = self.store.report_relocation(enterprise, &note, &chain, self.clock.now()).await?;
+        Ok(Response::new(pb::ReportRelocationResponse { raised }))
     }
 }

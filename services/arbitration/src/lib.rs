@@ -1,18 +1,23 @@
 //! arbitration — labour dispute arbitration (劳动仲裁).
 //!
-//! - Owns: labour cases and their statutory clocks (LDMAL).
+//! - Owns: labour cases — parties, claims, the lifecycle — and their
+//!   statutory clocks (LDMAL), final awards, enterprise risk.
 //! - Serves: `dualnet.arbitration.v1.Arbitration`.
-//! - Publishes to `dualnet.arbitration.v1`: `CaseOpened`, `EnterpriseRiskRaised`.
-//! - Consumes: `dualnet.complaints.v1` — complaints in labour categories.
+//! - Publishes to `dualnet.arbitration.v1`: `CaseOpened`, `CaseTransitioned`,
+//!   `AwardPeriodExtended`, `CaseDeadlinePassed`, `EnterpriseRiskRaised`.
+//! - Consumes: `dualnet.complaints.v1` — complaints in labour categories open
+//!   draft applications.
 //!
 //! Layout: `domain/` pure rules, `store.rs` the database, `grpc.rs` the API,
 //! `consumers.rs` the reactions, `app.rs` the wiring.
 
 pub mod app;
 mod consumers;
+mod deadline_timer;
 pub mod domain;
 mod grpc;
 mod store;
+mod wire;
 
 use dualnet_events::outbox::Outbox;
 use dualnet_platform::service::ServiceDef;

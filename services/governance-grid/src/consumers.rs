@@ -78,6 +78,23 @@ impl Reactions {
         Ok(())
     }
 
+    /// A milestone of an arbitration case against an enterprise is noted on
+    /// the enterprise's open labour-risk incident.
+    async fn case_milestone(&self, conn: &mut PgConnection, event: &Event) -> Result<(), HandleError> {
+        let e: arbitration::CaseTransitioned = event.decode()?;
+        let Some(enterprise) = optional_id("enterprise_id", &e.enterprise_id)? else { return Ok(()) };
+        let name = |s: i32| {
+            arbitration::CaseStatus::try_from(s)
+                .map(|s| s.as_str_name().trim_start_matches("CASE_STATUS_").to_lowercase())
+                .unwrap_or_else(|_| s.to_string())
+        };
+        let note = format!("arbitration case {}: {} → {}", e.case_id, name(e.from_status), name(e.to_status));
+        if !store::note_on_risk_incident(conn, enterprise, "arbitration", &note, self.clock.now()).await? {
+            tracing::debug!(%enterprise, "no open labour-risk incident to note a case milestone on");
+        }
+        Ok(())
+    }
+
     async fn task_update(
         &self,
         conn: &mut PgConnection,
@@ -130,6 +147,8 @@ impl Handler for Reactions {
             self.complaint_filed(conn, event).await
         } else if event.is::<arbitration::EnterpriseRiskRaised>() {
             self.enterprise_risk(conn, event).await
+        } else if event.is::<arbitration::CaseTransitioned>() {
+            self.case_milestone(conn, event).await
         } else if event.is::<complaints::ComplaintRated>() {
             self.complaint_rated(conn, event).await
         } else if event.is::<party::LinkageTaskCreated>() {

@@ -6,7 +6,11 @@ use std::{sync::Arc, time::Duration};
 
 use chrono::Utc;
 use dualnet_events::{Envelope, Record, Transport, pglog::PgLogTransport};
-use dualnet_platform::{clock::SystemClock, config::Config, db, grpc_server, service::Deps};
+use dualnet_platform::{
+    clock::SystemClock,
+    config::Config,
+    service::{Deps, start_in_process},
+};
 use dualnet_proto::{
     governance::v1 as gov,
     partygrid::v1::{self as party, party_grid_client::PartyGridClient},
@@ -52,15 +56,10 @@ async fn tasks(p: &PartyGridClient<Channel>, incident: Uuid) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redelivered_escalations_mobilise_each_level_exactly_once() {
     let pool = fresh_pool("partygrid").await;
-    db::migrate(&pool, &party_grid::MIGRATOR).await.unwrap();
     let log = Arc::new(PgLogTransport::new(fresh_pool("log").await).await.unwrap());
     let deps = Deps { pool, transport: log.clone(), clock: Arc::new(SystemClock), config: Arc::new(Config::default()) };
     let shutdown = CancellationToken::new();
-    let started = party_grid::app::start(deps, shutdown.clone()).await.unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let stop = shutdown.clone();
-    tokio::spawn(async move { grpc_server::serve(listener, vec![started.register], &[started.health], stop).await });
+    let addr = start_in_process(&party_grid::DEFINITION, deps, shutdown.clone()).await.unwrap();
     let p = wait_for("the API", WAIT, || async { PartyGridClient::connect(format!("http://{addr}")).await.ok() }).await;
 
     // The map, as governance-grid announces it.

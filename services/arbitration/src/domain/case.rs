@@ -1,41 +1,181 @@
-//! A labour dispute case and the clocks the PRC Labour Dispute Mediation and
-//! Arbitration Law (LDMAL) sets on it.
+//! A labour dispute case and its lifecycle: applied → accepted or refused →
+//! served on the respondent → defence received → tribunal formed → hearing
+//! noticed and held → mediated settlement or award → closed; withdrawal at
+//! any point before the end. A case opened from a labour complaint starts
+//! as a draft application that the commission completes.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
-/// LDMAL Art. 29: the commission decides to accept or refuse within five
-/// days of receiving the application.
-pub const ACCEPTANCE_DAYS: i64 = 5;
+use super::{award::Claim, limitation::Suspension};
 
-/// Ten or more workers with a common claim make a collective dispute, which
-/// is handled with priority.
+/// LDMAL Art. 7: ten or more workers with a common claim make a collective
+/// dispute, which the commission handles with priority.
 pub const COLLECTIVE_MIN_WORKERS: i32 = 10;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CaseStatus {
+pub enum Status {
+    Draft,
     Applied,
     Accepted,
     Refused,
+    Served,
+    DefenceReceived,
+    TribunalFormed,
+    HearingNoticed,
+    Heard,
+    Settled,
+    Awarded,
     Closed,
+    Withdrawn,
 }
 
-impl CaseStatus {
-    pub const ALL: [CaseStatus; 4] =
-        [CaseStatus::Applied, CaseStatus::Accepted, CaseStatus::Refused, CaseStatus::Closed];
+impl Status {
+    pub const ALL: [Status; 13] = [
+        Status::Draft,
+        Status::Applied,
+        Status::Accepted,
+        Status::Refused,
+        Status::Served,
+        Status::DefenceReceived,
+        Status::TribunalFormed,
+        Status::HearingNoticed,
+        Status::Heard,
+        Status::Settled,
+        Status::Awarded,
+        Status::Closed,
+        Status::Withdrawn,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
-            CaseStatus::Applied => "applied",
-            CaseStatus::Accepted => "accepted",
-            CaseStatus::Refused => "refused",
-            CaseStatus::Closed => "closed",
+            Status::Draft => "draft",
+            Status::Applied => "applied",
+            Status::Accepted => "accepted",
+            Status::Refused => "refused",
+            Status::Served => "served",
+            Status::DefenceReceived => "defence_received",
+            Status::TribunalFormed => "tribunal_formed",
+            Status::HearingNoticed => "hearing_noticed",
+            Status::Heard => "heard",
+            Status::Settled => "settled",
+            Status::Awarded => "awarded",
+            Status::Closed => "closed",
+            Status::Withdrawn => "withdrawn",
         }
     }
 
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|v| v.as_str() == s)
     }
+
+    /// Nothing moves the case any more.
+    pub fn is_final(self) -> bool {
+        matches!(self, Status::Refused | Status::Closed | Status::Withdrawn)
+    }
+
+    /// Accepted and not yet decided: the award clock runs.
+    pub fn awaiting_award(self) -> bool {
+        matches!(
+            self,
+            Status::Accepted
+                | Status::Served
+                | Status::DefenceReceived
+                | Status::TribunalFormed
+                | Status::HearingNoticed
+                | Status::Heard
+        )
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// A draft becomes an application.
+    Apply,
+    Accept,
+    Refuse,
+    Serve,
+    ReceiveDefence,
+    FormTribunal,
+    NoticeHearing,
+    PostponeHearing,
+    HoldHearing,
+    Settle,
+    Award,
+    Close,
+    Withdraw,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Apply => "apply",
+            Action::Accept => "accept",
+            Action::Refuse => "refuse",
+            Action::Serve => "serve",
+            Action::ReceiveDefence => "receive_defence",
+            Action::FormTribunal => "form_tribunal",
+            Action::NoticeHearing => "notice_hearing",
+            Action::PostponeHearing => "postpone_hearing",
+            Action::HoldHearing => "hold_hearing",
+            Action::Settle => "settle",
+            Action::Award => "award",
+            Action::Close => "close",
+            Action::Withdraw => "withdraw",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IllegalTransition {
+    pub from: Status,
+    pub action: Action,
+}
+
+impl std::fmt::Display for IllegalTransition {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "a case that is {} cannot {}", self.from.as_str(), self.action.as_str())
+    }
+}
+
+/// The lifecycle. A respondent's silence does not stop the case (Art. 30):
+/// the tribunal may be formed once the copy was served, defence or not.
+pub fn transition(from: Status, action: Action) -> Result<Status, IllegalTransition> {
+    use Action as A;
+    use Status as S;
+    let to = match (from, action) {
+        (S::Draft, A::Apply) => S::Applied,
+        (S::Applied, A::Accept) => S::Accepted,
+        (S::Applied, A::Refuse) => S::Refused,
+        (S::Accepted, A::Serve) => S::Served,
+        (S::Served, A::ReceiveDefence) => S::DefenceReceived,
+        (S::Served | S::DefenceReceived, A::FormTribunal) => S::TribunalFormed,
+        (S::TribunalFormed | S::Heard, A::NoticeHearing) => S::HearingNoticed,
+        (S::HearingNoticed, A::PostponeHearing) => S::HearingNoticed,
+        (S::HearingNoticed, A::HoldHearing) => S::Heard,
+        (S::TribunalFormed | S::HearingNoticed | S::Heard, A::Settle) => S::Settled,
+        (S::Heard, A::Award) => S::Awarded,
+        (S::Settled | S::Awarded, A::Close) => S::Closed,
+        (s, A::Withdraw) if !s.is_final() && !matches!(s, S::Settled | S::Awarded) => S::Withdrawn,
+        _ => return Err(IllegalTransition { from, action }),
+    };
+    Ok(to)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claimant {
+    pub name: String,
+    pub representative: bool,
+}
+
+/// What the applicant states about when the right was infringed, for the
+/// limitation period (Art. 27).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LimitationFacts {
+    pub right_known_on: Option<NaiveDate>,
+    pub employment_ended_on: Option<NaiveDate>,
+    pub interruptions: Vec<NaiveDate>,
+    pub suspensions: Vec<Suspension>,
 }
 
 #[derive(Debug, Clone)]
@@ -43,18 +183,34 @@ pub struct Case {
     pub id: Uuid,
     pub complaint_id: Option<Uuid>,
     pub enterprise_id: Option<Uuid>,
+    pub respondent: String,
     pub category: String,
-    pub claimants: i32,
-    pub status: CaseStatus,
-    pub collective: bool,
+    pub status: Status,
+    /// How many workers claim.
+    pub claimant_count: i32,
+    pub claimants: Vec<Claimant>,
+    pub claims: Vec<Claim>,
+    pub facts: String,
     pub correlation_id: Uuid,
-    pub applied_at: DateTime<Utc>,
-    pub acceptance_due: DateTime<Utc>,
+    pub opened_at: DateTime<Utc>,
+    pub applied_at: Option<DateTime<Utc>>,
+    pub accepted_at: Option<DateTime<Utc>>,
+    pub arbitrator: Option<String>,
+    pub hearing_at: Option<DateTime<Utc>>,
+    pub award_extension_days: u32,
+    pub limitation: LimitationFacts,
+    pub mediation_started_on: Option<NaiveDate>,
 }
 
-/// A case record opened from a labour complaint; a complaint that names no
-/// workers counts its resident as the one claimant.
-pub fn open(
+impl Case {
+    pub fn collective(&self) -> bool {
+        self.claimant_count >= COLLECTIVE_MIN_WORKERS
+    }
+}
+
+/// A draft application opened from a labour complaint; a complaint that
+/// names no workers counts its resident as the one claimant.
+pub fn draft(
     complaint_id: Uuid,
     enterprise_id: Option<Uuid>,
     category: &str,
@@ -62,18 +218,26 @@ pub fn open(
     correlation_id: Uuid,
     now: DateTime<Utc>,
 ) -> Case {
-    let claimants = workers.max(1);
     Case {
         id: Uuid::now_v7(),
         complaint_id: Some(complaint_id),
         enterprise_id,
+        respondent: String::new(),
         category: category.to_string(),
-        claimants,
-        status: CaseStatus::Applied,
-        collective: claimants >= COLLECTIVE_MIN_WORKERS,
+        status: Status::Draft,
+        claimant_count: workers.max(1),
+        claimants: Vec::new(),
+        claims: Vec::new(),
+        facts: String::new(),
         correlation_id,
-        applied_at: now,
-        acceptance_due: now + Duration::days(ACCEPTANCE_DAYS),
+        opened_at: now,
+        applied_at: None,
+        accepted_at: None,
+        arbitrator: None,
+        hearing_at: None,
+        award_extension_days: 0,
+        limitation: LimitationFacts::default(),
+        mediation_started_on: None,
     }
 }
 
@@ -82,22 +246,54 @@ mod tests {
     use super::*;
 
     #[test]
-    fn acceptance_is_due_five_days_after_the_application() {
-        let now = Utc::now();
-        let c = open(Uuid::now_v7(), None, "labour.wage_arrears", 1, Uuid::now_v7(), now);
-        assert_eq!(c.acceptance_due - c.applied_at, Duration::days(5));
-        assert_eq!(c.status, CaseStatus::Applied);
+    fn the_full_path_runs_from_draft_to_closed() {
+        let path = [
+            (Action::Apply, Status::Applied),
+            (Action::Accept, Status::Accepted),
+            (Action::Serve, Status::Served),
+            (Action::ReceiveDefence, Status::DefenceReceived),
+            (Action::FormTribunal, Status::TribunalFormed),
+            (Action::NoticeHearing, Status::HearingNoticed),
+            (Action::PostponeHearing, Status::HearingNoticed),
+            (Action::HoldHearing, Status::Heard),
+            (Action::Award, Status::Awarded),
+            (Action::Close, Status::Closed),
+        ];
+        let mut s = Status::Draft;
+        for (action, expected) in path {
+            s = transition(s, action).unwrap();
+            assert_eq!(s, expected);
+        }
+    }
+
+    #[test]
+    fn a_silent_respondent_does_not_stop_the_case() {
+        assert_eq!(transition(Status::Served, Action::FormTribunal), Ok(Status::TribunalFormed));
+    }
+
+    #[test]
+    fn nothing_is_awarded_before_a_hearing_and_nothing_moves_a_finished_case() {
+        assert!(transition(Status::TribunalFormed, Action::Award).is_err());
+        assert!(transition(Status::Applied, Action::Serve).is_err());
+        for s in [Status::Refused, Status::Closed, Status::Withdrawn] {
+            assert!(transition(s, Action::Withdraw).is_err());
+            assert!(transition(s, Action::Accept).is_err());
+        }
+        assert!(transition(Status::Awarded, Action::Withdraw).is_err(), "an award stands");
+    }
+
+    #[test]
+    fn a_case_may_be_withdrawn_at_any_point_before_it_is_decided() {
+        for s in [Status::Draft, Status::Applied, Status::Accepted, Status::HearingNoticed, Status::Heard] {
+            assert_eq!(transition(s, Action::Withdraw), Ok(Status::Withdrawn));
+        }
     }
 
     #[test]
     fn ten_workers_make_a_collective_dispute_and_nine_do_not() {
         let now = Utc::now();
-        assert!(open(Uuid::now_v7(), None, "labour.wage_arrears", 10, Uuid::now_v7(), now).collective);
-        assert!(!open(Uuid::now_v7(), None, "labour.wage_arrears", 9, Uuid::now_v7(), now).collective);
-    }
-
-    #[test]
-    fn a_complaint_naming_no_workers_has_one_claimant() {
-        assert_eq!(open(Uuid::now_v7(), None, "labour.other", 0, Uuid::now_v7(), Utc::now()).claimants, 1);
+        assert!(draft(Uuid::now_v7(), None, "labour.wage_arrears", 10, Uuid::now_v7(), now).collective());
+        assert!(!draft(Uuid::now_v7(), None, "labour.wage_arrears", 9, Uuid::now_v7(), now).collective());
+        assert_eq!(draft(Uuid::now_v7(), None, "labour.other", 0, Uuid::now_v7(), now).claimant_count, 1);
     }
 }

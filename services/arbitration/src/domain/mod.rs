@@ -1,4 +1,7 @@
-//! The rules of labour arbitration, free of transport and storage.
+//! Labour arbitration's rules, free of transport and storage.
 
+pub mod award;
 pub mod case;
+pub mod clocks;
+pub mod limitation;
 pub mod risk;

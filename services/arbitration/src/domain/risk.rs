@@ -1,5 +1,6 @@
 //! Enterprise labour risk: several cases against one enterprise within a
-//! window, or one collective dispute, raise a risk both networks act on.
+//! window, one collective dispute, or a relocation notice raise a risk both
+//! networks act on.
 
 /// Cases within the window that make a risk.
 pub const RISK_CASES: i64 = 3;
@@ -14,6 +15,14 @@ pub fn assess(recent_cases: i64, collective: bool) -> Option<String> {
         Some(format!("{recent_cases} labour cases within {RISK_WINDOW_DAYS} days"))
     } else {
         None
+    }
+}
+
+/// The reason given for a relocation or closure notice: a risk at once.
+pub fn relocation(note: &str) -> String {
+    match note.trim() {
+        "" => "relocation or closure announced".into(),
+        n => format!("relocation or closure announced: {n}"),
     }
 }
 

@@ -611,6 +611,37 @@ pub async fn record_party_response(
     Ok(done.rows_affected() == 1)
 }
 
+/// Adds a note to the history of the enterprise's most recent open
+/// labour-risk incident; false when it has none.
+pub async fn note_on_risk_incident(
+    conn: &mut PgConnection,
+    enterprise: Uuid,
+    actor: &str,
+    note: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, sqlx::Error> {
+    let open: Option<(Uuid, String)> = sqlx::query_as(
+        "SELECT id, status FROM incidents
+         WHERE enterprise_id = $1 AND source = 'labour_risk' AND status NOT IN ('closed', 'rated', 'rejected')
+         ORDER BY opened_at DESC LIMIT 1 FOR UPDATE",
+    )
+    .bind(enterprise)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some((id, status)) = open else { return Ok(false) };
+    sqlx::query(
+        "INSERT INTO incident_history (incident_id, from_status, to_status, actor, note, at) VALUES ($1, $2, $2, $3, $4, $5)",
+    )
+    .bind(id)
+    .bind(status)
+    .bind(actor)
+    .bind(note)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(true)
+}
+
 /// Keeps the resident's satisfaction with a rated incident for the statistics.
 pub async fn record_satisfaction(conn: &mut PgConnection, id: Uuid, satisfaction: &str) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE incidents SET satisfaction = $2 WHERE id = $1")

@@ -6,7 +6,11 @@ use std::{sync::Arc, time::Duration};
 
 use chrono::Utc;
 use dualnet_events::pglog::PgLogTransport;
-use dualnet_platform::{clock::ManualClock, config::Config, db, grpc_server, service::Deps};
+use dualnet_platform::{
+    clock::ManualClock,
+    config::Config,
+    service::{Deps, start_in_process},
+};
 use dualnet_proto::governance::v1::{self as gov, governance_grid_client::GovernanceGridClient};
 use dualnet_testkit::{fresh_pool, wait_for};
 use tokio_util::sync::CancellationToken;
@@ -26,18 +30,13 @@ pub async fn start() -> Running {
 
 pub async fn start_at(now: chrono::DateTime<Utc>) -> Running {
     let pool = fresh_pool("governance").await;
-    db::migrate(&pool, &governance_grid::MIGRATOR).await.unwrap();
     let transport = Arc::new(PgLogTransport::new(fresh_pool("log").await).await.unwrap());
     let clock = ManualClock::at(now);
     let mut config = Config::default();
     config.deadlines.sweep_ms = 20;
     let deps = Deps { pool, transport, clock: Arc::new(clock.clone()), config: Arc::new(config) };
     let shutdown = CancellationToken::new();
-    let started = governance_grid::app::start(deps, shutdown.clone()).await.unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let stop = shutdown.clone();
-    tokio::spawn(async move { grpc_server::serve(listener, vec![started.register], &[started.health], stop).await });
+    let addr = start_in_process(&governance_grid::DEFINITION, deps, shutdown.clone()).await.unwrap();
     let client =
         wait_for("the API", WAIT, || async { GovernanceGridClient::connect(format!("http://{addr}")).await.ok() })
             .await;

@@ -1,0 +1,108 @@
+//! Claims and final awards (一裁终局, LDMAL Art. 47): a claim for labour
+//! remuneration, medical costs of a work injury, economic compensation or
+//! damages of at most twelve months of the local monthly minimum wage, and
+//! any dispute over the state's labour standards (working hours, rest and
+//! leave, social insurance), is decided finally for the employer. (The
+//! worker may still sue, Art. 48; the employer may only ask the court to set
+//! the award aside, Art. 49.)
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClaimKind {
+    Wages,
+    InjuryMedical,
+    Compensation,
+    Damages,
+    LabourStandards,
+    Other,
+}
+
+impl ClaimKind {
+    pub const ALL: [ClaimKind; 6] = [
+        ClaimKind::Wages,
+        ClaimKind::InjuryMedical,
+        ClaimKind::Compensation,
+        ClaimKind::Damages,
+        ClaimKind::LabourStandards,
+        ClaimKind::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClaimKind::Wages => "wages",
+            ClaimKind::InjuryMedical => "injury_medical",
+            ClaimKind::Compensation => "compensation",
+            ClaimKind::Damages => "damages",
+            ClaimKind::LabourStandards => "labour_standards",
+            ClaimKind::Other => "other",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claim {
+    pub kind: ClaimKind,
+    /// In fen (0.01 yuan).
+    pub amount_fen: i64,
+    pub description: String,
+}
+
+/// Art. 47(1): twelve months of the local monthly minimum wage.
+pub fn final_threshold_fen(monthly_minimum_wage_fen: i64) -> i64 {
+    12 * monthly_minimum_wage_fen
+}
+
+/// Whether the award on this claim is final for the employer (Art. 47).
+pub fn is_final(claim: &Claim, monthly_minimum_wage_fen: i64) -> bool {
+    match claim.kind {
+        ClaimKind::Wages | ClaimKind::InjuryMedical | ClaimKind::Compensation | ClaimKind::Damages => {
+            claim.amount_fen <= final_threshold_fen(monthly_minimum_wage_fen)
+        }
+        ClaimKind::LabourStandards => true,
+        ClaimKind::Other => false,
+    }
+}
+
+/// The whole case is final when it has claims and every one is.
+pub fn all_final(claims: &[Claim], monthly_minimum_wage_fen: i64) -> bool {
+    !claims.is_empty() && claims.iter().all(|c| is_final(c, monthly_minimum_wage_fen))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Shenzhen's monthly minimum wage of 2,360 yuan (from July 2022).
+    const SHENZHEN: i64 = 236_000;
+
+    fn wages(fen: i64) -> Claim {
+        Claim { kind: ClaimKind::Wages, amount_fen: fen, description: String::new() }
+    }
+
+    #[test]
+    fn a_pay_claim_at_twelve_months_minimum_wage_is_final_and_one_fen_more_is_not() {
+        let at = 12 * SHENZHEN;
+        assert_eq!(at, 2_832_000, "28,320 yuan");
+        assert!(is_final(&wages(at - 1), SHENZHEN), "below");
+        assert!(is_final(&wages(at), SHENZHEN), "at: 'does not exceed'");
+        assert!(!is_final(&wages(at + 1), SHENZHEN), "above");
+    }
+
+    #[test]
+    fn labour_standards_are_final_whatever_the_amount_and_other_claims_never() {
+        let standards = Claim { kind: ClaimKind::LabourStandards, amount_fen: i64::MAX, description: String::new() };
+        assert!(is_final(&standards, SHENZHEN));
+        let other = Claim { kind: ClaimKind::Other, amount_fen: 1, description: String::new() };
+        assert!(!is_final(&other, SHENZHEN));
+    }
+
+    #[test]
+    fn a_case_is_final_only_when_every_claim_is() {
+        assert!(all_final(&[wages(100), wages(200)], SHENZHEN));
+        assert!(!all_final(&[wages(100), wages(12 * SHENZHEN + 1)], SHENZHEN));
+        assert!(!all_final(&[], SHENZHEN));
+    }
+}

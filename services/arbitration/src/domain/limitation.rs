@@ -1,0 +1,128 @@
+//! The limitation period for applying (LDMAL Art. 27): one year from the day
+//! the worker knew or should have known the right was infringed.
+//! - It is interrupted — and runs afresh from that day — when a party
+//!   presses the claim on the other, seeks relief from the authorities, or
+//!   the other party agrees to perform (Art. 27 para. 2).
+//! - It is suspended by force majeure or another justified obstacle, and
+//!   runs on from the day the obstacle ends (para. 3).
+//! - A claim for labour remuneration in arrears is not time-barred while the
+//!   employment lasts; once it ends, the year runs from the day it ended
+//!   (para. 4).
+
+use chrono::{Months, NaiveDate};
+
+/// A span during which the period stood still, both days included.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Suspension {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limitation {
+    /// Wage arrears while the employment lasts.
+    NotRunning,
+    /// The last day an application is in time.
+    Expires(NaiveDate),
+}
+
+impl Limitation {
+    pub fn bars(self, applied_on: NaiveDate) -> bool {
+        matches!(self, Limitation::Expires(last) if applied_on > last)
+    }
+}
+
+/// The period, given when it started to run, its interruptions and
+/// suspensions. An interruption after the period ran out revives nothing.
+pub fn period(
+    start: NaiveDate,
+    wages_only: bool,
+    employment_ended_on: Option<NaiveDate>,
+    interruptions: &[NaiveDate],
+    suspensions: &[Suspension],
+) -> Limitation {
+    let mut start = match (wages_only, employment_ended_on) {
+        (true, None) => return Limitation::NotRunning,
+        (true, Some(ended)) => ended.max(start),
+        (false, _) => start,
+    };
+    let mut interruptions = interruptions.to_vec();
+    interruptions.sort();
+    let mut last = expiry(start, suspensions);
+    for d in interruptions {
+        if d > start && d <= last {
+            start = d;
+            last = expiry(start, suspensions);
+        }
+    }
+    Limitation::Expires(last)
+}
+
+/// One year from `start`, lengthened by every suspended day inside it.
+fn expiry(start: NaiveDate, suspensions: &[Suspension]) -> NaiveDate {
+    let one_year = start.checked_add_months(Months::new(12)).unwrap_or(NaiveDate::MAX);
+    let mut last = one_year;
+    // A suspension counts where it overlaps the running period, which the
+    // suspensions themselves lengthen: settle on a fixed point.
+    loop {
+        let stood_still: i64 = suspensions
+            .iter()
+            .map(|s| {
+                let from = s.from.max(start);
+                let to = s.to.min(last);
+                if to >= from { (to - from).num_days() + 1 } else { 0 }
+            })
+            .sum();
+        let next = one_year + chrono::Duration::days(stood_still);
+        if next == last {
+            return last;
+        }
+        last = next;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn the_period_is_one_year_from_when_the_right_was_known() {
+        let l = period(day(2025, 3, 10), false, None, &[], &[]);
+        assert_eq!(l, Limitation::Expires(day(2026, 3, 10)));
+        assert!(!l.bars(day(2026, 3, 10)));
+        assert!(l.bars(day(2026, 3, 11)));
+    }
+
+    #[test]
+    fn an_interruption_restarts_the_year() {
+        // The worker pressed the employer for payment on 1 December 2025.
+        let l = period(day(2025, 3, 10), false, None, &[day(2025, 12, 1)], &[]);
+        assert_eq!(l, Limitation::Expires(day(2026, 12, 1)));
+        assert!(!l.bars(day(2026, 6, 1)), "in time only because of the interruption");
+    }
+
+    #[test]
+    fn an_interruption_after_the_year_ran_out_revives_nothing() {
+        let l = period(day(2024, 1, 5), false, None, &[day(2025, 2, 1)], &[]);
+        assert_eq!(l, Limitation::Expires(day(2025, 1, 5)));
+    }
+
+    #[test]
+    fn a_suspension_stops_the_clock_for_its_days() {
+        let typhoon = Suspension { from: day(2025, 9, 1), to: day(2025, 9, 10) };
+        let l = period(day(2025, 3, 10), false, None, &[], &[typhoon]);
+        assert_eq!(l, Limitation::Expires(day(2026, 3, 20)));
+    }
+
+    #[test]
+    fn wage_arrears_are_not_time_barred_while_the_job_lasts() {
+        assert_eq!(period(day(2020, 1, 1), true, None, &[], &[]), Limitation::NotRunning);
+        assert!(!Limitation::NotRunning.bars(day(2030, 1, 1)));
+        let ended = period(day(2020, 1, 1), true, Some(day(2025, 6, 30)), &[], &[]);
+        assert_eq!(ended, Limitation::Expires(day(2026, 6, 30)));
+    }
+}

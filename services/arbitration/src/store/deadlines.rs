@@ -1,0 +1,152 @@
+//! The statutory deadlines of each case (`case_deadlines`): set as the case
+//! moves, met by the step they wait for, passed by the sweep — which
+//! announces the breach or the right that opens.
+
+use chrono::{DateTime, Utc};
+use dualnet_events::Chain;
+use dualnet_platform::{ApiError, timestamp::to_proto};
+use dualnet_proto::arbitration::v1 as pb;
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use super::Store;
+use crate::{
+    OUTBOX,
+    domain::clocks::{Deadline, Kind, State},
+    wire,
+};
+
+/// Starts (or moves) a deadline.
+pub async fn set(conn: &mut PgConnection, case_id: Uuid, kind: Kind, due_at: DateTime<Utc>) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO case_deadlines (case_id, kind, due_at, state) VALUES ($1, $2, $3, 'pending')
+         ON CONFLICT (case_id, kind) DO UPDATE SET due_at = EXCLUDED.due_at, state = 'pending', passed_at = NULL",
+    )
+    .bind(case_id)
+    .bind(kind.as_str())
+    .bind(due_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Marks pending deadlines of these kinds met. One already passed stays
+/// passed: the breach happened.
+pub async fn meet(conn: &mut PgConnection, case_id: Uuid, kinds: &[Kind]) -> Result<(), sqlx::Error> {
+    let kinds: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
+    sqlx::query("UPDATE case_deadlines SET state = 'met' WHERE case_id = $1 AND kind = ANY($2) AND state = 'pending'")
+        .bind(case_id)
+        .bind(&kinds)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The case ended: what was still pending no longer matters.
+pub async fn cancel_pending(conn: &mut PgConnection, case_id: Uuid) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE case_deadlines SET state = 'cancelled' WHERE case_id = $1 AND state = 'pending'")
+        .bind(case_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Moves a pending deadline (the award period extended).
+pub async fn extend(
+    conn: &mut PgConnection,
+    case_id: Uuid,
+    kind: Kind,
+    due_at: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE case_deadlines SET due_at = $3 WHERE case_id = $1 AND kind = $2 AND state = 'pending'")
+        .bind(case_id)
+        .bind(kind.as_str())
+        .bind(due_at)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+type Row = (Uuid, String, DateTime<Utc>, String, Option<String>);
+
+fn from_row((case_id, kind, due_at, state, arbitrator): Row) -> Option<Deadline> {
+    Some(Deadline { case_id, kind: Kind::parse(&kind)?, due_at, state: State::parse(&state)?, arbitrator })
+}
+
+/// Every deadline of a case, in the order the law sets them.
+pub async fn of_case(conn: &mut PgConnection, case_id: Uuid) -> Result<Vec<Deadline>, sqlx::Error> {
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT d.case_id, d.kind, d.due_at, d.state, c.arbitrator FROM case_deadlines d JOIN cases c ON c.id = d.case_id
+         WHERE d.case_id = $1 ORDER BY d.due_at",
+    )
+    .bind(case_id)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().filter_map(from_row).collect())
+}
+
+impl Store {
+    /// Passes every pending deadline whose time came, announcing each.
+    /// Returns how many passed.
+    pub async fn pass_due_deadlines(&self, now: DateTime<Utc>, limit: i64) -> Result<usize, ApiError> {
+        let mut tx = self.pool.begin().await?;
+        type Due = (Uuid, String, DateTime<Utc>, Option<Uuid>, Option<String>, Uuid);
+        let due: Vec<Due> = sqlx::query_as(
+            "SELECT d.case_id, d.kind, d.due_at, c.enterprise_id, c.arbitrator, c.correlation_id
+             FROM case_deadlines d JOIN cases c ON c.id = d.case_id
+             WHERE d.state = 'pending' AND d.due_at < $1
+             ORDER BY d.due_at LIMIT $2 FOR UPDATE OF d SKIP LOCKED",
+        )
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&mut *tx)
+        .await?;
+        for (case_id, kind, due_at, enterprise_id, arbitrator, correlation_id) in &due {
+            let Some(kind) = Kind::parse(kind) else { continue };
+            sqlx::query("UPDATE case_deadlines SET state = 'passed', passed_at = $3 WHERE case_id = $1 AND kind = $2")
+                .bind(case_id)
+                .bind(kind.as_str())
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            let event = pb::CaseDeadlinePassed {
+                case_id: case_id.to_string(),
+                enterprise_id: enterprise_id.map(|e| e.to_string()).unwrap_or_default(),
+                kind: wire::deadline_kind(kind) as i32,
+                due_at: Some(to_proto(*due_at)),
+                consequence: kind.consequence().into(),
+                arbitrator: arbitrator.clone().unwrap_or_default(),
+            };
+            OUTBOX.append(&mut tx, *case_id, &event, &Chain::start(*correlation_id)).await?;
+        }
+        tx.commit().await?;
+        Ok(due.len())
+    }
+
+    /// The deadlines of one arbitrator's cases: passed ones first, then the
+    /// pending by due time.
+    pub async fn deadlines_of_arbitrator(&self, arbitrator: &str, limit: i64) -> Result<Vec<Deadline>, ApiError> {
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT d.case_id, d.kind, d.due_at, d.state, c.arbitrator FROM case_deadlines d JOIN cases c ON c.id = d.case_id
+             WHERE c.arbitrator = $1 AND d.state IN ('pending', 'passed')
+             ORDER BY d.state = 'pending', d.due_at LIMIT $2",
+        )
+        .bind(arbitrator)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().filter_map(from_row).collect())
+    }
+
+    pub async fn deadlines_of_case(&self, case_id: Uuid) -> Result<Vec<Deadline>, ApiError> {
+        let mut conn = self.pool.acquire().await?;
+        let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM cases WHERE id = $1)")
+            .bind(case_id)
+            .fetch_one(&mut *conn)
+            .await?;
+        if !exists {
+            return Err(ApiError::NotFound("case".into()));
+        }
+        Ok(of_case(&mut conn, case_id).await?)
+    }
+}

@@ -1,0 +1,585 @@
+//! arbitration's database: cases with their parties, claims, history and
+//! statutory deadlines, and enterprise risk. Every change is written
+//! together with its outbox event.
+
+use std::{collections::HashMap, sync::Arc};
+
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use dualnet_events::Chain;
+use dualnet_platform::{ApiError, calendar::Calendar};
+use dualnet_proto::arbitration::v1 as pb;
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
+
+use crate::{
+    OUTBOX,
+    domain::{
+        award::{Claim, ClaimKind},
+        case::{Action, Case, Claimant, LimitationFacts, Status, transition},
+        clocks::{self, Deadline, Kind},
+        limitation::{self, Limitation, Suspension},
+    },
+    wire,
+};
+
+mod deadlines;
+mod risk;
+
+pub use risk::Trigger;
+
+#[derive(Clone)]
+pub struct Store {
+    pool: PgPool,
+    calendar: Arc<Calendar>,
+}
+
+/// A case with everything shown beside it.
+pub struct CaseView {
+    pub case: Case,
+    pub deadlines: Vec<Deadline>,
+    pub limitation: Option<Limitation>,
+    pub time_barred: bool,
+}
+
+#[derive(Debug, Default)]
+pub struct CaseFilter {
+    pub enterprise_id: Option<Uuid>,
+    pub complaint_id: Option<Uuid>,
+    pub arbitrator: Option<String>,
+    pub limit: i64,
+}
+
+/// An application: a new case, or the completion of a draft.
+pub struct Application {
+    pub draft_id: Option<Uuid>,
+    pub enterprise_id: Option<Uuid>,
+    pub respondent: String,
+    pub category: String,
+    /// How many workers claim: at least the claimants listed.
+    pub workers: i32,
+    pub claimants: Vec<Claimant>,
+    pub claims: Vec<Claim>,
+    pub facts: String,
+    pub limitation: LimitationFacts,
+    pub mediation_started_on: Option<NaiveDate>,
+}
+
+/// One move along the lifecycle.
+pub struct Step<'a> {
+    pub action: Action,
+    pub actor: &'a str,
+    pub note: &'a str,
+    pub arbitrator: Option<&'a str>,
+    pub hearing_at: Option<DateTime<Utc>>,
+}
+
+/// Dates are the commission's: China Standard Time.
+fn local_date(t: DateTime<Utc>) -> NaiveDate {
+    t.with_timezone(&FixedOffset::east_opt(8 * 3600).expect("UTC+8")).date_naive()
+}
+
+/// The start of a local day, as a time.
+fn local_midnight(d: NaiveDate) -> DateTime<Utc> {
+    d.and_hms_opt(0, 0, 0).expect("midnight").and_utc() - chrono::Duration::hours(8)
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: Uuid,
+    complaint_id: Option<Uuid>,
+    enterprise_id: Option<Uuid>,
+    respondent: String,
+    category: String,
+    status: String,
+    claimant_count: i32,
+    facts: String,
+    correlation_id: Uuid,
+    opened_at: DateTime<Utc>,
+    applied_at: Option<DateTime<Utc>>,
+    accepted_at: Option<DateTime<Utc>>,
+    arbitrator: Option<String>,
+    hearing_at: Option<DateTime<Utc>>,
+    award_extension_days: i32,
+    right_known_on: Option<NaiveDate>,
+    employment_ended_on: Option<NaiveDate>,
+    interruptions: Vec<NaiveDate>,
+    suspensions_from: Vec<NaiveDate>,
+    suspensions_to: Vec<NaiveDate>,
+    mediation_started_on: Option<NaiveDate>,
+    limitation_expires: Option<NaiveDate>,
+    time_barred: bool,
+}
+
+const COLUMNS: &str = "id, complaint_id, enterprise_id, respondent, category, status, claimant_count, facts,
+    correlation_id, opened_at, applied_at, accepted_at, arbitrator, hearing_at, award_extension_days, right_known_on,
+    employment_ended_on, interruptions, suspensions_from, suspensions_to, mediation_started_on, limitation_expires,
+    time_barred";
+
+impl Row {
+    fn into_case(self) -> Result<(Case, Option<Limitation>, bool), sqlx::Error> {
+        let status = Status::parse(&self.status)
+            .ok_or_else(|| sqlx::Error::Protocol(format!("stored case status {:?}", self.status)))?;
+        let suspensions =
+            self.suspensions_from.iter().zip(&self.suspensions_to).map(|(f, t)| Suspension { from: *f, to: *t });
+        // A case applied for has its limitation computed; a running one
+        // without an expiry is wage arrears during the employment.
+        let limitation = match (self.applied_at, self.limitation_expires) {
+            (None, _) => None,
+            (Some(_), Some(d)) => Some(Limitation::Expires(d)),
+            (Some(_), None) => self.right_known_on.map(|_| Limitation::NotRunning),
+        };
+        let case = Case {
+            id: self.id,
+            complaint_id: self.complaint_id,
+            enterprise_id: self.enterprise_id,
+            respondent: self.respondent,
+            category: self.category,
+            status,
+            claimant_count: self.claimant_count,
+            claimants: Vec::new(),
+            claims: Vec::new(),
+            facts: self.facts,
+            correlation_id: self.correlation_id,
+            opened_at: self.opened_at,
+            applied_at: self.applied_at,
+            accepted_at: self.accepted_at,
+            arbitrator: self.arbitrator,
+            hearing_at: self.hearing_at,
+            award_extension_days: u32::try_from(self.award_extension_days).unwrap_or(0),
+            limitation: LimitationFacts {
+                right_known_on: self.right_known_on,
+                employment_ended_on: self.employment_ended_on,
+                interruptions: self.interruptions,
+                suspensions: suspensions.collect(),
+            },
+            mediation_started_on: self.mediation_started_on,
+        };
+        Ok((case, limitation, self.time_barred))
+    }
+}
+
+/// Loads cases with their parties, claims and deadlines, in the order of
+/// `rows`.
+async fn views(conn: &mut PgConnection, rows: Vec<Row>) -> Result<Vec<CaseView>, sqlx::Error> {
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let claimants: Vec<(Uuid, String, bool)> = sqlx::query_as(
+        "SELECT case_id, name, representative FROM case_claimants WHERE case_id = ANY($1) ORDER BY case_id, seq",
+    )
+    .bind(&ids)
+    .fetch_all(&mut *conn)
+    .await?;
+    let claims: Vec<(Uuid, String, i64, String)> = sqlx::query_as(
+        "SELECT case_id, kind, amount_fen, description FROM case_claims WHERE case_id = ANY($1) ORDER BY case_id, seq",
+    )
+    .bind(&ids)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut by_case_claimants: HashMap<Uuid, Vec<Claimant>> = HashMap::new();
+    for (id, name, representative) in claimants {
+        by_case_claimants.entry(id).or_default().push(Claimant { name, representative });
+    }
+    let mut by_case_claims: HashMap<Uuid, Vec<Claim>> = HashMap::new();
+    for (id, kind, amount_fen, description) in claims {
+        let Some(kind) = ClaimKind::parse(&kind) else { continue };
+        by_case_claims.entry(id).or_default().push(Claim { kind, amount_fen, description });
+    }
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let (mut case, limitation, time_barred) = row.into_case()?;
+        case.claimants = by_case_claimants.remove(&case.id).unwrap_or_default();
+        case.claims = by_case_claims.remove(&case.id).unwrap_or_default();
+        let deadlines = deadlines::of_case(conn, case.id).await?;
+        out.push(CaseView { case, deadlines, limitation, time_barred });
+    }
+    Ok(out)
+}
+
+async fn lock_case(conn: &mut PgConnection, id: Uuid) -> Result<Case, ApiError> {
+    let row: Option<Row> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM cases WHERE id = $1 FOR UPDATE"))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    let row = row.ok_or_else(|| ApiError::NotFound("case".into()))?;
+    Ok(row.into_case()?.0)
+}
+
+async fn record_history(
+    conn: &mut PgConnection,
+    case: &Case,
+    from: Status,
+    action: Action,
+    actor: &str,
+    note: &str,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO case_history (case_id, from_status, to_status, action, actor, note, at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(case.id)
+    .bind(from.as_str())
+    .bind(case.status.as_str())
+    .bind(action.as_str())
+    .bind(actor)
+    .bind(note)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    let event = pb::CaseTransitioned {
+        case_id: case.id.to_string(),
+        enterprise_id: case.enterprise_id.map(|e| e.to_string()).unwrap_or_default(),
+        from_status: wire::status(from) as i32,
+        to_status: wire::status(case.status) as i32,
+        action: wire::action(action) as i32,
+        collective: case.collective(),
+    };
+    OUTBOX.append(conn, case.id, &event, &Chain::start(case.correlation_id)).await?;
+    Ok(())
+}
+
+async fn write_parties(
+    conn: &mut PgConnection,
+    case_id: Uuid,
+    claimants: &[Claimant],
+    claims: &[Claim],
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM case_claimants WHERE case_id = $1").bind(case_id).execute(&mut *conn).await?;
+    sqlx::query("DELETE FROM case_claims WHERE case_id = $1").bind(case_id).execute(&mut *conn).await?;
+    let names: Vec<&str> = claimants.iter().map(|c| c.name.as_str()).collect();
+    let reps: Vec<bool> = claimants.iter().map(|c| c.representative).collect();
+    sqlx::query(
+        "INSERT INTO case_claimants (case_id, seq, name, representative)
+         SELECT $1, n, name, rep FROM UNNEST($2::text[], $3::bool[]) WITH ORDINALITY AS t(name, rep, n)",
+    )
+    .bind(case_id)
+    .bind(&names)
+    .bind(&reps)
+    .execute(&mut *conn)
+    .await?;
+    let kinds: Vec<&str> = claims.iter().map(|c| c.kind.as_str()).collect();
+    let amounts: Vec<i64> = claims.iter().map(|c| c.amount_fen).collect();
+    let descriptions: Vec<&str> = claims.iter().map(|c| c.description.as_str()).collect();
+    sqlx::query(
+        "INSERT INTO case_claims (case_id, seq, kind, amount_fen, description)
+         SELECT $1, n, kind, amount, description
+         FROM UNNEST($2::text[], $3::bigint[], $4::text[]) WITH ORDINALITY AS t(kind, amount, description, n)",
+    )
+    .bind(case_id)
+    .bind(&kinds)
+    .bind(&amounts)
+    .bind(&descriptions)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+impl Store {
+    pub fn new(pool: PgPool, calendar: Arc<Calendar>) -> Self {
+        Self { pool, calendar }
+    }
+
+    pub async fn get(&self, id: Uuid) -> Result<CaseView, ApiError> {
+        let mut conn = self.pool.acquire().await?;
+        let row: Option<Row> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM cases WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
+        let row = row.ok_or_else(|| ApiError::NotFound("case".into()))?;
+        Ok(views(&mut conn, vec![row]).await?.remove(0))
+    }
+
+    pub async fn list(&self, filter: &CaseFilter) -> Result<Vec<CaseView>, ApiError> {
+        let mut conn = self.pool.acquire().await?;
+        let rows: Vec<Row> = sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM cases
+             WHERE ($1::uuid IS NULL OR enterprise_id = $1) AND ($2::uuid IS NULL OR complaint_id = $2)
+               AND ($3::text IS NULL OR arbitrator = $3)
+             ORDER BY opened_at DESC, id LIMIT $4"
+        ))
+        .bind(filter.enterprise_id)
+        .bind(filter.complaint_id)
+        .bind(&filter.arbitrator)
+        .bind(filter.limit)
+        .fetch_all(&mut *conn)
+        .await?;
+        Ok(views(&mut conn, rows).await?)
+    }
+
+    /// Takes an application: a new case, or a draft completed. Starts the
+    /// acceptance clock (Art. 29) and, when mediation is still under way,
+    /// the mediation clock (Art. 14); works out the limitation (Art. 27).
+    pub async fn apply(&self, app: Application, chain: &Chain, now: DateTime<Utc>) -> Result<CaseView, ApiError> {
+        let mut tx = self.pool.begin().await?;
+        let applied_on = local_date(now);
+        let wages_only = !app.claims.is_empty() && app.claims.iter().all(|c| c.kind == ClaimKind::Wages);
+        let f = &app.limitation;
+        let limitation = f.right_known_on.map(|known| {
+            limitation::period(known, wages_only, f.employment_ended_on, &f.interruptions, &f.suspensions)
+        });
+        let expires = match limitation {
+            Some(Limitation::Expires(d)) => Some(d),
+            _ => None,
+        };
+        let time_barred = limitation.is_some_and(|l| l.bars(applied_on));
+        let claimant_count = app.workers.max(i32::try_from(app.claimants.len()).unwrap_or(i32::MAX));
+        let (id, from, new) = match app.draft_id {
+            Some(draft) => {
+                let case = lock_case(&mut tx, draft).await?;
+                transition(case.status, Action::Apply).map_err(|e| ApiError::FailedPrecondition(e.to_string()))?;
+                (draft, Some(case.status), false)
+            }
+            None => (Uuid::now_v7(), None, true),
+        };
+        if new {
+            sqlx::query(
+                "INSERT INTO cases (id, category, claimant_count, status, collective, correlation_id, opened_at, updated_at)
+                 VALUES ($1, $2, $3, 'applied', false, $4, $5, $5)",
+            )
+            .bind(id)
+            .bind(&app.category)
+            .bind(claimant_count)
+            .bind(chain.correlation_id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let (suspensions_from, suspensions_to): (Vec<NaiveDate>, Vec<NaiveDate>) =
+            f.suspensions.iter().map(|s| (s.from, s.to)).unzip();
+        sqlx::query(
+            "UPDATE cases SET status = 'applied', enterprise_id = COALESCE($2, enterprise_id), respondent = $3,
+                 category = $4, claimant_count = GREATEST($5, claimant_count), collective = GREATEST($5, claimant_count) >= $6,
+                 facts = $7, applied_at = $8, right_known_on = $9, employment_ended_on = $10, interruptions = $11,
+                 suspensions_from = $12, suspensions_to = $13, mediation_started_on = $14, limitation_expires = $15,
+                 time_barred = $16, updated_at = $8
+             WHERE id = $1",
+        )
+        .bind(id)
+        .bind(app.enterprise_id)
+        .bind(&app.respondent)
+        .bind(&app.category)
+        .bind(claimant_count)
+        .bind(crate::domain::case::COLLECTIVE_MIN_WORKERS)
+        .bind(&app.facts)
+        .bind(now)
+        .bind(f.right_known_on)
+        .bind(f.employment_ended_on)
+        .bind(&f.interruptions)
+        .bind(&suspensions_from)
+        .bind(&suspensions_to)
+        .bind(app.mediation_started_on)
+        .bind(expires)
+        .bind(time_barred)
+        .execute(&mut *tx)
+        .await?;
+        write_parties(&mut tx, id, &app.claimants, &app.claims).await?;
+        deadlines::set(&mut tx, id, Kind::Acceptance, clocks::acceptance_due(now, &self.calendar)).await?;
+        if let Some(started) = app.mediation_started_on {
+            let over = clocks::mediation_over(local_midnight(started));
+            if over > now {
+                deadlines::set(&mut tx, id, Kind::MediationOver, over).await?;
+            }
+        }
+        let case = lock_case(&mut tx, id).await?;
+        match from {
+            Some(from) => record_history(&mut tx, &case, from, Action::Apply, "applicant", "", now).await?,
+            None => {
+                let event = pb::CaseOpened {
+                    case_id: id.to_string(),
+                    complaint_id: String::new(),
+                    enterprise_id: case.enterprise_id.map(|e| e.to_string()).unwrap_or_default(),
+                    category: case.category.clone(),
+                    claimants: case.claimant_count,
+                    collective: case.collective(),
+                    status: pb::CaseStatus::Applied as i32,
+                };
+                OUTBOX.append(&mut tx, id, &event, chain).await?;
+                if let Some(enterprise) = case.enterprise_id {
+                    risk::raise_if_due(
+                        &mut tx,
+                        enterprise,
+                        Trigger::Case { collective: case.collective() },
+                        now,
+                        chain,
+                    )
+                    .await?;
+                }
+            }
+        }
+        tx.commit().await?;
+        self.get(id).await
+    }
+
+    /// Moves a case one step, enforcing the statute's rules on the way.
+    pub async fn transition(&self, id: Uuid, step: Step<'_>, now: DateTime<Utc>) -> Result<CaseView, ApiError> {
+        let mut tx = self.pool.begin().await?;
+        let mut case = lock_case(&mut tx, id).await?;
+        let from = case.status;
+        let refused = |m: String| ApiError::FailedPrecondition(m);
+        case.status = transition(from, step.action).map_err(|e| refused(e.to_string()))?;
+        match step.action {
+            Action::Apply => return Err(refused("an application is made with ApplyCase".into())),
+            Action::Accept => {
+                case.accepted_at = Some(now);
+                deadlines::meet(&mut tx, id, &[Kind::Acceptance]).await?;
+                deadlines::set(&mut tx, id, Kind::Service, clocks::service_due(now, &self.calendar)).await?;
+                deadlines::set(&mut tx, id, Kind::TribunalNotice, clocks::tribunal_notice_due(now, &self.calendar))
+                    .await?;
+                deadlines::set(&mut tx, id, Kind::Award, clocks::award_due(now, 0)).await?;
+            }
+            Action::Refuse | Action::Withdraw => {
+                deadlines::meet(&mut tx, id, &[Kind::Acceptance]).await?;
+                deadlines::cancel_pending(&mut tx, id).await?;
+            }
+            Action::Serve => {
+                deadlines::meet(&mut tx, id, &[Kind::Service]).await?;
+                deadlines::set(&mut tx, id, Kind::Defence, clocks::defence_due(now, &self.calendar)).await?;
+            }
+            Action::ReceiveDefence => deadlines::meet(&mut tx, id, &[Kind::Defence]).await?,
+            Action::FormTribunal => {
+                let arbitrator =
+                    step.arbitrator.ok_or_else(|| ApiError::field("arbitrator", "name the presiding arbitrator"))?;
+                case.arbitrator = Some(arbitrator.to_string());
+                deadlines::meet(&mut tx, id, &[Kind::TribunalNotice]).await?;
+            }
+            Action::NoticeHearing | Action::PostponeHearing => {
+                let at = step.hearing_at.ok_or_else(|| ApiError::field("hearing_at", "give the hearing's time"))?;
+                if step.action == Action::PostponeHearing
+                    && let Some(current) = case.hearing_at
+                {
+                    clocks::check_postponement(now, current, &self.calendar).map_err(|e| refused(e.to_string()))?;
+                }
+                clocks::check_notice(now, at, &self.calendar).map_err(|e| refused(e.to_string()))?;
+                case.hearing_at = Some(at);
+                deadlines::set(&mut tx, id, Kind::HearingSoon, clocks::hearing_reminder(at)).await?;
+            }
+            Action::HoldHearing => deadlines::meet(&mut tx, id, &[Kind::HearingSoon]).await?,
+            Action::Settle | Action::Award => {
+                deadlines::meet(&mut tx, id, &[Kind::Award, Kind::HearingSoon]).await?;
+                deadlines::cancel_pending(&mut tx, id).await?;
+            }
+            Action::Close => deadlines::cancel_pending(&mut tx, id).await?,
+        }
+        sqlx::query(
+            "UPDATE cases SET status = $2, accepted_at = $3, arbitrator = $4, hearing_at = $5, updated_at = $6
+             WHERE id = $1",
+        )
+        .bind(id)
+        .bind(case.status.as_str())
+        .bind(case.accepted_at)
+        .bind(&case.arbitrator)
+        .bind(case.hearing_at)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        record_history(&mut tx, &case, from, step.action, step.actor, step.note, now).await?;
+        tx.commit().await?;
+        self.get(id).await
+    }
+
+    /// Art. 43: one extension of the award period, by at most 15 days,
+    /// before the period runs out.
+    pub async fn extend_award(
+        &self,
+        id: Uuid,
+        days: u32,
+        actor: &str,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<CaseView, ApiError> {
+        let mut tx = self.pool.begin().await?;
+        let case = lock_case(&mut tx, id).await?;
+        let refused = |m: &str| Err(ApiError::FailedPrecondition(m.to_string()));
+        let Some(accepted) = case.accepted_at.filter(|_| case.status.awaiting_award()) else {
+            return refused("only a case accepted and not yet decided has an award period");
+        };
+        if case.award_extension_days > 0 {
+            return refused("the award period was extended once already (LDMAL Art. 43)");
+        }
+        if clocks::award_due(accepted, 0) < now {
+            return refused("the award period has run out: the claimant may sue (LDMAL Art. 43)");
+        }
+        let due = clocks::award_due(accepted, days);
+        sqlx::query("UPDATE cases SET award_extension_days = $2, updated_at = $3 WHERE id = $1")
+            .bind(id)
+            .bind(i32::try_from(days).unwrap_or(i32::MAX))
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        deadlines::extend(&mut tx, id, Kind::Award, due).await?;
+        sqlx::query(
+            "INSERT INTO case_history (case_id, from_status, to_status, action, actor, note, at)
+             VALUES ($1, $2, $2, 'extend_award', $3, $4, $5)",
+        )
+        .bind(id)
+        .bind(case.status.as_str())
+        .bind(actor)
+        .bind(format!("award period extended by {days} days: {reason}"))
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        let event = pb::AwardPeriodExtended {
+            case_id: id.to_string(),
+            days: i32::try_from(days).unwrap_or(i32::MAX),
+            award_due: Some(dualnet_platform::timestamp::to_proto(due)),
+        };
+        OUTBOX.append(&mut tx, id, &event, &Chain::start(case.correlation_id)).await?;
+        tx.commit().await?;
+        self.get(id).await
+    }
+
+    pub async fn report_relocation(
+        &self,
+        enterprise: Uuid,
+        note: &str,
+        chain: &Chain,
+        now: DateTime<Utc>,
+    ) -> Result<bool, ApiError> {
+        let mut tx = self.pool.begin().await?;
+        let raised =
+            risk::raise_if_due(&mut tx, enterprise, Trigger::Relocation { note: note.into() }, now, chain).await?;
+        tx.commit().await?;
+        Ok(raised)
+    }
+}
+
+/// Records a draft application opened from a labour complaint (once per
+/// complaint) and announces it; the case counts toward the enterprise's
+/// risk at once.
+pub async fn open_draft(conn: &mut PgConnection, case: &Case, chain: &Chain) -> Result<bool, sqlx::Error> {
+    let inserted = sqlx::query(
+        "INSERT INTO cases (id, complaint_id, enterprise_id, category, claimant_count, status, collective, correlation_id,
+                            opened_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) ON CONFLICT (complaint_id) DO NOTHING",
+    )
+    .bind(case.id)
+    .bind(case.complaint_id)
+    .bind(case.enterprise_id)
+    .bind(&case.category)
+    .bind(case.claimant_count)
+    .bind(case.status.as_str())
+    .bind(case.collective())
+    .bind(case.correlation_id)
+    .bind(case.opened_at)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    if inserted == 0 {
+        return Ok(false);
+    }
+    let text = |id: Option<Uuid>| id.map(|i| i.to_string()).unwrap_or_default();
+    let event = pb::CaseOpened {
+        case_id: case.id.to_string(),
+        complaint_id: text(case.complaint_id),
+        enterprise_id: text(case.enterprise_id),
+        category: case.category.clone(),
+        claimants: case.claimant_count,
+        collective: case.collective(),
+        status: wire::status(case.status) as i32,
+    };
+    OUTBOX.append(conn, case.id, &event, chain).await?;
+    if let Some(enterprise) = case.enterprise_id {
+        risk::raise_if_due(conn, enterprise, Trigger::Case { collective: case.collective() }, case.opened_at, chain)
+            .await?;
+    }
+    Ok(true)
+}

@@ -1,0 +1,102 @@
+//! Domain values ↔ their protobuf enums, shared by the API and the events.
+
+use dualnet_proto::arbitration::v1 as pb;
+
+use crate::domain::{
+    award::ClaimKind,
+    case::{Action, Status},
+    clocks::{Kind, State},
+};
+
+pub fn status(s: Status) -> pb::CaseStatus {
+    match s {
+        Status::Draft => pb::CaseStatus::Draft,
+        Status::Applied => pb::CaseStatus::Applied,
+        Status::Accepted => pb::CaseStatus::Accepted,
+        Status::Refused => pb::CaseStatus::Refused,
+        Status::Served => pb::CaseStatus::Served,
+        Status::DefenceReceived => pb::CaseStatus::DefenceReceived,
+        Status::TribunalFormed => pb::CaseStatus::TribunalFormed,
+        Status::HearingNoticed => pb::CaseStatus::HearingNoticed,
+        Status::Heard => pb::CaseStatus::Heard,
+        Status::Settled => pb::CaseStatus::Settled,
+        Status::Awarded => pb::CaseStatus::Awarded,
+        Status::Closed => pb::CaseStatus::Closed,
+        Status::Withdrawn => pb::CaseStatus::Withdrawn,
+    }
+}
+
+pub fn action(a: Action) -> pb::CaseAction {
+    match a {
+        // Applying is its own call; on the wire it is the step to APPLIED.
+        Action::Apply => pb::CaseAction::Unspecified,
+        Action::Accept => pb::CaseAction::Accept,
+        Action::Refuse => pb::CaseAction::Refuse,
+        Action::Serve => pb::CaseAction::Serve,
+        Action::ReceiveDefence => pb::CaseAction::ReceiveDefence,
+        Action::FormTribunal => pb::CaseAction::FormTribunal,
+        Action::NoticeHearing => pb::CaseAction::NoticeHearing,
+        Action::PostponeHearing => pb::CaseAction::PostponeHearing,
+        Action::HoldHearing => pb::CaseAction::HoldHearing,
+        Action::Settle => pb::CaseAction::Settle,
+        Action::Award => pb::CaseAction::Award,
+        Action::Close => pb::CaseAction::Close,
+        Action::Withdraw => pb::CaseAction::Withdraw,
+    }
+}
+
+/// The action a caller asked for.
+pub fn requested_action(a: pb::CaseAction) -> Option<Action> {
+    [
+        Action::Accept,
+        Action::Refuse,
+        Action::Serve,
+        Action::ReceiveDefence,
+        Action::FormTribunal,
+        Action::NoticeHearing,
+        Action::PostponeHearing,
+        Action::HoldHearing,
+        Action::Settle,
+        Action::Award,
+        Action::Close,
+        Action::Withdraw,
+    ]
+    .into_iter()
+    .find(|v| action(*v) == a)
+}
+
+pub fn claim_kind(k: ClaimKind) -> pb::ClaimKind {
+    match k {
+        ClaimKind::Wages => pb::ClaimKind::Wages,
+        ClaimKind::InjuryMedical => pb::ClaimKind::InjuryMedical,
+        ClaimKind::Compensation => pb::ClaimKind::Compensation,
+        ClaimKind::Damages => pb::ClaimKind::Damages,
+        ClaimKind::LabourStandards => pb::ClaimKind::LabourStandards,
+        ClaimKind::Other => pb::ClaimKind::Other,
+    }
+}
+
+pub fn claim_kind_from(k: pb::ClaimKind) -> Option<ClaimKind> {
+    ClaimKind::ALL.into_iter().find(|v| claim_kind(*v) == k)
+}
+
+pub fn deadline_kind(k: Kind) -> pb::DeadlineKind {
+    match k {
+        Kind::MediationOver => pb::DeadlineKind::MediationOver,
+        Kind::Acceptance => pb::DeadlineKind::Acceptance,
+        Kind::Service => pb::DeadlineKind::Service,
+        Kind::Defence => pb::DeadlineKind::Defence,
+        Kind::TribunalNotice => pb::DeadlineKind::TribunalNotice,
+        Kind::HearingSoon => pb::DeadlineKind::HearingSoon,
+        Kind::Award => pb::DeadlineKind::Award,
+    }
+}
+
+pub fn deadline_state(s: State) -> pb::DeadlineState {
+    match s {
+        State::Pending => pb::DeadlineState::Pending,
+        State::Met => pb::DeadlineState::Met,
+        State::Passed => pb::DeadlineState::Passed,
+        State::Cancelled => pb::DeadlineState::Cancelled,
+    }
+}

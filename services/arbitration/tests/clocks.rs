@@ -1,0 +1,259 @@
+//! The statute's clocks through the Arbitration API, in-process on the
+//! PostgreSQL log transport, under a clock the tests move.
+
+use std::{sync::Arc, time::Duration};
+
+use chrono::{DateTime, TimeZone, Utc};
+use dualnet_events::pglog::PgLogTransport;
+use dualnet_platform::{
+    clock::ManualClock,
+    config::Config,
+    service::{Deps, start_in_process},
+    timestamp::{from_proto, to_proto},
+};
+use dualnet_proto::arbitration::v1::{self as pb, arbitration_client::ArbitrationClient};
+use dualnet_testkit::{fresh_pool, wait_for};
+use tokio_util::sync::CancellationToken;
+use tonic::{Code, transport::Channel};
+
+const WAIT: Duration = Duration::from_secs(60);
+
+struct Running {
+    client: ArbitrationClient<Channel>,
+    clock: ManualClock,
+    shutdown: CancellationToken,
+}
+
+async fn start_at(now: DateTime<Utc>) -> Running {
+    let pool = fresh_pool("arbitration").await;
+    let transport = Arc::new(PgLogTransport::new(fresh_pool("log").await).await.unwrap());
+    let clock = ManualClock::at(now);
+    let mut config = Config::default();
+    config.deadlines.sweep_ms = 20;
+    let deps = Deps { pool, transport, clock: Arc::new(clock.clone()), config: Arc::new(config) };
+    let shutdown = CancellationToken::new();
+    let addr = start_in_process(&arbitration::DEFINITION, deps, shutdown.clone()).await.unwrap();
+    let client =
+        wait_for("the API", WAIT, || async { ArbitrationClient::connect(format!("http://{addr}")).await.ok() }).await;
+    Running { client, clock, shutdown }
+}
+
+fn at(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(y, m, d, h, 0, 0).unwrap()
+}
+
+fn wages(fen: i64) -> pb::Claim {
+    pb::Claim { kind: pb::ClaimKind::Wages as i32, amount_fen: fen, ..Default::default() }
+}
+
+fn application(claims: Vec<pb::Claim>) -> pb::ApplyCaseRequest {
+    pb::ApplyCaseRequest {
+        respondent: "坂田电子厂".into(),
+        claimants: vec![pb::Claimant { name: "张三".into(), representative: false }],
+        claims,
+        facts: "Three months of wages unpaid".into(),
+        category: "labour.wage_arrears".into(),
+        right_known_on: "2026-08-01".into(),
+        employment_ended_on: "2026-08-31".into(),
+        ..Default::default()
+    }
+}
+
+async fn step(c: &mut ArbitrationClient<Channel>, id: &str, action: pb::CaseAction) -> Result<pb::Case, tonic::Status> {
+    let req = pb::TransitionCaseRequest {
+        id: id.into(),
+        action: action as i32,
+        actor: "仲裁委".into(),
+        ..Default::default()
+    };
+    c.transition_case(req).await.map(|r| r.into_inner())
+}
+
+async fn deadlines(c: &ArbitrationClient<Channel>, case: &str) -> Vec<pb::Deadline> {
+    let mut c = c.clone();
+    let req = pb::ListDeadlinesRequest { case_id: case.into(), ..Default::default() };
+    c.list_deadlines(req).await.unwrap().into_inner().deadlines
+}
+
+async fn wait_passed(c: &ArbitrationClient<Channel>, case: &str, kind: pb::DeadlineKind) -> pb::Deadline {
+    wait_for(&format!("{kind:?} passed"), WAIT, || async {
+        deadlines(c, case)
+            .await
+            .into_iter()
+            .find(|d| d.kind == kind as i32 && d.state == pb::DeadlineState::Passed as i32)
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acceptance_is_due_five_working_days_later_across_the_national_day_holiday_and_silence_lets_the_claimant_sue() {
+    // Wednesday 30 September 2026, 10:00 in Shenzhen.
+    let mut s = start_at(at(2026, 9, 30, 2)).await;
+    let case = s.client.apply_case(application(vec![wages(1_000_000)])).await.unwrap().into_inner();
+    assert_eq!(case.status, pb::CaseStatus::Applied as i32);
+    let due = from_proto(&case.clocks.as_ref().unwrap().acceptance_due.unwrap()).unwrap();
+    // 1–7 October are holidays, Saturday 10 October is worked: Thu 8, Fri 9,
+    // Sat 10, Mon 12, Tue 13.
+    assert_eq!(due, at(2026, 10, 13, 2));
+
+    s.clock.advance(chrono::Duration::days(13));
+    let pending = deadlines(&s.client, &case.id).await;
+    assert!(pending.iter().all(|d| d.state == pb::DeadlineState::Pending as i32), "not due before the 13th");
+    s.clock.advance(chrono::Duration::minutes(1));
+    let passed = wait_passed(&s.client, &case.id, pb::DeadlineKind::Acceptance).await;
+    assert!(passed.consequence.contains("may sue") && passed.consequence.contains("Art. 29"), "{}", passed.consequence);
+    s.shutdown.cancel();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_case_runs_its_course_under_the_statutes_rules() {
+    // Monday 2 November 2026.
+    let mut s = start_at(at(2026, 11, 2, 1)).await;
+    let c = s.client.apply_case(application(vec![wages(1_000_000)])).await.unwrap().into_inner();
+    let accepted = step(&mut s.client, &c.id, pb::CaseAction::Accept).await.unwrap();
+    let clocks = accepted.clocks.unwrap();
+    assert_eq!(from_proto(&clocks.award_due.unwrap()).unwrap(), at(2026, 11, 2, 1) + chrono::Duration::days(45));
+    assert_eq!(from_proto(&clocks.service_due.unwrap()).unwrap(), at(2026, 11, 9, 1), "5 working days (Art. 30)");
+    assert_eq!(from_proto(&clocks.tribunal_notice_due.unwrap()).unwrap(), at(2026, 11, 9, 1), "Art. 32");
+    let early = step(&mut s.client, &c.id, pb::CaseAction::Award).await.unwrap_err();
+    assert_eq!(early.code(), Code::FailedPrecondition, "no award before a hearing");
+
+    step(&mut s.client, &c.id, pb::CaseAction::Serve).await.unwrap();
+    // The respondent stays silent; the tribunal is formed anyway.
+    let no_arbitrator = step(&mut s.client, &c.id, pb::CaseAction::FormTribunal).await.unwrap_err();
+    assert_eq!(no_arbitrator.code(), Code::InvalidArgument);
+    let form = pb::TransitionCaseRequest {
+        id: c.id.clone(),
+        action: pb::CaseAction::FormTribunal as i32,
+        actor: "仲裁委".into(),
+        arbitrator: "王仲裁员".into(),
+        ..Default::default()
+    };
+    s.client.transition_case(form).await.unwrap();
+    let hearing = |when: DateTime<Utc>, action: pb::CaseAction| pb::TransitionCaseRequest {
+        id: c.id.clone(),
+        action: action as i32,
+        actor: "仲裁庭".into(),
+        hearing_at: Some(to_proto(when)),
+        ..Default::default()
+    };
+    // Four working days' notice is not enough (Art. 35); five is.
+    let short = s.client.transition_case(hearing(at(2026, 11, 6, 1), pb::CaseAction::NoticeHearing)).await.unwrap_err();
+    assert_eq!(short.code(), Code::FailedPrecondition);
+    assert!(short.message().contains("Art. 35"), "{}", short.message());
+    s.client.transition_case(hearing(at(2026, 11, 9, 1), pb::CaseAction::NoticeHearing)).await.unwrap();
+    // Thursday 5th: fewer than three working days before Monday's hearing.
+    s.clock.advance(chrono::Duration::days(3));
+    let late =
+        s.client.transition_case(hearing(at(2026, 11, 16, 1), pb::CaseAction::PostponeHearing)).await.unwrap_err();
+    assert_eq!(late.code(), Code::FailedPrecondition);
+
+    // The arbitrator's own list carries the reminder of the hearing.
+    let mine = s
+        .client
+        .list_deadlines(pb::ListDeadlinesRequest { arbitrator: "王仲裁员".into(), ..Default::default() })
+        .await
+        .unwrap()
+        .into_inner()
+        .deadlines;
+    assert!(mine.iter().all(|d| d.case_id == c.id && d.arbitrator == "王仲裁员"));
+    assert!(mine.iter().any(|d| d.kind == pb::DeadlineKind::HearingSoon as i32));
+
+    s.clock.advance(chrono::Duration::days(4));
+    step(&mut s.client, &c.id, pb::CaseAction::HoldHearing).await.unwrap();
+    let awarded = step(&mut s.client, &c.id, pb::CaseAction::Award).await.unwrap();
+    assert_eq!(awarded.status, pb::CaseStatus::Awarded as i32);
+    let withdraw = step(&mut s.client, &c.id, pb::CaseAction::Withdraw).await.unwrap_err();
+    assert_eq!(withdraw.code(), Code::FailedPrecondition, "an award stands");
+    step(&mut s.client, &c.id, pb::CaseAction::Close).await.unwrap();
+    let award =
+        deadlines(&s.client, &c.id).await.into_iter().find(|d| d.kind == pb::DeadlineKind::Award as i32).unwrap();
+    assert_eq!(award.state, pb::DeadlineState::Met as i32);
+    s.shutdown.cancel();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_award_period_is_extended_once_by_at_most_fifteen_days() {
+    let mut s = start_at(at(2026, 11, 2, 1)).await;
+    let c = s.client.apply_case(application(vec![wages(1_000_000)])).await.unwrap().into_inner();
+    let extend = |days: i32| pb::ExtendAwardPeriodRequest {
+        id: c.id.clone(),
+        days,
+        actor: "仲裁委主任".into(),
+        reason: "complex case".into(),
+    };
+    let not_yet = s.client.extend_award_period(extend(10)).await.unwrap_err();
+    assert_eq!(not_yet.code(), Code::FailedPrecondition, "no award period before acceptance");
+    step(&mut s.client, &c.id, pb::CaseAction::Accept).await.unwrap();
+    let too_long = s.client.extend_award_period(extend(16)).await.unwrap_err();
+    assert_eq!(too_long.code(), Code::InvalidArgument);
+    let extended = s.client.extend_award_period(extend(15)).await.unwrap().into_inner();
+    let clocks = extended.clocks.unwrap();
+    assert_eq!(clocks.award_extension_days, 15);
+    assert_eq!(from_proto(&clocks.award_due.unwrap()).unwrap(), at(2026, 11, 2, 1) + chrono::Duration::days(60));
+    let second = s.client.extend_award_period(extend(1)).await.unwrap_err();
+    assert_eq!(second.code(), Code::FailedPrecondition);
+    assert!(second.message().contains("once"), "{}", second.message());
+    // Past day 60 the award is overdue and the claimant may sue.
+    s.clock.advance(chrono::Duration::days(60) + chrono::Duration::minutes(1));
+    let passed = wait_passed(&s.client, &c.id, pb::DeadlineKind::Award).await;
+    assert!(passed.consequence.contains("Art. 43"), "{}", passed.consequence);
+    s.shutdown.cancel();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interrupted_limitation_period_keeps_a_late_claim_in_time() {
+    // Monday 1 June 2026.
+    let mut s = start_at(at(2026, 6, 1, 2)).await;
+    let compensation =
+        pb::Claim { kind: pb::ClaimKind::Compensation as i32, amount_fen: 500_000, ..Default::default() };
+    let late = pb::ApplyCaseRequest {
+        right_known_on: "2025-03-10".into(),
+        employment_ended_on: String::new(),
+        ..application(vec![compensation.clone()])
+    };
+    let barred = s.client.apply_case(late.clone()).await.unwrap().into_inner();
+    let clocks = barred.clocks.unwrap();
+    assert_eq!(clocks.limitation_expires, "2026-03-10");
+    assert!(clocks.time_barred);
+    // The worker pressed the employer for payment on 1 December 2025.
+    let interrupted = pb::ApplyCaseRequest { interruptions: vec!["2025-12-01".into()], ..late };
+    let in_time = s.client.apply_case(interrupted).await.unwrap().into_inner().clocks.unwrap();
+    assert_eq!(in_time.limitation_expires, "2026-12-01");
+    assert!(!in_time.time_barred);
+    // Wage arrears while the job lasts are not time-barred at all.
+    let employed = pb::ApplyCaseRequest {
+        right_known_on: "2024-01-01".into(),
+        employment_ended_on: String::new(),
+        ..application(vec![wages(100_000)])
+    };
+    let running = s.client.apply_case(employed).await.unwrap().into_inner().clocks.unwrap();
+    assert_eq!(running.limitation_expires, "");
+    assert!(!running.time_barred);
+    s.shutdown.cancel();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn final_awards_are_flagged_at_and_below_twelve_months_minimum_wage_and_not_above() {
+    let mut s = start_at(at(2026, 11, 2, 1)).await;
+    // Shenzhen by default: 2,360 yuan a month, so 28,320 yuan.
+    let limit = 2_832_000;
+    let case = s.client.apply_case(application(vec![wages(limit - 1), wages(limit), wages(limit + 1)])).await.unwrap();
+    let flags: Vec<bool> = case.into_inner().claims.iter().map(|c| c.final_award).collect();
+    assert_eq!(flags, [true, true, false]);
+    let all_final = s.client.apply_case(application(vec![wages(limit)])).await.unwrap().into_inner();
+    assert!(all_final.final_award);
+
+    let bad = pb::ApplyCaseRequest {
+        claimants: vec![],
+        claims: vec![pb::Claim { kind: 0, amount_fen: -1, ..Default::default() }],
+        right_known_on: "yesterday".into(),
+        ..application(vec![])
+    };
+    let status = s.client.apply_case(bad).await.unwrap_err();
+    assert_eq!(status.code(), Code::InvalidArgument);
+    for field in ["claimants", "claims[0].kind", "claims[0].amount_fen", "right_known_on"] {
+        assert!(status.message().contains(field), "{field} in {}", status.message());
+    }
+    s.shutdown.cancel();
+}
