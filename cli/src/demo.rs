@@ -112,6 +112,7 @@ pub async fn seed(addr: SocketAddr) -> anyhow::Result<Seeded> {
                     code: suffix(b_code),
                     name: (*b_name).into(),
                     address: format!("深圳市龙岗区坂田街道{b_name}"),
+                    ..Default::default()
                 })
                 .await?
                 .into_inner();

@@ -16,6 +16,8 @@ pub const WAIT: Duration = Duration::from_secs(120);
 
 pub struct System {
     pub namespace: String,
+    /// complaints' Open311 GeoReport v2 face.
+    pub open311: std::net::SocketAddr,
     pub governance: ServiceProcess,
     pub party: ServiceProcess,
     pub complaints: ServiceProcess,
@@ -44,6 +46,8 @@ impl System {
             ]);
             databases.push((name, db));
         }
+        let open311 = std::net::SocketAddr::from(([127, 0, 0, 1], dualnet_testkit::free_port()));
+        envs[2].push(("DUALNET_OPEN311__LISTEN".to_string(), open311.to_string()));
         let mut envs = envs.into_iter();
         let mut next = || envs.next().unwrap();
         let (g, p, c, a) = tokio::join!(
@@ -54,6 +58,7 @@ impl System {
         );
         Self {
             namespace,
+            open311,
             governance: g.expect("governance-grid starts"),
             party: p.expect("party-grid starts"),
             complaints: c.expect("complaints starts"),
@@ -131,6 +136,7 @@ impl System {
                 code: format!("{code}-xjt-01-b1"),
                 name: "城市广场1栋".into(),
                 address: "坂田街道城市广场1栋".into(),
+                ..Default::default()
             })
             .await
             .unwrap()

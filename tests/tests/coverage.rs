@@ -38,6 +38,7 @@ async fn coverage_counts_match_a_map_with_known_gaps() {
             code: format!("{code}-{c}"),
             name: c.into(),
             address: String::new(),
+            ..Default::default()
         };
         async move { g.create_building(req).await.unwrap().into_inner().id }
     };

@@ -47,6 +47,17 @@ pub struct Config {
     pub deadlines: DeadlineConfig,
     pub calendar: CalendarConfig,
     pub arbitration: ArbitrationConfig,
+    pub open311: Open311Config,
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct Open311Config {
+    /// complaints' Open311 GeoReport v2 HTTP face (`/open311/v2/…`); off
+    /// when unset.
+    pub listen: Option<SocketAddr>,
+    /// The `jurisdiction_id` accepted (any, when empty).
+    pub jurisdiction_id: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -206,6 +217,7 @@ const SECTIONS: &[&str] = &[
     "deadlines",
     "calendar",
     "arbitration",
+    "open311",
 ];
 const ENV_PREFIX: &str = "DUALNET_";
 
@@ -313,6 +325,8 @@ mod tests {
                 ("DUALNET_CONSUMER__MAX_ATTEMPTS", "9"),
                 ("DUALNET_KAFKA__PROPERTIES__SECURITY_PROTOCOL", "ssl"),
                 ("DUALNET_TEST_UNRELATED", "ignored"),
+                ("DUALNET_OPEN311__LISTEN", "127.0.0.1:8311"),
+                ("DUALNET_ARBITRATION__MONTHLY_MINIMUM_WAGE_YUAN", "2520"),
             ]),
         )
         .unwrap();
@@ -321,6 +335,8 @@ mod tests {
         assert_eq!(c.kafka.partitions, 6);
         assert_eq!(c.consumer.max_attempts, 9);
         assert_eq!(c.kafka.properties.get("security.protocol").map(String::as_str), Some("ssl"));
+        assert_eq!(c.open311.listen, Some("127.0.0.1:8311".parse().unwrap()));
+        assert_eq!(c.arbitration.monthly_minimum_wage_yuan, 2520);
         std::fs::remove_dir_all(dir).unwrap();
     }
 

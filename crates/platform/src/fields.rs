@@ -112,6 +112,33 @@ impl Fields {
         }
     }
 
+    /// Optional WGS 84 coordinates: both or neither, each in range.
+    pub fn coordinates(&mut self, latitude: Option<f64>, longitude: Option<f64>) -> Option<(f64, f64)> {
+        match (latitude, longitude) {
+            (None, None) => None,
+            (Some(lat), Some(lon)) => {
+                let mut ok = true;
+                if !(-90.0..=90.0).contains(&lat) {
+                    self.violation("latitude", "must be between -90 and 90");
+                    ok = false;
+                }
+                if !(-180.0..=180.0).contains(&lon) {
+                    self.violation("longitude", "must be between -180 and 180");
+                    ok = false;
+                }
+                ok.then_some((lat, lon))
+            }
+            (Some(_), None) => {
+                self.violation("longitude", "give both coordinates");
+                None
+            }
+            (None, Some(_)) => {
+                self.violation("latitude", "give both coordinates");
+                None
+            }
+        }
+    }
+
     /// A count in `min..=max`.
     pub fn count(&mut self, field: &str, value: i32, min: u32, max: u32) -> u32 {
         match u32::try_from(value) {

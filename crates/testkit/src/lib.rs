@@ -159,3 +159,48 @@ impl ServiceProcess {
         self.spawn().await
     }
 }
+
+/// One HTTP/1.1 exchange with a JSON answer, on a fresh connection: the
+/// status code and the body (`null` when empty). Enough for the Open311
+/// face; no client library needed.
+pub async fn http_json(
+    addr: std::net::SocketAddr,
+    method: &str,
+    path: &str,
+    content_type: &str,
+    body: &[u8],
+) -> anyhow::Result<(u16, serde_json::Value)> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await?;
+    let head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await?;
+    stream.write_all(body).await?;
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).await?;
+    let text = String::from_utf8(raw)?;
+    let (head, rest) = text.split_once("\r\n\r\n").ok_or_else(|| anyhow::anyhow!("no header end in {text:?}"))?;
+    let status: u16 = head.split_whitespace().nth(1).ok_or_else(|| anyhow::anyhow!("no status"))?.parse()?;
+    let body = if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+        unchunk(rest)?
+    } else {
+        rest.to_string()
+    };
+    let value = if body.trim().is_empty() { serde_json::Value::Null } else { serde_json::from_str(&body)? };
+    Ok((status, value))
+}
+
+fn unchunk(mut rest: &str) -> anyhow::Result<String> {
+    let mut out = String::new();
+    loop {
+        let (size, after) = rest.split_once("\r\n").ok_or_else(|| anyhow::anyhow!("bad chunk"))?;
+        let n = usize::from_str_radix(size.trim(), 16)?;
+        if n == 0 {
+            return Ok(out);
+        }
+        out.push_str(after.get(..n).ok_or_else(|| anyhow::anyhow!("short chunk"))?);
+        rest = after.get(n + 2..).unwrap_or("");
+    }
+}

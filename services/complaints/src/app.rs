@@ -1,7 +1,8 @@
 //! Builds complaints from what it is given.
 
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 
+use anyhow::Context;
 use dualnet_platform::{
     calendar::Calendar,
     service::{Deps, Pipeline, Started, start_pipeline},
@@ -9,14 +10,27 @@ use dualnet_platform::{
 use dualnet_proto::{complaints::v1::complaints_server::ComplaintsServer, topics};
 use tokio_util::sync::CancellationToken;
 
-use crate::{SERVICE, consumers::Reactions, grpc::Api, store::Store};
+use crate::{SERVICE, consumers::Reactions, grpc::Api, open311, overdue_timer, store::Store};
 
 pub async fn start(deps: Deps, shutdown: CancellationToken) -> anyhow::Result<Started> {
     let handler = Arc::new(Reactions { clock: deps.clock.clone() });
     let pipeline = Pipeline { service: SERVICE, topic: topics::COMPLAINTS, subscribes: &[topics::GOVERNANCE], handler };
-    let tasks = start_pipeline(&deps, pipeline, &shutdown).await?;
-    let calendar = Calendar::load(deps.config.calendar.file.as_deref())?;
-    let api = Api { store: Store::new(deps.pool.clone()), clock: deps.clock.clone(), calendar };
+    let mut tasks = start_pipeline(&deps, pipeline, &shutdown).await?;
+    let calendar = Arc::new(Calendar::load(deps.config.calendar.file.as_deref())?);
+    let store = Store::new(deps.pool.clone(), calendar);
+    let every = Duration::from_millis(deps.config.deadlines.sweep_ms);
+    tasks.push(tokio::spawn(overdue_timer::run(store.clone(), deps.clock.clone(), every, shutdown.clone())));
+    if let Some(addr) = deps.config.open311.listen {
+        let listener =
+            tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding Open311 on {addr}"))?;
+        let state = open311::Open311 {
+            store: store.clone(),
+            clock: deps.clock.clone(),
+            jurisdiction_id: deps.config.open311.jurisdiction_id.clone(),
+        };
+        tasks.push(tokio::spawn(open311::serve(listener, state, shutdown.clone())));
+    }
+    let api = Api { store, clock: deps.clock.clone() };
     Ok(Started {
         register: Box::new(move |routes| {
             routes.add_service(ComplaintsServer::new(api));

@@ -44,7 +44,9 @@ impl Handler for Reactions {
         } else if event.is::<gov::BuildingCreated>() {
             let e: gov::BuildingCreated = event.decode()?;
             let building = uuid_field("building_id", &e.building_id)?;
-            store::remember_building(conn, building, uuid_field("grid_id", &e.grid_id)?).await?;
+            let grid = uuid_field("grid_id", &e.grid_id)?;
+            let location = e.latitude.zip(e.longitude);
+            store::remember_building(conn, building, grid, &e.address, location).await?;
         }
         Ok(())
     }

@@ -1,11 +1,12 @@
-//! The Complaints gRPC API.
+//! The Complaints gRPC API: requests parsed into domain values at the edge,
+//! answers built from domain values. No answer carries a resident's name or
+//! phone.
 
 use std::sync::Arc;
 
 use dualnet_events::Chain;
 use dualnet_platform::{
     ApiError, Fields,
-    calendar::Calendar,
     clock::Clock,
     correlation,
     fields::{NAME_MAX, TEXT_MAX},
@@ -15,15 +16,18 @@ use dualnet_proto::complaints::v1::{self as pb, complaints_server::Complaints};
 use tonic::{Request, Response, Status};
 
 use crate::{
-    domain::complaint::{self, Complaint},
-    store::{ComplaintFilter, NewComplaint, Store},
+    domain::{
+        catalogue::Category,
+        complaint::{self, CategoryDeadline},
+        referral::Referral,
+    },
+    store::{ComplaintFilter, ComplaintView, NewComplaint, Store},
     wire,
 };
 
 pub struct Api {
     pub store: Store,
     pub clock: Arc<dyn Clock>,
-    pub calendar: Calendar,
 }
 
 type Answer<T> = Result<Response<T>, Status>;
@@ -32,8 +36,26 @@ fn text(id: Option<uuid::Uuid>) -> String {
     id.map(|i| i.to_string()).unwrap_or_default()
 }
 
-/// The public view of a complaint: no resident's name or phone.
-fn view(c: Complaint) -> pb::Complaint {
+pub fn referral(r: Referral) -> pb::Referral {
+    let (outcome, outcome_note, concluded_at) = match r.outcome {
+        Some((o, n, at)) => (wire::referral_outcome(o) as i32, n, Some(to_proto(at))),
+        None => (0, String::new(), None),
+    };
+    pb::Referral {
+        id: r.id.to_string(),
+        complaint_id: r.complaint_id.to_string(),
+        kind: wire::referral_kind(r.kind) as i32,
+        note: r.note,
+        referred_at: Some(to_proto(r.referred_at)),
+        outcome,
+        outcome_note,
+        concluded_at,
+    }
+}
+
+/// The public view of a request.
+pub fn view(v: ComplaintView) -> pb::Complaint {
+    let c = v.complaint;
     pb::Complaint {
         id: c.id.to_string(),
         kind: wire::kind(c.kind) as i32,
@@ -53,18 +75,44 @@ fn view(c: Complaint) -> pb::Complaint {
         open311_status: complaint::open311(c.status).to_string(),
         workers: c.workers,
         enterprise_id: text(c.enterprise_id),
+        address: c.address,
+        latitude: c.location.map(|l| l.0),
+        longitude: c.location.map(|l| l.1),
+        located_by: c.located_by.as_str().into(),
+        department: c.department,
+        overdue: c.overdue,
+        supervised_by: c.supervised_by.unwrap_or_default(),
+        resolution: c.resolution.map(|r| wire::resolution(r) as i32).unwrap_or_default(),
+        merged_into: text(c.merged_into),
+        duplicate_candidates: v.duplicates.iter().map(|d| d.to_string()).collect(),
+        reopened: c.reopened,
+        referrals: v.referrals.into_iter().map(referral).collect(),
+        status_notes: v
+            .notes
+            .into_iter()
+            .map(|n| pb::StatusNote { at: Some(to_proto(n.at)), status: n.status, note: n.note })
+            .collect(),
+        updated_at: Some(to_proto(c.updated_at)),
+        filed_by: c.filed_by.unwrap_or_default(),
     }
+}
+
+fn category_code(f: &mut Fields, field: &str, value: &str) -> String {
+    let code = f.text(field, value, 64);
+    if !code.is_empty() && !complaint::valid_category(&code) {
+        f.violation(field, "must be lowercase letters, digits, '_' and '.', e.g. noise or labour.wage_arrears");
+    }
+    code
 }
 
 fn parse_file(r: pb::FileComplaintRequest) -> Result<NewComplaint, ApiError> {
     let mut f = Fields::new();
     let kind = f.enumeration::<pb::RequestKind>("kind", r.kind).and_then(wire::kind_from);
-    let category = f.text("category", &r.category, 64);
-    if !category.is_empty() && !complaint::valid_category(&category) {
-        f.violation("category", "must be lowercase letters, digits, '_' and '.', e.g. noise or labour.wage_arrears");
-    }
+    let category = category_code(&mut f, "category", &r.category);
     let channel = f.enumeration::<pb::Channel>("channel", r.channel).and_then(wire::channel_from);
     let building_id = f.optional_id("building_id", &r.building_id);
+    let address = f.optional_text("address", &r.address, TEXT_MAX).unwrap_or_default();
+    let location = f.coordinates(r.latitude, r.longitude);
     let description = f.text("description", &r.description, TEXT_MAX);
     let resident_name = f.optional_text("resident_name", &r.resident_name, NAME_MAX);
     let resident_phone = f.optional_text("resident_phone", &r.resident_phone, 32);
@@ -75,6 +123,10 @@ fn parse_file(r: pb::FileComplaintRequest) -> Result<NewComplaint, ApiError> {
     if !(0..=100_000).contains(&r.workers) {
         f.violation("workers", "must be between 0 and 100000");
     }
+    let filed_by = f.optional_text("filed_by", &r.filed_by, NAME_MAX);
+    if channel == Some(complaint::Channel::OnBehalf) && filed_by.is_none() {
+        f.violation("filed_by", "name the grid worker or party member filing on the resident's behalf");
+    }
     f.finish()?;
     match (kind, channel) {
         (Some(kind), Some(channel)) => Ok(NewComplaint {
@@ -82,13 +134,43 @@ fn parse_file(r: pb::FileComplaintRequest) -> Result<NewComplaint, ApiError> {
             category,
             channel,
             building_id,
+            address,
+            location,
             description,
             resident_name,
             resident_phone,
+            resident_email: None,
             enterprise_id,
             workers: r.workers,
+            filed_by,
         }),
         _ => Err(ApiError::field("kind", "must be specified")),
+    }
+}
+
+fn category(c: Category) -> pb::Category {
+    let (unit, n) = match c.deadline {
+        Some(CategoryDeadline::WorkingDays(n)) => (pb::DeadlineUnit::WorkingDays, n),
+        Some(CategoryDeadline::Hours(n)) => (pb::DeadlineUnit::Hours, n),
+        None => (pb::DeadlineUnit::Unspecified, 0),
+    };
+    pb::Category {
+        code: c.code,
+        name: c.name,
+        description: c.description,
+        deadline_unit: unit as i32,
+        deadline: i32::try_from(n).unwrap_or(i32::MAX),
+        group: c.group,
+        active: c.active,
+    }
+}
+
+impl Api {
+    fn id_only(&self, field: &str, value: &str) -> Result<uuid::Uuid, ApiError> {
+        let mut f = Fields::new();
+        let id = f.id(field, value);
+        f.finish()?;
+        Ok(id)
     }
 }
 
@@ -97,17 +179,13 @@ impl Complaints for Api {
     async fn file_complaint(&self, req: Request<pb::FileComplaintRequest>) -> Answer<pb::Complaint> {
         let chain = Chain::start(correlation::of(&req));
         let new = parse_file(req.into_inner())?;
-        let now = self.clock.now();
-        let deadline = complaint::deadline(new.kind, now, &self.calendar);
-        let filed = self.store.file(new, &chain, now, deadline).await?;
-        tracing::info!(complaint_id = %filed.id, correlation_id = %filed.correlation_id, "complaint filed");
+        let filed = self.store.file(new, &chain, self.clock.now()).await?;
+        tracing::info!(complaint_id = %filed.complaint.id, correlation_id = %chain.correlation_id, "complaint filed");
         Ok(Response::new(view(filed)))
     }
 
     async fn get_complaint(&self, req: Request<pb::GetComplaintRequest>) -> Answer<pb::Complaint> {
-        let mut f = Fields::new();
-        let id = f.id("id", &req.get_ref().id);
-        f.finish()?;
+        let id = self.id_only("id", &req.get_ref().id)?;
         Ok(Response::new(view(self.store.get(id).await?)))
     }
 
@@ -122,11 +200,18 @@ impl Complaints for Api {
         let filter = ComplaintFilter {
             building_id: f.optional_id("building_id", &r.building_id),
             status,
+            department: f.optional_text("department", &r.department, NAME_MAX),
+            overdue_only: r.overdue_only,
             limit: f.page_size("page_size", r.page_size, 100, 1000),
+            ..Default::default()
         };
         f.finish()?;
         let list = self.store.list(&filter).await?;
-        Ok(Response::new(pb::ListComplaintsResponse { complaints: list.into_iter().map(view).collect() }))
+        let complaints = list
+            .into_iter()
+            .map(|c| view(ComplaintView { complaint: c, referrals: vec![], notes: vec![], duplicates: vec![] }))
+            .collect();
+        Ok(Response::new(pb::ListComplaintsResponse { complaints }))
     }
 
     async fn rate_complaint(&self, req: Request<pb::RateComplaintRequest>) -> Answer<pb::Complaint> {
@@ -135,9 +220,132 @@ impl Complaints for Api {
         let id = f.id("id", &r.id);
         let satisfaction =
             f.enumeration::<pb::Satisfaction>("satisfaction", r.satisfaction).and_then(wire::satisfaction_from);
+        let resolution = match r.resolution {
+            0 => None,
+            v => f.enumeration::<pb::Resolution>("resolution", v).and_then(wire::resolution_from),
+        };
         let comment = f.optional_text("comment", &r.comment, TEXT_MAX).unwrap_or_default();
         f.finish()?;
         let satisfaction = satisfaction.ok_or_else(|| ApiError::field("satisfaction", "must be specified"))?;
-        Ok(Response::new(view(self.store.rate(id, satisfaction, &comment, self.clock.now()).await?)))
+        let rated = self.store.rate(id, satisfaction, resolution, &comment, self.clock.now()).await?;
+        Ok(Response::new(view(rated)))
+    }
+
+    async fn accept_complaint(&self, req: Request<pb::AcceptComplaintRequest>) -> Answer<pb::Complaint> {
+        let r = req.into_inner();
+        let mut f = Fields::new();
+        let id = f.id("id", &r.id);
+        let department = f.text("department", &r.department, NAME_MAX);
+        let actor = f.text("actor", &r.actor, NAME_MAX);
+        f.finish()?;
+        Ok(Response::new(view(self.store.accept(id, &department, &actor, self.clock.now()).await?)))
+    }
+
+    async fn hand_over_complaint(&self, req: Request<pb::HandOverComplaintRequest>) -> Answer<pb::Complaint> {
+        let r = req.into_inner();
+        let mut f = Fields::new();
+        let id = f.id("id", &r.id);
+        let from = f.text("from_department", &r.from_department, NAME_MAX);
+        let to = f.text("to_department", &r.to_department, NAME_MAX);
+        let actor = f.text("actor", &r.actor, NAME_MAX);
+        let note = f.optional_text("note", &r.note, TEXT_MAX).unwrap_or_default();
+        f.finish()?;
+        Ok(Response::new(view(self.store.hand_over(id, &from, &to, &actor, &note, self.clock.now()).await?)))
+    }
+
+    async fn supervise_complaint(&self, req: Request<pb::SuperviseComplaintRequest>) -> Answer<pb::Complaint> {
+        let r = req.into_inner();
+        let mut f = Fields::new();
+        let id = f.id("id", &r.id);
+        let supervisor = f.text("supervisor", &r.supervisor, NAME_MAX);
+        let note = f.optional_text("note", &r.note, TEXT_MAX).unwrap_or_default();
+        f.finish()?;
+        Ok(Response::new(view(self.store.supervise(id, &supervisor, &note, self.clock.now()).await?)))
+    }
+
+    async fn merge_complaint(&self, req: Request<pb::MergeComplaintRequest>) -> Answer<pb::Complaint> {
+        let r = req.into_inner();
+        let mut f = Fields::new();
+        let id = f.id("id", &r.id);
+        let into = f.id("into_id", &r.into_id);
+        f.finish()?;
+        Ok(Response::new(view(self.store.merge(id, into, self.clock.now()).await?)))
+    }
+
+    async fn refer_complaint(&self, req: Request<pb::ReferComplaintRequest>) -> Answer<pb::Referral> {
+        let r = req.into_inner();
+        let mut f = Fields::new();
+        let id = f.id("id", &r.id);
+        let kind = f.enumeration::<pb::ReferralKind>("kind", r.kind).and_then(wire::referral_kind_from);
+        let note = f.optional_text("note", &r.note, TEXT_MAX).unwrap_or_default();
+        f.finish()?;
+        let kind = kind.ok_or_else(|| ApiError::field("kind", "must be specified"))?;
+        Ok(Response::new(referral(self.store.refer(id, kind, &note, self.clock.now()).await?)))
+    }
+
+    async fn record_referral_outcome(&self, req: Request<pb::RecordReferralOutcomeRequest>) -> Answer<pb::Referral> {
+        let r = req.into_inner();
+        let mut f = Fields::new();
+        let id = f.id("referral_id", &r.referral_id);
+        let outcome = f.enumeration::<pb::ReferralOutcome>("outcome", r.outcome).and_then(wire::referral_outcome_from);
+        let note = f.optional_text("note", &r.note, TEXT_MAX).unwrap_or_default();
+        f.finish()?;
+        let outcome = outcome.ok_or_else(|| ApiError::field("outcome", "must be specified"))?;
+        Ok(Response::new(referral(self.store.conclude_referral(id, outcome, &note, self.clock.now()).await?)))
+    }
+
+    async fn set_category(&self, req: Request<pb::Category>) -> Answer<pb::Category> {
+        let r = req.into_inner();
+        let mut f = Fields::new();
+        let code = category_code(&mut f, "code", &r.code);
+        let name = f.text("name", &r.name, NAME_MAX);
+        let description = f.optional_text("description", &r.description, TEXT_MAX).unwrap_or_default();
+        let group = f.optional_text("group", &r.group, NAME_MAX).unwrap_or_default();
+        let deadline = match pb::DeadlineUnit::try_from(r.deadline_unit) {
+            Ok(pb::DeadlineUnit::Unspecified) => None,
+            Ok(unit) => {
+                let n = f.count("deadline", r.deadline, 1, 8784);
+                Some(if unit == pb::DeadlineUnit::Hours {
+                    CategoryDeadline::Hours(n)
+                } else {
+                    CategoryDeadline::WorkingDays(n)
+                })
+            }
+            Err(_) => {
+                f.violation("deadline_unit", format!("unknown value {}", r.deadline_unit));
+                None
+            }
+        };
+        f.finish()?;
+        let c = Category { code, name, description, deadline, group, active: r.active };
+        Ok(Response::new(category(self.store.set_category(&c).await?)))
+    }
+
+    async fn list_categories(&self, _: Request<pb::ListCategoriesRequest>) -> Answer<pb::ListCategoriesResponse> {
+        let list = self.store.categories(false).await?;
+        Ok(Response::new(pb::ListCategoriesResponse { categories: list.into_iter().map(category).collect() }))
+    }
+
+    async fn set_route(&self, req: Request<pb::Route>) -> Answer<pb::Route> {
+        let r = req.into_inner();
+        let mut f = Fields::new();
+        let category =
+            if r.category.trim() == "*" { "*".to_string() } else { category_code(&mut f, "category", &r.category) };
+        let community = f.optional_id("community_id", &r.community_id);
+        let department = f.text("department", &r.department, NAME_MAX);
+        f.finish()?;
+        self.store.set_route(&category, community, &department).await?;
+        Ok(Response::new(pb::Route { category, community_id: text(community), department }))
+    }
+
+    async fn list_routes(&self, _: Request<pb::ListRoutesRequest>) -> Answer<pb::ListRoutesResponse> {
+        let routes = self
+            .store
+            .routes()
+            .await?
+            .into_iter()
+            .map(|(category, community, department)| pb::Route { category, community_id: text(community), department })
+            .collect();
+        Ok(Response::new(pb::ListRoutesResponse { routes }))
     }
 }

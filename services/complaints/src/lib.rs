@@ -1,21 +1,27 @@
 //! complaints — residents' requests (诉求服务).
 //!
-//! - Owns: requests with their category, deadline, status, reply and rating;
-//!   residents' names and phones (in this database only, never in events).
-//! - Serves: `dualnet.complaints.v1.Complaints`.
-//! - Publishes to `dualnet.complaints.v1`: `ComplaintFiled`,
-//!   `ComplaintDispatched`, `ComplaintReplied`, `ComplaintRated` — ids and
-//!   codes only.
-//! - Consumes: `dualnet.governance.v1` — grid and building changes (to
-//!   resolve a building to its grid) and the incident lifecycle.
+//! - Owns: requests with their category, deadline, lead department, status
+//!   notes, reply, rating, duplicates and referrals; the category catalogue
+//!   and routing table; residents' names, phones and e-mail (in this
+//!   database only, never in events or logs).
+//! - Serves: `dualnet.complaints.v1.Complaints` over gRPC, and Open311
+//!   GeoReport v2 (JSON over HTTP) when `open311.listen` is set.
+//! - Publishes to `dualnet.complaints.v1`: the request lifecycle
+//!   (`ComplaintFiled`, `…Accepted`, `…HandedOver`, `…Dispatched`,
+//!   `…Replied`, `…Rated`, `…Reopened`, `…Merged`, `…Overdue`,
+//!   `…Supervised`, `…Referred`, `ReferralConcluded`) — ids and codes only.
+//! - Consumes: `dualnet.governance.v1` — grid and building changes (to place
+//!   requests on the map) and the incident lifecycle.
 //!
-//! Layout: `domain/` pure rules, `store.rs` the database, `grpc.rs` the API,
-//! `consumers.rs` the reactions, `app.rs` the wiring.
+//! Layout: `domain/` pure rules, `store/` the database, `grpc.rs` and
+//! `open311.rs` the APIs, `consumers.rs` the reactions, `app.rs` the wiring.
 
 pub mod app;
 mod consumers;
 pub mod domain;
 mod grpc;
+mod open311;
+mod overdue_timer;
 mod store;
 mod wire;
 

@@ -56,6 +56,45 @@ impl Reactions {
         Ok(())
     }
 
+    /// A dissatisfied resident reopened the request: a new incident at the
+    /// same place, with the clock restarted.
+    async fn complaint_reopened(&self, conn: &mut PgConnection, event: &Event) -> Result<(), HandleError> {
+        let e: complaints::ComplaintReopened = event.decode()?;
+        let complaint_id = id("complaint_id", &e.complaint_id)?;
+        let placement = match optional_id("building_id", &e.building_id)? {
+            Some(b) => store::building_placement(conn, b).await?,
+            None => None,
+        };
+        let new = NewIncident {
+            placement: placement.unwrap_or_else(|| Placement::new(None, None, None)),
+            category: e.category,
+            summary: format!("reopened ({}) after a dissatisfied rating", e.reopened),
+            source: Source::Complaint,
+            complaint_id: Some(complaint_id),
+            reporter: "complaints".into(),
+            severity: Severity::Normal,
+            enterprise_id: None,
+        };
+        store::open_incident(conn, &self.calendar, new, &event.chain(), self.clock.now()).await?;
+        Ok(())
+    }
+
+    /// A duplicate joined another request: its own incident is rejected if
+    /// no one is handling it yet.
+    async fn complaint_merged(&self, conn: &mut PgConnection, event: &Event) -> Result<(), HandleError> {
+        let e: complaints::ComplaintMerged = event.decode()?;
+        let complaint_id = id("complaint_id", &e.complaint_id)?;
+        let Some(incident_id) = store::incident_of_complaint(conn, complaint_id).await? else { return Ok(()) };
+        let note = format!("merged into complaint {}", e.into_complaint_id);
+        let step = Step { action: Action::Reject, actor: "complaints", note: &note, assignee: None };
+        let result =
+            store::transition_incident(conn, incident_id, step, Some(event.envelope.id), self.clock.now()).await?;
+        if let Some(Err(e)) = result {
+            tracing::debug!(%incident_id, error = %e, "the duplicate's incident is already being handled; left open");
+        }
+        Ok(())
+    }
+
     /// Labour risk at an enterprise (from arbitration) becomes an incident in
     /// the enterprise's grid before anyone escalates it.
     async fn enterprise_risk(&self, conn: &mut PgConnection, event: &Event) -> Result<(), HandleError> {
@@ -149,6 +188,10 @@ impl Handler for Reactions {
             self.enterprise_risk(conn, event).await
         } else if event.is::<arbitration::CaseTransitioned>() {
             self.case_milestone(conn, event).await
+        } else if event.is::<complaints::ComplaintReopened>() {
+            self.complaint_reopened(conn, event).await
+        } else if event.is::<complaints::ComplaintMerged>() {
+            self.complaint_merged(conn, event).await
         } else if event.is::<complaints::ComplaintRated>() {
             self.complaint_rated(conn, event).await
         } else if event.is::<party::LinkageTaskCreated>() {

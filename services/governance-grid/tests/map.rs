@@ -83,6 +83,7 @@ async fn grid_workers_and_building_heads_are_assigned() {
             code: dualnet_testkit::unique("b"),
             name: "四季花城5栋".into(),
             address: String::new(),
+            ..Default::default()
         })
         .await
         .unwrap()

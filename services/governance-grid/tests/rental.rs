@@ -24,6 +24,7 @@ async fn inspections_grade_a_unit_and_set_when_it_is_next_due() {
             code: dualnet_testkit::unique("b"),
             name: "水斗坑村12号".into(),
             address: String::new(),
+            ..Default::default()
         })
         .await
         .unwrap()
@@ -124,6 +125,7 @@ async fn a_missed_inspection_raises_one_warning() {
             code: dualnet_testkit::unique("b"),
             name: "五和新村3栋".into(),
             address: String::new(),
+            ..Default::default()
         })
         .await
         .unwrap()

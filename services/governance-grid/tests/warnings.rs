@@ -25,6 +25,7 @@ async fn building(s: &mut running::Running, grid: &str) -> String {
         code: dualnet_testkit::unique("b"),
         name: "城市广场3栋".into(),
         address: String::new(),
+        ..Default::default()
     };
     s.client.create_building(req).await.unwrap().into_inner().id
 }

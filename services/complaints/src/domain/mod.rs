@@ -1,3 +1,7 @@
-//! The rules of residents' requests, free of transport and storage.
+//! The complaints service's rules, free of transport and storage.
 
+pub mod catalogue;
 pub mod complaint;
+pub mod duplicate;
+pub mod location;
+pub mod referral;

@@ -25,7 +25,7 @@ pub struct Grid {
     pub name: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Building {
     pub id: Uuid,
     pub grid_id: Uuid,
@@ -35,6 +35,8 @@ pub struct Building {
     pub retired: bool,
     /// The building head (楼栋长): staff code and name.
     pub head: Option<(String, String)>,
+    /// Latitude and longitude (WGS 84).
+    pub location: Option<(f64, f64)>,
 }
 
 /// A grid worker (网格员), known by the department's staff code.

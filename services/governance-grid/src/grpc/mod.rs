@@ -66,6 +66,8 @@ pub(crate) fn building(b: Building) -> pb::Building {
         retired: b.retired,
         head_staff_code: b.head.as_ref().map(|h| h.0.clone()).unwrap_or_default(),
         head_name: b.head.map(|h| h.1).unwrap_or_default(),
+        latitude: b.location.map(|l| l.0),
+        longitude: b.location.map(|l| l.1),
     }
 }
 
@@ -169,8 +171,10 @@ impl GovernanceGrid for Api {
         let code = f.text("code", &r.code, NAME_MAX);
         let name = f.text("name", &r.name, NAME_MAX);
         let address = f.optional_text("address", &r.address, TEXT_MAX).unwrap_or_default();
+        let location = f.coordinates(r.latitude, r.longitude);
         f.finish()?;
-        Ok(Response::new(building(self.store.create_building(parent, &code, &name, &address, &chain).await?)))
+        let b = self.store.create_building(parent, &code, &name, &address, location, &chain).await?;
+        Ok(Response::new(building(b)))
     }
 
     async fn create_enterprise(&self, req: Request<pb::CreateEnterpriseRequest>) -> Answer<pb::Enterprise> {

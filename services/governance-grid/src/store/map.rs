@@ -25,6 +25,8 @@ pub struct Entry<'a> {
     pub code: &'a str,
     pub name: &'a str,
     pub address: &'a str,
+    /// Buildings only: latitude and longitude.
+    pub location: Option<(f64, f64)>,
 }
 
 /// Inserts one entry of the map and announces it in the caller's
@@ -40,9 +42,11 @@ async fn add_entry(conn: &mut PgConnection, e: &Entry<'_>, chain: &Chain) -> Res
             ("INSERT INTO communities (id, subdistrict_id, code, name) VALUES ($1, $2, $3, $4)", "subdistrict")
         }
         Kind::Grid => ("INSERT INTO grids (id, community_id, code, name) VALUES ($1, $2, $3, $4)", "community"),
-        Kind::Building => {
-            ("INSERT INTO buildings (id, grid_id, code, name, address) VALUES ($1, $2, $3, $4, $5)", "grid")
-        }
+        Kind::Building => (
+            "INSERT INTO buildings (id, grid_id, code, name, address, latitude, longitude)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "grid",
+        ),
         Kind::Enterprise => ("INSERT INTO enterprises (id, grid_id, code, name) VALUES ($1, $2, $3, $4)", "grid"),
     };
     let mut q = sqlx::query(sql).bind(id);
@@ -50,6 +54,8 @@ async fn add_entry(conn: &mut PgConnection, e: &Entry<'_>, chain: &Chain) -> Res
     q.bind(e.code)
         .bind(e.name)
         .bind(e.address)
+        .bind(e.location.map(|l| l.0))
+        .bind(e.location.map(|l| l.1))
         .execute(&mut *conn)
         .await
         .map_err(|err| parent_missing(err, parent_kind))?;
@@ -66,7 +72,15 @@ async fn add_entry(conn: &mut PgConnection, e: &Entry<'_>, chain: &Chain) -> Res
             OUTBOX.append(conn, id, &pb::GridCreated { grid_id: i, community_id: p, code, name }, chain).await?
         }
         Kind::Building => {
-            let ev = pb::BuildingCreated { building_id: i, grid_id: p, code, name, address: e.address.into() };
+            let ev = pb::BuildingCreated {
+                building_id: i,
+                grid_id: p,
+                code,
+                name,
+                address: e.address.into(),
+                latitude: e.location.map(|l| l.0),
+                longitude: e.location.map(|l| l.1),
+            };
             OUTBOX.append(conn, id, &ev, chain).await?
         }
         Kind::Enterprise => {
@@ -126,7 +140,7 @@ impl Store {
     }
 
     pub async fn create_subdistrict(&self, code: &str, name: &str, chain: &Chain) -> Result<Subdistrict, ApiError> {
-        let entry = Entry { kind: Kind::Subdistrict, parent: None, code, name, address: "" };
+        let entry = Entry { kind: Kind::Subdistrict, parent: None, code, name, address: "", location: None };
         let id = self.add_one(entry, chain).await?;
         Ok(Subdistrict { id, code: code.into(), name: name.into() })
     }
@@ -138,7 +152,8 @@ impl Store {
         name: &str,
         chain: &Chain,
     ) -> Result<Community, ApiError> {
-        let entry = Entry { kind: Kind::Community, parent: Some(subdistrict_id), code, name, address: "" };
+        let entry =
+            Entry { kind: Kind::Community, parent: Some(subdistrict_id), code, name, address: "", location: None };
         let id = self.add_one(entry, chain).await?;
         Ok(Community { id, subdistrict_id, code: code.into(), name: name.into() })
     }
@@ -150,7 +165,7 @@ impl Store {
         name: &str,
         chain: &Chain,
     ) -> Result<Grid, ApiError> {
-        let entry = Entry { kind: Kind::Grid, parent: Some(community_id), code, name, address: "" };
+        let entry = Entry { kind: Kind::Grid, parent: Some(community_id), code, name, address: "", location: None };
         let id = self.add_one(entry, chain).await?;
         Ok(Grid { id, community_id, code: code.into(), name: name.into() })
     }
@@ -161,9 +176,10 @@ impl Store {
         code: &str,
         name: &str,
         address: &str,
+        location: Option<(f64, f64)>,
         chain: &Chain,
     ) -> Result<Building, ApiError> {
-        let entry = Entry { kind: Kind::Building, parent: Some(grid_id), code, name, address };
+        let entry = Entry { kind: Kind::Building, parent: Some(grid_id), code, name, address, location };
         let id = self.add_one(entry, chain).await?;
         Ok(Building {
             id,
@@ -173,6 +189,7 @@ impl Store {
             address: address.into(),
             retired: false,
             head: None,
+            location,
         })
     }
 
@@ -183,7 +200,7 @@ impl Store {
         name: &str,
         chain: &Chain,
     ) -> Result<Enterprise, ApiError> {
-        let entry = Entry { kind: Kind::Enterprise, parent: Some(grid_id), code, name, address: "" };
+        let entry = Entry { kind: Kind::Enterprise, parent: Some(grid_id), code, name, address: "", location: None };
         let id = self.add_one(entry, chain).await?;
         Ok(Enterprise { id, grid_id, code: code.into(), name: name.into() })
     }
@@ -246,7 +263,14 @@ impl Store {
                 outcome.created += 1;
                 continue;
             }
-            let entry = Entry { kind: row.kind, parent, code: &row.code, name: &row.name, address: &row.address };
+            let entry = Entry {
+                kind: row.kind,
+                parent,
+                code: &row.code,
+                name: &row.name,
+                address: &row.address,
+                location: None,
+            };
             let id = add_entry(&mut tx, &entry, chain).await.map_err(|e| match e {
                 ApiError::AlreadyExists(m) | ApiError::NotFound(m) => {
                     ApiError::InvalidArgument(vec![(format!("rows[{}].code", row.index), m)])

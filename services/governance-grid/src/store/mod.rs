@@ -652,9 +652,9 @@ pub async fn record_satisfaction(conn: &mut PgConnection, id: Uuid, satisfaction
     Ok(())
 }
 
-/// The incident opened for a complaint, if any.
+/// The latest incident opened for a complaint (a reopened one has several).
 pub async fn incident_of_complaint(conn: &mut PgConnection, complaint_id: Uuid) -> Result<Option<Uuid>, sqlx::Error> {
-    sqlx::query_scalar("SELECT id FROM incidents WHERE complaint_id = $1 ORDER BY opened_at LIMIT 1")
+    sqlx::query_scalar("SELECT id FROM incidents WHERE complaint_id = $1 ORDER BY opened_at DESC, id DESC LIMIT 1")
         .bind(complaint_id)
         .fetch_optional(conn)
         .await

@@ -13,20 +13,40 @@ use crate::{
     domain::map::{Building, GridWorker},
 };
 
-type BuildingRow = (Uuid, Uuid, String, String, String, Option<DateTime<Utc>>, Option<String>, Option<String>);
+type BuildingRow = (
+    Uuid,
+    Uuid,
+    String,
+    String,
+    String,
+    Option<DateTime<Utc>>,
+    Option<String>,
+    Option<String>,
+    Option<f64>,
+    Option<f64>,
+);
 
 /// Loads a building and locks its row for the rest of the transaction.
 pub async fn lock_building(conn: &mut PgConnection, id: Uuid) -> Result<Building, ApiError> {
     let row: Option<BuildingRow> = sqlx::query_as(
-        "SELECT id, grid_id, code, name, address, retired_at, head_staff_code, head_name
+        "SELECT id, grid_id, code, name, address, retired_at, head_staff_code, head_name, latitude, longitude
          FROM buildings WHERE id = $1 FOR UPDATE",
     )
     .bind(id)
     .fetch_optional(conn)
     .await?;
-    let (id, grid_id, code, name, address, retired_at, head_code, head_name) =
+    let (id, grid_id, code, name, address, retired_at, head_code, head_name, lat, lon) =
         row.ok_or_else(|| ApiError::NotFound("building".into()))?;
-    Ok(Building { id, grid_id, code, name, address, retired: retired_at.is_some(), head: head_code.zip(head_name) })
+    Ok(Building {
+        id,
+        grid_id,
+        code,
+        name,
+        address,
+        retired: retired_at.is_some(),
+        head: head_code.zip(head_name),
+        location: lat.zip(lon),
+    })
 }
 
 impl Store {

@@ -1,0 +1,325 @@
+//! Open311 GeoReport v2, JSON, beside the gRPC API: the service list from
+//! the category catalogue, filing a request, and following requests with
+//! the widely used extensions (`page`, `page_size`, `updated_after`) and
+//! their status notes. Errors are the spec's `[{"code", "description"}]`.
+
+use std::{collections::HashMap, net::SocketAddr, sync::Arc};
+
+use axum::{
+    Json, Router,
+    body::Bytes,
+    extract::{Path, Query, State},
+    http::{HeaderMap, StatusCode, header},
+    response::{IntoResponse, Response},
+    routing::get,
+};
+use chrono::{DateTime, SecondsFormat, Utc};
+use dualnet_events::Chain;
+use dualnet_platform::{
+    ApiError, Fields,
+    clock::Clock,
+    fields::{NAME_MAX, TEXT_MAX},
+};
+use serde_json::{Value, json};
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+use crate::{
+    domain::{
+        catalogue::Category,
+        complaint::{self, Channel, Complaint, Kind},
+    },
+    store::{ComplaintFilter, NewComplaint, StatusNote, Store},
+};
+
+#[derive(Clone)]
+pub struct Open311 {
+    pub store: Store,
+    pub clock: Arc<dyn Clock>,
+    pub jurisdiction_id: String,
+}
+
+/// A GeoReport error answer.
+struct Failure(StatusCode, String);
+
+impl IntoResponse for Failure {
+    fn into_response(self) -> Response {
+        (self.0, Json(json!([{ "code": self.0.as_u16(), "description": self.1 }]))).into_response()
+    }
+}
+
+impl From<ApiError> for Failure {
+    fn from(e: ApiError) -> Self {
+        match e {
+            ApiError::InvalidArgument(v) => Failure(
+                StatusCode::BAD_REQUEST,
+                v.into_iter().map(|(f, d)| format!("{f}: {d}")).collect::<Vec<_>>().join("; "),
+            ),
+            ApiError::NotFound(what) => Failure(StatusCode::NOT_FOUND, format!("{what} not found")),
+            ApiError::AlreadyExists(m) | ApiError::FailedPrecondition(m) => Failure(StatusCode::BAD_REQUEST, m),
+            ApiError::Internal(e) => {
+                tracing::error!(error = format!("{e:#}"), "internal error");
+                Failure(StatusCode::INTERNAL_SERVER_ERROR, "internal error".into())
+            }
+        }
+    }
+}
+
+type Answer = Result<Response, Failure>;
+
+pub fn router(state: Open311) -> Router {
+    Router::new()
+        .route("/open311/v2/services.json", get(services))
+        .route("/open311/v2/services/{file}", get(service_definition))
+        .route("/open311/v2/requests.json", get(list_requests).post(post_request))
+        .route("/open311/v2/requests/{file}", get(one_request))
+        .with_state(state)
+}
+
+pub async fn serve(listener: tokio::net::TcpListener, state: Open311, shutdown: CancellationToken) {
+    let addr: Option<SocketAddr> = listener.local_addr().ok();
+    tracing::info!(?addr, "Open311 GeoReport v2 listening");
+    let server = axum::serve(listener, router(state)).with_graceful_shutdown(async move { shutdown.cancelled().await });
+    if let Err(e) = server.await {
+        tracing::error!(error = %e, "Open311 server failed");
+    }
+}
+
+fn time(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// `{name}.json` → `name`; other formats are not served.
+fn json_name(file: &str) -> Result<&str, Failure> {
+    file.strip_suffix(".json").ok_or_else(|| Failure(StatusCode::NOT_FOUND, "only the json format is served".into()))
+}
+
+impl Open311 {
+    fn check_jurisdiction(&self, params: &HashMap<String, String>) -> Result<(), Failure> {
+        match params.get("jurisdiction_id").map(|j| j.trim()).filter(|j| !j.is_empty()) {
+            Some(j) if !self.jurisdiction_id.is_empty() && j != self.jurisdiction_id => {
+                Err(Failure(StatusCode::NOT_FOUND, format!("jurisdiction_id {j} not found")))
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+fn service(c: &Category) -> Value {
+    json!({
+        "service_code": c.code,
+        "service_name": c.name,
+        "description": c.description,
+        "metadata": false,
+        "type": "realtime",
+        "keywords": c.code.replace(['.', '_'], ", "),
+        "group": c.group,
+    })
+}
+
+async fn services(State(s): State<Open311>, Query(params): Query<HashMap<String, String>>) -> Answer {
+    s.check_jurisdiction(&params)?;
+    let list = s.store.categories(true).await?;
+    Ok(Json(list.iter().map(service).collect::<Vec<_>>()).into_response())
+}
+
+async fn service_definition(
+    State(s): State<Open311>,
+    Path(file): Path<String>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Answer {
+    s.check_jurisdiction(&params)?;
+    let code = json_name(&file)?;
+    let c = s.store.category(code).await?;
+    Ok(Json(json!({ "service_code": c.code, "attributes": [] })).into_response())
+}
+
+fn request(c: &Complaint, notes: &[StatusNote]) -> Value {
+    let opt = |id: Option<Uuid>| id.map(|i| i.to_string());
+    json!({
+        "service_request_id": c.id.to_string(),
+        "status": complaint::open311(c.status),
+        "status_notes": notes.last().map(|n| n.note.clone()),
+        "service_name": Value::Null,
+        "service_code": c.category,
+        "description": c.description,
+        "agency_responsible": c.department,
+        "service_notice": Value::Null,
+        "requested_datetime": time(c.filed_at),
+        "updated_datetime": time(c.updated_at),
+        "expected_datetime": time(c.deadline),
+        "address": if c.address.is_empty() { Value::Null } else { Value::String(c.address.clone()) },
+        "address_id": opt(c.building_id),
+        "zipcode": Value::Null,
+        "lat": c.location.map(|l| l.0),
+        "long": c.location.map(|l| l.1),
+        "media_url": Value::Null,
+        // Extensions: the detailed status beside Open311's open/closed, and
+        // every status note.
+        "detailed_status": c.status.as_str(),
+        "incident_id": opt(c.incident_id),
+        "notes": notes.iter().map(|n| json!({ "datetime": time(n.at), "status": n.status, "note": n.note })).collect::<Vec<_>>(),
+    })
+}
+
+async fn one_request(
+    State(s): State<Open311>,
+    Path(file): Path<String>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Answer {
+    s.check_jurisdiction(&params)?;
+    let id = Uuid::parse_str(json_name(&file)?)
+        .map_err(|_| Failure(StatusCode::NOT_FOUND, "service request not found".into()))?;
+    let v = s.store.get(id).await?;
+    Ok(Json(json!([request(&v.complaint, &v.notes)])).into_response())
+}
+
+fn parse_time(f: &mut Fields, field: &str, params: &HashMap<String, String>) -> Option<DateTime<Utc>> {
+    let raw = params.get(field).map(|v| v.trim()).filter(|v| !v.is_empty())?;
+    match DateTime::parse_from_rfc3339(raw) {
+        Ok(t) => Some(t.with_timezone(&Utc)),
+        Err(_) => {
+            f.violation(field, "must be a W3C date-time, e.g. 2026-11-25T10:00:00+08:00");
+            None
+        }
+    }
+}
+
+async fn list_requests(State(s): State<Open311>, Query(params): Query<HashMap<String, String>>) -> Answer {
+    s.check_jurisdiction(&params)?;
+    let mut f = Fields::new();
+    if let Some(ids) = params.get("service_request_id").filter(|v| !v.trim().is_empty()) {
+        let ids: Vec<Uuid> = ids.split(',').filter_map(|i| Uuid::parse_str(i.trim()).ok()).collect();
+        let mut out = Vec::new();
+        for id in ids.into_iter().take(100) {
+            if let Ok(v) = s.store.get(id).await {
+                out.push(request(&v.complaint, &v.notes));
+            }
+        }
+        return Ok(Json(out).into_response());
+    }
+    let page: i64 = match params.get("page").map(|p| p.trim().parse::<i64>()) {
+        None => 1,
+        Some(Ok(p)) if p >= 1 => p,
+        Some(_) => {
+            f.violation("page", "must be a whole number from 1");
+            1
+        }
+    };
+    let page_size: i64 = match params.get("page_size").map(|p| p.trim().parse::<i64>()) {
+        None => 50,
+        Some(Ok(p)) if (1..=1000).contains(&p) => p,
+        Some(_) => {
+            f.violation("page_size", "must be between 1 and 1000");
+            50
+        }
+    };
+    let open = match params.get("status").map(|s| s.trim()) {
+        None | Some("") => None,
+        Some("open") => Some(true),
+        Some("closed") => Some(false),
+        Some(_) => {
+            f.violation("status", "must be open or closed");
+            None
+        }
+    };
+    let filed_from = parse_time(&mut f, "start_date", &params);
+    let filed_to = parse_time(&mut f, "end_date", &params);
+    let updated_after = parse_time(&mut f, "updated_after", &params);
+    f.finish()?;
+    // Without a date range the spec returns the last 90 days.
+    let filed_from = match (filed_from, filed_to, updated_after) {
+        (None, None, None) => Some(s.clock.now() - chrono::Duration::days(90)),
+        _ => filed_from,
+    };
+    let filter = ComplaintFilter {
+        category: params.get("service_code").map(|c| c.trim().to_string()).filter(|c| !c.is_empty()),
+        open,
+        filed_from,
+        filed_to,
+        updated_after,
+        limit: page_size,
+        offset: (page - 1) * page_size,
+        ..Default::default()
+    };
+    let list = s.store.list(&filter).await?;
+    Ok(Json(list.iter().map(|c| request(c, &[])).collect::<Vec<_>>()).into_response())
+}
+
+/// The POST body as flat text fields, form-encoded (the spec) or JSON.
+fn body_fields(headers: &HeaderMap, body: &Bytes) -> Result<HashMap<String, String>, Failure> {
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    let bad = |e: String| Failure(StatusCode::BAD_REQUEST, format!("unreadable body: {e}"));
+    if json {
+        let v: HashMap<String, Value> = serde_json::from_slice(body).map_err(|e| bad(e.to_string()))?;
+        Ok(v.into_iter()
+            .filter_map(|(k, v)| match v {
+                Value::String(s) => Some((k, s)),
+                Value::Number(n) => Some((k, n.to_string())),
+                Value::Null => None,
+                other => Some((k, other.to_string())),
+            })
+            .collect())
+    } else {
+        serde_urlencoded::from_bytes(body).map_err(|e: serde_urlencoded::de::Error| bad(e.to_string()))
+    }
+}
+
+fn parse_post(p: &HashMap<String, String>) -> Result<NewComplaint, ApiError> {
+    let mut f = Fields::new();
+    let get = |k: &str| p.get(k).map(|v| v.trim()).unwrap_or("");
+    let category = f.text("service_code", get("service_code"), 64);
+    let description = f.text("description", get("description"), TEXT_MAX);
+    let coordinate = |f: &mut Fields, k: &str| match get(k) {
+        "" => None,
+        v => v.parse::<f64>().ok().or_else(|| {
+            f.violation(k, "must be a number");
+            None
+        }),
+    };
+    let (lat, lon) = (coordinate(&mut f, "lat"), coordinate(&mut f, "long"));
+    let location = f.coordinates(lat, lon);
+    let address = f.optional_text("address_string", get("address_string"), TEXT_MAX).unwrap_or_default();
+    let building_id = f.optional_id("address_id", get("address_id"));
+    if location.is_none() && address.is_empty() && building_id.is_none() && lat.is_none() && lon.is_none() {
+        f.violation("lat", "give a location: lat and long, address_string or address_id");
+    }
+    let name =
+        [get("first_name"), get("last_name")].into_iter().filter(|n| !n.is_empty()).collect::<Vec<_>>().join(" ");
+    let resident_name = f.optional_text("first_name", &name, NAME_MAX);
+    let resident_phone = f.optional_text("phone", get("phone"), 32);
+    if resident_phone.as_deref().is_some_and(|p| !complaint::valid_phone(p)) {
+        f.violation("phone", "must be a phone number");
+    }
+    let resident_email = f.optional_text("email", get("email"), NAME_MAX);
+    f.finish()?;
+    Ok(NewComplaint {
+        kind: Kind::Complaint,
+        category,
+        channel: Channel::App,
+        building_id,
+        address,
+        location,
+        description,
+        resident_name,
+        resident_phone,
+        resident_email,
+        enterprise_id: None,
+        workers: 0,
+        filed_by: None,
+    })
+}
+
+async fn post_request(State(s): State<Open311>, headers: HeaderMap, body: Bytes) -> Answer {
+    let params = body_fields(&headers, &body)?;
+    s.check_jurisdiction(&params)?;
+    let new = parse_post(&params)?;
+    let chain = Chain::start(Uuid::now_v7());
+    let filed = s.store.file(new, &chain, s.clock.now()).await?;
+    let notice = format!("due by {}; {} leads", time(filed.complaint.deadline), filed.complaint.department);
+    let body = json!([{ "service_request_id": filed.complaint.id.to_string(), "service_notice": notice, "account_id": Value::Null }]);
+    Ok((StatusCode::CREATED, Json(body)).into_response())
+}

@@ -1,0 +1,387 @@
+//! complaints' database: requests and their status notes, the residents'
+//! personal data (kept apart, never in events), the catalogue and routing
+//! table, referrals, and the read model of the map.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use dualnet_events::Chain;
+use dualnet_platform::{ApiError, calendar::Calendar};
+use dualnet_proto::complaints::v1 as pb;
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
+
+use crate::{
+    OUTBOX,
+    domain::{
+        complaint::{self, Channel, Complaint, Kind, Resolution, Satisfaction, Status},
+        duplicate,
+        location::{self, FALLBACK_OWNER, LocatedBy},
+        referral::Referral,
+    },
+    wire,
+};
+
+mod catalogue;
+mod lifecycle;
+
+pub use lifecycle::{dispatched, replied};
+mod map;
+mod referrals;
+
+pub use map::{remember_building, remember_grid};
+
+#[derive(Clone)]
+pub struct Store {
+    pool: PgPool,
+    calendar: Arc<Calendar>,
+}
+
+/// A request to file, already validated.
+#[derive(Debug, Clone)]
+pub struct NewComplaint {
+    pub kind: Kind,
+    pub category: String,
+    pub channel: Channel,
+    pub building_id: Option<Uuid>,
+    pub address: String,
+    pub location: Option<(f64, f64)>,
+    pub description: String,
+    pub resident_name: Option<String>,
+    pub resident_phone: Option<String>,
+    pub resident_email: Option<String>,
+    pub enterprise_id: Option<Uuid>,
+    pub workers: i32,
+    pub filed_by: Option<String>,
+}
+
+#[derive(Debug, Default)]
+pub struct ComplaintFilter {
+    pub building_id: Option<Uuid>,
+    pub status: Option<Status>,
+    pub department: Option<String>,
+    pub overdue_only: bool,
+    pub category: Option<String>,
+    /// Open311: still waiting for a reply (`Some(true)`) or not.
+    pub open: Option<bool>,
+    pub filed_from: Option<DateTime<Utc>>,
+    pub filed_to: Option<DateTime<Utc>>,
+    pub updated_after: Option<DateTime<Utc>>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// One step of a request, as residents see it.
+#[derive(Debug, Clone)]
+pub struct StatusNote {
+    pub at: DateTime<Utc>,
+    pub status: String,
+    pub note: String,
+}
+
+/// A request with everything shown beside it.
+pub struct ComplaintView {
+    pub complaint: Complaint,
+    pub referrals: Vec<Referral>,
+    pub notes: Vec<StatusNote>,
+    pub duplicates: Vec<Uuid>,
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: Uuid,
+    kind: String,
+    category: String,
+    channel: String,
+    building_id: Option<Uuid>,
+    grid_id: Option<Uuid>,
+    community_id: Option<Uuid>,
+    description: String,
+    status: String,
+    incident_id: Option<Uuid>,
+    correlation_id: Uuid,
+    reply: String,
+    satisfaction: Option<String>,
+    enterprise_id: Option<Uuid>,
+    workers: i32,
+    filed_at: DateTime<Utc>,
+    deadline: DateTime<Utc>,
+    address: String,
+    latitude: Option<f64>,
+    longitude: Option<f64>,
+    located_by: String,
+    department: String,
+    overdue: bool,
+    supervised_by: Option<String>,
+    resolution: Option<String>,
+    merged_into: Option<Uuid>,
+    reopened: i32,
+    filed_by: Option<String>,
+    updated_at: DateTime<Utc>,
+}
+
+const COLUMNS: &str =
+    "id, kind, category, channel, building_id, grid_id, community_id, description, status, incident_id,
+    correlation_id, reply, satisfaction, enterprise_id, workers, filed_at, deadline, address, latitude, longitude,
+    located_by, department, overdue, supervised_by, resolution, merged_into, reopened, filed_by, updated_at";
+
+impl Row {
+    fn into_complaint(self) -> Result<Complaint, sqlx::Error> {
+        let bad = |what: &str| sqlx::Error::Protocol(format!("stored complaint {} has a bad {what}", self.id));
+        Ok(Complaint {
+            kind: Kind::parse(&self.kind).ok_or_else(|| bad("kind"))?,
+            channel: Channel::parse(&self.channel).ok_or_else(|| bad("channel"))?,
+            status: Status::parse(&self.status).ok_or_else(|| bad("status"))?,
+            located_by: LocatedBy::parse(&self.located_by).ok_or_else(|| bad("location"))?,
+            satisfaction: self.satisfaction.as_deref().and_then(Satisfaction::parse),
+            resolution: self.resolution.as_deref().and_then(Resolution::parse),
+            id: self.id,
+            category: self.category,
+            building_id: self.building_id,
+            grid_id: self.grid_id,
+            community_id: self.community_id,
+            description: self.description,
+            incident_id: self.incident_id,
+            correlation_id: self.correlation_id,
+            reply: self.reply,
+            enterprise_id: self.enterprise_id,
+            workers: self.workers,
+            filed_at: self.filed_at,
+            deadline: self.deadline,
+            address: self.address,
+            location: self.latitude.zip(self.longitude),
+            department: self.department,
+            overdue: self.overdue,
+            supervised_by: self.supervised_by,
+            merged_into: self.merged_into,
+            reopened: self.reopened,
+            filed_by: self.filed_by,
+            updated_at: self.updated_at,
+        })
+    }
+}
+
+async fn load(conn: &mut PgConnection, id: Uuid, lock: bool) -> Result<Option<Complaint>, sqlx::Error> {
+    let row: Option<Row> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM complaints WHERE id = $1 {}",
+        if lock { "FOR UPDATE" } else { "" }
+    ))
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.map(Row::into_complaint).transpose()
+}
+
+/// Records a step in the request's status notes and touches `updated_at`.
+async fn note(
+    conn: &mut PgConnection,
+    id: Uuid,
+    status: Status,
+    text: &str,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO complaint_notes (complaint_id, status, note, at) VALUES ($1, $2, $3, $4)")
+        .bind(id)
+        .bind(status.as_str())
+        .bind(text)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("UPDATE complaints SET updated_at = $2 WHERE id = $1").bind(id).bind(now).execute(conn).await?;
+    Ok(())
+}
+
+/// Open requests that look like `c`: same category, filed within the
+/// window, at the same building or within the radius.
+async fn duplicates_of(conn: &mut PgConnection, c: &Complaint) -> Result<Vec<Uuid>, sqlx::Error> {
+    let since = c.filed_at - chrono::Duration::days(duplicate::WINDOW_DAYS);
+    type Candidate = (Uuid, Option<Uuid>, Option<f64>, Option<f64>);
+    let rows: Vec<Candidate> = sqlx::query_as(
+        "SELECT id, building_id, latitude, longitude FROM complaints
+         WHERE category = $1 AND id <> $2 AND merged_into IS NULL AND filed_at > $3
+           AND status IN ('filed', 'accepted', 'dispatched')
+           AND (building_id = $4 OR latitude IS NOT NULL)
+         ORDER BY filed_at LIMIT 200",
+    )
+    .bind(&c.category)
+    .bind(c.id)
+    .bind(since)
+    .bind(c.building_id)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter(|(_, building, lat, lon)| {
+            let same_building = c.building_id.is_some() && *building == c.building_id;
+            let near = match (c.location, lat.zip(*lon)) {
+                (Some(a), Some(b)) => location::distance_metres(a, b) <= duplicate::RADIUS_METRES,
+                _ => false,
+            };
+            same_building || near
+        })
+        .map(|(id, ..)| id)
+        .collect())
+}
+
+impl Store {
+    pub fn new(pool: PgPool, calendar: Arc<Calendar>) -> Self {
+        Self { pool, calendar }
+    }
+
+    /// Files a request: checks its category against the catalogue, places
+    /// it on the map, routes it to its lead department (the subdistrict
+    /// fallback owner when it lies nowhere) and sets its deadline.
+    pub async fn file(&self, new: NewComplaint, chain: &Chain, now: DateTime<Utc>) -> Result<ComplaintView, ApiError> {
+        let mut tx = self.pool.begin().await?;
+        let category = catalogue::active(&mut tx, &new.category)
+            .await?
+            .ok_or_else(|| ApiError::field("category", "not in the category catalogue (see ListCategories)"))?;
+        let place = map::resolve(&mut tx, new.building_id, &new.address, new.location).await?;
+        let department = match place.located_by {
+            LocatedBy::None => FALLBACK_OWNER.to_string(),
+            _ => catalogue::route(&mut tx, &new.category, place.community_id).await?,
+        };
+        let deadline = complaint::deadline(new.kind, category.deadline, now, &self.calendar);
+        let c = Complaint {
+            id: Uuid::now_v7(),
+            kind: new.kind,
+            category: new.category,
+            channel: new.channel,
+            building_id: place.building_id,
+            grid_id: place.grid_id,
+            community_id: place.community_id,
+            description: new.description,
+            status: Status::Filed,
+            incident_id: None,
+            correlation_id: chain.correlation_id,
+            reply: String::new(),
+            satisfaction: None,
+            enterprise_id: new.enterprise_id,
+            workers: new.workers,
+            filed_at: now,
+            deadline,
+            address: new.address,
+            location: new.location,
+            located_by: place.located_by,
+            department,
+            overdue: false,
+            supervised_by: None,
+            resolution: None,
+            merged_into: None,
+            reopened: 0,
+            filed_by: new.filed_by,
+            updated_at: now,
+        };
+        sqlx::query(
+            "INSERT INTO complaints (id, kind, category, channel, building_id, grid_id, community_id, description, status,
+                                     correlation_id, enterprise_id, workers, filed_at, deadline, updated_at, address,
+                                     latitude, longitude, located_by, department, filed_by)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $13, $15, $16, $17, $18, $19, $20)",
+        )
+        .bind(c.id)
+        .bind(c.kind.as_str())
+        .bind(&c.category)
+        .bind(c.channel.as_str())
+        .bind(c.building_id)
+        .bind(c.grid_id)
+        .bind(c.community_id)
+        .bind(&c.description)
+        .bind(c.status.as_str())
+        .bind(c.correlation_id)
+        .bind(c.enterprise_id)
+        .bind(c.workers)
+        .bind(now)
+        .bind(deadline)
+        .bind(&c.address)
+        .bind(c.location.map(|l| l.0))
+        .bind(c.location.map(|l| l.1))
+        .bind(c.located_by.as_str())
+        .bind(&c.department)
+        .bind(&c.filed_by)
+        .execute(&mut *tx)
+        .await?;
+        if new.resident_name.is_some() || new.resident_phone.is_some() || new.resident_email.is_some() {
+            sqlx::query("INSERT INTO complaint_residents (complaint_id, name, phone, email) VALUES ($1, $2, $3, $4)")
+                .bind(c.id)
+                .bind(&new.resident_name)
+                .bind(&new.resident_phone)
+                .bind(&new.resident_email)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let text = match c.located_by {
+            LocatedBy::None => format!("filed; its place is unknown, so {FALLBACK_OWNER} takes it"),
+            _ => format!("filed; {} leads", c.department),
+        };
+        note(&mut tx, c.id, c.status, &text, now).await?;
+        let id_text = |id: Option<Uuid>| id.map(|i| i.to_string()).unwrap_or_default();
+        // No personal data in the event: ids and codes only.
+        let event = pb::ComplaintFiled {
+            complaint_id: c.id.to_string(),
+            kind: wire::kind(c.kind) as i32,
+            category: c.category.clone(),
+            channel: wire::channel(c.channel) as i32,
+            building_id: id_text(c.building_id),
+            grid_id: id_text(c.grid_id),
+            community_id: id_text(c.community_id),
+            labour: complaint::is_labour(&c.category),
+            enterprise_id: id_text(c.enterprise_id),
+            workers: c.workers,
+        };
+        OUTBOX.append(&mut tx, c.id, &event, chain).await?;
+        let duplicates = duplicates_of(&mut tx, &c).await?;
+        let notes = notes_of(&mut tx, c.id).await?;
+        tx.commit().await?;
+        Ok(ComplaintView { complaint: c, referrals: Vec::new(), notes, duplicates })
+    }
+
+    pub async fn get(&self, id: Uuid) -> Result<ComplaintView, ApiError> {
+        let mut conn = self.pool.acquire().await?;
+        let c = load(&mut conn, id, false).await?.ok_or_else(|| ApiError::NotFound("complaint".into()))?;
+        view(&mut conn, c).await
+    }
+
+    pub async fn list(&self, filter: &ComplaintFilter) -> Result<Vec<Complaint>, ApiError> {
+        let rows: Vec<Row> = sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM complaints
+             WHERE ($1::uuid IS NULL OR building_id = $1) AND ($2::text IS NULL OR status = $2)
+               AND ($3::text IS NULL OR department = $3) AND (NOT $4 OR overdue)
+               AND ($5::text IS NULL OR category = $5)
+               AND ($6::bool IS NULL OR (status IN ('filed', 'accepted', 'dispatched')) = $6)
+               AND ($7::timestamptz IS NULL OR filed_at >= $7) AND ($8::timestamptz IS NULL OR filed_at < $8)
+               AND ($9::timestamptz IS NULL OR updated_at > $9)
+             ORDER BY filed_at DESC, id LIMIT $10 OFFSET $11"
+        ))
+        .bind(filter.building_id)
+        .bind(filter.status.map(Status::as_str))
+        .bind(&filter.department)
+        .bind(filter.overdue_only)
+        .bind(&filter.category)
+        .bind(filter.open)
+        .bind(filter.filed_from)
+        .bind(filter.filed_to)
+        .bind(filter.updated_after)
+        .bind(filter.limit)
+        .bind(filter.offset)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(Row::into_complaint).collect::<Result<_, _>>()?)
+    }
+}
+
+async fn notes_of(conn: &mut PgConnection, id: Uuid) -> Result<Vec<StatusNote>, sqlx::Error> {
+    let rows: Vec<(DateTime<Utc>, String, String)> =
+        sqlx::query_as("SELECT at, status, note FROM complaint_notes WHERE complaint_id = $1 ORDER BY seq")
+            .bind(id)
+            .fetch_all(conn)
+            .await?;
+    Ok(rows.into_iter().map(|(at, status, note)| StatusNote { at, status, note }).collect())
+}
+
+async fn view(conn: &mut PgConnection, c: Complaint) -> Result<ComplaintView, ApiError> {
+    let referrals = referrals::of_complaint(conn, c.id).await?;
+    let notes = notes_of(conn, c.id).await?;
+    let duplicates =
+        if complaint::is_open(c.status) && c.merged_into.is_none() { duplicates_of(conn, &c).await? } else { vec![] };
+    Ok(ComplaintView { complaint: c, referrals, notes, duplicates })
+}
