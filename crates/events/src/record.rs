@@ -30,6 +30,35 @@ impl Record {
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.iter().find(|h| h.name == name).and_then(Header::value_str)
     }
+
+    /// `message` as the event `id` from `source` about `subject`, keyed by
+    /// the subject and correlated by it — how a test feeds a service the
+    /// events another service would publish.
+    pub fn of_message<M: prost::Name>(
+        topic: &str,
+        source: &str,
+        id: uuid::Uuid,
+        subject: uuid::Uuid,
+        message: &M,
+    ) -> Self {
+        let envelope = crate::Envelope {
+            id,
+            source: source.into(),
+            ty: M::full_name(),
+            subject: subject.to_string(),
+            time: chrono::Utc::now(),
+            correlation_id: subject,
+            causation_id: None,
+            traceparent: None,
+            tracestate: None,
+        };
+        Record {
+            topic: topic.into(),
+            key: subject.to_string(),
+            headers: envelope.to_headers(),
+            payload: message.encode_to_vec(),
+        }
+    }
 }
 
 /// A record received from a subscription, with its position.

@@ -4,8 +4,7 @@
 
 use std::{sync::Arc, time::Duration};
 
-use chrono::Utc;
-use dualnet_events::{Envelope, Record, Transport, pglog::PgLogTransport};
+use dualnet_events::{Record, Transport, pglog::PgLogTransport};
 use dualnet_platform::{
     clock::SystemClock,
     config::Config,
@@ -25,23 +24,7 @@ const WAIT: Duration = Duration::from_secs(60);
 
 /// A governance-grid event as it would arrive, with a given event id.
 fn record<M: prost::Name>(event_id: Uuid, subject: Uuid, message: &M) -> Record {
-    let envelope = Envelope {
-        id: event_id,
-        source: "/dualnet/governance-grid".into(),
-        ty: M::full_name(),
-        subject: subject.to_string(),
-        time: Utc::now(),
-        correlation_id: subject,
-        causation_id: None,
-        traceparent: None,
-        tracestate: None,
-    };
-    Record {
-        topic: topics::GOVERNANCE.into(),
-        key: subject.to_string(),
-        headers: envelope.to_headers(),
-        payload: message.encode_to_vec(),
-    }
+    Record::of_message(topics::GOVERNANCE, "/dualnet/governance-grid", event_id, subject, message)
 }
 
 async fn tasks(p: &PartyGridClient<Channel>, incident: Uuid) -> Vec<String> {
