@@ -126,7 +126,10 @@ pub async fn seed(addr: SocketAddr) -> anyhow::Result<Seeded> {
 }
 
 #[allow(clippy::print_stdout)]
-pub fn print_endpoints(addr: SocketAddr) {
+pub fn print_endpoints(addr: SocketAddr, open311: Option<SocketAddr>) {
+    if let Some(o) = open311 {
+        println!("Open311 GeoReport v2 (JSON over HTTP): http://{o}/open311/v2/services.json");
+    }
     println!("dualnet is serving on {addr} (gRPC, plaintext):");
     for service in [
         "dualnet.governance.v1.GovernanceGrid",
@@ -149,8 +152,8 @@ pub fn example(building_id: &str) -> (String, String) {
 }
 
 #[allow(clippy::print_stdout)]
-pub fn print(addr: SocketAddr, seeded: &Seeded) {
-    print_endpoints(addr);
+pub fn print(addr: SocketAddr, open311: Option<SocketAddr>, seeded: &Seeded) {
+    print_endpoints(addr, open311);
     println!();
     println!("Demo map: subdistrict 坂田街道 ({})", seeded.subdistrict);
     for (community, grid, id, name) in &seeded.buildings {
@@ -165,5 +168,11 @@ pub fn print(addr: SocketAddr, seeded: &Seeded) {
         println!("  grpcurl -plaintext -d '{body}' {addr} {method}");
         println!("Then list the incidents of the grid:");
         println!("  grpcurl -plaintext -d '{{}}' {addr} dualnet.governance.v1.GovernanceGrid/ListIncidents");
+        if let Some(o) = open311 {
+            println!("Or file it as an Open311 client would:");
+            println!(
+                "  curl -s -d 'service_code=noise&address_id={id}&description=Construction+noise' http://{o}/open311/v2/requests.json"
+            );
+        }
     }
 }

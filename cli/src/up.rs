@@ -19,6 +19,10 @@ pub struct Args {
     /// gRPC address for all four APIs.
     #[arg(long, default_value = "127.0.0.1:50050")]
     listen: SocketAddr,
+    /// complaints' Open311 GeoReport v2 face (HTTP, JSON); `open311.listen`
+    /// in the configuration takes precedence.
+    #[arg(long, default_value = "127.0.0.1:8311")]
+    open311: SocketAddr,
     /// Seed a small Bantian-like map and party tree, then print an example call.
     #[arg(long)]
     demo: bool,
@@ -64,6 +68,7 @@ pub async fn run(args: Args, mut config: Config) -> anyhow::Result<()> {
         }
     };
     config.transport.kind = TransportKind::Pglog;
+    config.open311.listen = config.open311.listen.or(Some(args.open311));
     config.transport.log_database_url = Some(Secret::new(with_database(&server_url, "dualnet_log")));
     let result = serve(args, config, &server_url).await;
     drop(private);
@@ -95,14 +100,14 @@ async fn serve(args: Args, config: Config, server_url: &str) -> anyhow::Result<(
     let server = tokio::spawn(async move { grpc_server::serve(listener, registers, &health, stop).await });
     if args.demo {
         match crate::demo::seed(addr).await {
-            Ok(seeded) => crate::demo::print(addr, &seeded),
+            Ok(seeded) => crate::demo::print(addr, config.open311.listen, &seeded),
             Err(e) => {
                 shutdown.cancel();
                 return Err(e.context("seeding the demo"));
             }
         }
     } else {
-        crate::demo::print_endpoints(addr);
+        crate::demo::print_endpoints(addr, config.open311.listen);
     }
     let served = server.await?;
     shutdown.cancel();

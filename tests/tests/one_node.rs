@@ -36,8 +36,9 @@ macro_rules! list_services {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_serves_all_four_apis_and_its_example_call_links_both_networks() {
     let port = free_port();
+    let open311 = std::net::SocketAddr::from(([127, 0, 0, 1], free_port()));
     let mut child = tokio::process::Command::new(binary("dualnet"))
-        .args(["up", "--demo", "--listen", &format!("127.0.0.1:{port}")])
+        .args(["up", "--demo", "--listen", &format!("127.0.0.1:{port}"), "--open311", &open311.to_string()])
         // No database configured: dualnet runs a private PostgreSQL.
         .env_remove("DUALNET_DATABASE__URL")
         .env("DUALNET_TELEMETRY__LOG", "warn")
@@ -57,6 +58,16 @@ async fn the_demo_serves_all_four_apis_and_its_example_call_links_both_networks(
     })
     .await
     .expect("the example call is printed");
+    let curl = tokio::time::timeout(WAIT, async {
+        while let Some(line) = lines.next_line().await.unwrap() {
+            if line.trim_start().starts_with("curl -s -d") {
+                return line;
+            }
+        }
+        panic!("dualnet up exited without printing the Open311 example");
+    })
+    .await
+    .expect("the Open311 example is printed");
     // grpcurl -plaintext -d 'BODY' ADDR METHOD
     let body = example.split('\'').nth(1).expect("a JSON body");
     let tail: Vec<&str> = example.rsplit('\'').next().unwrap().split_whitespace().collect();
@@ -125,6 +136,20 @@ async fn the_demo_serves_all_four_apis_and_its_example_call_links_both_networks(
     })
     .await;
     assert!(tasks.iter().all(|t| t.correlation_id == filed.correlation_id));
+
+    // The printed Open311 example works on the one node too.
+    let form = curl.split('\'').nth(1).expect("a form body");
+    assert!(curl.ends_with(&format!("http://{open311}/open311/v2/requests.json")), "{curl}");
+    let (status, created) = dualnet_testkit::http_json(
+        open311,
+        "POST",
+        "/open311/v2/requests.json",
+        "application/x-www-form-urlencoded",
+        form.as_bytes(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(status, 201, "{created}");
 
     // SIGTERM: it stops, and stops its private PostgreSQL with it.
     let pid = child.id().unwrap().to_string();
