@@ -551,19 +551,20 @@ async fn labour_risk_at_an_enterprise_reaches_its_party_organisation() {
     assert_eq!(incident.enterprise_id, enterprise.id);
     assert_eq!(incident.category, "labour.enterprise_risk");
     assert_eq!(incident.severity, gov::Severity::Major as i32, "a collective dispute is a big matter");
-    assert_eq!(incident.level, gov::IncidentLevel::Community as i32);
-    let tasks = wait_for("the enterprise's organisation, the grid branch and the community tasked", WAIT, || {
+    assert_eq!(incident.level, gov::IncidentLevel::Subdistrict as i32, "a subdistrict matter from the start");
+    assert_eq!(incident.grid_id, seed.grid_id, "on the enterprise's grid");
+    let tasks = wait_for("the enterprise's party organisation and the grid branch tasked", WAIT, || {
         let mut p = p.clone();
         let id = incident.id.clone();
         async move {
             let req = party::ListLinkageTasksRequest { incident_id: id, ..Default::default() };
             let tasks = p.list_linkage_tasks(req).await.unwrap().into_inner().tasks;
-            (tasks.len() == 3).then_some(tasks)
+            (tasks.len() == 2).then_some(tasks)
         }
     })
     .await;
     let orgs: HashSet<&str> = tasks.iter().map(|t| t.organisation_id.as_str()).collect();
-    assert_eq!(orgs, HashSet::from([org.as_str(), seed.branch_id.as_str(), seed.community_org_id.as_str()]));
+    assert_eq!(orgs, HashSet::from([org.as_str(), seed.branch_id.as_str()]));
     let risks = g
         .list_incidents(gov::ListIncidentsRequest { grid_id: seed.grid_id.clone(), ..Default::default() })
         .await

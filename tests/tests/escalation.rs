@@ -112,6 +112,7 @@ async fn a_major_incident_mobilises_the_community_at_once() {
             summary: "Electric bikes charging in the stairwell of a dormitory".into(),
             reporter: "网格员".into(),
             severity: gov::Severity::Major as i32,
+            ..Default::default()
         })
         .await
         .unwrap()

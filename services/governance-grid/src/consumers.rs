@@ -12,7 +12,7 @@ use sqlx::PgConnection;
 use crate::{
     domain::{
         escalation::Severity,
-        incident::{Action, PartyResponse, Placement, Source},
+        incident::{Action, Level, PartyResponse, Placement, Source},
     },
     store::{self, NewIncident, Step},
 };
@@ -102,8 +102,12 @@ impl Reactions {
         let enterprise = id("enterprise_id", &risk.enterprise_id)?;
         let placement = store::enterprise_placement(conn, enterprise).await?;
         let known = placement.is_some();
+        // 大事不出镇: labour risk is the subdistrict's matter from the start,
+        // on the enterprise's grid.
+        let mut placement = placement.unwrap_or_else(|| Placement::new(None, None, None));
+        placement.level = Level::Subdistrict;
         let new = NewIncident {
-            placement: placement.unwrap_or_else(|| Placement::new(None, None, None)),
+            placement,
             category: "labour.enterprise_risk".into(),
             summary: format!("{} recent labour cases: {}", risk.recent_cases, risk.reason),
             source: Source::LabourRisk,

@@ -84,6 +84,19 @@ async fn a_major_incident_starts_a_tier_up() {
         .await
         .unwrap_err();
     assert_eq!(bad.code(), tonic::Code::InvalidArgument);
+    // A party organisation reports too; the other sources arrive as events.
+    let by_party = |source: gov::IncidentSource| gov::ReportIncidentRequest {
+        grid_id: grid.clone(),
+        category: "refuse".into(),
+        summary: "bins overflowing behind the market".into(),
+        reporter: "网格党支部".into(),
+        source: source as i32,
+        ..Default::default()
+    };
+    let reported = s.client.report_incident(by_party(gov::IncidentSource::PartyReport)).await.unwrap().into_inner();
+    assert_eq!(reported.source, gov::IncidentSource::PartyReport as i32);
+    let forged = s.client.report_incident(by_party(gov::IncidentSource::Complaint)).await.unwrap_err();
+    assert_eq!(forged.code(), tonic::Code::InvalidArgument);
     s.shutdown.cancel();
 }
 

@@ -226,9 +226,16 @@ impl GovernanceGrid for Api {
                 Default::default()
             }
         };
+        let source = match pb::IncidentSource::try_from(r.source) {
+            Ok(pb::IncidentSource::Unspecified | pb::IncidentSource::GridWorker) => Source::GridWorker,
+            Ok(pb::IncidentSource::PartyReport) => Source::PartyReport,
+            _ => {
+                f.violation("source", "a report comes from a grid worker or a party organisation");
+                Source::GridWorker
+            }
+        };
         f.finish()?;
         let placement = self.store.placement(grid_id, building_id).await?;
-        let source = Source::GridWorker;
         let new = NewIncident {
             placement,
             category,
