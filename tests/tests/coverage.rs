@@ -157,7 +157,7 @@ async fn coverage_counts_match_a_map_with_known_gaps() {
             category: "noise".into(),
             summary: "x".into(),
             reporter: "网格员".into(),
-            severity: 0,
+            ..Default::default()
         })
         .await
         .unwrap_err();
