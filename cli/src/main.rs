@@ -1,6 +1,7 @@
 //! `dualnet`: run the whole system on one node, and tools around it.
 
 mod demo;
+mod events;
 mod up;
 
 use std::path::PathBuf;
@@ -22,6 +23,18 @@ enum Command {
     /// All four services in one process on one gRPC port, on the PostgreSQL
     /// log transport. Without database.url it runs a private PostgreSQL.
     Up(up::Args),
+    /// Read the event flow as JSON lines.
+    #[command(subcommand)]
+    Events(EventsCommand),
+    /// Inspect, retry or discard dead letters.
+    #[command(subcommand)]
+    Deadletter(events::DeadletterCommand),
+}
+
+#[derive(Subcommand)]
+enum EventsCommand {
+    /// Print events of the topics as JSON lines, decoded from protobuf.
+    Tail(events::TailArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -30,5 +43,7 @@ fn main() -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     match cli.command {
         Command::Up(args) => runtime.block_on(up::run(args, config)),
+        Command::Events(EventsCommand::Tail(args)) => runtime.block_on(events::tail(args, config)),
+        Command::Deadletter(command) => runtime.block_on(events::deadletter(command, config)),
     }
 }

@@ -1,0 +1,222 @@
+//! `dualnet events tail` and `dualnet deadletter list|retry|discard`: the
+//! event flow made readable. Works on the configured transport (Kafka, or
+//! the PostgreSQL log), so the same commands serve compose and one node.
+
+use std::{sync::Arc, time::Duration};
+
+use anyhow::Context;
+use dualnet_events::{Delivery, Envelope, Header, Record, Subscription, Transport, deadletter};
+use dualnet_platform::{config::Config, service};
+use prost_reflect::{DescriptorPool, DynamicMessage};
+use serde_json::{Value, json};
+
+/// Every topic dualnet publishes to.
+pub const TOPICS: [&str; 5] = [
+    dualnet_proto::topics::GOVERNANCE,
+    dualnet_proto::topics::PARTYGRID,
+    dualnet_proto::topics::COMPLAINTS,
+    dualnet_proto::topics::ARBITRATION,
+    deadletter::TOPIC,
+];
+
+#[derive(clap::Args)]
+pub struct TailArgs {
+    /// Topics to read (repeatable); every dualnet topic when none.
+    #[arg(long = "topic")]
+    topics: Vec<String>,
+    /// Only events of this type, e.g. dualnet.governance.v1.IncidentOpened
+    /// (or its last part, IncidentOpened).
+    #[arg(long = "type")]
+    ty: Option<String>,
+    /// Only events about this aggregate (ce_subject, the record key).
+    #[arg(long)]
+    subject: Option<String>,
+    /// Only events of this correlation id (one complaint's whole chain).
+    #[arg(long)]
+    correlation_id: Option<String>,
+    /// Stop after printing this many events.
+    #[arg(long)]
+    count: Option<usize>,
+    /// Keep following; otherwise stop once the topics are quiet for --idle-ms.
+    #[arg(long)]
+    follow: bool,
+    #[arg(long, default_value_t = 2000)]
+    idle_ms: u64,
+}
+
+#[derive(clap::Subcommand)]
+pub enum DeadletterCommand {
+    /// Dead letters not yet retried or discarded, oldest first.
+    List(DeadletterArgs),
+    /// Republishes pending dead letters to the topic they came from (after a
+    /// fix); consumers that applied them before ignore them.
+    Retry(DeadletterArgs),
+    /// Marks pending dead letters handled without republishing them.
+    Discard(DeadletterArgs),
+}
+
+#[derive(clap::Args)]
+pub struct DeadletterArgs {
+    /// At most this many dead letters.
+    #[arg(long)]
+    count: Option<usize>,
+    #[arg(long, default_value_t = 2000)]
+    idle_ms: u64,
+}
+
+/// The consumer group whose progress marks dead letters handled.
+const DEADLETTER_GROUP: &str = "dualnet-deadletter-tool";
+
+/// Decodes payloads by their CloudEvents type from the compiled contract.
+pub struct Decoder {
+    pool: DescriptorPool,
+}
+
+impl Decoder {
+    pub fn new() -> anyhow::Result<Self> {
+        Ok(Self { pool: DescriptorPool::decode(dualnet_proto::FILE_DESCRIPTOR_SET)? })
+    }
+
+    /// One record as readable JSON: where it is, its CloudEvents attributes,
+    /// the dead-letter headers if any, and the payload decoded.
+    pub fn json(&self, d: &Delivery) -> Value {
+        let envelope = Envelope::from_headers(&d.record.headers).ok();
+        let data = match &envelope {
+            Some(e) => match self.pool.get_message_by_name(&e.ty) {
+                Some(desc) => match DynamicMessage::decode(desc, d.record.payload.as_slice()) {
+                    Ok(m) => serde_json::to_value(&m).unwrap_or(Value::Null),
+                    Err(err) => json!({ "undecodable": err.to_string() }),
+                },
+                None => json!({ "unknown_type": e.ty }),
+            },
+            None => json!({ "not_a_cloudevent": d.record.payload.len() }),
+        };
+        let dl: serde_json::Map<String, Value> = d
+            .record
+            .headers
+            .iter()
+            .filter(|h| h.name.starts_with("dl_"))
+            .map(|h| (h.name.clone(), Value::String(h.value_str().unwrap_or_default().to_string())))
+            .collect();
+        let mut out = json!({
+            "topic": d.record.topic,
+            "partition": d.partition,
+            "offset": d.offset,
+            "key": d.record.key,
+            "data": data,
+        });
+        if let Some(e) = envelope {
+            out["ce"] = json!({
+                "id": e.id.to_string(),
+                "source": e.source,
+                "type": e.ty,
+                "subject": e.subject,
+                "time": e.time.to_rfc3339(),
+                "correlationid": e.correlation_id.to_string(),
+                "causationid": e.causation_id.map(|c| c.to_string()),
+                "traceparent": e.traceparent,
+            });
+        }
+        if !dl.is_empty() {
+            out["deadletter"] = Value::Object(dl);
+        }
+        out
+    }
+}
+
+impl TailArgs {
+    fn keeps(&self, d: &Delivery) -> bool {
+        let e = Envelope::from_headers(&d.record.headers).ok();
+        let ty_ok = self
+            .ty
+            .as_ref()
+            .is_none_or(|t| e.as_ref().is_some_and(|e| e.ty == *t || e.ty.rsplit('.').next() == Some(t.as_str())));
+        let subject_ok = self.subject.as_ref().is_none_or(|s| d.record.key == *s);
+        let corr_ok =
+            self.correlation_id.as_ref().is_none_or(|c| e.as_ref().is_some_and(|e| e.correlation_id.to_string() == *c));
+        ty_ok && subject_ok && corr_ok
+    }
+}
+
+/// The next record, or `None` once nothing arrived for `idle`.
+async fn next(sub: &mut Box<dyn Subscription>, idle: Option<Duration>) -> anyhow::Result<Option<Delivery>> {
+    match idle {
+        Some(idle) => match tokio::time::timeout(idle, sub.next()).await {
+            Ok(d) => Ok(Some(d?)),
+            Err(_) => Ok(None),
+        },
+        None => Ok(Some(sub.next().await?)),
+    }
+}
+
+#[allow(clippy::print_stdout)]
+pub async fn tail(args: TailArgs, config: Config) -> anyhow::Result<()> {
+    let transport = service::transport(&config).await?;
+    let topics: Vec<String> =
+        if args.topics.is_empty() { TOPICS.map(String::from).to_vec() } else { args.topics.clone() };
+    transport.ensure_topics(&topics).await?;
+    // A group of its own: it reads from the start and disturbs no service.
+    let group = format!("dualnet-tail-{}", uuid::Uuid::now_v7().simple());
+    let mut sub = transport.subscribe(&group, &topics).await?;
+    let decoder = Decoder::new()?;
+    let idle = (!args.follow).then(|| Duration::from_millis(args.idle_ms));
+    let mut printed = 0;
+    while let Some(d) = next(&mut sub, idle).await? {
+        if args.keeps(&d) {
+            println!("{}", decoder.json(&d));
+            printed += 1;
+            if args.count.is_some_and(|c| printed >= c) {
+                break;
+            }
+        }
+    }
+    eprintln!("{printed} events");
+    Ok(())
+}
+
+/// The record as it was before it was dead-lettered: its origin topic and
+/// headers without the `dl_*` ones.
+fn origin(record: &Record) -> anyhow::Result<Record> {
+    let topic = record.header(deadletter::ORIGIN_TOPIC).context("a dead letter without dl_origin_topic")?;
+    Ok(Record {
+        topic: topic.to_string(),
+        key: record.key.clone(),
+        headers: record.headers.iter().filter(|h| !h.name.starts_with("dl_")).cloned().collect::<Vec<Header>>(),
+        payload: record.payload.clone(),
+    })
+}
+
+#[allow(clippy::print_stdout)]
+pub async fn deadletter(command: DeadletterCommand, config: Config) -> anyhow::Result<()> {
+    let transport: Arc<dyn Transport> = service::transport(&config).await?;
+    let topics = vec![deadletter::TOPIC.to_string()];
+    transport.ensure_topics(&topics).await?;
+    let (args, act) = match &command {
+        DeadletterCommand::List(a) => (a, "listed"),
+        DeadletterCommand::Retry(a) => (a, "retried"),
+        DeadletterCommand::Discard(a) => (a, "discarded"),
+    };
+    let mut sub = transport.subscribe(DEADLETTER_GROUP, &topics).await?;
+    let decoder = Decoder::new()?;
+    let publisher = transport.publisher();
+    let mut done = 0;
+    while let Some(d) = next(&mut sub, Some(Duration::from_millis(args.idle_ms))).await? {
+        println!("{}", decoder.json(&d));
+        match command {
+            // Listing moves nothing: the group's position stays where it was.
+            DeadletterCommand::List(_) => {}
+            DeadletterCommand::Retry(_) => {
+                publisher.publish(&[origin(&d.record)?]).await?;
+                sub.commit(&d).await?;
+            }
+            DeadletterCommand::Discard(_) => sub.commit(&d).await?,
+        }
+        done += 1;
+        eprintln!("{act} {done}");
+        if args.count.is_some_and(|c| done >= c) {
+            break;
+        }
+    }
+    eprintln!("{done} dead letters {act}");
+    Ok(())
+}

@@ -1,0 +1,124 @@
+//! The event tools of the `dualnet` CLI against a running system over Kafka:
+//! `events tail` prints the acceptance path's events as readable JSON, and
+//! `deadletter list|retry|discard` handle a poison record.
+
+use dualnet_e2e::{System, WAIT};
+use dualnet_events::{
+    Envelope, Record, Transport,
+    kafka::{KafkaSettings, KafkaTransport},
+};
+use dualnet_proto::{complaints::v1 as cpb, governance::v1 as gov, topics};
+use dualnet_testkit::{binary, kafka_bootstrap, wait_for};
+use serde_json::Value;
+
+/// Runs the CLI against the system's broker namespace; its JSON lines.
+fn dualnet(system: &System, args: &[&str]) -> Vec<Value> {
+    let out = std::process::Command::new(binary("dualnet"))
+        .args(args)
+        .env("DUALNET_KAFKA__BOOTSTRAP_SERVERS", kafka_bootstrap())
+        .env("DUALNET_KAFKA__NAMESPACE", &system.namespace)
+        .env("DUALNET_TELEMETRY__LOG", "warn")
+        .output()
+        .expect("dualnet runs");
+    assert!(out.status.success(), "dualnet {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect()
+}
+
+async fn pending(system: &System, n: usize) -> Vec<Value> {
+    wait_for(&format!("{n} pending dead letters"), WAIT, || async move {
+        let list = dualnet(system, &["deadletter", "list"]);
+        (list.len() == n).then_some(list)
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_tail_prints_the_chain_and_dead_letters_are_retried_and_discarded() {
+    let system = System::start().await;
+    let seed = system.seed(false).await;
+    let complaints = system.complaints().await;
+    let filed = wait_for("the building to be known", WAIT, || {
+        let mut c = complaints.clone();
+        let building = seed.building_id.clone();
+        async move {
+            let req = cpb::FileComplaintRequest {
+                kind: cpb::RequestKind::Complaint as i32,
+                category: "noise".into(),
+                channel: cpb::Channel::Hotline as i32,
+                building_id: building,
+                description: "noise".into(),
+                ..Default::default()
+            };
+            let filed = c.file_complaint(req).await.unwrap().into_inner();
+            (!filed.grid_id.is_empty()).then_some(filed)
+        }
+    })
+    .await;
+    let g = system.governance().await;
+    wait_for("the incident", WAIT, || {
+        let mut g = g.clone();
+        let id = filed.id.clone();
+        async move {
+            let req = gov::ListIncidentsRequest { complaint_id: id, ..Default::default() };
+            g.list_incidents(req).await.unwrap().into_inner().incidents.into_iter().next()
+        }
+    })
+    .await;
+
+    let lines = dualnet(&system, &["events", "tail", "--correlation-id", &filed.correlation_id, "--idle-ms", "3000"]);
+    let of = |ty: &str| lines.iter().find(|l| l["ce"]["type"] == ty).unwrap_or_else(|| panic!("{ty} in {lines:#?}"));
+    let complaint = of("dualnet.complaints.v1.ComplaintFiled");
+    assert_eq!(complaint["data"]["complaintId"], filed.id.as_str());
+    assert_eq!(complaint["data"]["category"], "noise");
+    assert_eq!(complaint["topic"], topics::COMPLAINTS);
+    let opened = of("dualnet.governance.v1.IncidentOpened");
+    assert_eq!(opened["data"]["complaintId"], filed.id.as_str());
+    assert_eq!(opened["data"]["gridId"], seed.grid_id.as_str());
+    assert!(lines.iter().all(|l| l["ce"]["correlationid"] == filed.correlation_id.as_str()));
+    let only =
+        dualnet(&system, &["events", "tail", "--type", "IncidentOpened", "--subject", opened["key"].as_str().unwrap()]);
+    assert_eq!(only.len(), 1);
+
+    // A record no consumer can decode: governance-grid and arbitration both
+    // dead-letter it and carry on.
+    let mut settings = KafkaSettings::new(kafka_bootstrap());
+    settings.namespace = system.namespace.clone();
+    let kafka = KafkaTransport::new(settings).unwrap();
+    let poison = uuid::Uuid::now_v7();
+    let envelope = Envelope {
+        id: uuid::Uuid::now_v7(),
+        source: "/dualnet/complaints".into(),
+        ty: "dualnet.complaints.v1.ComplaintFiled".into(),
+        subject: poison.to_string(),
+        time: chrono::Utc::now(),
+        correlation_id: poison,
+        causation_id: None,
+        traceparent: None,
+        tracestate: None,
+    };
+    let record = Record {
+        topic: topics::COMPLAINTS.into(),
+        key: poison.to_string(),
+        headers: envelope.to_headers(),
+        payload: vec![0xff, 0xff, 0xff],
+    };
+    kafka.publisher().publish(&[record]).await.unwrap();
+    let listed = pending(&system, 2).await;
+    assert!(listed.iter().all(|l| l["key"] == poison.to_string().as_str()));
+    assert!(listed.iter().all(|l| l["deadletter"]["dl_origin_topic"] == topics::COMPLAINTS));
+    assert!(listed.iter().all(|l| l["data"]["undecodable"].is_string()), "{listed:#?}");
+
+    // Retried, it goes back to its topic and both consumers try it again.
+    let retried = dualnet(&system, &["deadletter", "retry", "--count", "1"]);
+    assert_eq!(retried.len(), 1);
+    pending(&system, 3).await;
+    let again = dualnet(&system, &["events", "tail", "--topic", topics::COMPLAINTS, "--subject", &poison.to_string()]);
+    assert_eq!(again.len(), 2, "published once, retried once");
+    let discarded = dualnet(&system, &["deadletter", "discard"]);
+    assert_eq!(discarded.len(), 3);
+    assert!(dualnet(&system, &["deadletter", "list"]).is_empty(), "nothing pending after the discard");
+}
