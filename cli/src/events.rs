@@ -5,7 +5,7 @@
 use std::{sync::Arc, time::Duration};
 
 use anyhow::Context;
-use dualnet_events::{Delivery, Envelope, Header, Record, Subscription, Transport, deadletter};
+use dualnet_events::{Delivery, Envelope, Header, Position, Record, Subscription, Transport, deadletter};
 use dualnet_platform::{config::Config, service};
 use prost_reflect::{DescriptorPool, DynamicMessage};
 use serde_json::{Value, json};
@@ -42,6 +42,23 @@ pub struct TailArgs {
     follow: bool,
     #[arg(long, default_value_t = 2000)]
     idle_ms: u64,
+}
+
+#[derive(clap::Args)]
+pub struct ReplayArgs {
+    /// The consumer group: a service's name (governance-grid, party-grid,
+    /// complaints, arbitration). Stop that service first.
+    #[arg(long)]
+    group: String,
+    /// The topic to replay (repeatable).
+    #[arg(long = "topic", required = true)]
+    topics: Vec<String>,
+    /// Read again from this offset in every partition.
+    #[arg(long, conflicts_with = "to_time", required_unless_present = "to_time")]
+    to_offset: Option<i64>,
+    /// Read again from the first record at or after this time (RFC 3339).
+    #[arg(long)]
+    to_time: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 #[derive(clap::Subcommand)]
@@ -171,6 +188,31 @@ pub async fn tail(args: TailArgs, config: Config) -> anyhow::Result<()> {
         }
     }
     eprintln!("{printed} events");
+    Ok(())
+}
+
+/// Moves a stopped service's consumer group back so that it reads the
+/// topics again. Events it applied before are skipped by its inbox: a
+/// replay never doubles an effect. To rebuild a read model, clear it and
+/// the consumer's inbox rows for those events first (docs/operations.md).
+#[allow(clippy::print_stdout)]
+pub async fn replay(args: ReplayArgs, config: Config) -> anyhow::Result<()> {
+    let transport = service::transport(&config).await?;
+    let to = match (args.to_offset, args.to_time) {
+        (Some(o), _) => Position::Offset(o),
+        (None, Some(t)) => Position::Time(t),
+        (None, None) => anyhow::bail!("give --to-offset or --to-time"),
+    };
+    for topic in &args.topics {
+        eprintln!("rewinding {} on {topic} …", args.group);
+        let positions = transport.rewind(&args.group, topic, to).await?;
+        for (partition, offset) in positions {
+            println!(
+                "{}",
+                json!({ "group": args.group, "topic": topic, "partition": partition, "next_offset": offset })
+            );
+        }
+    }
     Ok(())
 }
 

@@ -35,6 +35,8 @@ enum Command {
 enum EventsCommand {
     /// Print events of the topics as JSON lines, decoded from protobuf.
     Tail(events::TailArgs),
+    /// Move a stopped service's consumer group back to an offset or a time.
+    Replay(events::ReplayArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -44,6 +46,7 @@ fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Up(args) => runtime.block_on(up::run(args, config)),
         Command::Events(EventsCommand::Tail(args)) => runtime.block_on(events::tail(args, config)),
+        Command::Events(EventsCommand::Replay(args)) => runtime.block_on(events::replay(args, config)),
         Command::Deadletter(command) => runtime.block_on(events::deadletter(command, config)),
     }
 }

@@ -6,19 +6,20 @@ use std::{collections::HashMap, sync::Arc, time::Duration};
 use async_trait::async_trait;
 use futures::future::try_join_all;
 use rdkafka::{
-    ClientConfig, Message,
+    ClientConfig, Message, TopicPartitionList,
     admin::{AdminClient, AdminOptions, NewTopic, TopicReplication},
     client::DefaultClientContext,
-    consumer::{Consumer, StreamConsumer},
+    consumer::{BaseConsumer, CommitMode, Consumer, StreamConsumer},
     error::RDKafkaErrorCode,
     message::{Header as KHeader, Headers, OwnedHeaders},
     producer::{FutureProducer, FutureRecord},
+    topic_partition_list::Offset,
     util::Timeout,
 };
 
 use crate::{
     record::{Delivery, Header, Record},
-    transport::{Publisher, Subscription, Transport, TransportError},
+    transport::{Position, Publisher, Subscription, Transport, TransportError},
 };
 
 /// Settings of the Kafka transport; `extra` passes any librdkafka property
@@ -133,6 +134,64 @@ impl Transport for KafkaTransport {
             namespace: self.settings.namespace.clone(),
             idle_checks: 0,
         }))
+    }
+
+    async fn rewind(&self, group: &str, topic: &str, to: Position) -> Result<Vec<(i32, i64)>, TransportError> {
+        let mut config = self.settings.client(&[("enable.auto.commit", "false")]);
+        config.set("group.id", self.broker_name(group));
+        let topic = self.broker_name(topic);
+        tokio::task::spawn_blocking(move || -> Result<Vec<(i32, i64)>, TransportError> {
+            let timeout = Duration::from_secs(10);
+            let consumer: BaseConsumer = config.create()?;
+            let metadata = consumer.fetch_metadata(Some(&topic), timeout)?;
+            let partitions: Vec<i32> =
+                metadata.topics().iter().flat_map(|t| t.partitions().iter().map(|p| p.id())).collect();
+            if partitions.is_empty() {
+                return Err(TransportError::Other(format!("no topic {topic}")));
+            }
+            let mut positions = Vec::with_capacity(partitions.len());
+            for p in partitions {
+                let (low, high) = consumer.fetch_watermarks(&topic, p, timeout)?;
+                let next = match to {
+                    // Not clamped to the high watermark: Tansu reports it per
+                    // produce batch, not per record.
+                    Position::Offset(o) => o.max(low),
+                    Position::Time(t) => {
+                        let mut query = TopicPartitionList::new();
+                        query.add_partition_offset(&topic, p, Offset::Offset(t.timestamp_millis()))?;
+                        let found = consumer.offsets_for_times(query, timeout)?;
+                        match found.find_partition(&topic, p).map(|e| e.offset()) {
+                            Some(Offset::Offset(o)) => o,
+                            // No record at or after the time: the end.
+                            _ => high,
+                        }
+                    }
+                };
+                positions.push((p, next));
+            }
+            let mut commit = TopicPartitionList::new();
+            for (p, next) in &positions {
+                commit.add_partition_offset(&topic, *p, Offset::Offset(*next))?;
+            }
+            // Commit as a member of the group (brokers such as Tansu ignore
+            // commits from outside it): join, wait for the assignment, commit.
+            consumer.subscribe(&[topic.as_str()])?;
+            let deadline = std::time::Instant::now() + Duration::from_secs(60);
+            while consumer.assignment().map(|a| a.count()).unwrap_or(0) == 0 {
+                if std::time::Instant::now() > deadline {
+                    return Err(TransportError::Other(format!(
+                        "no assignment on {topic}: is a member of the group still running?"
+                    )));
+                }
+                // Polling drives the join; a record received here is not committed.
+                let _ = consumer.poll(Duration::from_millis(100));
+            }
+            consumer.commit(&commit, CommitMode::Sync)?;
+            consumer.unsubscribe();
+            Ok(positions)
+        })
+        .await
+        .map_err(|e| TransportError::Other(e.to_string()))?
     }
 
     async fn ensure_topics(&self, topics: &[String]) -> Result<(), TransportError> {

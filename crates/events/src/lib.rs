@@ -26,7 +26,7 @@ pub use consumer::{Consumer, ConsumerSettings, Event, HandleError, Handler};
 pub use envelope::Envelope;
 pub use record::{Delivery, Header, Record};
 pub use relay::{Relay, RelaySettings};
-pub use transport::{Publisher, Subscription, Transport, TransportError};
+pub use transport::{Position, Publisher, Subscription, Transport, TransportError};
 
 /// Migrations of the outbox and inbox tables, run in every service database
 /// beside the service's own (their versions never collide: the pipeline's

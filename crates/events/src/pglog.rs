@@ -13,7 +13,7 @@ use sqlx::{PgPool, postgres::PgListener};
 
 use crate::{
     record::{Delivery, Header, Record},
-    transport::{Publisher, Subscription, Transport, TransportError},
+    transport::{Position, Publisher, Subscription, Transport, TransportError},
 };
 
 const CHANNEL: &str = "dualnet_log";
@@ -145,6 +145,41 @@ impl Transport for PgLogTransport {
             positions,
             buffer: VecDeque::new(),
         }))
+    }
+
+    async fn rewind(&self, group: &str, topic: &str, to: Position) -> Result<Vec<(i32, i64)>, TransportError> {
+        // One partition per topic; the log's offsets are dense from 0.
+        let next: i64 = match to {
+            Position::Offset(o) => {
+                let end: Option<i64> = sqlx::query_scalar("SELECT next_offset FROM log_topics WHERE name = $1")
+                    .bind(topic)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                let end = end.ok_or_else(|| TransportError::Other(format!("no topic {topic}")))?;
+                o.clamp(0, end)
+            }
+            Position::Time(t) => {
+                sqlx::query_scalar(
+                    "SELECT COALESCE(
+                         (SELECT min(\"offset\") FROM log_records WHERE topic = $1 AND appended_at >= $2),
+                         (SELECT next_offset FROM log_topics WHERE name = $1))",
+                )
+                .bind(topic)
+                .bind(t)
+                .fetch_one(&self.pool)
+                .await?
+            }
+        };
+        sqlx::query(
+            "INSERT INTO log_cursors (group_name, topic, next_offset) VALUES ($1, $2, $3)
+             ON CONFLICT (group_name, topic) DO UPDATE SET next_offset = EXCLUDED.next_offset, updated_at = now()",
+        )
+        .bind(group)
+        .bind(topic)
+        .bind(next)
+        .execute(&self.pool)
+        .await?;
+        Ok(vec![(0, next)])
     }
 
     async fn ensure_topics(&self, topics: &[String]) -> Result<(), TransportError> {

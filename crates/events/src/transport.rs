@@ -34,10 +34,23 @@ pub trait Subscription: Send {
     async fn commit(&mut self, delivery: &Delivery) -> Result<(), TransportError>;
 }
 
+/// Where `rewind` moves a group to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Position {
+    /// This offset in every partition (past the end means the end).
+    Offset(i64),
+    /// The first record appended at or after this time, in each partition.
+    Time(chrono::DateTime<chrono::Utc>),
+}
+
 #[async_trait]
 pub trait Transport: Send + Sync {
     fn publisher(&self) -> Arc<dyn Publisher>;
     async fn subscribe(&self, group: &str, topics: &[String]) -> Result<Box<dyn Subscription>, TransportError>;
     /// Creates the topics that do not exist yet.
     async fn ensure_topics(&self, topics: &[String]) -> Result<(), TransportError>;
+    /// Moves a consumer group's committed position on `topic` to `to`, in
+    /// every partition, so that it reads again from there (replay). The
+    /// group's members must be stopped. Returns `(partition, next offset)`.
+    async fn rewind(&self, group: &str, topic: &str, to: Position) -> Result<Vec<(i32, i64)>, TransportError>;
 }
