@@ -1,5 +1,6 @@
 //! `dualnet`: run the whole system on one node, and tools around it.
 
+mod asyncapi;
 mod demo;
 mod events;
 mod up;
@@ -26,6 +27,11 @@ enum Command {
     /// Read the event flow as JSON lines.
     #[command(subcommand)]
     Events(EventsCommand),
+    /// Print the AsyncAPI 3 document of every topic and message (JSON).
+    Asyncapi,
+    /// Write the compiled protobuf contract (a FileDescriptorSet) to stdout,
+    /// for subscribers that decode payloads without the .proto files.
+    DescriptorSet,
     /// Inspect, retry or discard dead letters.
     #[command(subcommand)]
     Deadletter(events::DeadletterCommand),
@@ -48,5 +54,16 @@ fn main() -> anyhow::Result<()> {
         Command::Events(EventsCommand::Tail(args)) => runtime.block_on(events::tail(args, config)),
         Command::Events(EventsCommand::Replay(args)) => runtime.block_on(events::replay(args, config)),
         Command::Deadletter(command) => runtime.block_on(events::deadletter(command, config)),
+        Command::Asyncapi => print_json(&asyncapi::document()?),
+        Command::DescriptorSet => {
+            use std::io::Write;
+            Ok(std::io::stdout().write_all(dualnet_proto::FILE_DESCRIPTOR_SET)?)
+        }
     }
+}
+
+#[allow(clippy::print_stdout)]
+fn print_json(v: &serde_json::Value) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(v)?);
+    Ok(())
 }

@@ -107,3 +107,26 @@ stop_tansu() {
     log "Tansu stopped"
   fi
 }
+
+# ensure_python_example → exports DUALNET_TEST_PYTHON: a Python with the
+# example subscriber's requirements (examples/python), in a virtualenv kept
+# outside the clone and rebuilt when the requirements change.
+ensure_python_example() {
+  local req="$DUALNET_ROOT/examples/python/requirements.txt"
+  local env=${DUALNET_PYENV:-$HOME/.cache/dualnet/pyenv}
+  local stamp="$env/.requirements"
+  if [[ ! -x "$env/bin/python" ]] || ! cmp -s "$req" "$stamp"; then
+    if ! python3 -m venv --help >/dev/null 2>&1; then
+      if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
+        log "installing python3-venv with apt"
+        apt-get install -y -q python3-venv >&2
+      fi
+    fi
+    log "preparing the Python example's environment ($env)"
+    rm -rf "$env"
+    python3 -m venv "$env"
+    "$env/bin/pip" install -q -r "$req" >&2
+    cp "$req" "$stamp"
+  fi
+  export DUALNET_TEST_PYTHON="$env/bin/python"
+}
