@@ -1,7 +1,8 @@
 //! Faults by killing processes: a consumer service is SIGKILLed in the middle
 //! of a burst of complaints and restarted. Every complaint still ends with
 //! exactly one incident and exactly one linkage task — none lost, none
-//! doubled. (So many noise complaints at one building also raise the
+//! doubled; stopped with SIGTERM instead, it drains and exits cleanly. (So
+//! many noise complaints at one building also raise the
 //! early warning: exactly once.)
 
 use std::{
@@ -103,7 +104,20 @@ async fn check_exactly_once(system: &System, branch: &str, ids: &[String]) {
     assert_eq!(tasks.len(), COMPLAINTS + 1);
 }
 
+/// How the victim is stopped mid-burst.
+#[derive(Clone, Copy, PartialEq)]
+enum Stop {
+    /// SIGKILL: no chance to finish anything.
+    Kill,
+    /// SIGTERM: it drains and exits cleanly.
+    Terminate,
+}
+
 async fn burst_with_a_kill(victim: &str) {
+    burst_with(victim, Stop::Kill).await
+}
+
+async fn burst_with(victim: &str, stop: Stop) {
     let mut system = System::start().await;
     // No building group: the branch of the grid is the only organisation
     // tasked, so "exactly one task" is exact.
@@ -122,7 +136,13 @@ async fn burst_with_a_kill(victim: &str) {
         "party-grid" => &mut system.party,
         other => panic!("unknown victim {other}"),
     };
-    process.kill().await;
+    match stop {
+        Stop::Kill => process.kill().await,
+        Stop::Terminate => {
+            let status = process.terminate().await.expect("the service stops on SIGTERM");
+            assert!(status.success(), "a clean exit after draining: {status}");
+        }
+    }
     let killed_at = filed.load(Ordering::SeqCst);
     process.restart().await.expect("the killed service restarts");
     let ids = burst.await.expect("the burst completes");
@@ -139,4 +159,9 @@ async fn killing_governance_grid_mid_burst_loses_and_doubles_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killing_party_grid_mid_burst_loses_and_doubles_nothing() {
     burst_with_a_kill("party-grid").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_to_governance_grid_mid_burst_drains_and_loses_nothing() {
+    burst_with("governance-grid", Stop::Terminate).await;
 }

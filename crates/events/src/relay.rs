@@ -143,6 +143,7 @@ impl Relay {
         };
         loop {
             if shutdown.is_cancelled() {
+                self.flush().await;
                 return;
             }
             match self.publish_batch().await {
@@ -171,9 +172,28 @@ impl Relay {
                 }
             };
             tokio::select! {
-                _ = shutdown.cancelled() => return,
+                _ = shutdown.cancelled() => {
+                    self.flush().await;
+                    return;
+                }
                 _ = wake => {}
                 _ = tokio::time::sleep(self.settings.poll) => {}
+            }
+        }
+    }
+
+    /// On shutdown: publishes what the last transactions appended, so a
+    /// stopped service leaves nothing behind in its outbox (what a failure
+    /// leaves is published by the next start).
+    async fn flush(&self) {
+        loop {
+            match self.publish_batch().await {
+                Ok(0) => return,
+                Ok(n) => tracing::debug!(published = n, "outbox flushed at shutdown"),
+                Err(e) => {
+                    tracing::warn!(error = %e, "outbox not flushed at shutdown; the next start publishes it");
+                    return;
+                }
             }
         }
     }

@@ -48,6 +48,22 @@ pub struct Config {
     pub calendar: CalendarConfig,
     pub arbitration: ArbitrationConfig,
     pub open311: Open311Config,
+    pub shutdown: ShutdownConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ShutdownConfig {
+    /// After SIGTERM: how long in-flight work (requests, the event being
+    /// applied, the outbox flush, the offset commit) may take before the
+    /// process exits anyway. What is cut short is redone after restart.
+    pub grace_ms: u64,
+}
+
+impl Default for ShutdownConfig {
+    fn default() -> Self {
+        Self { grace_ms: 10_000 }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -218,6 +234,7 @@ const SECTIONS: &[&str] = &[
     "calendar",
     "arbitration",
     "open311",
+    "shutdown",
 ];
 const ENV_PREFIX: &str = "DUALNET_";
 

@@ -224,14 +224,24 @@ async fn run(def: &'static ServiceDef, config: Config) -> anyhow::Result<()> {
     let transport = transport(&config).await?;
     let addr = listen_addr(def, &config);
     let shutdown = shutdown_on_signal();
+    let grace = Duration::from_millis(config.shutdown.grace_ms);
     let deps = Deps { pool, transport, clock: Arc::new(SystemClock), config: Arc::new(config) };
     let started = (def.start)(deps, shutdown.clone()).await?;
     let listener = TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;
     tracing::info!(service = def.name, addr = %listener.local_addr()?, "serving");
     let served = grpc_server::serve(listener, vec![started.register], &[started.health], shutdown.clone()).await;
     shutdown.cancel();
-    for task in started.tasks {
-        let _ = task.await;
+    // The API stopped taking requests; the relay flushes the outbox and the
+    // consumer finishes its event and commits, within the grace period.
+    let drained = async {
+        for task in started.tasks {
+            let _ = task.await;
+        }
+    };
+    if tokio::time::timeout(grace, drained).await.is_err() {
+        tracing::warn!(grace_ms = grace.as_millis() as u64, "grace period over; exiting with work unfinished");
+    } else {
+        tracing::info!("drained");
     }
     served
 }

@@ -154,6 +154,15 @@ impl ServiceProcess {
         }
     }
 
+    /// SIGTERM, then waits for the process to drain and exit; its status.
+    pub async fn terminate(&mut self) -> anyhow::Result<std::process::ExitStatus> {
+        let mut child = self.child.take().context("not running")?;
+        let pid = child.id().context("no pid")?;
+        let sent = Command::new("kill").args(["-TERM", &pid.to_string()]).status().await?;
+        anyhow::ensure!(sent.success(), "kill -TERM {pid} failed");
+        Ok(tokio::time::timeout(Duration::from_secs(60), child.wait()).await.context("no exit within 60 s")??)
+    }
+
     pub async fn restart(&mut self) -> anyhow::Result<()> {
         self.kill().await;
         self.spawn().await
