@@ -109,17 +109,20 @@ stop_tansu() {
 }
 
 # ensure_python_example → exports DUALNET_TEST_PYTHON: a Python with the
-# example subscriber's requirements (examples/python), in a virtualenv kept
-# outside the clone and rebuilt when the requirements change.
+# example subscriber's requirements (examples/python) and the compose
+# checker's (scripts/lib), in a virtualenv kept outside the clone and rebuilt
+# when the requirements change.
 ensure_python_example() {
-  local req="$DUALNET_ROOT/examples/python/requirements.txt"
   local env=${DUALNET_PYENV:-$HOME/.cache/dualnet/pyenv}
   local stamp="$env/.requirements"
+  local req="$env.requirements"
+  mkdir -p "$(dirname "$env")"
+  cat "$DUALNET_ROOT/examples/python/requirements.txt" "$DUALNET_ROOT/scripts/lib/requirements.txt" >"$req"
   if [[ ! -x "$env/bin/python" ]] || ! cmp -s "$req" "$stamp"; then
-    if ! python3 -m venv --help >/dev/null 2>&1; then
+    if ! command -v python3 >/dev/null || ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
       if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
-        log "installing python3-venv with apt"
-        apt-get install -y -q python3-venv >&2
+        log "installing python3 and python3-venv with apt"
+        apt-get install -y -q python3 python3-venv >&2 || { apt-get update -q >&2 && apt-get install -y -q python3 python3-venv >&2; }
       fi
     fi
     log "preparing the Python example's environment ($env)"
