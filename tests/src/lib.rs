@@ -32,6 +32,11 @@ async fn channel(p: &ServiceProcess) -> Channel {
 
 impl System {
     pub async fn start() -> Self {
+        Self::start_with(Vec::new()).await
+    }
+
+    /// Starts the system with extra settings for every service.
+    pub async fn start_with(extra: Vec<(String, String)>) -> Self {
         let namespace = format!("{}.", unique("e2e"));
         let mut databases = Vec::new();
         let mut envs = Vec::new();
@@ -44,6 +49,7 @@ impl System {
                 ("DUALNET_KAFKA__NAMESPACE".to_string(), namespace.clone()),
                 ("DUALNET_TELEMETRY__LOG".to_string(), "info,sqlx::postgres::notice=warn".to_string()),
             ]);
+            envs.last_mut().expect("just pushed").extend(extra.iter().cloned());
             databases.push((name, db));
         }
         let open311 = std::net::SocketAddr::from(([127, 0, 0, 1], dualnet_testkit::free_port()));

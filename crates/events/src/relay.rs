@@ -18,7 +18,11 @@ use crate::{
 };
 
 /// Advisory lock key that makes one relay per database the active one.
-const RELAY_LOCK: i64 = 0x6475_616c_6e65_7401;
+/// The relay's advisory lock, per database: advisory locks are global to the
+/// PostgreSQL server, and services that share one server (compose, one
+/// node) must not wait on each other's relays.
+const RELAY_LOCK: &str =
+    "SELECT pg_try_advisory_xact_lock(hashtext('dualnet.outbox.relay'), hashtext(current_database()))";
 
 #[derive(Debug, Clone)]
 pub struct RelaySettings {
@@ -89,8 +93,7 @@ impl Relay {
     /// 0 when there was nothing to do or another relay is active.
     pub async fn publish_batch(&self) -> Result<usize, RelayError> {
         let mut tx = self.pool.begin().await?;
-        let active: bool =
-            sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1)").bind(RELAY_LOCK).fetch_one(&mut *tx).await?;
+        let active: bool = sqlx::query_scalar(RELAY_LOCK).fetch_one(&mut *tx).await?;
         if !active {
             return Ok(0);
         }

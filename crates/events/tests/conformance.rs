@@ -339,7 +339,6 @@ async fn nothing_is_published_for_a_rolled_back_change(kind: Kind) {
 
 async fn a_rewound_group_reads_again_from_an_offset_or_a_time(kind: Kind) {
     let h = Harness::new(kind).await;
-    let before = chrono::Utc::now() - chrono::Duration::seconds(5);
     // One key: one partition, offsets 0..5 in order. Published one by one:
     // Tansu 0.6 cannot fetch from an offset inside a produced batch.
     for i in 0..5 {
@@ -347,10 +346,11 @@ async fn a_rewound_group_reads_again_from_an_offset_or_a_time(kind: Kind) {
         h.publish_all().await;
     }
     let seq = |d: &Delivery| <Probe as prost::Message>::decode(d.record.payload.as_slice()).unwrap().seq;
+    let step = |what: &'static str| move |e| panic!("{what}: {e:?}");
     let mut sub = h.subscribe().await;
     let mut partition = 0;
     for i in 0..5 {
-        let d = next(&mut sub).await;
+        let d = tokio::time::timeout(WAIT, sub.next()).await.unwrap_or_else(step("first read")).unwrap();
         assert_eq!(seq(&d), i);
         partition = d.partition;
         sub.commit(&d).await.unwrap();
@@ -359,11 +359,38 @@ async fn a_rewound_group_reads_again_from_an_offset_or_a_time(kind: Kind) {
     let positions = h.transport.rewind(&h.group, &h.topic, Position::Offset(2)).await.unwrap();
     assert!(positions.contains(&(partition, 2)), "{positions:?}");
     let mut again = h.subscribe().await;
-    assert_eq!(seq(&next(&mut again).await), 2, "reads again from offset 2");
+    let d =
+        tokio::time::timeout(WAIT, again.next()).await.unwrap_or_else(step("read after the offset rewind")).unwrap();
+    assert_eq!(seq(&d), 2, "reads again from offset 2");
     drop(again);
-    h.transport.rewind(&h.group, &h.topic, Position::Time(before)).await.unwrap();
+    // A time before every record: the group reads from the first one. (A
+    // day back, so no clock skew between the test and the log matters.)
+    let before = chrono::Utc::now() - chrono::Duration::days(1);
+    let rewound = h.transport.rewind(&h.group, &h.topic, Position::Time(before)).await.unwrap();
+    assert!(rewound.contains(&(partition, 0)), "{rewound:?}");
     let mut from_start = h.subscribe().await;
-    assert_eq!(seq(&next(&mut from_start).await), 0, "reads again from the first record after the time");
+    let d =
+        tokio::time::timeout(WAIT, from_start.next()).await.unwrap_or_else(step("read after the time rewind")).unwrap();
+    assert_eq!(seq(&d), 0, "reads again from the first record after the time");
+}
+
+async fn relays_of_two_databases_on_one_server_do_not_wait_on_each_other(kind: Kind) {
+    let (a, b) = (Harness::new(kind).await, Harness::new(kind).await);
+    // A relay of database a is in the middle of a batch: it holds the lock.
+    let mut busy = a.pool.begin().await.unwrap();
+    let held: bool = sqlx::query_scalar(
+        "SELECT pg_try_advisory_xact_lock(hashtext('dualnet.outbox.relay'), hashtext(current_database()))",
+    )
+    .fetch_one(&mut *busy)
+    .await
+    .unwrap();
+    assert!(held);
+    b.append(&[probe("k", 1)]).await;
+    assert_eq!(b.relay().publish_batch().await.unwrap(), 1, "another database's relay publishes");
+    a.append(&[probe("k", 1)]).await;
+    assert_eq!(a.relay().publish_batch().await.unwrap(), 0, "a second relay of the same database waits its turn");
+    busy.rollback().await.unwrap();
+    assert_eq!(a.relay().publish_batch().await.unwrap(), 1);
 }
 
 macro_rules! conformance {
@@ -395,4 +422,5 @@ conformance!(
     rows_committed_before_a_relay_crash_are_all_published_after_restart,
     nothing_is_published_for_a_rolled_back_change,
     a_rewound_group_reads_again_from_an_offset_or_a_time,
+    relays_of_two_databases_on_one_server_do_not_wait_on_each_other,
 );
