@@ -8,7 +8,7 @@ use dualnet_platform::{
     clock::SystemClock,
     config::{Config, Secret, TransportKind},
     embedded_pg::EmbeddedPostgres,
-    grpc_server,
+    grpc_server, metrics,
     service::{self, Deps, ServiceDef},
     telemetry,
 };
@@ -55,6 +55,7 @@ fn with_database(url: &str, db: &str) -> String {
 
 pub async fn run(args: Args, mut config: Config) -> anyhow::Result<()> {
     let _telemetry = telemetry::init("dualnet", &config.telemetry)?;
+    let metrics = metrics::init("dualnet", &config.telemetry)?;
     // The private server lives as long as this function; dropping it stops it.
     let mut private = None;
     let server_url = match &config.database.url {
@@ -70,15 +71,23 @@ pub async fn run(args: Args, mut config: Config) -> anyhow::Result<()> {
     config.transport.kind = TransportKind::Pglog;
     config.open311.listen = config.open311.listen.or(Some(args.open311));
     config.transport.log_database_url = Some(Secret::new(with_database(&server_url, "dualnet_log")));
-    let result = serve(args, config, &server_url).await;
+    let result = serve(args, config, &server_url, metrics).await;
     drop(private);
     result
 }
 
-async fn serve(args: Args, config: Config, server_url: &str) -> anyhow::Result<()> {
+async fn serve(
+    args: Args,
+    config: Config,
+    server_url: &str,
+    metrics: Arc<dualnet_platform::metrics::Metrics>,
+) -> anyhow::Result<()> {
     let transport = service::transport(&config).await?;
     let config = Arc::new(config);
     let shutdown = service::shutdown_on_signal();
+    if let Some(at) = config.telemetry.metrics_listen {
+        tokio::spawn(metrics::serve(at, metrics, shutdown.clone()));
+    }
     let mut registers = Vec::new();
     let mut health = Vec::new();
     let mut tasks = Vec::new();

@@ -37,11 +37,13 @@ macro_rules! list_services {
 async fn the_demo_serves_all_four_apis_and_its_example_call_links_both_networks() {
     let port = free_port();
     let open311 = std::net::SocketAddr::from(([127, 0, 0, 1], free_port()));
+    let metrics = std::net::SocketAddr::from(([127, 0, 0, 1], free_port()));
     let mut child = tokio::process::Command::new(binary("dualnet"))
         .args(["up", "--demo", "--listen", &format!("127.0.0.1:{port}"), "--open311", &open311.to_string()])
         // No database configured: dualnet runs a private PostgreSQL.
         .env_remove("DUALNET_DATABASE__URL")
         .env("DUALNET_TELEMETRY__LOG", "warn")
+        .env("DUALNET_TELEMETRY__METRICS_LISTEN", metrics.to_string())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .kill_on_drop(true)
@@ -150,6 +152,26 @@ async fn the_demo_serves_all_four_apis_and_its_example_call_links_both_networks(
     .await
     .unwrap();
     assert_eq!(status, 201, "{created}");
+
+    // The metrics of that work, in the Prometheus text format.
+    let text = wait_for("metrics of the example", WAIT, || async {
+        let (status, text) = dualnet_testkit::http(metrics, "GET", "/metrics", "text/plain", b"").await.ok()?;
+        (status == 200 && text.contains("dualnet_events_processed_total")).then_some(text)
+    })
+    .await;
+    for expected in [
+        "dualnet_incidents_opened_total{level=\"grid\",source=\"complaint\"}",
+        "dualnet_grpc_requests_total{code=\"0\",rpc=\"/dualnet.complaints.v1.Complaints/FileComplaint\"}",
+        "dualnet_grpc_seconds_bucket",
+        "dualnet_outbox_published_total",
+        "dualnet_outbox_backlog",
+        "dualnet_outbox_oldest_age_seconds",
+        "dualnet_events_handle_seconds_bucket",
+        "dualnet_events_delay_seconds_count",
+        "outcome=\"applied\"",
+    ] {
+        assert!(text.contains(expected), "{expected} in\n{text}");
+    }
 
     // SIGTERM: it stops, and stops its private PostgreSQL with it.
     let pid = child.id().unwrap().to_string();

@@ -220,8 +220,18 @@ impl Consumer {
             // Until the delivery is processed its offset is not committed; on
             // a failure here the same delivery is tried again.
             loop {
+                let started = std::time::Instant::now();
                 match self.process(&delivery, &shutdown).await {
-                    Ok(_) => break,
+                    Ok(outcome) => {
+                        let ty = delivery.record.header("ce_type").unwrap_or("unknown");
+                        let age = delivery
+                            .record
+                            .header("ce_time")
+                            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+                            .and_then(|t| (chrono::Utc::now() - t.with_timezone(&chrono::Utc)).to_std().ok());
+                        crate::metrics::processed(&self.name, ty, outcome, started.elapsed(), age);
+                        break;
+                    }
                     Err(e) => {
                         if shutdown.is_cancelled() {
                             return;

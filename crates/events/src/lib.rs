@@ -14,6 +14,7 @@ pub mod consumer;
 pub mod deadletter;
 pub mod envelope;
 pub mod kafka;
+mod metrics;
 pub mod outbox;
 pub mod pglog;
 pub mod record;

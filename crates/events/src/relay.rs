@@ -121,7 +121,21 @@ impl Relay {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
+        crate::metrics::published(records.len());
         Ok(records.len())
+    }
+
+    /// Records the backlog gauges: unsent rows and the age of the oldest.
+    async fn measure_backlog(&self) {
+        let row: Result<(i64, Option<f64>), _> = sqlx::query_as(
+            "SELECT count(*), extract(epoch FROM now() - min(event_time))::float8
+             FROM event_outbox WHERE published_at IS NULL",
+        )
+        .fetch_one(&self.pool)
+        .await;
+        if let Ok((rows, age)) = row {
+            crate::metrics::backlog(rows, Duration::from_secs_f64(age.unwrap_or(0.0).max(0.0)));
+        }
     }
 
     /// Number of committed rows not yet published.
@@ -154,8 +168,10 @@ impl Relay {
                     tracing::debug!(published = n, "outbox batch published");
                     continue;
                 }
-                Ok(_) => {}
+                // Idle: everything committed so far is out.
+                Ok(_) => self.measure_backlog().await,
                 Err(e) => {
+                    self.measure_backlog().await;
                     tracing::warn!(error = %e, "outbox relay failed; retrying");
                     tokio::select! {
                         _ = shutdown.cancelled() => return,

@@ -173,11 +173,13 @@ pub struct TelemetryConfig {
     pub log: String,
     /// Log lines as JSON instead of text.
     pub json: bool,
+    /// Serve Prometheus metrics on `GET /metrics` here; off when unset.
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 impl Default for TelemetryConfig {
     fn default() -> Self {
-        Self { otlp_endpoint: None, log: "info,sqlx::postgres::notice=warn".into(), json: false }
+        Self { otlp_endpoint: None, log: "info,sqlx::postgres::notice=warn".into(), json: false, metrics_listen: None }
     }
 }
 

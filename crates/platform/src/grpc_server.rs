@@ -2,6 +2,13 @@
 //! and reflection (v1 and v1alpha), trace context read from the request
 //! metadata, graceful shutdown.
 
+use std::{
+    future::Future,
+    pin::Pin,
+    task::{Context, Poll},
+    time::Instant,
+};
+
 use tokio::net::TcpListener;
 use tokio_stream::wrappers::TcpListenerStream;
 use tokio_util::sync::CancellationToken;
@@ -21,6 +28,53 @@ fn request_span(req: &http::Request<()>) -> tracing::Span {
     let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
     dualnet_events::trace::set_parent(&span, header("traceparent"), header("tracestate"));
     span
+}
+
+/// Counts every call with its gRPC status code and measures its latency.
+/// An error answer carries `grpc-status` in its headers (trailers-only); an
+/// answer without it is OK.
+#[derive(Clone, Copy)]
+struct Measure;
+
+impl<S> tower_layer::Layer<S> for Measure {
+    type Service = Measured<S>;
+    fn layer(&self, inner: S) -> Measured<S> {
+        Measured { inner }
+    }
+}
+
+#[derive(Clone)]
+struct Measured<S> {
+    inner: S,
+}
+
+impl<S, B, R> tower_service::Service<http::Request<B>> for Measured<S>
+where
+    S: tower_service::Service<http::Request<B>, Response = http::Response<R>>,
+    S::Future: Send + 'static,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<S::Response, S::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: http::Request<B>) -> Self::Future {
+        let rpc = req.uri().path().to_string();
+        let started = Instant::now();
+        let answer = self.inner.call(req);
+        Box::pin(async move {
+            let result = answer.await;
+            let code = match &result {
+                Ok(r) => r.headers().get("grpc-status").and_then(|v| v.to_str().ok()).unwrap_or("0").to_string(),
+                Err(_) => "transport_error".to_string(),
+            };
+            crate::metrics::grpc_call(&rpc, &code, started.elapsed());
+            result
+        })
+    }
 }
 
 /// Serves until `shutdown`. `health` names every service registered, which
@@ -51,6 +105,7 @@ pub async fn serve(
     let stop = shutdown.clone();
     Server::builder()
         .trace_fn(request_span)
+        .layer(Measure)
         .add_routes(routes.routes())
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), async move { stop.cancelled().await })
         .await?;

@@ -12,6 +12,7 @@ pub mod db;
 pub mod embedded_pg;
 pub mod fields;
 pub mod grpc_server;
+pub mod metrics;
 pub mod service;
 pub mod telemetry;
 pub mod timestamp;

@@ -17,7 +17,7 @@ use tokio_util::sync::CancellationToken;
 use crate::{
     clock::{Clock, SystemClock},
     config::{Config, TransportKind},
-    db, grpc_server, telemetry,
+    db, grpc_server, metrics, telemetry,
 };
 
 /// What a service is given at start.
@@ -219,11 +219,15 @@ async fn health_check(def: &ServiceDef, config: &Config) -> anyhow::Result<()> {
 
 async fn run(def: &'static ServiceDef, config: Config) -> anyhow::Result<()> {
     let _telemetry = telemetry::init(def.name, &config.telemetry)?;
+    let metrics = metrics::init(def.name, &config.telemetry)?;
     let url = config.database.url.clone().context("database.url must be set (DUALNET_DATABASE__URL)")?;
     let pool = open_database(url.expose(), config.database.max_connections, def.migrator).await?;
     let transport = transport(&config).await?;
     let addr = listen_addr(def, &config);
     let shutdown = shutdown_on_signal();
+    if let Some(at) = config.telemetry.metrics_listen {
+        tokio::spawn(metrics::serve(at, metrics.clone(), shutdown.clone()));
+    }
     let grace = Duration::from_millis(config.shutdown.grace_ms);
     let deps = Deps { pool, transport, clock: Arc::new(SystemClock), config: Arc::new(config) };
     let started = (def.start)(deps, shutdown.clone()).await?;

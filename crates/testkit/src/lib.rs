@@ -179,6 +179,19 @@ pub async fn http_json(
     content_type: &str,
     body: &[u8],
 ) -> anyhow::Result<(u16, serde_json::Value)> {
+    let (status, body) = http(addr, method, path, content_type, body).await?;
+    let value = if body.trim().is_empty() { serde_json::Value::Null } else { serde_json::from_str(&body)? };
+    Ok((status, value))
+}
+
+/// One HTTP/1.1 exchange on a fresh connection: the status code and the body.
+pub async fn http(
+    addr: std::net::SocketAddr,
+    method: &str,
+    path: &str,
+    content_type: &str,
+    body: &[u8],
+) -> anyhow::Result<(u16, String)> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut stream = tokio::net::TcpStream::connect(addr).await?;
     let head = format!(
@@ -197,8 +210,7 @@ pub async fn http_json(
     } else {
         rest.to_string()
     };
-    let value = if body.trim().is_empty() { serde_json::Value::Null } else { serde_json::from_str(&body)? };
-    Ok((status, value))
+    Ok((status, body))
 }
 
 fn unchunk(mut rest: &str) -> anyhow::Result<String> {

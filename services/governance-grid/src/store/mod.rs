@@ -27,6 +27,7 @@ use crate::{
 
 mod deadlines;
 mod map;
+mod measures;
 mod rental;
 mod staff;
 mod statistics;
@@ -410,6 +411,7 @@ async fn insert_incident(
         enterprise_id: text(incident.enterprise_id),
     };
     OUTBOX.append(conn, incident.id, &event, chain).await?;
+    measures::opened(p.level, incident.source);
     if incident.severity == Severity::Major && escalation::escalate(&incident).is_ok() {
         // 大事全网联动: a major incident mobilises the next tier at once.
         let escalated =
@@ -580,6 +582,7 @@ pub async fn transition_incident(
             grid_id: incident.placement.grid_id.map(|g| g.to_string()).unwrap_or_default(),
         };
         OUTBOX.append(conn, id, &closed, chain).await?;
+        measures::closed(incident.placement.level);
     }
     Ok(Some(Ok(incident)))
 }
