@@ -88,6 +88,7 @@ async fn serve(
     if let Some(at) = config.telemetry.metrics_listen {
         tokio::spawn(metrics::serve(at, metrics, shutdown.clone()));
     }
+    let readiness = service::Readiness::default();
     let mut registers = Vec::new();
     let mut health = Vec::new();
     let mut tasks = Vec::new();
@@ -96,7 +97,13 @@ async fn serve(
         let pool = service::open_database(&url, config.database.max_connections, def.migrator)
             .await
             .with_context(|| format!("database of {}", def.name))?;
-        let deps = Deps { pool, transport: transport.clone(), clock: Arc::new(SystemClock), config: config.clone() };
+        let deps = Deps {
+            pool,
+            transport: transport.clone(),
+            clock: Arc::new(SystemClock),
+            config: config.clone(),
+            readiness: readiness.clone(),
+        };
         let started = (def.start)(deps, shutdown.clone()).await.with_context(|| format!("starting {}", def.name))?;
         registers.push(started.register);
         health.push(started.health);
@@ -106,7 +113,7 @@ async fn serve(
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "dualnet is serving all four APIs");
     let stop = shutdown.clone();
-    let server = tokio::spawn(async move { grpc_server::serve(listener, registers, &health, stop).await });
+    let server = tokio::spawn(async move { grpc_server::serve(listener, registers, &health, readiness, stop).await });
     if args.demo {
         match crate::demo::seed(addr).await {
             Ok(seeded) => crate::demo::print(addr, config.open311.listen, &seeded),

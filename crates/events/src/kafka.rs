@@ -1,7 +1,14 @@
 //! Kafka transport over librdkafka: idempotent producer with `acks=all`,
 //! consumer groups with offsets stored only after the effect committed.
 
-use std::{collections::HashMap, sync::Arc, time::Duration};
+use std::{
+    collections::HashMap,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::Duration,
+};
 
 use async_trait::async_trait;
 use futures::future::try_join_all;
@@ -119,13 +126,14 @@ impl Transport for KafkaTransport {
             ("fetch.wait.max.ms", "10"),
             ("session.timeout.ms", "6000"),
             ("heartbeat.interval.ms", "1000"),
+            ("statistics.interval.ms", "5000"),
         ]);
         config
             .set("group.id", self.broker_name(group))
             .set("enable.auto.offset.store", "false")
             .set("enable.auto.commit", "true");
         let topics: Vec<String> = topics.iter().map(|t| self.broker_name(t)).collect();
-        let consumer = join(&config, &topics)?;
+        let consumer = join(&config, &topics, &self.settings.namespace)?;
         Ok(Box::new(KafkaSubscription {
             consumer,
             config,
@@ -133,6 +141,8 @@ impl Transport for KafkaTransport {
             topics,
             namespace: self.settings.namespace.clone(),
             idle_checks: 0,
+            ready: Arc::new(AtomicBool::new(false)),
+            unready_for: Duration::ZERO,
         }))
     }
 
@@ -212,8 +222,38 @@ impl Transport for KafkaTransport {
     }
 }
 
-fn join(config: &ClientConfig, topics: &[String]) -> Result<Arc<StreamConsumer>, TransportError> {
-    let consumer: StreamConsumer = config.create()?;
+/// Reports each assigned partition's lag in records from librdkafka's
+/// statistics (every `statistics.interval.ms`).
+struct LagReporter {
+    group: String,
+    namespace: String,
+}
+
+impl rdkafka::ClientContext for LagReporter {
+    fn stats(&self, statistics: rdkafka::Statistics) {
+        for (name, topic) in statistics.topics {
+            let topic_name = name.strip_prefix(&self.namespace).unwrap_or(&name);
+            for (partition, p) in topic.partitions {
+                // -1: unknown (not assigned, or no offsets yet).
+                if partition >= 0 && p.consumer_lag >= 0 {
+                    crate::metrics::consumer_lag(&self.group, topic_name, partition, p.consumer_lag);
+                }
+            }
+        }
+    }
+}
+
+impl rdkafka::consumer::ConsumerContext for LagReporter {}
+
+type GroupConsumer = StreamConsumer<LagReporter>;
+
+fn join(config: &ClientConfig, topics: &[String], namespace: &str) -> Result<Arc<GroupConsumer>, TransportError> {
+    let group = config.get("group.id").unwrap_or_default();
+    let reporter = LagReporter {
+        group: group.strip_prefix(namespace).unwrap_or(group).to_string(),
+        namespace: namespace.to_string(),
+    };
+    let consumer: GroupConsumer = config.create_with_context(reporter)?;
     let names: Vec<&str> = topics.iter().map(String::as_str).collect();
     consumer.subscribe(&names)?;
     Ok(Arc::new(consumer))
@@ -221,16 +261,22 @@ fn join(config: &ClientConfig, topics: &[String]) -> Result<Arc<StreamConsumer>,
 
 /// How long `next` waits for a record before checking the assignment.
 const IDLE_CHECK: Duration = Duration::from_secs(5);
+/// How often `next` looks for the first assignment (readiness).
+const READY_POLL: Duration = Duration::from_millis(100);
 /// Idle checks without any partition before the member rejoins.
 const STRANDED_CHECKS: u32 = 3;
 
 struct KafkaSubscription {
-    consumer: Arc<StreamConsumer>,
+    consumer: Arc<GroupConsumer>,
     config: ClientConfig,
     group: String,
     topics: Vec<String>,
     namespace: String,
     idle_checks: u32,
+    /// Set at the first assignment.
+    ready: Arc<AtomicBool>,
+    /// Time waited for the first assignment since the last stranded check.
+    unready_for: Duration,
 }
 
 impl KafkaSubscription {
@@ -267,7 +313,7 @@ impl KafkaSubscription {
         let (members, partitions) = sizes;
         if partitions > 0 && members <= partitions {
             tracing::warn!(group = %self.group, members, partitions, "holding no partition; rejoining the group");
-            self.consumer = join(&self.config, &self.topics)?;
+            self.consumer = join(&self.config, &self.topics, &self.namespace)?;
         }
         Ok(())
     }
@@ -277,8 +323,26 @@ impl KafkaSubscription {
 impl Subscription for KafkaSubscription {
     async fn next(&mut self) -> Result<Delivery, TransportError> {
         let m = loop {
-            match tokio::time::timeout(IDLE_CHECK, self.consumer.recv()).await {
-                Ok(m) => break m?,
+            let ready = self.ready.load(Ordering::Relaxed);
+            let wait = if ready { IDLE_CHECK } else { READY_POLL };
+            match tokio::time::timeout(wait, self.consumer.recv()).await {
+                Ok(m) => {
+                    self.ready.store(true, Ordering::Relaxed);
+                    break m?;
+                }
+                Err(_) if !ready => {
+                    if self.consumer.assignment().map(|a| a.count() > 0).unwrap_or(false) {
+                        self.ready.store(true, Ordering::Relaxed);
+                        continue;
+                    }
+                    self.unready_for += wait;
+                    if self.unready_for >= IDLE_CHECK {
+                        self.unready_for = Duration::ZERO;
+                        if let Err(e) = self.rejoin_if_stranded().await {
+                            tracing::debug!(error = %e, "assignment check failed");
+                        }
+                    }
+                }
                 Err(_) => {
                     if let Err(e) = self.rejoin_if_stranded().await {
                         tracing::debug!(error = %e, "assignment check failed");
@@ -305,6 +369,10 @@ impl Subscription for KafkaSubscription {
             partition: m.partition(),
             offset: m.offset(),
         })
+    }
+
+    fn ready(&self) -> Arc<AtomicBool> {
+        self.ready.clone()
     }
 
     async fn commit(&mut self, d: &Delivery) -> Result<(), TransportError> {

@@ -17,6 +17,7 @@ struct Instruments {
     published: Counter<u64>,
     backlog: Gauge<i64>,
     oldest_age_seconds: Gauge<f64>,
+    lag: Gauge<i64>,
 }
 
 fn get() -> &'static Instruments {
@@ -44,6 +45,10 @@ fn get() -> &'static Instruments {
             oldest_age_seconds: m
                 .f64_gauge("dualnet.outbox.oldest.age.seconds")
                 .with_description("age of the oldest unpublished outbox row (0 when none)")
+                .build(),
+            lag: m
+                .i64_gauge("dualnet.consumer.lag")
+                .with_description("records a consumer group has still to read, per assigned partition (Kafka)")
                 .build(),
         }
     })
@@ -73,4 +78,13 @@ pub(crate) fn backlog(rows: i64, oldest_age: Duration) {
     let i = get();
     i.backlog.record(rows, &[]);
     i.oldest_age_seconds.record(oldest_age.as_secs_f64(), &[]);
+}
+
+pub(crate) fn consumer_lag(group: &str, topic: &str, partition: i32, lag: i64) {
+    let attrs = [
+        KeyValue::new("consumer", group.to_string()),
+        KeyValue::new("topic", topic.to_string()),
+        KeyValue::new("partition", i64::from(partition)),
+    ];
+    get().lag.record(lag, &attrs);
 }

@@ -1,7 +1,7 @@
 //! The one trait both transports implement: Kafka for every multi-process
 //! deployment, the PostgreSQL log for one node without Kafka.
 
-use std::sync::Arc;
+use std::sync::{Arc, atomic::AtomicBool};
 
 use async_trait::async_trait;
 
@@ -32,6 +32,11 @@ pub trait Subscription: Send {
     async fn next(&mut self) -> Result<Delivery, TransportError>;
     /// Marks the record processed: after a restart the group resumes after it.
     async fn commit(&mut self, delivery: &Delivery) -> Result<(), TransportError>;
+    /// Set once the subscription holds its share of the topics (a Kafka group
+    /// assignment; at once on the log): the service is ready after that.
+    fn ready(&self) -> Arc<AtomicBool> {
+        Arc::new(AtomicBool::new(true))
+    }
 }
 
 /// Where `rewind` moves a group to.

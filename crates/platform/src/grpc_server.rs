@@ -78,17 +78,33 @@ where
 }
 
 /// Serves until `shutdown`. `health` names every service registered, which
-/// are reported SERVING (as is the whole server, the empty name).
+/// are reported SERVING (as is the whole server, the empty name) once
+/// `readiness` holds — until then NOT_SERVING.
 pub async fn serve(
     listener: TcpListener,
     registers: Vec<Register>,
-    health: &[&str],
+    health: &[&'static str],
+    readiness: crate::service::Readiness,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
     let (reporter, health_service) = tonic_health::server::health_reporter();
-    for name in health.iter().chain(std::iter::once(&"")) {
-        reporter.set_service_status(*name, ServingStatus::Serving).await;
+    let names: Vec<&'static str> = health.iter().copied().chain(std::iter::once("")).collect();
+    for name in &names {
+        reporter.set_service_status(*name, ServingStatus::NotServing).await;
     }
+    let announcer = reporter.clone();
+    let stop_waiting = shutdown.clone();
+    tokio::spawn(async move {
+        while !readiness.is_ready() {
+            tokio::select! {
+                _ = stop_waiting.cancelled() => return,
+                _ = tokio::time::sleep(std::time::Duration::from_millis(50)) => {}
+            }
+        }
+        for name in names {
+            announcer.set_service_status(name, ServingStatus::Serving).await;
+        }
+    });
     let reflection_v1 = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(dualnet_proto::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
@@ -111,4 +127,48 @@ pub async fn serve(
         .await?;
     reporter.set_service_status("", ServingStatus::NotServing).await;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    };
+
+    use tonic_health::pb::{HealthCheckRequest, health_client::HealthClient};
+
+    use super::*;
+
+    #[tokio::test]
+    async fn health_is_not_serving_until_every_consumer_is_ready() {
+        let readiness = crate::service::Readiness::default();
+        let assigned = Arc::new(AtomicBool::new(false));
+        readiness.add(assigned.clone());
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let shutdown = CancellationToken::new();
+        let stop = shutdown.clone();
+        tokio::spawn(async move { serve(listener, vec![], &["test.v1.Test"], readiness, stop).await });
+        let status = |service: &'static str| async move {
+            let channel = loop {
+                match tonic::transport::Channel::from_shared(format!("http://{addr}")).unwrap().connect().await {
+                    Ok(c) => break c,
+                    Err(_) => tokio::time::sleep(std::time::Duration::from_millis(20)).await,
+                }
+            };
+            let req = HealthCheckRequest { service: service.into() };
+            HealthClient::new(channel).check(req).await.unwrap().into_inner().status
+        };
+        assert_eq!(status("").await, ServingStatus::NotServing as i32);
+        assert_eq!(status("test.v1.Test").await, ServingStatus::NotServing as i32);
+        assigned.store(true, Ordering::Relaxed);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while status("test.v1.Test").await != ServingStatus::Serving as i32 {
+            assert!(std::time::Instant::now() < deadline, "SERVING once ready");
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        assert_eq!(status("").await, ServingStatus::Serving as i32);
+        shutdown.cancel();
+    }
 }

@@ -27,6 +27,23 @@ pub struct Deps {
     pub transport: Arc<dyn Transport>,
     pub clock: Arc<dyn Clock>,
     pub config: Arc<Config>,
+    /// What must be true before the service reports SERVING.
+    pub readiness: Readiness,
+}
+
+/// Conditions a server waits for before it reports SERVING: each consumer
+/// holding its share of the topics.
+#[derive(Clone, Default)]
+pub struct Readiness(Arc<std::sync::Mutex<Vec<Arc<std::sync::atomic::AtomicBool>>>>);
+
+impl Readiness {
+    pub fn add(&self, flag: Arc<std::sync::atomic::AtomicBool>) {
+        self.0.lock().expect("readiness").push(flag);
+    }
+
+    pub fn is_ready(&self) -> bool {
+        self.0.lock().expect("readiness").iter().all(|f| f.load(std::sync::atomic::Ordering::Relaxed))
+    }
 }
 
 /// A started service: its gRPC APIs and its background tasks.
@@ -84,6 +101,7 @@ pub async fn start_pipeline(
     if !pipeline.subscribes.is_empty() {
         let subscribes: Vec<String> = pipeline.subscribes.iter().map(|t| t.to_string()).collect();
         let subscription = deps.transport.subscribe(pipeline.service, &subscribes).await.context("subscribing")?;
+        deps.readiness.add(subscription.ready());
         let consumer = Consumer::new(
             pipeline.service,
             deps.pool.clone(),
@@ -229,11 +247,14 @@ async fn run(def: &'static ServiceDef, config: Config) -> anyhow::Result<()> {
         tokio::spawn(metrics::serve(at, metrics.clone(), shutdown.clone()));
     }
     let grace = Duration::from_millis(config.shutdown.grace_ms);
-    let deps = Deps { pool, transport, clock: Arc::new(SystemClock), config: Arc::new(config) };
+    let readiness = Readiness::default();
+    let deps =
+        Deps { pool, transport, clock: Arc::new(SystemClock), config: Arc::new(config), readiness: readiness.clone() };
     let started = (def.start)(deps, shutdown.clone()).await?;
     let listener = TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;
     tracing::info!(service = def.name, addr = %listener.local_addr()?, "serving");
-    let served = grpc_server::serve(listener, vec![started.register], &[started.health], shutdown.clone()).await;
+    let served =
+        grpc_server::serve(listener, vec![started.register], &[started.health], readiness, shutdown.clone()).await;
     shutdown.cancel();
     // The API stopped taking requests; the relay flushes the outbox and the
     // consumer finishes its event and commits, within the grace period.
@@ -255,12 +276,13 @@ async fn run(def: &'static ServiceDef, config: Config) -> anyhow::Result<()> {
 /// `shutdown`. For tests and embedding; returns the API's address.
 pub async fn start_in_process(def: &ServiceDef, deps: Deps, shutdown: CancellationToken) -> anyhow::Result<SocketAddr> {
     db::migrate(&deps.pool, def.migrator).await?;
+    let readiness = deps.readiness.clone();
     let started = (def.start)(deps, shutdown.clone()).await?;
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     tokio::spawn(async move {
         let health = [started.health];
-        grpc_server::serve(listener, vec![started.register], &health, shutdown).await
+        grpc_server::serve(listener, vec![started.register], &health, readiness, shutdown).await
     });
     Ok(addr)
 }

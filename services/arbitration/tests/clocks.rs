@@ -30,7 +30,13 @@ async fn start_at(now: DateTime<Utc>) -> Running {
     let clock = ManualClock::at(now);
     let mut config = Config::default();
     config.deadlines.sweep_ms = 20;
-    let deps = Deps { pool, transport, clock: Arc::new(clock.clone()), config: Arc::new(config) };
+    let deps = Deps {
+        pool,
+        transport,
+        clock: Arc::new(clock.clone()),
+        config: Arc::new(config),
+        readiness: Default::default(),
+    };
     let shutdown = CancellationToken::new();
     let addr = start_in_process(&arbitration::DEFINITION, deps, shutdown.clone()).await.unwrap();
     let client =
@@ -255,5 +261,21 @@ async fn final_awards_are_flagged_at_and_below_twelve_months_minimum_wage_and_no
     for field in ["claimants", "claims[0].kind", "claims[0].amount_fen", "right_known_on"] {
         assert!(status.message().contains(field), "{field} in {}", status.message());
     }
+    s.shutdown.cancel();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_relocation_notice_raises_an_enterprise_risk_once_per_window() {
+    let mut s = start_at(at(2026, 11, 2, 1)).await;
+    let enterprise = uuid::Uuid::now_v7().to_string();
+    let notice = |note: &str| pb::ReportRelocationRequest { enterprise_id: enterprise.clone(), note: note.into() };
+    let first = s.client.report_relocation(notice("moving to Huizhou in December")).await.unwrap().into_inner();
+    assert!(first.raised);
+    let again = s.client.report_relocation(notice("confirmed")).await.unwrap().into_inner();
+    assert!(!again.raised, "one risk per enterprise per 30 days");
+    s.clock.advance(chrono::Duration::days(31));
+    assert!(s.client.report_relocation(notice("a second site")).await.unwrap().into_inner().raised);
+    let bad = s.client.report_relocation(pb::ReportRelocationRequest::default()).await.unwrap_err();
+    assert_eq!(bad.code(), Code::InvalidArgument);
     s.shutdown.cancel();
 }

@@ -102,7 +102,13 @@ async fn start_at(now: DateTime<Utc>) -> Running {
     config.deadlines.sweep_ms = 20;
     let open311 = SocketAddr::from(([127, 0, 0, 1], dualnet_testkit::free_port()));
     config.open311.listen = Some(open311);
-    let deps = Deps { pool, transport: log.clone(), clock: Arc::new(clock.clone()), config: Arc::new(config) };
+    let deps = Deps {
+        pool,
+        transport: log.clone(),
+        clock: Arc::new(clock.clone()),
+        config: Arc::new(config),
+        readiness: Default::default(),
+    };
     let shutdown = CancellationToken::new();
     let addr = start_in_process(&complaints::DEFINITION, deps, shutdown.clone()).await.unwrap();
     let client =

@@ -40,7 +40,13 @@ async fn tasks(p: &PartyGridClient<Channel>, incident: Uuid) -> Vec<String> {
 async fn redelivered_escalations_mobilise_each_level_exactly_once() {
     let pool = fresh_pool("partygrid").await;
     let log = Arc::new(PgLogTransport::new(fresh_pool("log").await).await.unwrap());
-    let deps = Deps { pool, transport: log.clone(), clock: Arc::new(SystemClock), config: Arc::new(Config::default()) };
+    let deps = Deps {
+        pool,
+        transport: log.clone(),
+        clock: Arc::new(SystemClock),
+        config: Arc::new(Config::default()),
+        readiness: Default::default(),
+    };
     let shutdown = CancellationToken::new();
     let addr = start_in_process(&party_grid::DEFINITION, deps, shutdown.clone()).await.unwrap();
     let p = wait_for("the API", WAIT, || async { PartyGridClient::connect(format!("http://{addr}")).await.ok() }).await;

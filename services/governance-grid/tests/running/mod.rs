@@ -34,7 +34,13 @@ pub async fn start_at(now: chrono::DateTime<Utc>) -> Running {
     let clock = ManualClock::at(now);
     let mut config = Config::default();
     config.deadlines.sweep_ms = 20;
-    let deps = Deps { pool, transport, clock: Arc::new(clock.clone()), config: Arc::new(config) };
+    let deps = Deps {
+        pool,
+        transport,
+        clock: Arc::new(clock.clone()),
+        config: Arc::new(config),
+        readiness: Default::default(),
+    };
     let shutdown = CancellationToken::new();
     let addr = start_in_process(&governance_grid::DEFINITION, deps, shutdown.clone()).await.unwrap();
     let client =
