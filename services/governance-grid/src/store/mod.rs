@@ -389,15 +389,7 @@ async fn insert_incident(
     .bind(incident.enterprise_id)
     .execute(&mut *conn)
     .await?;
-    sqlx::query(
-        "INSERT INTO incident_history (incident_id, from_status, to_status, actor, note, at) VALUES ($1, $2, $2, $3, 'reported', $4)",
-    )
-    .bind(incident.id)
-    .bind(Status::Reported.as_str())
-    .bind(&new.reporter)
-    .bind(now)
-    .execute(&mut *conn)
-    .await?;
+    history(conn, incident.id, (Status::Reported, Status::Reported), &new.reporter, "reported", now).await?;
     let text = |id: Option<Uuid>| id.map(|i| i.to_string()).unwrap_or_default();
     let event = pb::IncidentOpened {
         incident_id: incident.id.to_string(),
@@ -422,6 +414,30 @@ async fn insert_incident(
         }
     }
     Ok(incident)
+}
+
+/// One line of an incident's history: a move `(from, to)` (the same status
+/// twice for an event that does not change it), who, why, when.
+async fn history(
+    conn: &mut PgConnection,
+    id: Uuid,
+    (from, to): (Status, Status),
+    actor: &str,
+    note: &str,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO incident_history (incident_id, from_status, to_status, actor, note, at) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(id)
+    .bind(from.as_str())
+    .bind(to.as_str())
+    .bind(actor)
+    .bind(note)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 /// Loads an incident and locks its row for the rest of the transaction: the
@@ -470,19 +486,11 @@ pub async fn escalate_incident(
     .bind(reason == Reason::DeadlinePassed)
     .execute(&mut *conn)
     .await?;
-    sqlx::query(
-        "INSERT INTO incident_history (incident_id, from_status, to_status, actor, note, at) VALUES ($1, $2, $2, $3, $4, $5)",
-    )
-    .bind(id)
-    .bind(incident.status.as_str())
-    .bind(actor)
-    .bind(match note {
+    let line = match note {
         "" => format!("escalated from {} to {} ({})", from.as_str(), to.as_str(), reason.as_str()),
         note => format!("escalated from {} to {} ({}): {note}", from.as_str(), to.as_str(), reason.as_str()),
-    })
-    .bind(now)
-    .execute(&mut *conn)
-    .await?;
+    };
+    history(conn, id, (incident.status, incident.status), actor, &line, now).await?;
     let subdistrict: Option<Uuid> = match incident.placement.community_id {
         Some(c) => {
             sqlx::query_scalar("SELECT subdistrict_id FROM communities WHERE id = $1")
@@ -555,17 +563,7 @@ pub async fn transition_incident(
     .bind(to == Status::Closed)
     .execute(&mut *conn)
     .await?;
-    sqlx::query(
-        "INSERT INTO incident_history (incident_id, from_status, to_status, actor, note, at) VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(id)
-    .bind(from.as_str())
-    .bind(to.as_str())
-    .bind(actor)
-    .bind(note)
-    .bind(now)
-    .execute(&mut *conn)
-    .await?;
+    history(conn, id, (from, to), actor, note, now).await?;
     let complaint_id = incident.complaint_id.map(|c| c.to_string()).unwrap_or_default();
     let event = pb::IncidentTransitioned {
         incident_id: id.to_string(),
@@ -632,16 +630,8 @@ pub async fn note_on_risk_incident(
     .fetch_optional(&mut *conn)
     .await?;
     let Some((id, status)) = open else { return Ok(false) };
-    sqlx::query(
-        "INSERT INTO incident_history (incident_id, from_status, to_status, actor, note, at) VALUES ($1, $2, $2, $3, $4, $5)",
-    )
-    .bind(id)
-    .bind(status)
-    .bind(actor)
-    .bind(note)
-    .bind(now)
-    .execute(conn)
-    .await?;
+    let status = Status::parse(&status).unwrap_or(Status::Reported);
+    history(conn, id, (status, status), actor, note, now).await?;
     Ok(true)
 }
 
@@ -715,16 +705,8 @@ impl Store {
         .bind(now)
         .execute(&mut *tx)
         .await?;
-        sqlx::query(
-            "INSERT INTO incident_history (incident_id, from_status, to_status, actor, note, at) VALUES ($1, $2, $2, $3, $4, $5)",
-        )
-        .bind(id)
-        .bind(incident.status.as_str())
-        .bind(actor)
-        .bind(format!("whistle blown: {}", departments.join(", ")))
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
+        let line = format!("whistle blown: {}", departments.join(", "));
+        history(&mut tx, id, (incident.status, incident.status), actor, &line, now).await?;
         let event = pb::WhistleBlown { incident_id: id.to_string(), departments: departments.to_vec() };
         OUTBOX.append(&mut tx, id, &event, &Chain::start(incident.correlation_id)).await?;
         tx.commit().await?;
