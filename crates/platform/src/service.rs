@@ -286,3 +286,27 @@ pub async fn start_in_process(def: &ServiceDef, deps: Deps, shutdown: Cancellati
     });
     Ok(addr)
 }
+
+/// Runs a sweep now and then every `every` until `shutdown` — the deadline
+/// timers (escalation, overdue requests, statutory clocks). `sweep` answers
+/// how many items it handled; they are logged as `what`, failures warned
+/// about and tried again at the next tick. Time inside a sweep comes from
+/// the business clock, so tests move time instead of waiting.
+pub async fn sweep_every<F, Fut, E>(what: &'static str, every: Duration, shutdown: CancellationToken, mut sweep: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<usize, E>>,
+    E: std::fmt::Display,
+{
+    loop {
+        match sweep().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(count = n, "{what}"),
+            Err(e) => tracing::warn!(error = %e, "sweep failed: {what}"),
+        }
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(every) => {}
+        }
+    }
+}

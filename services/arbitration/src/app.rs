@@ -4,12 +4,12 @@ use std::{sync::Arc, time::Duration};
 
 use dualnet_platform::{
     calendar::Calendar,
-    service::{Deps, Pipeline, Started, start_pipeline},
+    service::{Deps, Pipeline, Started, start_pipeline, sweep_every},
 };
 use dualnet_proto::{arbitration::v1::arbitration_server::ArbitrationServer, topics};
 use tokio_util::sync::CancellationToken;
 
-use crate::{SERVICE, consumers::Reactions, deadline_timer, grpc::Api, store::Store};
+use crate::{SERVICE, consumers::Reactions, grpc::Api, store::Store};
 
 pub async fn start(deps: Deps, shutdown: CancellationToken) -> anyhow::Result<Started> {
     let calendar = Arc::new(Calendar::load(deps.config.calendar.file.as_deref())?);
@@ -19,7 +19,12 @@ pub async fn start(deps: Deps, shutdown: CancellationToken) -> anyhow::Result<St
     let mut tasks = start_pipeline(&deps, pipeline, &shutdown).await?;
     let store = Store::new(deps.pool.clone(), calendar);
     let every = Duration::from_millis(deps.config.deadlines.sweep_ms);
-    tasks.push(tokio::spawn(deadline_timer::run(store.clone(), deps.clock.clone(), every, shutdown.clone())));
+    // Statutory deadlines whose time came are passed and announced.
+    let (s, clock) = (store.clone(), deps.clock.clone());
+    tasks.push(tokio::spawn(sweep_every("statutory deadlines passed", every, shutdown.clone(), move || {
+        let (s, now) = (s.clone(), clock.now());
+        async move { s.pass_due_deadlines(now, 500).await }
+    })));
     let minimum_wage_fen = i64::from(deps.config.arbitration.monthly_minimum_wage_yuan) * 100;
     let api = Api { store, clock: deps.clock.clone(), minimum_wage_fen };
     Ok(Started {

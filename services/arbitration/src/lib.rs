@@ -13,7 +13,6 @@
 
 pub mod app;
 mod consumers;
-mod deadline_timer;
 pub mod domain;
 mod grpc;
 mod store;

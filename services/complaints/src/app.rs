@@ -5,12 +5,12 @@ use std::{sync::Arc, time::Duration};
 use anyhow::Context;
 use dualnet_platform::{
     calendar::Calendar,
-    service::{Deps, Pipeline, Started, start_pipeline},
+    service::{Deps, Pipeline, Started, start_pipeline, sweep_every},
 };
 use dualnet_proto::{complaints::v1::complaints_server::ComplaintsServer, topics};
 use tokio_util::sync::CancellationToken;
 
-use crate::{SERVICE, consumers::Reactions, grpc::Api, open311, overdue_timer, store::Store};
+use crate::{SERVICE, consumers::Reactions, grpc::Api, open311, store::Store};
 
 pub async fn start(deps: Deps, shutdown: CancellationToken) -> anyhow::Result<Started> {
     let handler = Arc::new(Reactions { clock: deps.clock.clone() });
@@ -19,7 +19,12 @@ pub async fn start(deps: Deps, shutdown: CancellationToken) -> anyhow::Result<St
     let calendar = Arc::new(Calendar::load(deps.config.calendar.file.as_deref())?);
     let store = Store::new(deps.pool.clone(), calendar);
     let every = Duration::from_millis(deps.config.deadlines.sweep_ms);
-    tasks.push(tokio::spawn(overdue_timer::run(store.clone(), deps.clock.clone(), every, shutdown.clone())));
+    // Open requests past their deadline are flagged (and announced).
+    let (s, clock) = (store.clone(), deps.clock.clone());
+    tasks.push(tokio::spawn(sweep_every("requests past their deadline flagged", every, shutdown.clone(), move || {
+        let (s, now) = (s.clone(), clock.now());
+        async move { s.flag_overdue(now, 500).await }
+    })));
     if let Some(addr) = deps.config.open311.listen {
         let listener =
             tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding Open311 on {addr}"))?;

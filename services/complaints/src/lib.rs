@@ -21,7 +21,6 @@ mod consumers;
 pub mod domain;
 mod grpc;
 mod open311;
-mod overdue_timer;
 mod store;
 mod wire;
 

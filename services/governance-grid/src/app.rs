@@ -4,12 +4,15 @@ use std::{sync::Arc, time::Duration};
 
 use dualnet_platform::{
     calendar::Calendar,
-    service::{Deps, Pipeline, Started, start_pipeline},
+    service::{Deps, Pipeline, Started, start_pipeline, sweep_every},
 };
 use dualnet_proto::{governance::v1::governance_grid_server::GovernanceGridServer, topics};
 use tokio_util::sync::CancellationToken;
 
-use crate::{SERVICE, consumers::Reactions, escalation_timer, grpc::Api, store::Store};
+use crate::{SERVICE, consumers::Reactions, grpc::Api, store::Store};
+
+/// Items one sweep handles at most; the rest wait for the next tick.
+const SWEEP_BATCH: i64 = 500;
 
 pub async fn start(deps: Deps, shutdown: CancellationToken) -> anyhow::Result<Started> {
     let calendar = Arc::new(Calendar::load(deps.config.calendar.file.as_deref())?);
@@ -23,7 +26,18 @@ pub async fn start(deps: Deps, shutdown: CancellationToken) -> anyhow::Result<St
     let mut tasks = start_pipeline(&deps, pipeline, &shutdown).await?;
     let store = Store::new(deps.pool.clone(), calendar);
     let every = Duration::from_millis(deps.config.deadlines.sweep_ms);
-    tasks.push(tokio::spawn(escalation_timer::run(store.clone(), deps.clock.clone(), every, shutdown.clone())));
+    // Incidents whose deadline passed unresolved go up a tier; missed rental
+    // inspections are warned about.
+    let (s, clock) = (store.clone(), deps.clock.clone());
+    tasks.push(tokio::spawn(sweep_every("overdue incidents escalated", every, shutdown.clone(), move || {
+        let (s, now) = (s.clone(), clock.now());
+        async move { s.escalate_overdue(now, SWEEP_BATCH).await }
+    })));
+    let (s, clock) = (store.clone(), deps.clock.clone());
+    tasks.push(tokio::spawn(sweep_every("overdue rental inspections warned", every, shutdown.clone(), move || {
+        let (s, now) = (s.clone(), clock.now());
+        async move { s.warn_overdue_inspections(now, SWEEP_BATCH).await }
+    })));
     let api = Api { store, clock: deps.clock.clone() };
     Ok(Started {
         register: Box::new(move |routes| {

@@ -16,7 +16,6 @@
 pub mod app;
 mod consumers;
 pub mod domain;
-mod escalation_timer;
 mod grpc;
 mod store;
 mod wire;
