@@ -79,6 +79,11 @@ pub fn router(state: Open311) -> Router {
 pub async fn serve(listener: tokio::net::TcpListener, state: Open311, shutdown: CancellationToken) {
     let addr: Option<SocketAddr> = listener.local_addr().ok();
     tracing::info!(?addr, "Open311 GeoReport v2 listening");
+    // Nagle off, as on the gRPC server: small answers must not wait for a
+    // delayed ACK.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     let server = axum::serve(listener, router(state)).with_graceful_shutdown(async move { shutdown.cancelled().await });
     if let Err(e) = server.await {
         tracing::error!(error = %e, "Open311 server failed");
