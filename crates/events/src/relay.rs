@@ -158,6 +158,15 @@ impl Relay {
                 None
             }
         };
+        // The backlog gauges cost a query: measured at most once per poll
+        // interval, not after every wake-up.
+        let mut measured = std::time::Instant::now() - self.settings.poll;
+        let mut measure = async |relay: &Self| {
+            if measured.elapsed() >= relay.settings.poll {
+                relay.measure_backlog().await;
+                measured = std::time::Instant::now();
+            }
+        };
         loop {
             if shutdown.is_cancelled() {
                 self.flush().await;
@@ -169,9 +178,9 @@ impl Relay {
                     continue;
                 }
                 // Idle: everything committed so far is out.
-                Ok(_) => self.measure_backlog().await,
+                Ok(_) => measure(&self).await,
                 Err(e) => {
-                    self.measure_backlog().await;
+                    measure(&self).await;
                     tracing::warn!(error = %e, "outbox relay failed; retrying");
                     tokio::select! {
                         _ = shutdown.cancelled() => return,

@@ -73,13 +73,13 @@ fn from_row((case_id, kind, due_at, state, arbitrator): Row) -> Option<Deadline>
     Some(Deadline { case_id, kind: Kind::parse(&kind)?, due_at, state: State::parse(&state)?, arbitrator })
 }
 
-/// Every deadline of a case, in the order the law sets them.
-pub async fn of_case(conn: &mut PgConnection, case_id: Uuid) -> Result<Vec<Deadline>, sqlx::Error> {
+/// Every deadline of these cases, by due time.
+pub async fn of_cases(conn: &mut PgConnection, case_ids: &[Uuid]) -> Result<Vec<Deadline>, sqlx::Error> {
     let rows: Vec<Row> = sqlx::query_as(
         "SELECT d.case_id, d.kind, d.due_at, d.state, c.arbitrator FROM case_deadlines d JOIN cases c ON c.id = d.case_id
-         WHERE d.case_id = $1 ORDER BY d.due_at",
+         WHERE d.case_id = ANY($1) ORDER BY d.due_at",
     )
-    .bind(case_id)
+    .bind(case_ids)
     .fetch_all(conn)
     .await?;
     Ok(rows.into_iter().filter_map(from_row).collect())
@@ -147,6 +147,6 @@ impl Store {
         if !exists {
             return Err(ApiError::NotFound("case".into()));
         }
-        Ok(of_case(&mut conn, case_id).await?)
+        Ok(of_cases(&mut conn, &[case_id]).await?)
     }
 }

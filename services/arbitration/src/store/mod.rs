@@ -183,12 +183,16 @@ async fn views(conn: &mut PgConnection, rows: Vec<Row>) -> Result<Vec<CaseView>,
         let Some(kind) = ClaimKind::parse(&kind) else { continue };
         by_case_claims.entry(id).or_default().push(Claim { kind, amount_fen, description });
     }
+    let mut by_case_deadlines: HashMap<Uuid, Vec<Deadline>> = HashMap::new();
+    for d in deadlines::of_cases(conn, &ids).await? {
+        by_case_deadlines.entry(d.case_id).or_default().push(d);
+    }
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
         let (mut case, limitation, time_barred) = row.into_case()?;
         case.claimants = by_case_claimants.remove(&case.id).unwrap_or_default();
         case.claims = by_case_claims.remove(&case.id).unwrap_or_default();
-        let deadlines = deadlines::of_case(conn, case.id).await?;
+        let deadlines = by_case_deadlines.remove(&case.id).unwrap_or_default();
         out.push(CaseView { case, deadlines, limitation, time_barred });
     }
     Ok(out)

@@ -24,6 +24,7 @@ use crate::{
     wire,
 };
 
+mod deadlines;
 mod map;
 mod rental;
 mod statistics;
@@ -348,14 +349,14 @@ impl GovernanceGrid for Api {
     }
 
     async fn set_category_deadlines(&self, req: Request<pb::CategoryDeadlines>) -> Answer<pb::CategoryDeadlines> {
-        statistics::set_category_deadlines(self, req).await
+        deadlines::set_category_deadlines(self, req).await
     }
 
     async fn list_category_deadlines(
         &self,
         _: Request<pb::ListCategoryDeadlinesRequest>,
     ) -> Answer<pb::ListCategoryDeadlinesResponse> {
-        statistics::list_category_deadlines(self).await
+        deadlines::list_category_deadlines(self).await
     }
 
     async fn register_rental_unit(&self, req: Request<pb::RegisterRentalUnitRequest>) -> Answer<pb::RentalUnit> {

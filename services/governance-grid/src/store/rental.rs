@@ -8,12 +8,12 @@ use dualnet_proto::governance::v1 as pb;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use super::{NewIncident, Store, open_incident, staff::lock_building, warnings};
+use super::{NewIncident, Store, building_placement, open_incident, staff::lock_building, warnings};
 use crate::{
     OUTBOX,
     domain::{
         escalation::Severity,
-        incident::{Placement, Source},
+        incident::Source,
         rental::{self, Category, Grade, Hazard, HazardSeverity, RentalUnit},
     },
     wire,
@@ -201,13 +201,12 @@ impl Store {
         };
         OUTBOX.append(&mut tx, id, &event, chain).await?;
         if after == Grade::Red && before != Some(Grade::Red) {
-            let community_id: Uuid = sqlx::query_scalar("SELECT community_id FROM grids WHERE id = $1")
-                .bind(unit.grid_id)
-                .fetch_one(&mut *tx)
-                .await?;
+            let placement = building_placement(&mut tx, unit.building_id)
+                .await?
+                .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("building {} left the map", unit.building_id)))?;
             let hazards = unit.hazards.iter().map(|h| h.kind.as_str()).collect::<Vec<_>>().join(", ");
             let new = NewIncident {
-                placement: Placement::new(Some(unit.grid_id), Some(unit.building_id), Some(community_id)),
+                placement,
                 category: PROHIBITED_USE.into(),
                 summary: format!("rental unit {} graded red, use prohibited: {hazards}", unit.code),
                 source: Source::GridWorker,
