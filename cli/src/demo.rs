@@ -69,11 +69,13 @@ async fn bind(
     }
 }
 
-pub async fn seed(addr: SocketAddr) -> anyhow::Result<Seeded> {
-    let channel = Channel::from_shared(format!("http://{addr}"))?.connect().await?;
-    let mut g = GovernanceGridClient::new(channel.clone());
-    let mut p = PartyGridClient::new(channel);
-    let code = format!("bantian-{}", std::process::id());
+/// Seeds through governance-grid at `governance` and party-grid at `party`
+/// (the same endpoint on one node), e.g. `http://127.0.0.1:50050`.
+pub async fn seed(governance: &str, party: &str) -> anyhow::Result<Seeded> {
+    let mut g = GovernanceGridClient::new(Channel::from_shared(governance.to_string())?.connect().await?);
+    let mut p = PartyGridClient::new(Channel::from_shared(party.to_string())?.connect().await?);
+    // Codes unique per run, so seeding twice into one system never collides.
+    let code = format!("bantian-{}", uuid::Uuid::now_v7().simple());
     let subdistrict = g
         .create_subdistrict(gov::CreateSubdistrictRequest { code: code.clone(), name: "坂田街道".into() })
         .await?

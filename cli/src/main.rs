@@ -1,6 +1,7 @@
 //! `dualnet`: run the whole system on one node, and tools around it.
 
 mod asyncapi;
+mod bench;
 mod demo;
 mod events;
 mod up;
@@ -32,6 +33,10 @@ enum Command {
     /// Write the compiled protobuf contract (a FileDescriptorSet) to stdout,
     /// for subscribers that decode payloads without the .proto files.
     DescriptorSet,
+    /// Drive a running system with complaints; report filing and linkage
+    /// latency, throughput, CPU and memory against the broker and database
+    /// floor measured in the same run.
+    Bench(bench::Args),
     /// Inspect, retry or discard dead letters.
     #[command(subcommand)]
     Deadletter(events::DeadletterCommand),
@@ -54,6 +59,7 @@ fn main() -> anyhow::Result<()> {
         Command::Events(EventsCommand::Tail(args)) => runtime.block_on(events::tail(args, config)),
         Command::Events(EventsCommand::Replay(args)) => runtime.block_on(events::replay(args, config)),
         Command::Deadletter(command) => runtime.block_on(events::deadletter(command, config)),
+        Command::Bench(args) => runtime.block_on(bench::run(args, config)),
         Command::Asyncapi => print_json(&asyncapi::document()?),
         Command::DescriptorSet => {
             use std::io::Write;

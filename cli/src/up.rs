@@ -115,7 +115,8 @@ async fn serve(
     let stop = shutdown.clone();
     let server = tokio::spawn(async move { grpc_server::serve(listener, registers, &health, readiness, stop).await });
     if args.demo {
-        match crate::demo::seed(addr).await {
+        let endpoint = format!("http://{addr}");
+        match crate::demo::seed(&endpoint, &endpoint).await {
             Ok(seeded) => crate::demo::print(addr, config.open311.listen, &seeded),
             Err(e) => {
                 shutdown.cancel();

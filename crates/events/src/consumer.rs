@@ -3,6 +3,12 @@
 //! redelivered event finds its inbox row and is skipped. An event that cannot
 //! be read, or whose handler keeps failing, goes to the dead-letter topic and
 //! the partition moves on.
+//!
+//! Under load the events already at hand are applied together, in order, in
+//! one transaction (one commit for many events). If one of them fails, the
+//! transaction rolls back; the events before it are applied together again,
+//! the failing one on its own (retries, dead letter) and the rest form the
+//! next batch, so a bad event costs only a little of its batch's speed.
 
 use std::{sync::Arc, time::Duration};
 
@@ -111,16 +117,73 @@ pub async fn apply(
     Ok(Applied::New)
 }
 
+/// Why a batch was rolled back: the error, and the index of the event whose
+/// handler failed (none when the transaction itself failed).
+#[derive(Debug)]
+pub struct BatchError {
+    pub at: Option<usize>,
+    pub error: HandleError,
+}
+
+impl<E: Into<HandleError>> From<E> for BatchError {
+    fn from(e: E) -> Self {
+        Self { at: None, error: e.into() }
+    }
+}
+
+/// Applies events in order in one transaction, each exactly once. Any error
+/// rolls everything back.
+pub async fn apply_batch(
+    pool: &PgPool,
+    consumer: &str,
+    handler: &dyn Handler,
+    events: &[(Event, tracing::Span)],
+) -> Result<Vec<Applied>, BatchError> {
+    let mut tx = pool.begin().await?;
+    let ids: Vec<uuid::Uuid> = events.iter().map(|(e, _)| e.envelope.id).collect();
+    let types: Vec<&str> = events.iter().map(|(e, _)| e.envelope.ty.as_str()).collect();
+    // One statement records the whole batch in the inbox; the ids it returns
+    // are the events not seen before (a duplicate within the batch counts once).
+    let fresh: Vec<uuid::Uuid> = sqlx::query_scalar(
+        "INSERT INTO event_inbox (consumer, event_id, event_type)
+         SELECT $1, id, ty FROM UNNEST($2::uuid[], $3::text[]) AS b(id, ty)
+         ON CONFLICT DO NOTHING RETURNING event_id",
+    )
+    .bind(consumer)
+    .bind(&ids)
+    .bind(&types)
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut fresh: std::collections::HashSet<uuid::Uuid> = fresh.into_iter().collect();
+    let mut applied = Vec::with_capacity(events.len());
+    for (at, (event, span)) in events.iter().enumerate() {
+        if fresh.remove(&event.envelope.id) {
+            handler
+                .handle(&mut tx, event)
+                .instrument(span.clone())
+                .await
+                .map_err(|error| BatchError { at: Some(at), error })?;
+            applied.push(Applied::New);
+        } else {
+            applied.push(Applied::Duplicate);
+        }
+    }
+    tx.commit().await?;
+    Ok(applied)
+}
+
 #[derive(Debug, Clone)]
 pub struct ConsumerSettings {
     /// Attempts of a failing handler before the event is dead-lettered.
     pub max_attempts: u32,
     pub backoff: Duration,
+    /// Events applied in one transaction at most (1: one each).
+    pub batch: usize,
 }
 
 impl Default for ConsumerSettings {
     fn default() -> Self {
-        Self { max_attempts: 5, backoff: Duration::from_millis(100) }
+        Self { max_attempts: 5, backoff: Duration::from_millis(100), batch: 64 }
     }
 }
 
@@ -152,6 +215,75 @@ impl Consumer {
         Self { name: name.into(), pool, handler, dead_letters, settings }
     }
 
+    /// The span an event is applied in, a child of its producer's trace.
+    fn span(&self, event: &Event) -> tracing::Span {
+        let span = tracing::info_span!(
+            "apply_event",
+            consumer = %self.name,
+            event.id = %event.envelope.id,
+            event.ty = %event.envelope.ty,
+            correlation_id = %event.envelope.correlation_id,
+        );
+        trace::set_parent(&span, event.envelope.traceparent.as_deref(), event.envelope.tracestate.as_deref());
+        span
+    }
+
+    /// Tries the deliveries as one transaction. On failure nothing was
+    /// applied; the error names the delivery that failed, when one did.
+    async fn process_together(&self, deliveries: &[Delivery]) -> Result<Vec<Outcome>, Option<usize>> {
+        let mut events = Vec::with_capacity(deliveries.len());
+        for (at, d) in deliveries.iter().enumerate() {
+            let event = Event::parse(d).map_err(|_| Some(at))?;
+            let span = self.span(&event);
+            events.push((event, span));
+        }
+        match apply_batch(&self.pool, &self.name, &*self.handler, &events).await {
+            Ok(applied) => Ok(applied
+                .into_iter()
+                .map(|a| match a {
+                    Applied::New => Outcome::Applied,
+                    Applied::Duplicate => Outcome::Duplicate,
+                })
+                .collect()),
+            Err(e) => {
+                tracing::debug!(consumer = %self.name, error = %e.error, at = ?e.at, events = deliveries.len(), "batch rolled back");
+                Err(e.at)
+            }
+        }
+    }
+
+    /// Processes a batch to the end. Runs of good events go together; an
+    /// event that fails its batch is processed on its own (retries, dead
+    /// letter), and the events after it form the next batch. False when
+    /// shutdown came first.
+    async fn process_batch(&self, batch: &[Delivery], shutdown: &CancellationToken) -> bool {
+        let mut start = 0;
+        while start < batch.len() {
+            let rest = &batch[start..];
+            if rest.len() > 1 {
+                let started = std::time::Instant::now();
+                let outcomes = match self.process_together(rest).await {
+                    Ok(outcomes) => Some((rest, outcomes)),
+                    // The events before the failing one, together.
+                    Err(Some(at)) if at > 0 => self.process_together(&rest[..at]).await.ok().map(|o| (&rest[..at], o)),
+                    Err(_) => None,
+                };
+                if let Some((done, outcomes)) = outcomes {
+                    for (delivery, outcome) in done.iter().zip(outcomes) {
+                        self.record(delivery, outcome, started.elapsed());
+                    }
+                    start += done.len();
+                    continue;
+                }
+            }
+            if !self.process_until_done(&rest[0], shutdown).await {
+                return false;
+            }
+            start += 1;
+        }
+        true
+    }
+
     /// Processes one delivery to the end: applied, skipped as a duplicate or
     /// dead-lettered. Does not commit the offset. An error means the
     /// dead-letter topic could not be reached or shutdown came first: the
@@ -165,14 +297,7 @@ impl Consumer {
                 return Ok(Outcome::DeadLettered);
             }
         };
-        let span = tracing::info_span!(
-            "apply_event",
-            consumer = %self.name,
-            event.id = %event.envelope.id,
-            event.ty = %event.envelope.ty,
-            correlation_id = %event.envelope.correlation_id,
-        );
-        trace::set_parent(&span, event.envelope.traceparent.as_deref(), event.envelope.tracestate.as_deref());
+        let span = self.span(&event);
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -202,49 +327,63 @@ impl Consumer {
         }
     }
 
-    /// Runs until `shutdown`; the event in progress finishes first.
+    /// Runs until `shutdown`; the events in progress finish first.
     pub async fn run(self, mut subscription: Box<dyn Subscription>, shutdown: CancellationToken) {
         loop {
-            let delivery = tokio::select! {
+            let batch = tokio::select! {
                 _ = shutdown.cancelled() => return,
-                d = subscription.next() => d,
+                b = subscription.next_batch(self.settings.batch.max(1)) => b,
             };
-            let delivery = match delivery {
-                Ok(d) => d,
+            let batch = match batch {
+                Ok(b) => b,
                 Err(e) => {
                     tracing::warn!(consumer = %self.name, error = %e, "receive failed");
                     tokio::time::sleep(self.settings.backoff).await;
                     continue;
                 }
             };
-            // Until the delivery is processed its offset is not committed; on
-            // a failure here the same delivery is tried again.
-            loop {
-                let started = std::time::Instant::now();
-                match self.process(&delivery, &shutdown).await {
-                    Ok(outcome) => {
-                        let ty = delivery.record.header("ce_type").unwrap_or("unknown");
-                        let age = delivery
-                            .record
-                            .header("ce_time")
-                            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-                            .and_then(|t| (chrono::Utc::now() - t.with_timezone(&chrono::Utc)).to_std().ok());
-                        crate::metrics::processed(&self.name, ty, outcome, started.elapsed(), age);
-                        break;
-                    }
-                    Err(e) => {
-                        if shutdown.is_cancelled() {
-                            return;
-                        }
-                        tracing::warn!(consumer = %self.name, error = %e, "delivery not processed; retrying");
-                        tokio::time::sleep(self.settings.backoff).await;
-                    }
-                }
+            if !self.process_batch(&batch, &shutdown).await {
+                return;
             }
-            if let Err(e) = subscription.commit(&delivery).await {
-                tracing::warn!(consumer = %self.name, error = %e, "offset commit failed; the event may be redelivered");
+            // Until a delivery is processed its offset is not committed; a
+            // crash before this line has the batch delivered again, and the
+            // inbox skips what was applied.
+            if let Err(e) = subscription.commit_batch(&batch).await {
+                tracing::warn!(consumer = %self.name, error = %e, "offset commit failed; events may be redelivered");
             }
         }
+    }
+
+    /// Processes one delivery, trying again until it is applied, skipped or
+    /// dead-lettered; false when shutdown came first.
+    async fn process_until_done(&self, delivery: &Delivery, shutdown: &CancellationToken) -> bool {
+        loop {
+            let started = std::time::Instant::now();
+            match self.process(delivery, shutdown).await {
+                Ok(outcome) => {
+                    self.record(delivery, outcome, started.elapsed());
+                    return true;
+                }
+                Err(e) => {
+                    if shutdown.is_cancelled() {
+                        return false;
+                    }
+                    tracing::warn!(consumer = %self.name, error = %e, "delivery not processed; retrying");
+                    tokio::time::sleep(self.settings.backoff).await;
+                }
+            }
+        }
+    }
+
+    /// Metrics of one processed delivery.
+    fn record(&self, delivery: &Delivery, outcome: Outcome, took: Duration) {
+        let ty = delivery.record.header("ce_type").unwrap_or("unknown");
+        let age = delivery
+            .record
+            .header("ce_time")
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+            .and_then(|t| (chrono::Utc::now() - t.with_timezone(&chrono::Utc)).to_std().ok());
+        crate::metrics::processed(&self.name, ty, outcome, took, age);
     }
 }
 

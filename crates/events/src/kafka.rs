@@ -11,7 +11,7 @@ use std::{
 };
 
 use async_trait::async_trait;
-use futures::future::try_join_all;
+use futures::{FutureExt, future::try_join_all};
 use rdkafka::{
     ClientConfig, Message, TopicPartitionList,
     admin::{AdminClient, AdminOptions, NewTopic, TopicReplication},
@@ -319,6 +319,30 @@ impl KafkaSubscription {
     }
 }
 
+impl KafkaSubscription {
+    fn delivery(&self, m: &rdkafka::message::BorrowedMessage<'_>) -> Delivery {
+        let headers = m
+            .headers()
+            .map(|hs| {
+                hs.iter()
+                    .map(|h| Header { name: h.key.to_string(), value: h.value.unwrap_or_default().to_vec() })
+                    .collect()
+            })
+            .unwrap_or_default();
+        Delivery {
+            record: Record {
+                // Consumers see the contract's topic names.
+                topic: m.topic().strip_prefix(self.namespace.as_str()).unwrap_or(m.topic()).to_string(),
+                key: m.key().map(|k| String::from_utf8_lossy(k).into_owned()).unwrap_or_default(),
+                headers,
+                payload: m.payload().unwrap_or_default().to_vec(),
+            },
+            partition: m.partition(),
+            offset: m.offset(),
+        }
+    }
+}
+
 #[async_trait]
 impl Subscription for KafkaSubscription {
     async fn next(&mut self) -> Result<Delivery, TransportError> {
@@ -350,25 +374,24 @@ impl Subscription for KafkaSubscription {
                 }
             }
         };
-        let headers = m
-            .headers()
-            .map(|hs| {
-                hs.iter()
-                    .map(|h| Header { name: h.key.to_string(), value: h.value.unwrap_or_default().to_vec() })
-                    .collect()
-            })
-            .unwrap_or_default();
-        Ok(Delivery {
-            record: Record {
-                // Consumers see the contract's topic names.
-                topic: m.topic().strip_prefix(self.namespace.as_str()).unwrap_or(m.topic()).to_string(),
-                key: m.key().map(|k| String::from_utf8_lossy(k).into_owned()).unwrap_or_default(),
-                headers,
-                payload: m.payload().unwrap_or_default().to_vec(),
-            },
-            partition: m.partition(),
-            offset: m.offset(),
-        })
+        Ok(self.delivery(&m))
+    }
+
+    async fn next_batch(&mut self, max: usize) -> Result<Vec<Delivery>, TransportError> {
+        let mut batch = vec![self.next().await?];
+        // Messages librdkafka has already fetched are ready at once; the
+        // first that is not ends the batch (the receive is cancel-safe).
+        while batch.len() < max {
+            match self.consumer.recv().now_or_never() {
+                Some(Ok(m)) => batch.push(self.delivery(&m)),
+                Some(Err(e)) => {
+                    tracing::debug!(error = %e, "receive failed; the batch ends here");
+                    break;
+                }
+                None => break,
+            }
+        }
+        Ok(batch)
     }
 
     fn ready(&self) -> Arc<AtomicBool> {

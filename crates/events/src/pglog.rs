@@ -242,6 +242,15 @@ impl Subscription for PgLogSubscription {
         }
     }
 
+    async fn next_batch(&mut self, max: usize) -> Result<Vec<Delivery>, TransportError> {
+        let first = self.next().await?;
+        let more = self.buffer.len().min(max.saturating_sub(1));
+        let mut batch = Vec::with_capacity(1 + more);
+        batch.push(first);
+        batch.extend(self.buffer.drain(..more));
+        Ok(batch)
+    }
+
     async fn commit(&mut self, d: &Delivery) -> Result<(), TransportError> {
         sqlx::query(
             "INSERT INTO log_cursors (group_name, topic, next_offset) VALUES ($1, $2, $3)

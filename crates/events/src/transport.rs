@@ -30,8 +30,30 @@ pub trait Publisher: Send + Sync {
 pub trait Subscription: Send {
     /// Waits for the next record.
     async fn next(&mut self) -> Result<Delivery, TransportError>;
+    /// Waits for the next record, then takes up to `max - 1` more that are
+    /// already at hand, without waiting: a batch that grows with the load.
+    async fn next_batch(&mut self, max: usize) -> Result<Vec<Delivery>, TransportError> {
+        let _ = max;
+        Ok(vec![self.next().await?])
+    }
     /// Marks the record processed: after a restart the group resumes after it.
     async fn commit(&mut self, delivery: &Delivery) -> Result<(), TransportError>;
+    /// Marks every record of `deliveries` processed (they were processed in
+    /// order): one commit per topic and partition, of the last one.
+    async fn commit_batch(&mut self, deliveries: &[Delivery]) -> Result<(), TransportError> {
+        let mut last: Vec<&Delivery> = Vec::new();
+        for d in deliveries {
+            match last.iter_mut().find(|l| l.record.topic == d.record.topic && l.partition == d.partition) {
+                Some(l) if l.offset < d.offset => *l = d,
+                Some(_) => {}
+                None => last.push(d),
+            }
+        }
+        for d in last {
+            self.commit(d).await?;
+        }
+        Ok(())
+    }
     /// Set once the subscription holds its share of the topics (a Kafka group
     /// assignment; at once on the log): the service is ready after that.
     fn ready(&self) -> Arc<AtomicBool> {

@@ -80,7 +80,8 @@ impl Harness {
     async fn new(kind: Kind) -> Self {
         let pool = fresh_pool("conformance").await;
         dualnet_events::MIGRATOR.run(&pool).await.expect("pipeline migrations");
-        sqlx::query("CREATE TABLE applied (n BIGSERIAL PRIMARY KEY, event_id UUID NOT NULL, key TEXT NOT NULL, seq BIGINT NOT NULL)")
+        sqlx::query("CREATE TABLE applied (n BIGSERIAL PRIMARY KEY, event_id UUID NOT NULL, key TEXT NOT NULL, seq BIGINT NOT NULL,
+                                   tx BIGINT NOT NULL DEFAULT txid_current())")
             .execute(&pool)
             .await
             .unwrap();
@@ -109,7 +110,7 @@ impl Harness {
     }
 
     fn consumer(&self) -> Consumer {
-        let settings = ConsumerSettings { max_attempts: 3, backoff: Duration::from_millis(10) };
+        let settings = ConsumerSettings { max_attempts: 3, backoff: Duration::from_millis(10), ..Default::default() };
         Consumer::new(&self.group, self.pool.clone(), Arc::new(Recorder), self.transport.publisher(), settings)
     }
 
@@ -393,6 +394,43 @@ async fn relays_of_two_databases_on_one_server_do_not_wait_on_each_other(kind: K
     assert_eq!(a.relay().publish_batch().await.unwrap(), 1);
 }
 
+async fn a_batch_with_a_failing_event_and_duplicates_applies_the_rest_once_in_order(kind: Kind) {
+    let h = Harness::new(kind).await;
+    let mut probes: Vec<Probe> = (0..30).map(|i| probe("k", i)).collect();
+    probes[15].fail = true;
+    h.append(&probes).await;
+    h.publish_all().await;
+    // Some of them a second time, as after a relay crash.
+    sqlx::query(
+        "UPDATE event_outbox SET published_at = NULL WHERE seq IN (SELECT seq FROM event_outbox ORDER BY seq LIMIT 10)",
+    )
+    .execute(&h.pool)
+    .await
+    .unwrap();
+    h.publish_all().await;
+    // Everything is on the topic before the consumer starts: it finds many
+    // events at hand at once.
+    let shutdown = CancellationToken::new();
+    h.run_pipeline(&shutdown).await;
+    let applied = h.wait_applied(29).await;
+    let mut dlq = h.transport.subscribe(&unique("dlq-reader"), &[deadletter::TOPIC.to_string()]).await.unwrap();
+    let dead = loop {
+        let d = next(&mut dlq).await;
+        if d.record.header(deadletter::ORIGIN_TOPIC) == Some(h.topic.as_str()) {
+            break d;
+        }
+    };
+    shutdown.cancel();
+    let seqs: Vec<i64> = applied.iter().map(|(_, s)| *s).collect();
+    let expected: Vec<i64> = (0..30).filter(|i| *i != 15).collect();
+    assert_eq!(seqs, expected, "every good event once, in order");
+    let failed: Probe = prost::Message::decode(dead.record.payload.as_slice()).unwrap();
+    assert_eq!(failed.seq, 15, "the failing event is dead-lettered");
+    let transactions: i64 =
+        sqlx::query_scalar("SELECT count(DISTINCT tx) FROM applied").fetch_one(&h.pool).await.unwrap();
+    assert!(transactions < 29, "events at hand are applied together ({transactions} transactions for 29 events)");
+}
+
 macro_rules! conformance {
     ($($name:ident),* $(,)?) => {
         mod kafka {
@@ -416,6 +454,7 @@ macro_rules! conformance {
 
 conformance!(
     per_key_order_is_kept,
+    a_batch_with_a_failing_event_and_duplicates_applies_the_rest_once_in_order,
     a_consumer_killed_before_its_offset_commit_rereads_and_applies_once,
     a_duplicate_delivery_applies_once,
     poison_goes_to_the_dead_letter_topic_and_the_next_message_is_processed,

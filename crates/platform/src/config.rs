@@ -189,11 +189,14 @@ pub struct ConsumerConfig {
     /// Attempts of a failing event before it is dead-lettered.
     pub max_attempts: u32,
     pub backoff_ms: u64,
+    /// Events applied in one transaction at most, when that many are
+    /// waiting (1 applies each in its own).
+    pub batch: usize,
 }
 
 impl Default for ConsumerConfig {
     fn default() -> Self {
-        Self { max_attempts: 5, backoff_ms: 100 }
+        Self { max_attempts: 5, backoff_ms: 100, batch: 64 }
     }
 }
 
@@ -279,6 +282,9 @@ impl Config {
         }
         if self.consumer.max_attempts < 1 {
             bail!("consumer.max_attempts must be at least 1");
+        }
+        if !(1..=10_000).contains(&self.consumer.batch) {
+            bail!("consumer.batch must be between 1 and 10000");
         }
         if self.deadlines.sweep_ms < 1 {
             bail!("deadlines.sweep_ms must be at least 1");

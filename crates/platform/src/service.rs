@@ -110,6 +110,7 @@ pub async fn start_pipeline(
             ConsumerSettings {
                 max_attempts: deps.config.consumer.max_attempts,
                 backoff: Duration::from_millis(deps.config.consumer.backoff_ms),
+                batch: deps.config.consumer.batch,
             },
         );
         tasks.push(tokio::spawn(consumer.run(subscription, shutdown.clone())));
