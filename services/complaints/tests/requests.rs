@@ -162,6 +162,14 @@ async fn a_request_is_placed_by_building_address_or_coordinates_and_else_taken_b
     assert!(far.grid_id.is_empty());
     assert_eq!(far.department, "subdistrict-service-centre");
     assert_eq!(far.status, pb::ComplaintStatus::Filed as i32);
+    // Without a building, duplicates are found by distance: ~33 m from the
+    // first far request is a candidate, ~1 km away is not.
+    let beside = pb::FileComplaintRequest { latitude: Some(AT.0 + 0.0103), longitude: Some(AT.1), ..noise() };
+    let beside = s.file(beside).await;
+    assert_eq!(beside.located_by, "none");
+    assert_eq!(beside.duplicate_candidates, vec![far.id.clone()], "the request 33 m away");
+    let elsewhere = pb::FileComplaintRequest { latitude: Some(AT.0 + 0.02), longitude: Some(AT.1), ..noise() };
+    assert!(s.file(elsewhere).await.duplicate_candidates.is_empty(), "nothing within 100 m");
 
     let unknown =
         s.client.clone().file_complaint(pb::FileComplaintRequest { category: "ghosts".into(), ..noise() }).await;

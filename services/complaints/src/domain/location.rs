@@ -56,9 +56,38 @@ pub fn distance_metres(a: (f64, f64), b: (f64, f64)) -> f64 {
     2.0 * EARTH_RADIUS_M * h.sqrt().asin()
 }
 
+/// A latitude/longitude box holding every point within `radius_m` of
+/// `centre`: `((lat_min, lat_max), (lon_min, lon_max))`, so an index on the
+/// coordinates can narrow a distance search.
+pub fn bounding_box(centre: (f64, f64), radius_m: f64) -> ((f64, f64), (f64, f64)) {
+    const METRES_PER_DEGREE: f64 = 111_320.0;
+    // A little slack over the spherical approximation.
+    let dlat = radius_m / METRES_PER_DEGREE * 1.01;
+    let dlon = dlat / centre.0.to_radians().cos().abs().max(1e-6);
+    ((centre.0 - dlat, centre.0 + dlat), (centre.1 - dlon, centre.1 + dlon))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_bounding_box_holds_every_point_within_the_radius() {
+        let centre = (22.6425, 114.0653);
+        let ((lat0, lat1), (lon0, lon1)) = bounding_box(centre, 100.0);
+        for step in 0..360 {
+            let a = (step as f64).to_radians();
+            // A point 99.9 m away in direction `a`.
+            let p = (
+                centre.0 + 99.9 / 111_320.0 * a.cos(),
+                centre.1 + 99.9 / (111_320.0 * centre.0.to_radians().cos()) * a.sin(),
+            );
+            assert!(distance_metres(centre, p) <= 100.0);
+            assert!((lat0..=lat1).contains(&p.0) && (lon0..=lon1).contains(&p.1), "{p:?} outside the box");
+        }
+        // And it is not much larger than the circle.
+        assert!(distance_metres(centre, (lat1, centre.1)) < 110.0);
+    }
 
     #[test]
     fn addresses_match_whatever_the_spacing_and_digit_width() {

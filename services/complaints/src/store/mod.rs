@@ -192,35 +192,55 @@ async fn note(
 }
 
 /// Open requests that look like `c`: same category, filed within the
-/// window, at the same building or within the radius.
+/// window, at the same building or within the radius. Two indexed lookups
+/// (by building, and by a coordinate box around `c`), so the cost follows
+/// the candidates, not the size of the table.
 async fn duplicates_of(conn: &mut PgConnection, c: &Complaint) -> Result<Vec<Uuid>, sqlx::Error> {
+    const OPEN: &str = "category = $1 AND id <> $2 AND merged_into IS NULL AND filed_at > $3
+                        AND status IN ('filed', 'accepted', 'dispatched')";
+    const LIMIT: i64 = 200;
     let since = c.filed_at - chrono::Duration::days(duplicate::WINDOW_DAYS);
-    type Candidate = (Uuid, Option<Uuid>, Option<f64>, Option<f64>);
-    let rows: Vec<Candidate> = sqlx::query_as(
-        "SELECT id, building_id, latitude, longitude FROM complaints
-         WHERE category = $1 AND id <> $2 AND merged_into IS NULL AND filed_at > $3
-           AND status IN ('filed', 'accepted', 'dispatched')
-           AND (building_id = $4 OR latitude IS NOT NULL)
-         ORDER BY filed_at LIMIT 200",
-    )
-    .bind(&c.category)
-    .bind(c.id)
-    .bind(since)
-    .bind(c.building_id)
-    .fetch_all(conn)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .filter(|(_, building, lat, lon)| {
-            let same_building = c.building_id.is_some() && *building == c.building_id;
-            let near = match (c.location, lat.zip(*lon)) {
-                (Some(a), Some(b)) => location::distance_metres(a, b) <= duplicate::RADIUS_METRES,
-                _ => false,
-            };
-            same_building || near
-        })
-        .map(|(id, ..)| id)
-        .collect())
+    let mut found: Vec<(Uuid, DateTime<Utc>)> = Vec::new();
+    if let Some(building) = c.building_id {
+        found = sqlx::query_as(&format!(
+            "SELECT id, filed_at FROM complaints WHERE {OPEN} AND building_id = $4 ORDER BY filed_at LIMIT $5"
+        ))
+        .bind(&c.category)
+        .bind(c.id)
+        .bind(since)
+        .bind(building)
+        .bind(LIMIT)
+        .fetch_all(&mut *conn)
+        .await?;
+    }
+    if let Some(at) = c.location {
+        let ((lat0, lat1), (lon0, lon1)) = location::bounding_box(at, duplicate::RADIUS_METRES);
+        type Near = (Uuid, DateTime<Utc>, f64, f64);
+        let near: Vec<Near> = sqlx::query_as(&format!(
+            "SELECT id, filed_at, latitude, longitude FROM complaints
+             WHERE {OPEN} AND latitude BETWEEN $4 AND $5 AND longitude BETWEEN $6 AND $7
+             ORDER BY filed_at LIMIT $8"
+        ))
+        .bind(&c.category)
+        .bind(c.id)
+        .bind(since)
+        .bind(lat0)
+        .bind(lat1)
+        .bind(lon0)
+        .bind(lon1)
+        .bind(LIMIT)
+        .fetch_all(&mut *conn)
+        .await?;
+        for (id, filed, lat, lon) in near {
+            if location::distance_metres(at, (lat, lon)) <= duplicate::RADIUS_METRES && !found.iter().any(|f| f.0 == id)
+            {
+                found.push((id, filed));
+            }
+        }
+        found.sort_by_key(|f| f.1);
+        found.truncate(LIMIT as usize);
+    }
+    Ok(found.into_iter().map(|(id, _)| id).collect())
 }
 
 impl Store {
