@@ -13,6 +13,7 @@ mod floor;
 mod observer;
 mod procs;
 mod report;
+mod statistics;
 
 use std::{
     io::IsTerminal,
@@ -36,7 +37,10 @@ use tonic::transport::Channel;
 use self::{observer::Observer, procs::Sampler, report::Latency};
 
 #[derive(clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct Args {
+    #[command(subcommand)]
+    what: Option<What>,
     /// Complaints to file.
     #[arg(long, default_value_t = 1000)]
     complaints: usize,
@@ -75,6 +79,13 @@ pub struct Args {
     label: String,
 }
 
+#[derive(clap::Subcommand)]
+enum What {
+    /// Load a year of incidents (1,000,000 by default) into governance-grid's
+    /// database and time the statistics RPC over it.
+    Statistics(statistics::Args),
+}
+
 /// Linkage after `FileComplaint` returns: relay → broker → governance-grid
 /// (commit), relay → broker → party-grid (commit), relay → broker → the
 /// observer. Three hops and two commits.
@@ -89,7 +100,10 @@ struct Filed {
     returned: Instant,
 }
 
-pub async fn run(args: Args, config: Config) -> anyhow::Result<()> {
+pub async fn run(mut args: Args, config: Config) -> anyhow::Result<()> {
+    if let Some(What::Statistics(statistics)) = args.what.take() {
+        return statistics::run(statistics, config).await;
+    }
     let wait = Duration::from_secs(args.timeout_secs);
     let governance = args.governance.clone().unwrap_or_else(|| args.endpoint.clone());
     let party = args.party.clone().unwrap_or_else(|| args.endpoint.clone());

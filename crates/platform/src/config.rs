@@ -45,6 +45,7 @@ pub struct Config {
     pub consumer: ConsumerConfig,
     pub relay: RelayConfig,
     pub deadlines: DeadlineConfig,
+    pub statistics: StatisticsConfig,
     pub calendar: CalendarConfig,
     pub arbitration: ArbitrationConfig,
     pub open311: Open311Config,
@@ -227,6 +228,22 @@ impl Default for DeadlineConfig {
     }
 }
 
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StatisticsConfig {
+    /// How often changes to incidents are folded into the monthly rollups
+    /// (figures are exact either way; folding keeps queries fast).
+    pub fold_ms: u64,
+    /// Changes folded per transaction at most.
+    pub fold_batch: i64,
+}
+
+impl Default for StatisticsConfig {
+    fn default() -> Self {
+        Self { fold_ms: 1_000, fold_batch: 20_000 }
+    }
+}
+
 const SECTIONS: &[&str] = &[
     "listen",
     "database",
@@ -236,6 +253,7 @@ const SECTIONS: &[&str] = &[
     "consumer",
     "relay",
     "deadlines",
+    "statistics",
     "calendar",
     "arbitration",
     "open311",
@@ -288,6 +306,9 @@ impl Config {
         }
         if self.deadlines.sweep_ms < 1 {
             bail!("deadlines.sweep_ms must be at least 1");
+        }
+        if self.statistics.fold_ms < 1 || self.statistics.fold_batch < 1 {
+            bail!("statistics.fold_ms and statistics.fold_batch must be at least 1");
         }
         crate::calendar::Calendar::load(self.calendar.file.as_deref()).context("calendar.file")?;
         if self.arbitration.monthly_minimum_wage_yuan < 1 {

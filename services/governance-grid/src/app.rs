@@ -38,6 +38,24 @@ pub async fn start(deps: Deps, shutdown: CancellationToken) -> anyhow::Result<St
         let (s, now) = (s.clone(), clock.now());
         async move { s.warn_overdue_inspections(now, SWEEP_BATCH).await }
     })));
+    // Changes to incidents folded into the monthly statistics rollups.
+    let (s, every, batch) =
+        (store.clone(), Duration::from_millis(deps.config.statistics.fold_ms), deps.config.statistics.fold_batch);
+    let stop = shutdown.clone();
+    tasks.push(tokio::spawn(async move {
+        while !stop.is_cancelled() {
+            match s.fold_statistics(batch).await {
+                // More waiting: fold on at once.
+                Ok(n) if n as i64 >= batch => continue,
+                Ok(n) => tracing::debug!(folded = n, "statistics rollups updated"),
+                Err(e) => tracing::warn!(error = %e, "statistics fold failed; retrying"),
+            }
+            tokio::select! {
+                _ = stop.cancelled() => return,
+                _ = tokio::time::sleep(every) => {}
+            }
+        }
+    }));
     let api = Api { store, clock: deps.clock.clone() };
     Ok(Started {
         register: Box::new(move |routes| {

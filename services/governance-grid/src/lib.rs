@@ -17,7 +17,7 @@ pub mod app;
 mod consumers;
 pub mod domain;
 mod grpc;
-mod store;
+pub mod store;
 mod wire;
 
 use dualnet_events::outbox::Outbox;

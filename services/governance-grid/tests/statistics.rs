@@ -7,7 +7,7 @@ mod running;
 use chrono::{Duration, TimeZone, Utc};
 use dualnet_platform::timestamp::to_proto;
 use dualnet_proto::governance::v1 as gov;
-use running::{grid, report, start_at, step, wait_level};
+use running::{grid, report, start_configured, step, wait_level};
 
 const TO_CLOSE: [gov::IncidentAction; 5] = [
     gov::IncidentAction::Accept,
@@ -20,7 +20,11 @@ const TO_CLOSE: [gov::IncidentAction; 5] = [
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_honest_on_time_rate_counts_late_incidents_still_open() {
     // Monday 3 March 2025: two incidents a year before the period counted.
-    let mut s = start_at(Utc.with_ymd_and_hms(2025, 3, 3, 9, 0, 0).unwrap()).await;
+    // The rollup fold runs only when the test says so.
+    let mut s = start_configured(Utc.with_ymd_and_hms(2025, 3, 3, 9, 0, 0).unwrap(), |c| {
+        c.statistics.fold_ms = 3_600_000;
+    })
+    .await;
     let grid = grid(&mut s.client).await;
     for _ in 0..2 {
         report(&mut s.client, &grid, gov::Severity::Normal).await;
@@ -76,6 +80,40 @@ async fn the_honest_on_time_rate_counts_late_incidents_still_open() {
     let by_month = s.client.get_statistics(period(gov::StatisticsGroup::Month)).await.unwrap().into_inner();
     let march = by_month.rows.iter().find(|r| r.key == "2026-03").expect("a March row");
     assert_eq!((march.incidents, march.previous_year), (5, 2));
+
+    // The same month in China Standard Time is read from the monthly rollup
+    // (and, the year before, too): before the fold from the unfolded
+    // changes, after it from the rollup rows; the figures do not move.
+    let cst_march = |group: gov::StatisticsGroup| gov::GetStatisticsRequest {
+        from: Some(to_proto(Utc.with_ymd_and_hms(2026, 2, 28, 16, 0, 0).unwrap())),
+        to: Some(to_proto(Utc.with_ymd_and_hms(2026, 3, 31, 16, 0, 0).unwrap())),
+        group_by: group as i32,
+        community_id: String::new(),
+    };
+    let unfolded: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM incident_stat_deltas").fetch_one(&s.pool).await.unwrap();
+    assert!(unfolded > 0, "changes wait in the delta table");
+    let mut answers = Vec::new();
+    for _ in 0..2 {
+        let mut answer = Vec::new();
+        for group in [gov::StatisticsGroup::None, gov::StatisticsGroup::Level, gov::StatisticsGroup::Month] {
+            answer.push(s.client.get_statistics(cst_march(group)).await.unwrap().into_inner());
+        }
+        answers.push(answer);
+        let store = governance_grid::store::Store::new(
+            s.pool.clone(),
+            std::sync::Arc::new(dualnet_platform::calendar::Calendar::load(None).unwrap()),
+        );
+        while store.fold_statistics(1000).await.unwrap() > 0 {}
+    }
+    let folded: i64 = sqlx::query_scalar("SELECT count(*) FROM incident_stat_deltas").fetch_one(&s.pool).await.unwrap();
+    assert_eq!(folded, 0, "every change is in the rollup");
+    let rollup: i64 = sqlx::query_scalar("SELECT count(*) FROM incident_stat_months").fetch_one(&s.pool).await.unwrap();
+    assert!(rollup > 0);
+    assert_eq!(answers[0], answers[1], "the same figures before and after the fold");
+    assert_eq!(answers[0][0].total, Some(t.clone()), "and the same as counted from the incidents");
+    assert_eq!(answers[0][1].rows, by_level.rows);
+    assert_eq!(answers[0][2].rows, by_month.rows);
 
     let backwards =
         gov::GetStatisticsRequest { from: period(gov::StatisticsGroup::None).to, ..period(gov::StatisticsGroup::None) };

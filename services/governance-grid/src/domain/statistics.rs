@@ -57,6 +57,80 @@ impl Counts {
     }
 }
 
+/// Times to close as a histogram, so a median can be had from monthly
+/// rollups (medians do not add up; bucket counts do). Buckets are an hour
+/// wide for the first week, a day wide up to 60 days, and one for the rest;
+/// the migration's `dualnet_close_bucket` computes the same buckets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CloseTimes(pub Vec<i64>);
+
+/// Hours of the first week, in hour-wide buckets.
+const HOURLY: usize = 168;
+/// Day-wide buckets after that, up to 60 days.
+const DAILY: usize = 53;
+pub const BUCKETS: usize = HOURLY + DAILY + 1;
+
+impl Default for CloseTimes {
+    fn default() -> Self {
+        Self(vec![0; BUCKETS])
+    }
+}
+
+impl CloseTimes {
+    /// The bucket of a time to close, in hours (as the SQL function).
+    pub fn bucket(hours: f64) -> usize {
+        if hours < HOURLY as f64 {
+            hours.max(0.0).floor() as usize
+        } else if hours < (HOURLY + 24 * DAILY) as f64 {
+            HOURLY + ((hours - HOURLY as f64) / 24.0).floor() as usize
+        } else {
+            BUCKETS - 1
+        }
+    }
+
+    /// `[from, to)` hours of a bucket; the last one is open-ended and is
+    /// given a day's width for interpolation.
+    fn bounds(b: usize) -> (f64, f64) {
+        if b < HOURLY {
+            (b as f64, b as f64 + 1.0)
+        } else {
+            let from = HOURLY as f64 + 24.0 * (b - HOURLY) as f64;
+            (from, from + 24.0)
+        }
+    }
+
+    pub fn add(&mut self, other: &CloseTimes) {
+        for (a, b) in self.0.iter_mut().zip(&other.0) {
+            *a += b;
+        }
+    }
+
+    pub fn record(&mut self, bucket: usize, n: i64) {
+        if let Some(slot) = self.0.get_mut(bucket) {
+            *slot += n;
+        }
+    }
+
+    /// The median in hours, interpolated inside its bucket: exact to the
+    /// hour within the first week, to the day up to 60 days.
+    pub fn median(&self) -> Option<f64> {
+        let n: i64 = self.0.iter().sum();
+        if n <= 0 {
+            return None;
+        }
+        let half = n as f64 / 2.0;
+        let mut below = 0i64;
+        for (b, &count) in self.0.iter().enumerate() {
+            if count > 0 && (below + count) as f64 >= half {
+                let (from, to) = Self::bounds(b);
+                return Some(from + (to - from) * (half - below as f64) / count as f64);
+            }
+            below += count;
+        }
+        None
+    }
+}
+
 /// Year-over-year change in percent, to one decimal; `None` without a base.
 pub fn change_percent(current: i64, previous: i64) -> Option<f64> {
     (previous > 0).then(|| ((current - previous) as f64 * 1000.0 / previous as f64).round() / 10.0)
@@ -65,6 +139,36 @@ pub fn change_percent(current: i64, previous: i64) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn close_times_fall_in_hour_then_day_buckets() {
+        assert_eq!(CloseTimes::bucket(0.0), 0);
+        assert_eq!(CloseTimes::bucket(-1.0), 0);
+        assert_eq!(CloseTimes::bucket(2.5), 2);
+        assert_eq!(CloseTimes::bucket(167.9), 167);
+        assert_eq!(CloseTimes::bucket(168.0), 168);
+        assert_eq!(CloseTimes::bucket(168.0 + 24.0 * 2.5), 170);
+        assert_eq!(CloseTimes::bucket(24.0 * 60.0), BUCKETS - 1);
+        assert_eq!(CloseTimes::bucket(1e9), BUCKETS - 1);
+    }
+
+    #[test]
+    fn the_median_is_interpolated_inside_its_bucket() {
+        let mut t = CloseTimes::default();
+        assert_eq!(t.median(), None);
+        // Four closed within hour 3, four within hour 10: half lies at the
+        // end of hour 3.
+        t.record(3, 4);
+        t.record(10, 4);
+        assert_eq!(t.median(), Some(4.0));
+        // One more late one moves it into hour 10.
+        t.record(CloseTimes::bucket(300.0), 1);
+        assert_eq!(t.median(), Some(10.125));
+        let mut sum = CloseTimes::default();
+        sum.add(&t);
+        sum.add(&t);
+        assert_eq!(sum.median(), t.median(), "adding histograms keeps the median of equal halves");
+    }
 
     #[test]
     fn the_seed_year_over_year_figure_is_minus_five_point_seven_percent() {

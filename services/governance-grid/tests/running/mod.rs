@@ -20,6 +20,8 @@ pub const WAIT: Duration = Duration::from_secs(60);
 
 pub struct Running {
     pub client: GovernanceGridClient<Channel>,
+    /// The service's database.
+    pub pool: sqlx::PgPool,
     pub clock: ManualClock,
     pub shutdown: CancellationToken,
 }
@@ -29,13 +31,19 @@ pub async fn start() -> Running {
 }
 
 pub async fn start_at(now: chrono::DateTime<Utc>) -> Running {
+    start_configured(now, |_| {}).await
+}
+
+/// Starts with the test settings, then `configure`'s changes to them.
+pub async fn start_configured(now: chrono::DateTime<Utc>, configure: impl FnOnce(&mut Config)) -> Running {
     let pool = fresh_pool("governance").await;
     let transport = Arc::new(PgLogTransport::new(fresh_pool("log").await).await.unwrap());
     let clock = ManualClock::at(now);
     let mut config = Config::default();
     config.deadlines.sweep_ms = 20;
+    configure(&mut config);
     let deps = Deps {
-        pool,
+        pool: pool.clone(),
         transport,
         clock: Arc::new(clock.clone()),
         config: Arc::new(config),
@@ -46,7 +54,7 @@ pub async fn start_at(now: chrono::DateTime<Utc>) -> Running {
     let client =
         wait_for("the API", WAIT, || async { GovernanceGridClient::connect(format!("http://{addr}")).await.ok() })
             .await;
-    Running { client, clock, shutdown }
+    Running { client, pool, clock, shutdown }
 }
 
 pub async fn grid(client: &mut GovernanceGridClient<Channel>) -> String {
