@@ -71,7 +71,9 @@ pub async fn run(args: Args, mut config: Config) -> anyhow::Result<()> {
     config.transport.kind = TransportKind::Pglog;
     config.open311.listen = config.open311.listen.or(Some(args.open311));
     config.transport.log_database_url = Some(Secret::new(with_database(&server_url, "dualnet_log")));
-    let result = serve(args, config, &server_url, metrics).await;
+    // A private server's URL holds no secret: say how to benchmark this node.
+    let bench_hint = private.as_ref().map(|_| server_url.clone());
+    let result = serve(args, config, &server_url, bench_hint, metrics).await;
     drop(private);
     result
 }
@@ -80,6 +82,7 @@ async fn serve(
     args: Args,
     config: Config,
     server_url: &str,
+    bench_hint: Option<String>,
     metrics: Arc<dualnet_platform::metrics::Metrics>,
 ) -> anyhow::Result<()> {
     let transport = service::transport(&config).await?;
@@ -126,12 +129,27 @@ async fn serve(
     } else {
         crate::demo::print_endpoints(addr, config.open311.listen);
     }
+    if let Some(url) = bench_hint {
+        print_bench_hint(addr, &url);
+    }
     let served = server.await?;
     shutdown.cancel();
     for task in tasks {
         let _ = task.await;
     }
     served
+}
+
+/// How to point `dualnet bench` at this node: it observes the linkage on
+/// the node's PostgreSQL log.
+#[allow(clippy::print_stdout)]
+fn print_bench_hint(addr: SocketAddr, server_url: &str) {
+    println!();
+    println!("Benchmark this node (the event log lives on its private PostgreSQL):");
+    println!(
+        "  DUALNET_TRANSPORT__KIND=pglog DUALNET_TRANSPORT__LOG_DATABASE_URL={} DUALNET_DATABASE__URL={server_url} \\\n    dualnet bench --endpoint http://{addr} --complaints 1000 --rate 100",
+        with_database(server_url, "dualnet_log")
+    );
 }
 
 #[cfg(test)]
