@@ -180,14 +180,17 @@ async fn note(
     text: &str,
     now: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO complaint_notes (complaint_id, status, note, at) VALUES ($1, $2, $3, $4)")
-        .bind(id)
-        .bind(status.as_str())
-        .bind(text)
-        .bind(now)
-        .execute(&mut *conn)
-        .await?;
-    sqlx::query("UPDATE complaints SET updated_at = $2 WHERE id = $1").bind(id).bind(now).execute(conn).await?;
+    // One round trip; a row already touched at `now` (just filed) is left as is.
+    sqlx::query(
+        "WITH noted AS (INSERT INTO complaint_notes (complaint_id, status, note, at) VALUES ($1, $2, $3, $4))
+         UPDATE complaints SET updated_at = $4 WHERE id = $1 AND updated_at IS DISTINCT FROM $4",
+    )
+    .bind(id)
+    .bind(status.as_str())
+    .bind(text)
+    .bind(now)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
