@@ -1,7 +1,8 @@
 //! The event tools of the `dualnet` CLI against a running system over Kafka:
 //! `events tail` prints the acceptance path's events as readable JSON, and
 //! `deadletter list|retry|discard` handle a poison record, and `events
-//! replay` rebuilds a read model.
+//! replay` rebuilds a read model; `bench` measures every complaint into
+//! both networks.
 
 use dualnet_e2e::{System, WAIT};
 use dualnet_events::{
@@ -9,7 +10,7 @@ use dualnet_events::{
     kafka::{KafkaSettings, KafkaTransport},
 };
 use dualnet_proto::{complaints::v1 as cpb, governance::v1 as gov, topics};
-use dualnet_testkit::{binary, kafka_bootstrap, wait_for};
+use dualnet_testkit::{admin_url, binary, kafka_bootstrap, wait_for};
 use serde_json::Value;
 
 /// Runs the CLI against the system's broker namespace; its JSON lines.
@@ -163,4 +164,38 @@ async fn events_tail_prints_the_chain_dead_letters_are_retried_and_discarded_and
     let first = complaints.clone().get_complaint(cpb::GetComplaintRequest { id: filed.id.clone() }).await.unwrap();
     let dispatches = first.into_inner().status_notes.iter().filter(|n| n.note.starts_with("dispatched")).count();
     assert_eq!(dispatches, 1, "the replayed incident event was not applied twice");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bench_reports_every_complaint_in_both_networks_beside_the_floor() {
+    let system = System::start().await;
+    let complaints_pid = system.complaints.pid().expect("complaints runs");
+    let out = tokio::process::Command::new(binary("dualnet"))
+        .args(["bench", "--complaints", "20", "--rate", "20", "--floor-samples", "5", "--json", "-"])
+        .args(["--governance", &system.governance.endpoint(), "--party", &system.party.endpoint()])
+        .args(["--complaints-endpoint", &system.complaints.endpoint()])
+        .args(["--process", &format!("complaints={complaints_pid}")])
+        .env("DUALNET_TRANSPORT__KIND", "kafka")
+        .env("DUALNET_KAFKA__BOOTSTRAP_SERVERS", kafka_bootstrap())
+        .env("DUALNET_KAFKA__NAMESPACE", &system.namespace)
+        .env("DUALNET_DATABASE__URL", admin_url())
+        .env("DUALNET_TELEMETRY__LOG", "warn")
+        .output()
+        .await
+        .expect("dualnet bench runs");
+    assert!(out.status.success(), "dualnet bench: {}", String::from_utf8_lossy(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).expect("a JSON report");
+    assert_eq!(report["filed"], 20);
+    assert_eq!(report["failed"], 0);
+    assert_eq!(report["in_both_networks"], 20, "each complaint's linkage task was seen on the broker");
+    assert_eq!(report["linkage"]["n"], 20);
+    assert!(report["linkage"]["p50_ms"].as_f64().unwrap() <= report["linkage"]["max_ms"].as_f64().unwrap());
+    assert_eq!(report["floor"]["broker_round_trip"]["n"], 5);
+    assert_eq!(report["floor"]["pg_commit"]["n"], 5);
+    assert!(report["linkage_over_floor"]["p50"].is_number());
+    let processes = report["processes"].as_array().unwrap();
+    assert_eq!(processes.len(), 1);
+    assert_eq!(processes[0]["name"], "complaints");
+    assert!(processes[0]["peak_rss_mib"].as_f64().unwrap() > 1.0, "{processes:?}");
+    assert!(report["throughput_per_s"]["in_both_networks"].as_f64().unwrap() > 0.0);
 }

@@ -110,6 +110,11 @@ impl ServiceProcess {
         format!("http://127.0.0.1:{}", self.port)
     }
 
+    /// The OS process id, while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().and_then(|c| c.id())
+    }
+
     async fn spawn(&mut self) -> anyhow::Result<()> {
         let log = std::env::temp_dir().join(format!("dualnet-test-{}-{}.log", self.name, self.port));
         let stderr = std::fs::OpenOptions::new().create(true).append(true).open(&log)?;
