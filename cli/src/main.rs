@@ -4,6 +4,7 @@ mod asyncapi;
 mod bench;
 mod demo;
 mod events;
+mod token;
 mod up;
 
 use std::path::PathBuf;
@@ -37,6 +38,9 @@ enum Command {
     /// latency, throughput, CPU and memory against the broker and database
     /// floor measured in the same run.
     Bench(bench::Args),
+    /// Mint a bearer token for local use and demos, signed with the
+    /// configured key (auth.signing_kid).
+    Token(token::Args),
     /// Inspect, retry or discard dead letters.
     #[command(subcommand)]
     Deadletter(events::DeadletterCommand),
@@ -60,6 +64,7 @@ fn main() -> anyhow::Result<()> {
         Command::Events(EventsCommand::Replay(args)) => runtime.block_on(events::replay(args, config)),
         Command::Deadletter(command) => runtime.block_on(events::deadletter(command, config)),
         Command::Bench(args) => runtime.block_on(bench::run(args, config)),
+        Command::Token(args) => token::run(args, &config),
         Command::Asyncapi => print_json(&asyncapi::document()?),
         Command::DescriptorSet => {
             use std::io::Write;

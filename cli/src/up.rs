@@ -116,7 +116,9 @@ async fn serve(
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "dualnet is serving all four APIs");
     let stop = shutdown.clone();
-    let server = tokio::spawn(async move { grpc_server::serve(listener, registers, &health, readiness, stop).await });
+    let auth = service::authentication(&config)?;
+    let server =
+        tokio::spawn(async move { grpc_server::serve(listener, registers, &health, readiness, auth, stop).await });
     if args.demo {
         let endpoint = format!("http://{addr}");
         match crate::demo::seed(&endpoint, &endpoint).await {

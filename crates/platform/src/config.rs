@@ -46,6 +46,7 @@ pub struct Config {
     pub relay: RelayConfig,
     pub deadlines: DeadlineConfig,
     pub statistics: StatisticsConfig,
+    pub auth: AuthConfig,
     pub calendar: CalendarConfig,
     pub arbitration: ArbitrationConfig,
     pub open311: Open311Config,
@@ -244,6 +245,34 @@ impl Default for StatisticsConfig {
     }
 }
 
+/// Bearer-token authentication. With no keys configured it is off and the
+/// service says so at start.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthConfig {
+    pub issuer: String,
+    pub audience: String,
+    /// HMAC-SHA256 secrets (at least 32 bytes) by key id: tokens name the
+    /// key they were signed with, so keys rotate by adding a new id first.
+    pub keys: BTreeMap<String, Secret>,
+    /// The key `dualnet token` signs with.
+    pub signing_kid: Option<String>,
+    /// Clock skew tolerated on expiry, in seconds.
+    pub leeway_s: u64,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        Self {
+            issuer: "dualnet".into(),
+            audience: "dualnet".into(),
+            keys: BTreeMap::new(),
+            signing_kid: None,
+            leeway_s: 30,
+        }
+    }
+}
+
 const SECTIONS: &[&str] = &[
     "listen",
     "database",
@@ -254,6 +283,7 @@ const SECTIONS: &[&str] = &[
     "relay",
     "deadlines",
     "statistics",
+    "auth",
     "calendar",
     "arbitration",
     "open311",
@@ -311,6 +341,7 @@ impl Config {
             bail!("statistics.fold_ms and statistics.fold_batch must be at least 1");
         }
         crate::calendar::Calendar::load(self.calendar.file.as_deref()).context("calendar.file")?;
+        crate::auth::Verifier::from_config(&self.auth)?;
         if self.arbitration.monthly_minimum_wage_yuan < 1 {
             bail!("arbitration.monthly_minimum_wage_yuan must be at least 1");
         }

@@ -92,11 +92,14 @@ fn incoming(listener: TcpListener) -> impl tokio_stream::Stream<Item = std::io::
 /// Serves until `shutdown`. `health` names every service registered, which
 /// are reported SERVING (as is the whole server, the empty name) once
 /// `readiness` holds — until then NOT_SERVING.
+/// With `auth` set, every call but health and reflection needs a valid
+/// bearer token (see [`crate::auth`]).
 pub async fn serve(
     listener: TcpListener,
     registers: Vec<Register>,
     health: &[&'static str],
     readiness: crate::service::Readiness,
+    auth: Option<std::sync::Arc<crate::auth::Verifier>>,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
     let (reporter, health_service) = tonic_health::server::health_reporter();
@@ -134,6 +137,7 @@ pub async fn serve(
     Server::builder()
         .trace_fn(request_span)
         .layer(Measure)
+        .layer(crate::auth::Authenticate { verifier: auth })
         .add_routes(routes.routes())
         .serve_with_incoming_shutdown(incoming(listener), async move { stop.cancelled().await })
         .await?;
@@ -161,7 +165,7 @@ mod tests {
         let addr = listener.local_addr().unwrap();
         let shutdown = CancellationToken::new();
         let stop = shutdown.clone();
-        tokio::spawn(async move { serve(listener, vec![], &["test.v1.Test"], readiness, stop).await });
+        tokio::spawn(async move { serve(listener, vec![], &["test.v1.Test"], readiness, None, stop).await });
         let status = |service: &'static str| async move {
             let channel = loop {
                 match tonic::transport::Channel::from_shared(format!("http://{addr}")).unwrap().connect().await {

@@ -4,6 +4,7 @@
 //! clock, and a private PostgreSQL for one-node runs.
 
 pub mod api_error;
+pub mod auth;
 pub mod calendar;
 pub mod clock;
 pub mod config;

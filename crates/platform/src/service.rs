@@ -251,11 +251,13 @@ async fn run(def: &'static ServiceDef, config: Config) -> anyhow::Result<()> {
     let readiness = Readiness::default();
     let deps =
         Deps { pool, transport, clock: Arc::new(SystemClock), config: Arc::new(config), readiness: readiness.clone() };
+    let auth = authentication(&deps.config)?;
     let started = (def.start)(deps, shutdown.clone()).await?;
     let listener = TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;
     tracing::info!(service = def.name, addr = %listener.local_addr()?, "serving");
     let served =
-        grpc_server::serve(listener, vec![started.register], &[started.health], readiness, shutdown.clone()).await;
+        grpc_server::serve(listener, vec![started.register], &[started.health], readiness, auth, shutdown.clone())
+            .await;
     shutdown.cancel();
     // The API stopped taking requests; the relay flushes the outbox and the
     // consumer finishes its event and commits, within the grace period.
@@ -278,14 +280,25 @@ async fn run(def: &'static ServiceDef, config: Config) -> anyhow::Result<()> {
 pub async fn start_in_process(def: &ServiceDef, deps: Deps, shutdown: CancellationToken) -> anyhow::Result<SocketAddr> {
     db::migrate(&deps.pool, def.migrator).await?;
     let readiness = deps.readiness.clone();
+    let auth = authentication(&deps.config)?;
     let started = (def.start)(deps, shutdown.clone()).await?;
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     tokio::spawn(async move {
         let health = [started.health];
-        grpc_server::serve(listener, vec![started.register], &health, readiness, shutdown).await
+        grpc_server::serve(listener, vec![started.register], &health, readiness, auth, shutdown).await
     });
     Ok(addr)
+}
+
+/// The token verifier the configuration asks for; without keys, none, and
+/// a warning that the APIs are open.
+pub fn authentication(config: &Config) -> anyhow::Result<Option<Arc<crate::auth::Verifier>>> {
+    let verifier = crate::auth::Verifier::from_config(&config.auth)?;
+    if verifier.is_none() {
+        tracing::warn!("auth.keys is empty: the APIs accept calls without a token; configure keys in production");
+    }
+    Ok(verifier.map(Arc::new))
 }
 
 /// Runs a sweep now and then every `every` until `shutdown` — the deadline

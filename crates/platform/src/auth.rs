@@ -1,0 +1,271 @@
+//! Authentication: every RPC but health and reflection carries a bearer
+//! token, a JWT signed with HMAC-SHA256 by one of the configured keys (picked
+//! by its key id, so keys rotate without downtime: add the new key, sign
+//! with it, retire the old one). Issuer, audience, expiry and signature are
+//! checked; the claims name the caller's department, roles and area scope
+//! and travel with the request for the services' permission checks.
+
+use std::{
+    collections::BTreeMap,
+    future::Future,
+    pin::Pin,
+    sync::Arc,
+    task::{Context, Poll},
+};
+
+use anyhow::{Context as _, bail};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+
+use crate::config::{AuthConfig, Secret};
+
+/// The shortest HMAC key accepted: as long as the hash.
+pub const MIN_KEY_BYTES: usize = 32;
+
+/// Where a caller may act: empty lists mean no area of that kind.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Scope {
+    #[serde(default)]
+    pub subdistricts: Vec<String>,
+    #[serde(default)]
+    pub communities: Vec<String>,
+    #[serde(default)]
+    pub grids: Vec<String>,
+}
+
+/// What a token says about its bearer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Claims {
+    /// The person or system acting, e.g. a staff code.
+    pub sub: String,
+    pub iss: String,
+    pub aud: String,
+    /// Expiry and issue time, seconds since the epoch.
+    pub exp: i64,
+    pub iat: i64,
+    pub department: String,
+    #[serde(default)]
+    pub roles: Vec<String>,
+    #[serde(default)]
+    pub scope: Scope,
+}
+
+/// Checks tokens against the configured keys.
+pub struct Verifier {
+    keys: BTreeMap<String, DecodingKey>,
+    validation: Validation,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum AuthError {
+    #[error("missing bearer token")]
+    Missing,
+    #[error("the token names no key id, or a key id not configured")]
+    UnknownKey,
+    #[error("token expired")]
+    Expired,
+    #[error("invalid token: {0}")]
+    Invalid(String),
+}
+
+impl Verifier {
+    /// `None` when no keys are configured: authentication is off.
+    pub fn from_config(config: &AuthConfig) -> anyhow::Result<Option<Self>> {
+        if config.keys.is_empty() {
+            return Ok(None);
+        }
+        let mut keys = BTreeMap::new();
+        for (kid, secret) in &config.keys {
+            check_key(kid, secret)?;
+            keys.insert(kid.clone(), DecodingKey::from_secret(secret.expose().as_bytes()));
+        }
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.set_issuer(&[&config.issuer]);
+        validation.set_audience(&[&config.audience]);
+        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        validation.leeway = config.leeway_s;
+        Ok(Some(Self { keys, validation }))
+    }
+
+    /// The claims of a valid token.
+    pub fn verify(&self, token: &str) -> Result<Claims, AuthError> {
+        let header = jsonwebtoken::decode_header(token).map_err(|e| AuthError::Invalid(e.to_string()))?;
+        if header.alg != Algorithm::HS256 {
+            return Err(AuthError::Invalid(format!("algorithm {:?} is not accepted", header.alg)));
+        }
+        let key = header.kid.as_ref().and_then(|k| self.keys.get(k)).ok_or(AuthError::UnknownKey)?;
+        jsonwebtoken::decode::<Claims>(token, key, &self.validation).map(|d| d.claims).map_err(|e| match e.kind() {
+            jsonwebtoken::errors::ErrorKind::ExpiredSignature => AuthError::Expired,
+            _ => AuthError::Invalid(e.to_string()),
+        })
+    }
+
+    /// The claims of an `authorization: Bearer …` header value.
+    pub fn verify_header(&self, value: Option<&str>) -> Result<Claims, AuthError> {
+        let token = value
+            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or(AuthError::Missing)?;
+        self.verify(token)
+    }
+}
+
+fn check_key(kid: &str, secret: &Secret) -> anyhow::Result<()> {
+    if kid.is_empty() {
+        bail!("auth.keys: a key id must not be empty");
+    }
+    if secret.expose().len() < MIN_KEY_BYTES {
+        bail!("auth.keys.{kid}: a key must be at least {MIN_KEY_BYTES} bytes");
+    }
+    Ok(())
+}
+
+/// Signs `claims` with the configured signing key (`auth.signing_kid`).
+pub fn mint(config: &AuthConfig, claims: &Claims) -> anyhow::Result<String> {
+    let kid = config.signing_kid.as_deref().context("auth.signing_kid names no key to sign with")?;
+    let secret = config.keys.get(kid).with_context(|| format!("auth.signing_kid {kid:?} is not in auth.keys"))?;
+    check_key(kid, secret)?;
+    let header = Header { kid: Some(kid.to_string()), ..Header::new(Algorithm::HS256) };
+    Ok(jsonwebtoken::encode(&header, claims, &EncodingKey::from_secret(secret.expose().as_bytes()))?)
+}
+
+/// Paths callers reach without a token: health checks and reflection.
+fn is_open(path: &str) -> bool {
+    path.starts_with("/grpc.health.v1.Health/") || path.starts_with("/grpc.reflection.")
+}
+
+/// The tower layer that refuses unauthenticated calls with
+/// `UNAUTHENTICATED` and hands the claims of the others to the services
+/// (as a request extension).
+#[derive(Clone)]
+pub struct Authenticate {
+    pub verifier: Option<Arc<Verifier>>,
+}
+
+impl<S> tower_layer::Layer<S> for Authenticate {
+    type Service = Authenticated<S>;
+    fn layer(&self, inner: S) -> Authenticated<S> {
+        Authenticated { inner, verifier: self.verifier.clone() }
+    }
+}
+
+#[derive(Clone)]
+pub struct Authenticated<S> {
+    inner: S,
+    verifier: Option<Arc<Verifier>>,
+}
+
+impl<S, B, R> tower_service::Service<http::Request<B>> for Authenticated<S>
+where
+    S: tower_service::Service<http::Request<B>, Response = http::Response<R>>,
+    S::Future: Send + 'static,
+    R: Default + Send + 'static,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<S::Response, S::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut req: http::Request<B>) -> Self::Future {
+        if let Some(verifier) = &self.verifier
+            && !is_open(req.uri().path())
+        {
+            let header = req.headers().get(http::header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+            match verifier.verify_header(header) {
+                Ok(claims) => {
+                    req.extensions_mut().insert(claims);
+                }
+                Err(e) => {
+                    tracing::info!(rpc = %req.uri().path(), reason = %e, "call refused: not authenticated");
+                    let answer = tonic::Status::unauthenticated(e.to_string()).into_http::<R>();
+                    return Box::pin(async move { Ok(answer) });
+                }
+            }
+        }
+        let answer = self.inner.call(req);
+        Box::pin(answer)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(keys: &[(&str, &str)], signing: &str) -> AuthConfig {
+        AuthConfig {
+            keys: keys.iter().map(|(k, v)| (k.to_string(), Secret::new(*v))).collect(),
+            signing_kid: Some(signing.to_string()),
+            ..AuthConfig::default()
+        }
+    }
+
+    fn claims(exp_in: i64) -> Claims {
+        let now = chrono::Utc::now().timestamp();
+        Claims {
+            sub: "gw-0001".into(),
+            iss: "dualnet".into(),
+            aud: "dualnet".into(),
+            exp: now + exp_in,
+            iat: now,
+            department: "bantian-grid-office".into(),
+            roles: vec!["grid_worker".into()],
+            scope: Scope { grids: vec!["g1".into()], ..Scope::default() },
+        }
+    }
+
+    const K1: &str = "k1-0123456789abcdef0123456789abcdef";
+    const K2: &str = "k2-0123456789abcdef0123456789abcdef";
+
+    #[test]
+    fn a_token_signed_by_a_configured_key_carries_its_claims() {
+        let c = config(&[("k1", K1)], "k1");
+        let v = Verifier::from_config(&c).unwrap().unwrap();
+        let token = mint(&c, &claims(600)).unwrap();
+        assert_eq!(v.verify_header(Some(&format!("Bearer {token}"))).unwrap(), claims(600));
+    }
+
+    #[test]
+    fn missing_expired_foreign_and_tampered_tokens_are_refused() {
+        let c = config(&[("k1", K1)], "k1");
+        let v = Verifier::from_config(&c).unwrap().unwrap();
+        assert_eq!(v.verify_header(None), Err(AuthError::Missing));
+        assert_eq!(v.verify_header(Some("Basic abc")), Err(AuthError::Missing));
+        assert_eq!(v.verify(&mint(&c, &claims(-3600)).unwrap()), Err(AuthError::Expired));
+        // Signed with another secret under the same key id.
+        let forged = mint(&config(&[("k1", K2)], "k1"), &claims(600)).unwrap();
+        assert!(matches!(v.verify(&forged), Err(AuthError::Invalid(_))));
+        // A key id the service does not know.
+        let unknown = mint(&config(&[("k9", K2)], "k9"), &claims(600)).unwrap();
+        assert_eq!(v.verify(&unknown), Err(AuthError::UnknownKey));
+        let mut other_audience = claims(600);
+        other_audience.aud = "someone-else".into();
+        assert!(matches!(v.verify(&mint(&c, &other_audience).unwrap()), Err(AuthError::Invalid(_))));
+        let good = mint(&c, &claims(600)).unwrap();
+        let tampered = good.replace('.', ".x");
+        assert!(v.verify(&tampered).is_err());
+    }
+
+    #[test]
+    fn keys_rotate_by_key_id() {
+        // Old tokens (k1) and new ones (k2) are both accepted while both
+        // keys are configured; once k1 is retired, only k2's.
+        let both = config(&[("k1", K1), ("k2", K2)], "k2");
+        let old = mint(&config(&[("k1", K1)], "k1"), &claims(600)).unwrap();
+        let new = mint(&both, &claims(600)).unwrap();
+        let v = Verifier::from_config(&both).unwrap().unwrap();
+        assert!(v.verify(&old).is_ok() && v.verify(&new).is_ok());
+        let retired = Verifier::from_config(&config(&[("k2", K2)], "k2")).unwrap().unwrap();
+        assert_eq!(retired.verify(&old), Err(AuthError::UnknownKey));
+        assert!(retired.verify(&new).is_ok());
+    }
+
+    #[test]
+    fn short_keys_and_no_keys_are_told_apart() {
+        assert!(Verifier::from_config(&config(&[("k1", "short")], "k1")).is_err());
+        assert!(Verifier::from_config(&AuthConfig::default()).unwrap().is_none());
+    }
+}

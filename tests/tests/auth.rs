@@ -1,0 +1,105 @@
+//! Authentication against a running service (complaints, as an OS process
+//! over Kafka) with two keys configured: calls without a token, with an
+//! expired one, one signed by a wrong key or naming an unknown key are
+//! refused `UNAUTHENTICATED`; tokens of either configured key, as minted by
+//! `dualnet token`, are accepted; health and reflection stay open.
+
+use dualnet_platform::{
+    auth::{self, Claims},
+    config::{AuthConfig, Secret},
+};
+use dualnet_proto::complaints::v1::{ListCategoriesRequest, complaints_client::ComplaintsClient};
+use dualnet_testkit::{ServiceProcess, binary, fresh_database, kafka_bootstrap, unique};
+use tonic::{Code, Request, transport::Channel};
+use tonic_health::pb::{HealthCheckRequest, health_client::HealthClient};
+
+const OLD_KEY: &str = "old-key-0123456789abcdef0123456789ab";
+const NEW_KEY: &str = "new-key-0123456789abcdef0123456789ab";
+
+/// `dualnet token`, signing with `kid` out of the two configured keys.
+async fn minted(kid: &str) -> String {
+    let out = tokio::process::Command::new(binary("dualnet"))
+        .args(["token", "--sub", "gw-0001", "--department", "urban-management", "--role", "grid_worker"])
+        .env("DUALNET_AUTH__KEYS__OLD", OLD_KEY)
+        .env("DUALNET_AUTH__KEYS__NEW", NEW_KEY)
+        .env("DUALNET_AUTH__SIGNING_KID", kid)
+        .output()
+        .await
+        .expect("dualnet token runs");
+    assert!(out.status.success(), "dualnet token: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+/// A token from the library, for the cases the command will not make.
+fn token(kid: &str, key: &str, expires_in: i64) -> String {
+    let config = AuthConfig {
+        keys: [(kid.to_string(), Secret::new(key))].into_iter().collect(),
+        signing_kid: Some(kid.to_string()),
+        ..AuthConfig::default()
+    };
+    let now = chrono::Utc::now().timestamp();
+    let claims = Claims {
+        sub: "gw-0001".into(),
+        iss: config.issuer.clone(),
+        aud: config.audience.clone(),
+        exp: now + expires_in,
+        iat: now - 7200,
+        department: "urban-management".into(),
+        roles: vec!["grid_worker".into()],
+        scope: Default::default(),
+    };
+    auth::mint(&config, &claims).unwrap()
+}
+
+async fn list(channel: &Channel, bearer: Option<&str>) -> Result<(), tonic::Status> {
+    let mut request = Request::new(ListCategoriesRequest::default());
+    if let Some(t) = bearer {
+        request.metadata_mut().insert("authorization", format!("Bearer {t}").parse().unwrap());
+    }
+    ComplaintsClient::new(channel.clone()).list_categories(request).await.map(|_| ())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_valid_tokens_of_configured_keys_get_in_and_health_and_reflection_stay_open() {
+    let env = vec![
+        ("DUALNET_DATABASE__URL".to_string(), fresh_database("complaints").await),
+        ("DUALNET_TRANSPORT__KIND".to_string(), "kafka".to_string()),
+        ("DUALNET_KAFKA__BOOTSTRAP_SERVERS".to_string(), kafka_bootstrap()),
+        ("DUALNET_KAFKA__NAMESPACE".to_string(), format!("{}.", unique("auth"))),
+        ("DUALNET_AUTH__KEYS__OLD".to_string(), OLD_KEY.to_string()),
+        ("DUALNET_AUTH__KEYS__NEW".to_string(), NEW_KEY.to_string()),
+    ];
+    // Started and reported SERVING through the health check, without a token.
+    let complaints = ServiceProcess::start("complaints", env).await.expect("complaints starts");
+    let channel = Channel::from_shared(complaints.endpoint()).unwrap().connect().await.unwrap();
+
+    let refused = |r: Result<(), tonic::Status>| r.expect_err("refused").code();
+    assert_eq!(refused(list(&channel, None).await), Code::Unauthenticated, "no token");
+    assert_eq!(refused(list(&channel, Some("not-a-jwt")).await), Code::Unauthenticated, "garbage");
+    assert_eq!(refused(list(&channel, Some(&token("new", NEW_KEY, -600))).await), Code::Unauthenticated, "expired");
+    let wrong = "wrong-key-0123456789abcdef0123456789";
+    assert_eq!(refused(list(&channel, Some(&token("new", wrong, 600))).await), Code::Unauthenticated, "wrong key");
+    assert_eq!(refused(list(&channel, Some(&token("gone", NEW_KEY, 600))).await), Code::Unauthenticated, "unknown kid");
+
+    // Both keys of a rotation are accepted.
+    list(&channel, Some(&minted("old").await)).await.expect("a token of the old key");
+    list(&channel, Some(&minted("new").await)).await.expect("a token of the new key");
+
+    let health = HealthClient::new(channel.clone()).check(HealthCheckRequest { service: String::new() }).await;
+    assert!(health.is_ok(), "health needs no token");
+    use tonic_reflection::pb::v1::{
+        ServerReflectionRequest, server_reflection_client::ServerReflectionClient,
+        server_reflection_request::MessageRequest,
+    };
+    let request = ServerReflectionRequest {
+        host: String::new(),
+        message_request: Some(MessageRequest::ListServices(String::new())),
+    };
+    let mut reflection = ServerReflectionClient::new(channel.clone());
+    let mut stream = reflection
+        .server_reflection_info(tokio_stream::iter([request]))
+        .await
+        .expect("reflection is open")
+        .into_inner();
+    assert!(stream.message().await.unwrap().is_some(), "reflection answers without a token");
+}
