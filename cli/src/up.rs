@@ -116,9 +116,9 @@ async fn serve(
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "dualnet is serving all four APIs");
     let stop = shutdown.clone();
-    let auth = service::authentication(&config)?;
+    let admission = service::admission(&config)?;
     let server =
-        tokio::spawn(async move { grpc_server::serve(listener, registers, &health, readiness, auth, stop).await });
+        tokio::spawn(async move { grpc_server::serve(listener, registers, &health, readiness, admission, stop).await });
     if args.demo {
         let endpoint = format!("http://{addr}");
         match crate::demo::seed(&endpoint, &endpoint).await {

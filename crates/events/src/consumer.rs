@@ -179,11 +179,14 @@ pub struct ConsumerSettings {
     pub backoff: Duration,
     /// Events applied in one transaction at most (1: one each).
     pub batch: usize,
+    /// An event larger than this (payload and headers) is dead-lettered
+    /// without being applied.
+    pub max_event_bytes: usize,
 }
 
 impl Default for ConsumerSettings {
     fn default() -> Self {
-        Self { max_attempts: 5, backoff: Duration::from_millis(100), batch: 64 }
+        Self { max_attempts: 5, backoff: Duration::from_millis(100), batch: 64, max_event_bytes: 1 << 20 }
     }
 }
 
@@ -215,6 +218,14 @@ impl Consumer {
         Self { name: name.into(), pool, handler, dead_letters, settings }
     }
 
+    /// Why a delivery is too large to apply, if it is.
+    fn oversized(&self, d: &Delivery) -> Option<String> {
+        let size =
+            d.record.payload.len() + d.record.headers.iter().map(|h| h.name.len() + h.value.len()).sum::<usize>();
+        (size > self.settings.max_event_bytes)
+            .then(|| format!("event of {size} bytes exceeds the limit of {} bytes", self.settings.max_event_bytes))
+    }
+
     /// The span an event is applied in, a child of its producer's trace.
     fn span(&self, event: &Event) -> tracing::Span {
         let span = tracing::info_span!(
@@ -233,6 +244,9 @@ impl Consumer {
     async fn process_together(&self, deliveries: &[Delivery]) -> Result<Vec<Outcome>, Option<usize>> {
         let mut events = Vec::with_capacity(deliveries.len());
         for (at, d) in deliveries.iter().enumerate() {
+            if self.oversized(d).is_some() {
+                return Err(Some(at));
+            }
             let event = Event::parse(d).map_err(|_| Some(at))?;
             let span = self.span(&event);
             events.push((event, span));
@@ -289,6 +303,11 @@ impl Consumer {
     /// dead-letter topic could not be reached or shutdown came first: the
     /// delivery must be processed again.
     pub async fn process(&self, delivery: &Delivery, shutdown: &CancellationToken) -> Result<Outcome, TransportError> {
+        if let Some(reason) = self.oversized(delivery) {
+            tracing::warn!(%reason, topic = %delivery.record.topic, offset = delivery.offset, "oversized event");
+            deadletter::send(&*self.dead_letters, &self.name, delivery, &reason, 0).await?;
+            return Ok(Outcome::DeadLettered);
+        }
         let event = match Event::parse(delivery) {
             Ok(e) => e,
             Err(e) => {

@@ -26,6 +26,8 @@ use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 const WAIT: Duration = Duration::from_secs(90);
+/// The consumers' event size limit in these tests.
+const MAX_EVENT_BYTES: usize = 4096;
 
 #[derive(Clone, PartialEq, prost::Message)]
 struct Probe {
@@ -110,7 +112,12 @@ impl Harness {
     }
 
     fn consumer(&self) -> Consumer {
-        let settings = ConsumerSettings { max_attempts: 3, backoff: Duration::from_millis(10), ..Default::default() };
+        let settings = ConsumerSettings {
+            max_attempts: 3,
+            backoff: Duration::from_millis(10),
+            max_event_bytes: MAX_EVENT_BYTES,
+            ..Default::default()
+        };
         Consumer::new(&self.group, self.pool.clone(), Arc::new(Recorder), self.transport.publisher(), settings)
     }
 
@@ -431,6 +438,30 @@ async fn a_batch_with_a_failing_event_and_duplicates_applies_the_rest_once_in_or
     assert!(transactions < 29, "events at hand are applied together ({transactions} transactions for 29 events)");
 }
 
+async fn an_oversized_event_is_dead_lettered_unapplied_and_the_next_is_processed(kind: Kind) {
+    let h = Harness::new(kind).await;
+    let mut big = probe("k", 1);
+    big.key = "x".repeat(MAX_EVENT_BYTES);
+    h.append(&[big, probe("k", 2)]).await;
+    let shutdown = CancellationToken::new();
+    h.run_pipeline(&shutdown).await;
+    assert_eq!(h.wait_applied(1).await, vec![("k".to_string(), 2)], "only the event within the limit");
+    let mut dlq = h.transport.subscribe(&unique("dlq-reader"), &[deadletter::TOPIC.to_string()]).await.unwrap();
+    let dead = loop {
+        let d = next(&mut dlq).await;
+        if d.record.header(deadletter::ORIGIN_TOPIC) == Some(h.topic.as_str()) {
+            break d;
+        }
+    };
+    shutdown.cancel();
+    assert!(
+        dead.record.header(deadletter::ERROR).unwrap().contains("exceeds the limit"),
+        "{:?}",
+        dead.record.header(deadletter::ERROR)
+    );
+    assert_eq!(h.applied().await.len(), 1);
+}
+
 macro_rules! conformance {
     ($($name:ident),* $(,)?) => {
         mod kafka {
@@ -454,6 +485,7 @@ macro_rules! conformance {
 
 conformance!(
     per_key_order_is_kept,
+    an_oversized_event_is_dead_lettered_unapplied_and_the_next_is_processed,
     a_batch_with_a_failing_event_and_duplicates_applies_the_rest_once_in_order,
     a_consumer_killed_before_its_offset_commit_rereads_and_applies_once,
     a_duplicate_delivery_applies_once,

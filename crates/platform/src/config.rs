@@ -47,6 +47,7 @@ pub struct Config {
     pub deadlines: DeadlineConfig,
     pub statistics: StatisticsConfig,
     pub auth: AuthConfig,
+    pub limits: LimitsConfig,
     pub calendar: CalendarConfig,
     pub arbitration: ArbitrationConfig,
     pub open311: Open311Config,
@@ -245,6 +246,26 @@ impl Default for StatisticsConfig {
     }
 }
 
+/// Size limits on what callers and producers may send.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LimitsConfig {
+    /// A gRPC request message, or an Open311 request body, at most (a map
+    /// import is the largest request).
+    pub max_request_bytes: usize,
+    /// Request metadata (headers) at most.
+    pub max_header_bytes: u32,
+    /// An event (payload and headers) a consumer accepts; a larger one is
+    /// dead-lettered unapplied.
+    pub max_event_bytes: usize,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        Self { max_request_bytes: 4 << 20, max_header_bytes: 16 << 10, max_event_bytes: 1 << 20 }
+    }
+}
+
 /// Bearer-token authentication. With no keys configured it is off and the
 /// service says so at start.
 #[derive(Debug, Clone, Deserialize)]
@@ -284,6 +305,7 @@ const SECTIONS: &[&str] = &[
     "deadlines",
     "statistics",
     "auth",
+    "limits",
     "calendar",
     "arbitration",
     "open311",
@@ -342,6 +364,10 @@ impl Config {
         }
         crate::calendar::Calendar::load(self.calendar.file.as_deref()).context("calendar.file")?;
         crate::auth::Verifier::from_config(&self.auth)?;
+        let l = &self.limits;
+        if l.max_request_bytes < 1024 || l.max_header_bytes < 1024 || l.max_event_bytes < 1024 {
+            bail!("limits.max_request_bytes, max_header_bytes and max_event_bytes must be at least 1024");
+        }
         if self.arbitration.monthly_minimum_wage_yuan < 1 {
             bail!("arbitration.monthly_minimum_wage_yuan must be at least 1");
         }

@@ -92,14 +92,28 @@ fn incoming(listener: TcpListener) -> impl tokio_stream::Stream<Item = std::io::
 /// Serves until `shutdown`. `health` names every service registered, which
 /// are reported SERVING (as is the whole server, the empty name) once
 /// `readiness` holds — until then NOT_SERVING.
-/// With `auth` set, every call but health and reflection needs a valid
-/// bearer token (see [`crate::auth`]).
+/// Who gets in: the token verifier (with one, every call but health and
+/// reflection needs a valid bearer token, see [`crate::auth`]) and the
+/// largest request metadata accepted.
+#[derive(Clone)]
+pub struct Admission {
+    pub auth: Option<std::sync::Arc<crate::auth::Verifier>>,
+    pub max_header_bytes: u32,
+}
+
+impl Admission {
+    /// No token needed; the default metadata limit.
+    pub fn open() -> Self {
+        Self { auth: None, max_header_bytes: crate::config::LimitsConfig::default().max_header_bytes }
+    }
+}
+
 pub async fn serve(
     listener: TcpListener,
     registers: Vec<Register>,
     health: &[&'static str],
     readiness: crate::service::Readiness,
-    auth: Option<std::sync::Arc<crate::auth::Verifier>>,
+    admission: Admission,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
     let (reporter, health_service) = tonic_health::server::health_reporter();
@@ -136,8 +150,9 @@ pub async fn serve(
     let stop = shutdown.clone();
     Server::builder()
         .trace_fn(request_span)
+        .http2_max_header_list_size(admission.max_header_bytes)
         .layer(Measure)
-        .layer(crate::auth::Authenticate { verifier: auth })
+        .layer(crate::auth::Authenticate { verifier: admission.auth })
         .add_routes(routes.routes())
         .serve_with_incoming_shutdown(incoming(listener), async move { stop.cancelled().await })
         .await?;
@@ -165,7 +180,9 @@ mod tests {
         let addr = listener.local_addr().unwrap();
         let shutdown = CancellationToken::new();
         let stop = shutdown.clone();
-        tokio::spawn(async move { serve(listener, vec![], &["test.v1.Test"], readiness, None, stop).await });
+        tokio::spawn(
+            async move { serve(listener, vec![], &["test.v1.Test"], readiness, Admission::open(), stop).await },
+        );
         let status = |service: &'static str| async move {
             let channel = loop {
                 match tonic::transport::Channel::from_shared(format!("http://{addr}")).unwrap().connect().await {

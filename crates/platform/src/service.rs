@@ -111,6 +111,7 @@ pub async fn start_pipeline(
                 max_attempts: deps.config.consumer.max_attempts,
                 backoff: Duration::from_millis(deps.config.consumer.backoff_ms),
                 batch: deps.config.consumer.batch,
+                max_event_bytes: deps.config.limits.max_event_bytes,
             },
         );
         tasks.push(tokio::spawn(consumer.run(subscription, shutdown.clone())));
@@ -251,12 +252,12 @@ async fn run(def: &'static ServiceDef, config: Config) -> anyhow::Result<()> {
     let readiness = Readiness::default();
     let deps =
         Deps { pool, transport, clock: Arc::new(SystemClock), config: Arc::new(config), readiness: readiness.clone() };
-    let auth = authentication(&deps.config)?;
+    let admission = admission(&deps.config)?;
     let started = (def.start)(deps, shutdown.clone()).await?;
     let listener = TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;
     tracing::info!(service = def.name, addr = %listener.local_addr()?, "serving");
     let served =
-        grpc_server::serve(listener, vec![started.register], &[started.health], readiness, auth, shutdown.clone())
+        grpc_server::serve(listener, vec![started.register], &[started.health], readiness, admission, shutdown.clone())
             .await;
     shutdown.cancel();
     // The API stopped taking requests; the relay flushes the outbox and the
@@ -280,25 +281,26 @@ async fn run(def: &'static ServiceDef, config: Config) -> anyhow::Result<()> {
 pub async fn start_in_process(def: &ServiceDef, deps: Deps, shutdown: CancellationToken) -> anyhow::Result<SocketAddr> {
     db::migrate(&deps.pool, def.migrator).await?;
     let readiness = deps.readiness.clone();
-    let auth = authentication(&deps.config)?;
+    let admission = admission(&deps.config)?;
     let started = (def.start)(deps, shutdown.clone()).await?;
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     tokio::spawn(async move {
         let health = [started.health];
-        grpc_server::serve(listener, vec![started.register], &health, readiness, auth, shutdown).await
+        grpc_server::serve(listener, vec![started.register], &health, readiness, admission, shutdown).await
     });
     Ok(addr)
 }
 
-/// The token verifier the configuration asks for; without keys, none, and
-/// a warning that the APIs are open.
-pub fn authentication(config: &Config) -> anyhow::Result<Option<Arc<crate::auth::Verifier>>> {
+/// Who the gRPC server lets in, from the configuration: the token verifier
+/// (without keys none, and a warning that the APIs are open) and the
+/// metadata limit.
+pub fn admission(config: &Config) -> anyhow::Result<grpc_server::Admission> {
     let verifier = crate::auth::Verifier::from_config(&config.auth)?;
     if verifier.is_none() {
         tracing::warn!("auth.keys is empty: the APIs accept calls without a token; configure keys in production");
     }
-    Ok(verifier.map(Arc::new))
+    Ok(grpc_server::Admission { auth: verifier.map(Arc::new), max_header_bytes: config.limits.max_header_bytes })
 }
 
 /// Runs a sweep now and then every `every` until `shutdown` — the deadline

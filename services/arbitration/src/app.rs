@@ -27,9 +27,10 @@ pub async fn start(deps: Deps, shutdown: CancellationToken) -> anyhow::Result<St
     })));
     let minimum_wage_fen = i64::from(deps.config.arbitration.monthly_minimum_wage_yuan) * 100;
     let api = Api { store, clock: deps.clock.clone(), minimum_wage_fen };
+    let max_request = deps.config.limits.max_request_bytes;
     Ok(Started {
         register: Box::new(move |routes| {
-            routes.add_service(ArbitrationServer::new(api));
+            routes.add_service(ArbitrationServer::new(api).max_decoding_message_size(max_request));
         }),
         health: dualnet_platform::grpc_server::health_name::<ArbitrationServer<Api>>(),
         tasks,

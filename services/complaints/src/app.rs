@@ -32,13 +32,15 @@ pub async fn start(deps: Deps, shutdown: CancellationToken) -> anyhow::Result<St
             store: store.clone(),
             clock: deps.clock.clone(),
             jurisdiction_id: deps.config.open311.jurisdiction_id.clone(),
+            max_body_bytes: deps.config.limits.max_request_bytes,
         };
         tasks.push(tokio::spawn(open311::serve(listener, state, shutdown.clone())));
     }
     let api = Api { store, clock: deps.clock.clone() };
+    let max_request = deps.config.limits.max_request_bytes;
     Ok(Started {
         register: Box::new(move |routes| {
-            routes.add_service(ComplaintsServer::new(api));
+            routes.add_service(ComplaintsServer::new(api).max_decoding_message_size(max_request));
         }),
         health: dualnet_platform::grpc_server::health_name::<ComplaintsServer<Api>>(),
         tasks,

@@ -35,6 +35,8 @@ use crate::{
 #[derive(Clone)]
 pub struct Open311 {
     pub store: Store,
+    /// Largest request body accepted.
+    pub max_body_bytes: usize,
     pub clock: Arc<dyn Clock>,
     pub jurisdiction_id: String,
 }
@@ -73,6 +75,7 @@ pub fn router(state: Open311) -> Router {
         .route("/open311/v2/services/{file}", get(service_definition))
         .route("/open311/v2/requests.json", get(list_requests).post(post_request))
         .route("/open311/v2/requests/{file}", get(one_request))
+        .layer(axum::extract::DefaultBodyLimit::max(state.max_body_bytes))
         .with_state(state)
 }
 

@@ -57,9 +57,10 @@ pub async fn start(deps: Deps, shutdown: CancellationToken) -> anyhow::Result<St
         }
     }));
     let api = Api { store, clock: deps.clock.clone() };
+    let max_request = deps.config.limits.max_request_bytes;
     Ok(Started {
         register: Box::new(move |routes| {
-            routes.add_service(GovernanceGridServer::new(api));
+            routes.add_service(GovernanceGridServer::new(api).max_decoding_message_size(max_request));
         }),
         health: dualnet_platform::grpc_server::health_name::<GovernanceGridServer<Api>>(),
         tasks,

@@ -97,3 +97,21 @@ async fn grid_workers_and_building_heads_are_assigned() {
     assert_eq!((b.head_staff_code.as_str(), b.head_name.as_str()), ("H-1", "陈楼长"));
     s.shutdown.cancel();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_over_the_size_limit_is_refused_before_it_is_read() {
+    let mut s = running::start_configured(chrono::Utc::now(), |c| c.limits.max_request_bytes = 4096).await;
+    let file = |rows: usize| {
+        let mut csv = String::from("kind,code,parent_code,name,address\nsubdistrict,BIG,,坂田街道,\n");
+        for i in 0..rows {
+            csv.push_str(&format!("community,BIG-{i:05},BIG,社区{i},\n"));
+        }
+        csv
+    };
+    let within = s.client.import_map(import(gov::MapFormat::Csv, &file(20), true)).await;
+    assert!(within.is_ok(), "{within:?}");
+    let status = s.client.import_map(import(gov::MapFormat::Csv, &file(400), true)).await.unwrap_err();
+    assert_eq!(status.code(), tonic::Code::OutOfRange, "{status:?}");
+    assert!(status.message().contains("too large"), "{}", status.message());
+    s.shutdown.cancel();
+}

@@ -13,9 +13,10 @@ pub async fn start(deps: Deps, shutdown: CancellationToken) -> anyhow::Result<St
     let pipeline = Pipeline { service: SERVICE, topic: topics::PARTYGRID, subscribes: &[topics::GOVERNANCE], handler };
     let tasks = start_pipeline(&deps, pipeline, &shutdown).await?;
     let api = Api { store: Store::new(deps.pool.clone()), clock: deps.clock.clone() };
+    let max_request = deps.config.limits.max_request_bytes;
     Ok(Started {
         register: Box::new(move |routes| {
-            routes.add_service(PartyGridServer::new(api));
+            routes.add_service(PartyGridServer::new(api).max_decoding_message_size(max_request));
         }),
         health: dualnet_platform::grpc_server::health_name::<PartyGridServer<Api>>(),
         tasks,
