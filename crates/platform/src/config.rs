@@ -48,6 +48,7 @@ pub struct Config {
     pub statistics: StatisticsConfig,
     pub auth: AuthConfig,
     pub limits: LimitsConfig,
+    pub tls: TlsConfig,
     pub calendar: CalendarConfig,
     pub arbitration: ArbitrationConfig,
     pub open311: Open311Config,
@@ -246,6 +247,20 @@ impl Default for StatisticsConfig {
     }
 }
 
+/// TLS on the gRPC server; off unless a certificate is configured. (The
+/// Kafka client takes its TLS/SASL settings from `kafka.properties`.)
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TlsConfig {
+    /// PEM certificate chain of the server.
+    pub cert_file: Option<std::path::PathBuf>,
+    /// PEM private key of the server.
+    pub key_file: Option<std::path::PathBuf>,
+    /// PEM CA certificates; when set, callers must present a client
+    /// certificate signed by one of them (mutual TLS).
+    pub client_ca_file: Option<std::path::PathBuf>,
+}
+
 /// Size limits on what callers and producers may send.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -306,6 +321,7 @@ const SECTIONS: &[&str] = &[
     "statistics",
     "auth",
     "limits",
+    "tls",
     "calendar",
     "arbitration",
     "open311",
@@ -364,6 +380,12 @@ impl Config {
         }
         crate::calendar::Calendar::load(self.calendar.file.as_deref()).context("calendar.file")?;
         crate::auth::Verifier::from_config(&self.auth)?;
+        if self.tls.cert_file.is_some() != self.tls.key_file.is_some() {
+            bail!("tls.cert_file and tls.key_file go together");
+        }
+        if self.tls.client_ca_file.is_some() && self.tls.cert_file.is_none() {
+            bail!("tls.client_ca_file needs tls.cert_file and tls.key_file");
+        }
         let l = &self.limits;
         if l.max_request_bytes < 1024 || l.max_header_bytes < 1024 || l.max_event_bytes < 1024 {
             bail!("limits.max_request_bytes, max_header_bytes and max_event_bytes must be at least 1024");

@@ -99,12 +99,27 @@ fn incoming(listener: TcpListener) -> impl tokio_stream::Stream<Item = std::io::
 pub struct Admission {
     pub auth: Option<std::sync::Arc<crate::auth::Verifier>>,
     pub max_header_bytes: u32,
+    /// TLS (and, with a client CA, mutual TLS); plaintext when none.
+    pub tls: Option<tonic::transport::ServerTlsConfig>,
 }
 
 impl Admission {
-    /// No token needed; the default metadata limit.
+    /// Plaintext, no token needed, the default metadata limit.
     pub fn open() -> Self {
-        Self { auth: None, max_header_bytes: crate::config::LimitsConfig::default().max_header_bytes }
+        Self { auth: None, max_header_bytes: crate::config::LimitsConfig::default().max_header_bytes, tls: None }
+    }
+
+    /// The server TLS the configuration asks for, read from its files.
+    pub fn tls(config: &crate::config::TlsConfig) -> anyhow::Result<Option<tonic::transport::ServerTlsConfig>> {
+        use anyhow::Context;
+        use tonic::transport::{Certificate, Identity, ServerTlsConfig};
+        let (Some(cert), Some(key)) = (&config.cert_file, &config.key_file) else { return Ok(None) };
+        let read = |p: &std::path::Path| std::fs::read(p).with_context(|| format!("reading {}", p.display()));
+        let mut tls = ServerTlsConfig::new().identity(Identity::from_pem(read(cert)?, read(key)?));
+        if let Some(ca) = &config.client_ca_file {
+            tls = tls.client_ca_root(Certificate::from_pem(read(ca)?));
+        }
+        Ok(Some(tls))
     }
 }
 
@@ -148,7 +163,11 @@ pub async fn serve(
     }
     routes.add_service(health_service).add_service(reflection_v1).add_service(reflection_v1alpha);
     let stop = shutdown.clone();
-    Server::builder()
+    let mut builder = Server::builder();
+    if let Some(tls) = admission.tls {
+        builder = builder.tls_config(tls)?;
+    }
+    builder
         .trace_fn(request_span)
         .http2_max_header_list_size(admission.max_header_bytes)
         .layer(Measure)
@@ -202,6 +221,56 @@ mod tests {
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
         assert_eq!(status("").await, ServingStatus::Serving as i32);
+        shutdown.cancel();
+    }
+
+    #[tokio::test]
+    async fn with_tls_only_callers_that_trust_the_certificate_get_an_answer() {
+        let issued = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+        let (cert, key) = (issued.cert.pem(), issued.signing_key.serialize_pem());
+        let dir = std::env::temp_dir().join(format!("dualnet-tls-{}", uuid::Uuid::now_v7()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("cert.pem"), &cert).unwrap();
+        std::fs::write(dir.join("key.pem"), &key).unwrap();
+        let config = crate::config::TlsConfig {
+            cert_file: Some(dir.join("cert.pem")),
+            key_file: Some(dir.join("key.pem")),
+            client_ca_file: None,
+        };
+        let admission = Admission { tls: Admission::tls(&config).unwrap(), ..Admission::open() };
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let shutdown = CancellationToken::new();
+        let stop = shutdown.clone();
+        let ready = crate::service::Readiness::default();
+        tokio::spawn(async move { serve(listener, vec![], &["test.v1.Test"], ready, admission, stop).await });
+
+        use tonic::transport::{Certificate, Channel, ClientTlsConfig};
+        let check = |channel: Channel| async move {
+            HealthClient::new(channel).check(HealthCheckRequest { service: String::new() }).await
+        };
+        let trusting = ClientTlsConfig::new().ca_certificate(Certificate::from_pem(&cert)).domain_name("localhost");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        let channel = loop {
+            let endpoint =
+                Channel::from_shared(format!("https://{addr}")).unwrap().tls_config(trusting.clone()).unwrap();
+            match endpoint.connect().await {
+                Ok(c) => break c,
+                Err(e) => {
+                    assert!(std::time::Instant::now() < deadline, "no TLS connection: {e:?}");
+                    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                }
+            }
+        };
+        assert!(check(channel).await.is_ok(), "a caller trusting the certificate is answered");
+
+        let plain = Channel::from_shared(format!("http://{addr}")).unwrap().connect_lazy();
+        assert!(check(plain).await.is_err(), "plaintext gets no answer");
+        let stranger = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap().cert.pem();
+        let distrusting =
+            ClientTlsConfig::new().ca_certificate(Certificate::from_pem(stranger)).domain_name("localhost");
+        let doubtful = Channel::from_shared(format!("https://{addr}")).unwrap().tls_config(distrusting).unwrap();
+        assert!(doubtful.connect().await.is_err(), "a caller that does not trust the certificate does not connect");
         shutdown.cancel();
     }
 }

@@ -300,7 +300,11 @@ pub fn admission(config: &Config) -> anyhow::Result<grpc_server::Admission> {
     if verifier.is_none() {
         tracing::warn!("auth.keys is empty: the APIs accept calls without a token; configure keys in production");
     }
-    Ok(grpc_server::Admission { auth: verifier.map(Arc::new), max_header_bytes: config.limits.max_header_bytes })
+    Ok(grpc_server::Admission {
+        auth: verifier.map(Arc::new),
+        max_header_bytes: config.limits.max_header_bytes,
+        tls: grpc_server::Admission::tls(&config.tls)?,
+    })
 }
 
 /// Runs a sweep now and then every `every` until `shutdown` — the deadline
