@@ -2,7 +2,8 @@
 //! over Kafka) with two keys configured: calls without a token, with an
 //! expired one, one signed by a wrong key or naming an unknown key are
 //! refused `UNAUTHENTICATED`; tokens of either configured key, as minted by
-//! `dualnet token`, are accepted; health and reflection stay open.
+//! `dualnet token`, are accepted; health and reflection stay open; a role
+//! reaches what the permission matrix grants it and no more.
 
 use dualnet_platform::{
     auth::{self, Claims},
@@ -18,8 +19,12 @@ const NEW_KEY: &str = "new-key-0123456789abcdef0123456789ab";
 
 /// `dualnet token`, signing with `kid` out of the two configured keys.
 async fn minted(kid: &str) -> String {
+    minted_for(kid, "grid_worker").await
+}
+
+async fn minted_for(kid: &str, role: &str) -> String {
     let out = tokio::process::Command::new(binary("dualnet"))
-        .args(["token", "--sub", "gw-0001", "--department", "urban-management", "--role", "grid_worker"])
+        .args(["token", "--sub", "gw-0001", "--department", "urban-management", "--role", role])
         .env("DUALNET_AUTH__KEYS__OLD", OLD_KEY)
         .env("DUALNET_AUTH__KEYS__NEW", NEW_KEY)
         .env("DUALNET_AUTH__SIGNING_KID", kid)
@@ -60,7 +65,7 @@ async fn list(channel: &Channel, bearer: Option<&str>) -> Result<(), tonic::Stat
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn only_valid_tokens_of_configured_keys_get_in_and_health_and_reflection_stay_open() {
+async fn only_valid_tokens_get_in_roles_reach_what_the_matrix_grants_and_health_and_reflection_stay_open() {
     let env = vec![
         ("DUALNET_DATABASE__URL".to_string(), fresh_database("complaints").await),
         ("DUALNET_TRANSPORT__KIND".to_string(), "kafka".to_string()),
@@ -84,6 +89,35 @@ async fn only_valid_tokens_of_configured_keys_get_in_and_health_and_reflection_s
     // Both keys of a rotation are accepted.
     list(&channel, Some(&minted("old").await)).await.expect("a token of the old key");
     list(&channel, Some(&minted("new").await)).await.expect("a token of the new key");
+
+    // The matrix: a grid worker reads but cannot change the catalogue; a
+    // policy officer can; a resident channel may file but not read.
+    let set_category = |bearer: String| {
+        let channel = channel.clone();
+        async move {
+            use dualnet_proto::complaints::v1::{Category, DeadlineUnit};
+            let mut request = Request::new(Category {
+                code: "noise.night".into(),
+                name: "夜间噪音".into(),
+                deadline_unit: DeadlineUnit::WorkingDays as i32,
+                deadline: 3,
+                active: true,
+                ..Default::default()
+            });
+            request.metadata_mut().insert("authorization", format!("Bearer {bearer}").parse().unwrap());
+            ComplaintsClient::new(channel).set_category(request).await.map(|_| ())
+        }
+    };
+    let denied =
+        set_category(minted_for("new", "grid_worker").await).await.expect_err("a grid worker configures nothing");
+    assert_eq!(denied.code(), Code::PermissionDenied, "{denied:?}");
+    set_category(minted_for("new", "policy_officer").await).await.expect("a policy officer sets a category");
+    let channel_token = minted_for("new", "resident_channel").await;
+    assert_eq!(
+        refused(list(&channel, Some(&channel_token)).await),
+        Code::PermissionDenied,
+        "a filing channel reads nothing"
+    );
 
     let health = HealthClient::new(channel.clone()).check(HealthCheckRequest { service: String::new() }).await;
     assert!(health.is_ok(), "health needs no token");

@@ -175,15 +175,23 @@ where
             && !is_open(req.uri().path())
         {
             let header = req.headers().get(http::header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-            match verifier.verify_header(header) {
-                Ok(claims) => {
-                    req.extensions_mut().insert(claims);
-                }
-                Err(e) => {
-                    tracing::info!(rpc = %req.uri().path(), reason = %e, "call refused: not authenticated");
-                    let answer = tonic::Status::unauthenticated(e.to_string()).into_http::<R>();
-                    return Box::pin(async move { Ok(answer) });
-                }
+            let refusal = match verifier.verify_header(header) {
+                Ok(claims) => match crate::permissions::required(req.uri().path()) {
+                    Some(p) if crate::permissions::granted(&claims.roles, p) => {
+                        req.extensions_mut().insert(claims);
+                        None
+                    }
+                    Some(p) => Some(tonic::Status::permission_denied(format!(
+                        "none of the caller's roles grants the {p:?} permission this call needs"
+                    ))),
+                    None => Some(tonic::Status::permission_denied("this call is not in the permission matrix")),
+                },
+                Err(e) => Some(tonic::Status::unauthenticated(e.to_string())),
+            };
+            if let Some(status) = refusal {
+                tracing::info!(rpc = %req.uri().path(), code = ?status.code(), reason = %status.message(), "call refused");
+                let answer = status.into_http::<R>();
+                return Box::pin(async move { Ok(answer) });
             }
         }
         let answer = self.inner.call(req);

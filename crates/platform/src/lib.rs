@@ -14,6 +14,7 @@ pub mod embedded_pg;
 pub mod fields;
 pub mod grpc_server;
 pub mod metrics;
+pub mod permissions;
 pub mod service;
 pub mod telemetry;
 pub mod timestamp;

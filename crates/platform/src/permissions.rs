@@ -1,0 +1,186 @@
+//! The permission matrix: what each RPC needs, and which roles grant it.
+//! The authentication layer checks it for every call (`PERMISSION_DENIED`
+//! when none of the caller's roles grants the permission); an RPC missing
+//! from the table is refused to everyone, so a new RPC cannot ship open.
+//! docs/integrators.md prints the same matrix.
+
+/// What a call does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Permission {
+    /// Get, list, export, statistics.
+    Read,
+    /// File or report something new: a complaint, an incident, a case.
+    Report,
+    /// Move something along its lifecycle: accept, dispatch, close, rate…
+    Transition,
+    /// Escalate, whistle, call volunteers.
+    Escalate,
+    /// Bind organisations, assign staff, move members.
+    Bind,
+    /// Change the map: import, create, retire.
+    Import,
+    /// Change rules: categories, routes, deadlines, warning rules.
+    Configure,
+}
+
+use Permission::*;
+
+/// Roles and what they grant. `admin` grants everything.
+pub const ROLES: &[(&str, &[Permission])] = &[
+    ("admin", &[Read, Report, Transition, Escalate, Bind, Import, Configure]),
+    ("dispatcher", &[Read, Report, Transition, Escalate]),
+    ("grid_worker", &[Read, Report, Transition]),
+    ("department", &[Read, Report, Transition]),
+    ("party_organiser", &[Read, Report, Transition, Bind]),
+    ("map_keeper", &[Read, Import, Bind]),
+    ("policy_officer", &[Read, Configure]),
+    ("arbitrator", &[Read, Report, Transition]),
+    ("representative", &[Read, Report]),
+    ("resident_channel", &[Report]),
+    ("auditor", &[Read]),
+];
+
+/// Every RPC and the permission it needs.
+const RPCS: &[(&str, &[(&str, Permission)])] = &[
+    (
+        "dualnet.governance.v1.GovernanceGrid",
+        &[
+            ("CreateSubdistrict", Import),
+            ("CreateCommunity", Import),
+            ("CreateGrid", Import),
+            ("CreateBuilding", Import),
+            ("CreateEnterprise", Import),
+            ("RetireBuilding", Import),
+            ("ImportMap", Import),
+            ("RegisterRentalUnit", Import),
+            ("GetGrid", Read),
+            ("ExportMap", Read),
+            ("GetRentalUnit", Read),
+            ("ListInspectionsDue", Read),
+            ("GetIncident", Read),
+            ("ListIncidents", Read),
+            ("ListGridWorkers", Read),
+            ("ListCategoryDeadlines", Read),
+            ("ListWarningRules", Read),
+            ("ListWarnings", Read),
+            ("GetStatistics", Read),
+            ("ReportIncident", Report),
+            ("RecordInspection", Transition),
+            ("TransitionIncident", Transition),
+            ("CheckIn", Transition),
+            ("ReportDepartmentDone", Transition),
+            ("EscalateIncident", Escalate),
+            ("BlowWhistle", Escalate),
+            ("AssignGridWorker", Bind),
+            ("AssignBuildingHead", Bind),
+            ("SetCategoryDeadlines", Configure),
+            ("SetWarningRule", Configure),
+        ],
+    ),
+    (
+        "dualnet.complaints.v1.Complaints",
+        &[
+            ("FileComplaint", Report),
+            ("GetComplaint", Read),
+            ("ListComplaints", Read),
+            ("ListCategories", Read),
+            ("ListRoutes", Read),
+            ("RateComplaint", Transition),
+            ("AcceptComplaint", Transition),
+            ("HandOverComplaint", Transition),
+            ("SuperviseComplaint", Transition),
+            ("MergeComplaint", Transition),
+            ("ReferComplaint", Transition),
+            ("RecordReferralOutcome", Transition),
+            ("SetCategory", Configure),
+            ("SetRoute", Configure),
+        ],
+    ),
+    (
+        "dualnet.arbitration.v1.Arbitration",
+        &[
+            ("ApplyCase", Report),
+            ("ReportRelocation", Report),
+            ("GetCase", Read),
+            ("ListCases", Read),
+            ("ListDeadlines", Read),
+            ("TransitionCase", Transition),
+            ("ExtendAwardPeriod", Transition),
+        ],
+    ),
+    (
+        "dualnet.partygrid.v1.PartyGrid",
+        &[
+            ("GetOrganisation", Read),
+            ("ListLinkageTasks", Read),
+            ("GetResponseTimes", Read),
+            ("ListMembers", Read),
+            ("GetCoverage", Read),
+            ("GetGridNetwork", Read),
+            ("ListFlaggedBindings", Read),
+            ("GetVolunteerCall", Read),
+            ("SignUpVolunteer", Report),
+            ("AcceptLinkageTask", Transition),
+            ("CompleteLinkageTask", Transition),
+            ("DelegateLinkageTask", Transition),
+            ("RecordShowUp", Transition),
+            ("CallVolunteers", Escalate),
+            ("CreateOrganisation", Bind),
+            ("BindOrganisation", Bind),
+            ("AddMember", Bind),
+            ("TransferMember", Bind),
+            ("RegisterWithCommunity", Bind),
+        ],
+    ),
+];
+
+/// The permission a gRPC path (`/package.Service/Method`) needs; `None` for
+/// a path not in the matrix.
+pub fn required(path: &str) -> Option<Permission> {
+    let (service, method) = path.strip_prefix('/')?.split_once('/')?;
+    RPCS.iter().find(|(s, _)| *s == service)?.1.iter().find(|(m, _)| *m == method).map(|(_, p)| *p)
+}
+
+/// Whether any of `roles` grants `permission`.
+pub fn granted(roles: &[String], permission: Permission) -> bool {
+    roles.iter().any(|r| ROLES.iter().any(|(name, grants)| name == r && grants.contains(&permission)))
+}
+
+#[cfg(test)]
+mod tests {
+    use prost::Message;
+
+    use super::*;
+
+    #[test]
+    fn every_rpc_of_the_contract_is_in_the_matrix_and_nothing_else() {
+        let set = prost_types::FileDescriptorSet::decode(dualnet_proto::FILE_DESCRIPTOR_SET).unwrap();
+        let mut contract = Vec::new();
+        for file in &set.file {
+            for service in &file.service {
+                for method in &service.method {
+                    contract.push(format!("/{}.{}/{}", file.package(), service.name(), method.name()));
+                }
+            }
+        }
+        assert_eq!(contract.len(), 70);
+        for path in &contract {
+            assert!(required(path).is_some(), "{path} has no entry in the permission matrix");
+        }
+        let listed: usize = RPCS.iter().map(|(_, m)| m.len()).sum();
+        assert_eq!(listed, contract.len(), "the matrix names RPCs the contract does not have");
+    }
+
+    #[test]
+    fn roles_grant_what_the_matrix_says() {
+        let roles = |r: &[&str]| r.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert!(granted(&roles(&["grid_worker"]), Transition));
+        assert!(!granted(&roles(&["grid_worker"]), Configure));
+        assert!(!granted(&roles(&["auditor"]), Report));
+        assert!(granted(&roles(&["auditor", "policy_officer"]), Configure));
+        assert!(!granted(&roles(&["resident_channel"]), Read));
+        assert!(!granted(&roles(&["no_such_role"]), Read));
+        assert_eq!(required("/dualnet.complaints.v1.Complaints/SetRoute"), Some(Configure));
+        assert_eq!(required("/dualnet.complaints.v1.Complaints/Unknown"), None);
+    }
+}
