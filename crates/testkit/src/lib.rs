@@ -230,3 +230,21 @@ fn unchunk(mut rest: &str) -> anyhow::Result<String> {
         rest = after.get(n + 2..).unwrap_or("");
     }
 }
+
+/// A small seeded pseudo-random sequence (xorshift64) for property tests
+/// that walk state machines: the same seed replays the same walk.
+pub struct Xorshift(u64);
+
+impl Xorshift {
+    pub fn seeded(seed: u64) -> Self {
+        Self(seed.max(1))
+    }
+
+    /// A number in `0..n`.
+    pub fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % n as u64) as usize
+    }
+}

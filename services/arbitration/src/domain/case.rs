@@ -245,6 +245,66 @@ pub fn draft(
 mod tests {
     use super::*;
 
+    const ACTIONS: [Action; 13] = [
+        Action::Apply,
+        Action::Accept,
+        Action::Refuse,
+        Action::Serve,
+        Action::ReceiveDefence,
+        Action::FormTribunal,
+        Action::NoticeHearing,
+        Action::PostponeHearing,
+        Action::HoldHearing,
+        Action::Settle,
+        Action::Award,
+        Action::Close,
+        Action::Withdraw,
+    ];
+
+    #[test]
+    fn no_sequence_of_actions_awards_without_a_hearing_or_reopens_an_ended_case() {
+        // 20,000 random walks of 40 actions (legal or not) from a draft.
+        let mut random = dualnet_testkit::Xorshift::seeded(0x2545_f491_4f6c_dd1d);
+        for walk in 0..20_000 {
+            let mut status = Status::Draft;
+            let (mut served, mut tribunal, mut heard) = (false, false, false);
+            for step in 0..40 {
+                let action = ACTIONS[random.below(ACTIONS.len())];
+                let Ok(to) = transition(status, action) else { continue };
+                let at = format!("walk {walk}, step {step}: {status:?} --{action:?}--> {to:?}");
+                assert!(
+                    !matches!(status, Status::Closed | Status::Withdrawn | Status::Refused),
+                    "an ended case moved ({at})"
+                );
+                match to {
+                    Status::Served => served = true,
+                    Status::TribunalFormed => {
+                        assert!(served, "a tribunal before the copy was served ({at})");
+                        tribunal = true;
+                    }
+                    Status::Heard => {
+                        assert!(tribunal, "a hearing without a tribunal ({at})");
+                        heard = true;
+                    }
+                    Status::Awarded => assert!(heard, "an award without a hearing ({at})"),
+                    Status::Settled => assert!(tribunal, "a settlement before the tribunal ({at})"),
+                    Status::Closed => assert!(
+                        matches!(status, Status::Settled | Status::Awarded),
+                        "closed without an award or settlement ({at})"
+                    ),
+                    Status::Withdrawn => {
+                        assert!(
+                            !matches!(status, Status::Settled | Status::Awarded),
+                            "withdrawn after the outcome ({at})"
+                        )
+                    }
+                    _ => {}
+                }
+                status = to;
+            }
+        }
+    }
+
     #[test]
     fn the_full_path_runs_from_draft_to_closed() {
         let path = [

@@ -226,6 +226,72 @@ pub struct PartyResponse {
 mod tests {
     use super::*;
 
+    const ACTIONS: [Action; 8] = [
+        Action::Accept,
+        Action::Dispatch,
+        Action::Handle,
+        Action::Verify,
+        Action::Close,
+        Action::Reject,
+        Action::SendBack,
+        Action::Rate,
+    ];
+
+    /// Whether an end (closed, rated or rejected) can still be reached.
+    fn can_finish(from: Status) -> bool {
+        let mut seen = vec![from];
+        let mut i = 0;
+        while i < seen.len() {
+            if seen[i].is_final() {
+                return true;
+            }
+            for a in ACTIONS {
+                if let Ok(to) = transition(seen[i], a)
+                    && !seen.contains(&to)
+                {
+                    seen.push(to);
+                }
+            }
+            i += 1;
+        }
+        false
+    }
+
+    #[test]
+    fn no_sequence_of_actions_closes_an_unverified_incident_or_revives_a_finished_one() {
+        // 20,000 random walks of 40 actions each (legal or not), from a fixed
+        // seed so a failure replays.
+        let mut random = dualnet_testkit::Xorshift::seeded(0x9e37_79b9_7f4a_7c15);
+        for walk in 0..20_000 {
+            let mut status = Status::Reported;
+            // Handled, then verified, since the incident last went to an assignee.
+            let (mut handled, mut verified) = (false, false);
+            for step in 0..40 {
+                let action = ACTIONS[random.below(ACTIONS.len())];
+                let Ok(to) = transition(status, action) else { continue };
+                let at = format!("walk {walk}, step {step}: {status:?} --{action:?}--> {to:?}");
+                assert!(!matches!(status, Status::Rejected | Status::Rated), "a finished incident moved ({at})");
+                assert!(
+                    status != Status::Closed || to == Status::Rated,
+                    "a closed incident did more than get rated ({at})"
+                );
+                assert_ne!(to, Status::Reported, "back to reported ({at})");
+                match to {
+                    Status::Dispatched => (handled, verified) = (false, false),
+                    Status::Handled => handled = true,
+                    Status::Verified => {
+                        assert!(handled, "verified without being handled ({at})");
+                        verified = true;
+                    }
+                    Status::Closed => assert!(handled && verified, "closed without handling and verification ({at})"),
+                    _ => {}
+                }
+                assert!(can_finish(to), "no way to an end from {to:?} ({at})");
+                status = to;
+            }
+        }
+    }
+
     #[test]
     fn the_happy_path_runs_from_reported_to_rated() {
         let mut s = Status::Reported;
