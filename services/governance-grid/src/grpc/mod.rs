@@ -20,7 +20,7 @@ use crate::{
         incident::{HistoryEntry, Incident, PartyResponse, Source},
         map::{Building, Community, Grid, Subdistrict},
     },
-    store::{Answer as WhistleAnswer, IncidentFilter, IncidentView, NewIncident, Step, Store},
+    store::{Answer as WhistleAnswer, Area, IncidentFilter, IncidentView, NewIncident, Step, Store},
     wire,
 };
 
@@ -252,19 +252,23 @@ impl GovernanceGrid for Api {
     }
 
     async fn get_incident(&self, req: Request<pb::GetIncidentRequest>) -> Answer<pb::Incident> {
+        let area = area(&req);
         let mut f = Fields::new();
         let id = f.id("id", &req.get_ref().id);
         f.finish()?;
+        self.confine(area.as_ref(), id).await?;
         Ok(Response::new(view(self.store.incident(id).await?)))
     }
 
     async fn list_incidents(&self, req: Request<pb::ListIncidentsRequest>) -> Answer<pb::ListIncidentsResponse> {
+        let area = area(&req);
         let r = req.into_inner();
         let mut f = Fields::new();
         let filter = IncidentFilter {
             grid_id: f.optional_id("grid_id", &r.grid_id),
             complaint_id: f.optional_id("complaint_id", &r.complaint_id),
             limit: f.page_size("page_size", r.page_size, 100, 1000),
+            area,
         };
         f.finish()?;
         let incidents = self.store.list_incidents(&filter).await?;
@@ -274,6 +278,7 @@ impl GovernanceGrid for Api {
     }
 
     async fn transition_incident(&self, req: Request<pb::TransitionIncidentRequest>) -> Answer<pb::Incident> {
+        let area = area(&req);
         let r = req.into_inner();
         let mut f = Fields::new();
         let id = f.id("id", &r.id);
@@ -283,6 +288,7 @@ impl GovernanceGrid for Api {
         let assignee = f.optional_text("assignee", &r.assignee, NAME_MAX);
         f.finish()?;
         let action = action.ok_or_else(|| ApiError::field("action", "must be specified"))?;
+        self.confine(area.as_ref(), id).await?;
         // A transition continues the incident's own chain (the complaint's
         // correlation id), whoever asks for it.
         let step = Step { action, actor: &actor, note: &note, assignee: assignee.as_deref() };
@@ -291,17 +297,20 @@ impl GovernanceGrid for Api {
     }
 
     async fn escalate_incident(&self, req: Request<pb::EscalateIncidentRequest>) -> Answer<pb::Incident> {
+        let area = area(&req);
         let r = req.into_inner();
         let mut f = Fields::new();
         let id = f.id("id", &r.id);
         let actor = f.text("actor", &r.actor, NAME_MAX);
         let reason = f.optional_text("reason", &r.reason, TEXT_MAX).unwrap_or_default();
         f.finish()?;
+        self.confine(area.as_ref(), id).await?;
         let escalated = self.store.escalate(id, &actor, &reason, self.clock.now()).await?;
         Ok(Response::new(view(self.store.incident(escalated.id).await?)))
     }
 
     async fn blow_whistle(&self, req: Request<pb::BlowWhistleRequest>) -> Answer<pb::Incident> {
+        let area = area(&req);
         let r = req.into_inner();
         let mut f = Fields::new();
         let id = f.id("id", &r.id);
@@ -314,18 +323,21 @@ impl GovernanceGrid for Api {
         departments.sort();
         departments.dedup();
         f.finish()?;
+        self.confine(area.as_ref(), id).await?;
         self.store.blow_whistle(id, &actor, &departments, self.clock.now()).await?;
         Ok(Response::new(view(self.store.incident(id).await?)))
     }
 
     async fn check_in(&self, req: Request<pb::CheckInRequest>) -> Answer<pb::Incident> {
+        let area = area(&req);
         let r = req.into_inner();
-        self.answer(&r.id, &r.department, "", WhistleAnswer::CheckIn).await
+        self.answer(area, &r.id, &r.department, "", WhistleAnswer::CheckIn).await
     }
 
     async fn report_department_done(&self, req: Request<pb::ReportDepartmentDoneRequest>) -> Answer<pb::Incident> {
+        let area = area(&req);
         let r = req.into_inner();
-        self.answer(&r.id, &r.department, &r.note, WhistleAnswer::Done).await
+        self.answer(area, &r.id, &r.department, &r.note, WhistleAnswer::Done).await
     }
 
     async fn assign_grid_worker(&self, req: Request<pb::AssignGridWorkerRequest>) -> Answer<pb::GridWorker> {
@@ -399,13 +411,44 @@ impl GovernanceGrid for Api {
 }
 
 impl Api {
-    async fn answer(&self, id: &str, department: &str, note: &str, answer: WhistleAnswer) -> Answer<pb::Incident> {
+    async fn answer(
+        &self,
+        area: Option<Area>,
+        id: &str,
+        department: &str,
+        note: &str,
+        answer: WhistleAnswer,
+    ) -> Answer<pb::Incident> {
         let mut f = Fields::new();
         let id = f.id("id", id);
         let department = f.text("department", department, NAME_MAX);
         let note = f.optional_text("note", note, TEXT_MAX).unwrap_or_default();
         f.finish()?;
+        self.confine(area.as_ref(), id).await?;
         self.store.answer_whistle(id, &department, answer, &note, self.clock.now()).await?;
         Ok(Response::new(view(self.store.incident(id).await?)))
+    }
+}
+
+/// The area the caller is confined to (none: not confined), from the
+/// verified token's scope. Ids that are not UUIDs name nothing.
+fn area<T>(req: &Request<T>) -> Option<Area> {
+    let scope = dualnet_platform::auth::confinement(req.extensions())?;
+    let ids = |v: &[String]| v.iter().filter_map(|s| Uuid::parse_str(s).ok()).collect();
+    Some(Area {
+        grids: ids(&scope.grids),
+        communities: ids(&scope.communities),
+        subdistricts: ids(&scope.subdistricts),
+    })
+}
+
+impl Api {
+    /// An incident outside the caller's area does not exist for the caller:
+    /// `NOT_FOUND`, so its existence does not leak.
+    async fn confine(&self, area: Option<&Area>, id: Uuid) -> Result<(), ApiError> {
+        match area {
+            Some(area) if !self.store.incident_in_area(id, area).await? => Err(ApiError::NotFound("incident".into())),
+            _ => Ok(()),
+        }
     }
 }

@@ -96,6 +96,29 @@ pub struct IncidentFilter {
     pub grid_id: Option<Uuid>,
     pub complaint_id: Option<Uuid>,
     pub limit: i64,
+    /// Only incidents inside this area, when set.
+    pub area: Option<Area>,
+}
+
+/// The grids, communities and subdistricts a caller may act in: an incident
+/// is inside when its grid, its community or its community's subdistrict
+/// is listed.
+#[derive(Debug, Clone, Default)]
+pub struct Area {
+    pub grids: Vec<Uuid>,
+    pub communities: Vec<Uuid>,
+    pub subdistricts: Vec<Uuid>,
+}
+
+/// `incidents` rows (aliased `i`) inside the area bound at `$n`, `$n+1`,
+/// `$n+2` (grids, communities, subdistricts).
+fn inside(n: usize) -> String {
+    format!(
+        "(i.grid_id = ANY(${n}) OR i.community_id = ANY(${}) OR i.community_id IN
+            (SELECT id FROM communities WHERE subdistrict_id = ANY(${})))",
+        n + 1,
+        n + 2
+    )
 }
 
 /// A missing parent row (foreign key) is the caller's unknown id.
@@ -251,17 +274,35 @@ impl Store {
     }
 
     pub async fn list_incidents(&self, filter: &IncidentFilter) -> Result<Vec<Incident>, ApiError> {
+        let area = filter.area.clone().unwrap_or_default();
         let rows: Vec<IncidentRow> = sqlx::query_as(&format!(
-            "SELECT {INCIDENT_COLUMNS} FROM incidents
+            "SELECT {INCIDENT_COLUMNS} FROM incidents i
              WHERE ($1::uuid IS NULL OR grid_id = $1) AND ($2::uuid IS NULL OR complaint_id = $2)
-             ORDER BY opened_at DESC, id LIMIT $3"
+               AND (NOT $4 OR {inside})
+             ORDER BY opened_at DESC, id LIMIT $3",
+            inside = inside(5)
         ))
         .bind(filter.grid_id)
         .bind(filter.complaint_id)
         .bind(filter.limit)
+        .bind(filter.area.is_some())
+        .bind(&area.grids)
+        .bind(&area.communities)
+        .bind(&area.subdistricts)
         .fetch_all(&self.pool)
         .await?;
         rows.into_iter().map(Incident::try_from).collect()
+    }
+
+    /// Whether the incident lies inside `area` (false for no such incident).
+    pub async fn incident_in_area(&self, id: Uuid, area: &Area) -> Result<bool, ApiError> {
+        Ok(sqlx::query_scalar(&format!("SELECT EXISTS (SELECT 1 FROM incidents i WHERE i.id = $1 AND {})", inside(2)))
+            .bind(id)
+            .bind(&area.grids)
+            .bind(&area.communities)
+            .bind(&area.subdistricts)
+            .fetch_one(&self.pool)
+            .await?)
     }
 
     pub async fn transition(&self, id: Uuid, step: Step<'_>, now: DateTime<Utc>) -> Result<Incident, ApiError> {

@@ -1,0 +1,148 @@
+//! Area scope: a caller's token names the grids, communities or
+//! subdistricts it works in; incidents elsewhere do not exist for it
+//! (`NOT_FOUND` on reads and changes alike, absent from lists). An admin is
+//! not confined.
+
+mod running;
+
+use chrono::Utc;
+use dualnet_platform::{
+    auth::{self, Claims, Scope},
+    config::{AuthConfig, Secret},
+};
+use dualnet_proto::governance::v1 as gov;
+use running::{Running, start_configured};
+use tonic::{Code, Request};
+
+const KEY: &str = "scope-key-0123456789abcdef0123456789";
+
+fn auth_config() -> AuthConfig {
+    AuthConfig {
+        keys: [("k".to_string(), Secret::new(KEY))].into_iter().collect(),
+        signing_kid: Some("k".into()),
+        ..AuthConfig::default()
+    }
+}
+
+fn token(role: &str, scope: Scope) -> String {
+    let now = Utc::now().timestamp();
+    let claims = Claims {
+        sub: format!("{role}-1"),
+        iss: "dualnet".into(),
+        aud: "dualnet".into(),
+        exp: now + 600,
+        iat: now,
+        department: "bantian".into(),
+        roles: vec![role.into()],
+        scope,
+    };
+    auth::mint(&auth_config(), &claims).unwrap()
+}
+
+fn bearer<T>(message: T, token: &str) -> Request<T> {
+    let mut request = Request::new(message);
+    request.metadata_mut().insert("authorization", format!("Bearer {token}").parse().unwrap());
+    request
+}
+
+async fn get(s: &Running, token: &str, id: &str) -> Result<gov::Incident, tonic::Status> {
+    s.client
+        .clone()
+        .get_incident(bearer(gov::GetIncidentRequest { id: id.into() }, token))
+        .await
+        .map(|r| r.into_inner())
+}
+
+async fn listed(s: &Running, token: &str) -> Vec<String> {
+    let answer = s.client.clone().list_incidents(bearer(gov::ListIncidentsRequest::default(), token)).await.unwrap();
+    let mut ids: Vec<String> = answer.into_inner().incidents.into_iter().map(|i| i.id).collect();
+    ids.sort();
+    ids
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_caller_confined_to_an_area_finds_only_the_incidents_inside_it() {
+    let s = start_configured(Utc::now(), |c| c.auth = auth_config()).await;
+    let admin = token("admin", Scope::default());
+    let mut client = s.client.clone();
+    let code = dualnet_testkit::unique("sd");
+    let sub = client
+        .create_subdistrict(bearer(
+            gov::CreateSubdistrictRequest { code: code.clone(), name: "坂田街道".into() },
+            &admin,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let mut grids = Vec::new();
+    let mut communities = Vec::new();
+    for n in ["a", "b"] {
+        let community = gov::CreateCommunityRequest {
+            subdistrict_id: sub.id.clone(),
+            code: format!("{code}-{n}"),
+            name: format!("社区{n}"),
+        };
+        let community = client.create_community(bearer(community, &admin)).await.unwrap().into_inner();
+        let grid = gov::CreateGridRequest {
+            community_id: community.id.clone(),
+            code: format!("{code}-{n}-g"),
+            name: format!("网格{n}"),
+        };
+        grids.push(client.create_grid(bearer(grid, &admin)).await.unwrap().into_inner().id);
+        communities.push(community.id);
+    }
+    let mut incidents = Vec::new();
+    for grid in &grids {
+        let report = gov::ReportIncidentRequest {
+            grid_id: grid.clone(),
+            category: "noise".into(),
+            summary: "Karaoke after midnight".into(),
+            reporter: "网格员".into(),
+            severity: gov::Severity::Normal as i32,
+            ..Default::default()
+        };
+        incidents.push(client.report_incident(bearer(report, &admin)).await.unwrap().into_inner().id);
+    }
+    let (in_a, in_b) = (incidents[0].clone(), incidents[1].clone());
+
+    // A grid worker of grid a.
+    let worker = token("grid_worker", Scope { grids: vec![grids[0].clone()], ..Scope::default() });
+    assert_eq!(get(&s, &worker, &in_a).await.unwrap().id, in_a);
+    let hidden = get(&s, &worker, &in_b).await.unwrap_err();
+    assert_eq!(hidden.code(), Code::NotFound, "another grid's incident does not exist for it");
+    assert_eq!(listed(&s, &worker).await, vec![in_a.clone()]);
+    let step = gov::TransitionIncidentRequest {
+        id: in_b.clone(),
+        action: gov::IncidentAction::Accept as i32,
+        actor: "网格员".into(),
+        ..Default::default()
+    };
+    let refused = s.client.clone().transition_incident(bearer(step.clone(), &worker)).await.unwrap_err();
+    assert_eq!(refused.code(), Code::NotFound, "nor can it change it");
+    let escalate = gov::EscalateIncidentRequest { id: in_b.clone(), actor: "网格员".into(), reason: String::new() };
+    // Escalating needs a dispatcher; one of grid a cannot reach grid b's incident either.
+    assert_eq!(
+        s.client.clone().escalate_incident(bearer(escalate.clone(), &worker)).await.unwrap_err().code(),
+        Code::PermissionDenied
+    );
+    let dispatcher_a = token("dispatcher", Scope { grids: vec![grids[0].clone()], ..Scope::default() });
+    assert_eq!(
+        s.client.clone().escalate_incident(bearer(escalate, &dispatcher_a)).await.unwrap_err().code(),
+        Code::NotFound
+    );
+    assert_eq!(get(&s, &admin, &in_b).await.unwrap().status, gov::IncidentStatus::Reported as i32, "nothing changed");
+
+    // A dispatcher of community b; one of the whole subdistrict; an admin.
+    let community_b = token("dispatcher", Scope { communities: vec![communities[1].clone()], ..Scope::default() });
+    assert_eq!(listed(&s, &community_b).await, vec![in_b.clone()]);
+    assert_eq!(get(&s, &community_b, &in_a).await.unwrap_err().code(), Code::NotFound);
+    s.client.clone().transition_incident(bearer(step, &community_b)).await.expect("inside its community");
+    let mut both = vec![in_a.clone(), in_b.clone()];
+    both.sort();
+    let subdistrict = token("dispatcher", Scope { subdistricts: vec![sub.id.clone()], ..Scope::default() });
+    assert_eq!(listed(&s, &subdistrict).await, both);
+    assert_eq!(listed(&s, &admin).await, both);
+    // No scope at all: nothing.
+    assert!(listed(&s, &token("grid_worker", Scope::default())).await.is_empty());
+    s.shutdown.cancel();
+}
