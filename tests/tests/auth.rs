@@ -23,8 +23,12 @@ async fn minted(kid: &str) -> String {
 }
 
 async fn minted_for(kid: &str, role: &str) -> String {
+    minted_as(kid, role, "urban-management").await
+}
+
+async fn minted_as(kid: &str, role: &str, department: &str) -> String {
     let out = tokio::process::Command::new(binary("dualnet"))
-        .args(["token", "--sub", "gw-0001", "--department", "urban-management", "--role", role])
+        .args(["token", "--sub", "gw-0001", "--department", department, "--role", role])
         .env("DUALNET_AUTH__KEYS__OLD", OLD_KEY)
         .env("DUALNET_AUTH__KEYS__NEW", NEW_KEY)
         .env("DUALNET_AUTH__SIGNING_KID", kid)
@@ -118,6 +122,56 @@ async fn only_valid_tokens_get_in_roles_reach_what_the_matrix_grants_and_health_
         Code::PermissionDenied,
         "a filing channel reads nothing"
     );
+
+    // Confinement: a department reaches the requests it leads, no others.
+    // Without a map every request goes to the subdistrict service centre.
+    let admin = minted_for("new", "admin").await;
+    let mut filed = Vec::new();
+    for _ in 0..2 {
+        use dualnet_proto::complaints::v1::{Channel as Intake, FileComplaintRequest, RequestKind};
+        let mut request = Request::new(FileComplaintRequest {
+            kind: RequestKind::Complaint as i32,
+            category: "noise".into(),
+            channel: Intake::Hotline as i32,
+            description: "Karaoke after midnight".into(),
+            address: "某某路999号".into(),
+            ..Default::default()
+        });
+        request.metadata_mut().insert("authorization", format!("Bearer {admin}").parse().unwrap());
+        let c = ComplaintsClient::new(channel.clone()).file_complaint(request).await.unwrap().into_inner();
+        assert_eq!(c.department, "subdistrict-service-centre");
+        filed.push(c.id);
+    }
+    let visible = |bearer: String| {
+        let channel = channel.clone();
+        async move {
+            use dualnet_proto::complaints::v1::ListComplaintsRequest;
+            let mut request = Request::new(ListComplaintsRequest::default());
+            request.metadata_mut().insert("authorization", format!("Bearer {bearer}").parse().unwrap());
+            let list = ComplaintsClient::new(channel).list_complaints(request).await.unwrap().into_inner();
+            let mut ids: Vec<String> = list.complaints.into_iter().map(|c| c.id).collect();
+            ids.sort();
+            ids
+        }
+    };
+    let get = |bearer: String, id: String| {
+        let channel = channel.clone();
+        async move {
+            use dualnet_proto::complaints::v1::GetComplaintRequest;
+            let mut request = Request::new(GetComplaintRequest { id });
+            request.metadata_mut().insert("authorization", format!("Bearer {bearer}").parse().unwrap());
+            ComplaintsClient::new(channel).get_complaint(request).await.map(|_| ())
+        }
+    };
+    filed.sort();
+    let centre = minted_as("new", "department", "subdistrict-service-centre").await;
+    let other = minted_as("new", "department", "urban-management").await;
+    assert_eq!(visible(centre.clone()).await, filed, "the lead department sees its requests");
+    assert!(visible(other.clone()).await.is_empty(), "another department sees none");
+    get(centre, filed[0].clone()).await.expect("the lead department reads one");
+    let hidden = get(other, filed[0].clone()).await.expect_err("another department does not");
+    assert_eq!(hidden.code(), Code::NotFound, "{hidden:?}");
+    assert_eq!(visible(admin).await, filed, "an admin sees all");
 
     let health = HealthClient::new(channel.clone()).check(HealthCheckRequest { service: String::new() }).await;
     assert!(health.is_ok(), "health needs no token");

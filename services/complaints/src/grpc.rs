@@ -21,7 +21,7 @@ use crate::{
         complaint::{self, CategoryDeadline},
         referral::Referral,
     },
-    store::{ComplaintFilter, ComplaintView, NewComplaint, Store},
+    store::{ComplaintFilter, ComplaintView, NewComplaint, Reach, Store},
     wire,
 };
 
@@ -166,6 +166,16 @@ fn category(c: Category) -> pb::Category {
 }
 
 impl Api {
+    /// A request outside the caller's reach does not exist for the caller.
+    async fn confine(&self, reach: Option<&Reach>, id: uuid::Uuid) -> Result<(), ApiError> {
+        match reach {
+            Some(reach) if !self.store.complaint_in_reach(id, reach).await? => {
+                Err(ApiError::NotFound("complaint".into()))
+            }
+            _ => Ok(()),
+        }
+    }
+
     fn id_only(&self, field: &str, value: &str) -> Result<uuid::Uuid, ApiError> {
         let mut f = Fields::new();
         let id = f.id(field, value);
@@ -186,10 +196,12 @@ impl Complaints for Api {
 
     async fn get_complaint(&self, req: Request<pb::GetComplaintRequest>) -> Answer<pb::Complaint> {
         let id = self.id_only("id", &req.get_ref().id)?;
+        self.confine(reach(&req).as_ref(), id).await?;
         Ok(Response::new(view(self.store.get(id).await?)))
     }
 
     async fn list_complaints(&self, req: Request<pb::ListComplaintsRequest>) -> Answer<pb::ListComplaintsResponse> {
+        let reach = reach(&req);
         let r = req.into_inner();
         let mut f = Fields::new();
         let status = if r.status == 0 {
@@ -203,6 +215,7 @@ impl Complaints for Api {
             department: f.optional_text("department", &r.department, NAME_MAX),
             overdue_only: r.overdue_only,
             limit: f.page_size("page_size", r.page_size, 100, 1000),
+            reach,
             ..Default::default()
         };
         f.finish()?;
@@ -215,6 +228,7 @@ impl Complaints for Api {
     }
 
     async fn rate_complaint(&self, req: Request<pb::RateComplaintRequest>) -> Answer<pb::Complaint> {
+        let reach = reach(&req);
         let r = req.into_inner();
         let mut f = Fields::new();
         let id = f.id("id", &r.id);
@@ -226,22 +240,26 @@ impl Complaints for Api {
         };
         let comment = f.optional_text("comment", &r.comment, TEXT_MAX).unwrap_or_default();
         f.finish()?;
+        self.confine(reach.as_ref(), id).await?;
         let satisfaction = satisfaction.ok_or_else(|| ApiError::field("satisfaction", "must be specified"))?;
         let rated = self.store.rate(id, satisfaction, resolution, &comment, self.clock.now()).await?;
         Ok(Response::new(view(rated)))
     }
 
     async fn accept_complaint(&self, req: Request<pb::AcceptComplaintRequest>) -> Answer<pb::Complaint> {
+        let reach = reach(&req);
         let r = req.into_inner();
         let mut f = Fields::new();
         let id = f.id("id", &r.id);
         let department = f.text("department", &r.department, NAME_MAX);
         let actor = f.text("actor", &r.actor, NAME_MAX);
         f.finish()?;
+        self.confine(reach.as_ref(), id).await?;
         Ok(Response::new(view(self.store.accept(id, &department, &actor, self.clock.now()).await?)))
     }
 
     async fn hand_over_complaint(&self, req: Request<pb::HandOverComplaintRequest>) -> Answer<pb::Complaint> {
+        let reach = reach(&req);
         let r = req.into_inner();
         let mut f = Fields::new();
         let id = f.id("id", &r.id);
@@ -250,46 +268,60 @@ impl Complaints for Api {
         let actor = f.text("actor", &r.actor, NAME_MAX);
         let note = f.optional_text("note", &r.note, TEXT_MAX).unwrap_or_default();
         f.finish()?;
+        self.confine(reach.as_ref(), id).await?;
         Ok(Response::new(view(self.store.hand_over(id, &from, &to, &actor, &note, self.clock.now()).await?)))
     }
 
     async fn supervise_complaint(&self, req: Request<pb::SuperviseComplaintRequest>) -> Answer<pb::Complaint> {
+        let reach = reach(&req);
         let r = req.into_inner();
         let mut f = Fields::new();
         let id = f.id("id", &r.id);
         let supervisor = f.text("supervisor", &r.supervisor, NAME_MAX);
         let note = f.optional_text("note", &r.note, TEXT_MAX).unwrap_or_default();
         f.finish()?;
+        self.confine(reach.as_ref(), id).await?;
         Ok(Response::new(view(self.store.supervise(id, &supervisor, &note, self.clock.now()).await?)))
     }
 
     async fn merge_complaint(&self, req: Request<pb::MergeComplaintRequest>) -> Answer<pb::Complaint> {
+        let reach = reach(&req);
         let r = req.into_inner();
         let mut f = Fields::new();
         let id = f.id("id", &r.id);
         let into = f.id("into_id", &r.into_id);
         f.finish()?;
+        self.confine(reach.as_ref(), id).await?;
+        self.confine(reach.as_ref(), into).await?;
         Ok(Response::new(view(self.store.merge(id, into, self.clock.now()).await?)))
     }
 
     async fn refer_complaint(&self, req: Request<pb::ReferComplaintRequest>) -> Answer<pb::Referral> {
+        let reach = reach(&req);
         let r = req.into_inner();
         let mut f = Fields::new();
         let id = f.id("id", &r.id);
         let kind = f.enumeration::<pb::ReferralKind>("kind", r.kind).and_then(wire::referral_kind_from);
         let note = f.optional_text("note", &r.note, TEXT_MAX).unwrap_or_default();
         f.finish()?;
+        self.confine(reach.as_ref(), id).await?;
         let kind = kind.ok_or_else(|| ApiError::field("kind", "must be specified"))?;
         Ok(Response::new(referral(self.store.refer(id, kind, &note, self.clock.now()).await?)))
     }
 
     async fn record_referral_outcome(&self, req: Request<pb::RecordReferralOutcomeRequest>) -> Answer<pb::Referral> {
+        let reach = reach(&req);
         let r = req.into_inner();
         let mut f = Fields::new();
         let id = f.id("referral_id", &r.referral_id);
         let outcome = f.enumeration::<pb::ReferralOutcome>("outcome", r.outcome).and_then(wire::referral_outcome_from);
         let note = f.optional_text("note", &r.note, TEXT_MAX).unwrap_or_default();
         f.finish()?;
+        if let Some(reach) = &reach
+            && !self.store.referral_in_reach(id, reach).await?
+        {
+            return Err(ApiError::NotFound("referral".into()).into());
+        }
         let outcome = outcome.ok_or_else(|| ApiError::field("outcome", "must be specified"))?;
         Ok(Response::new(referral(self.store.conclude_referral(id, outcome, &note, self.clock.now()).await?)))
     }
@@ -348,4 +380,19 @@ impl Complaints for Api {
             .collect();
         Ok(Response::new(pb::ListRoutesResponse { routes }))
     }
+}
+
+/// What a confined caller reaches (none: not confined): the requests its
+/// department leads (role `department`) and those in its grids and
+/// communities. Complaints know no subdistricts: a subdistrict in the
+/// token's scope reaches nothing here.
+fn reach<T>(req: &Request<T>) -> Option<Reach> {
+    let scope = dualnet_platform::auth::confinement(req.extensions())?;
+    let claims = req.extensions().get::<dualnet_platform::auth::Claims>()?;
+    let ids = |v: &[String]| v.iter().filter_map(|s| uuid::Uuid::parse_str(s).ok()).collect();
+    Some(Reach {
+        department: claims.roles.iter().any(|r| r == "department").then(|| claims.department.clone()),
+        grids: ids(&scope.grids),
+        communities: ids(&scope.communities),
+    })
 }

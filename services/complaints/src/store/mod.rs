@@ -69,6 +69,8 @@ pub struct ComplaintFilter {
     pub updated_after: Option<DateTime<Utc>>,
     pub limit: i64,
     pub offset: i64,
+    /// Only requests within this reach, when set.
+    pub reach: Option<Reach>,
 }
 
 /// One step of a request, as residents see it.
@@ -192,6 +194,25 @@ async fn note(
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// Which requests a confined caller reaches: those led by its department
+/// (for the `department` role), and those placed in its grids or
+/// communities.
+#[derive(Debug, Clone, Default)]
+pub struct Reach {
+    pub department: Option<String>,
+    pub grids: Vec<Uuid>,
+    pub communities: Vec<Uuid>,
+}
+
+/// `complaints` rows (aliased `c`) within the reach bound at `$n`..`$n+2`.
+fn within(n: usize) -> String {
+    format!(
+        "((${n}::text IS NOT NULL AND c.department = ${n}) OR c.grid_id = ANY(${}) OR c.community_id = ANY(${}))",
+        n + 1,
+        n + 2
+    )
 }
 
 /// Open requests that look like `c`: same category, filed within the
@@ -365,15 +386,17 @@ impl Store {
     }
 
     pub async fn list(&self, filter: &ComplaintFilter) -> Result<Vec<Complaint>, ApiError> {
+        let reach = filter.reach.clone().unwrap_or_default();
         let rows: Vec<Row> = sqlx::query_as(&format!(
-            "SELECT {COLUMNS} FROM complaints
-             WHERE ($1::uuid IS NULL OR building_id = $1) AND ($2::text IS NULL OR status = $2)
+            "SELECT {COLUMNS} FROM complaints c
+             WHERE (NOT $12 OR {within}) AND ($1::uuid IS NULL OR building_id = $1) AND ($2::text IS NULL OR status = $2)
                AND ($3::text IS NULL OR department = $3) AND (NOT $4 OR overdue)
                AND ($5::text IS NULL OR category = $5)
                AND ($6::bool IS NULL OR (status IN ('filed', 'accepted', 'dispatched')) = $6)
                AND ($7::timestamptz IS NULL OR filed_at >= $7) AND ($8::timestamptz IS NULL OR filed_at < $8)
                AND ($9::timestamptz IS NULL OR updated_at > $9)
-             ORDER BY filed_at DESC, id LIMIT $10 OFFSET $11"
+             ORDER BY filed_at DESC, id LIMIT $10 OFFSET $11",
+            within = within(13)
         ))
         .bind(filter.building_id)
         .bind(filter.status.map(Status::as_str))
@@ -386,9 +409,34 @@ impl Store {
         .bind(filter.updated_after)
         .bind(filter.limit)
         .bind(filter.offset)
+        .bind(filter.reach.is_some())
+        .bind(&reach.department)
+        .bind(&reach.grids)
+        .bind(&reach.communities)
         .fetch_all(&self.pool)
         .await?;
         Ok(rows.into_iter().map(Row::into_complaint).collect::<Result<_, _>>()?)
+    }
+
+    /// Whether the request lies within `reach` (false for no such request).
+    pub async fn complaint_in_reach(&self, id: Uuid, reach: &Reach) -> Result<bool, ApiError> {
+        self.exists_in_reach("SELECT 1 FROM complaints c WHERE c.id = $1", id, reach).await
+    }
+
+    /// Whether the referral's request lies within `reach`.
+    pub async fn referral_in_reach(&self, id: Uuid, reach: &Reach) -> Result<bool, ApiError> {
+        let from = "SELECT 1 FROM referrals r JOIN complaints c ON c.id = r.complaint_id WHERE r.id = $1";
+        self.exists_in_reach(from, id, reach).await
+    }
+
+    async fn exists_in_reach(&self, select: &str, id: Uuid, reach: &Reach) -> Result<bool, ApiError> {
+        Ok(sqlx::query_scalar(&format!("SELECT EXISTS ({select} AND {})", within(2)))
+            .bind(id)
+            .bind(&reach.department)
+            .bind(&reach.grids)
+            .bind(&reach.communities)
+            .fetch_one(&self.pool)
+            .await?)
     }
 }
 
