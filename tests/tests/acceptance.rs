@@ -207,7 +207,7 @@ async fn one_complaint_updates_both_networks_and_is_replied_when_the_incident_cl
         let mut c = complaints.clone();
         let id = filed.id.clone();
         async move {
-            let c = c.get_complaint(cpb::GetComplaintRequest { id }).await.unwrap().into_inner();
+            let c = c.get_complaint(cpb::GetComplaintRequest { id, ..Default::default() }).await.unwrap().into_inner();
             (c.status == cpb::ComplaintStatus::Replied as i32).then_some(c)
         }
     })

@@ -158,7 +158,7 @@ async fn only_valid_tokens_get_in_roles_reach_what_the_matrix_grants_and_health_
         let channel = channel.clone();
         async move {
             use dualnet_proto::complaints::v1::GetComplaintRequest;
-            let mut request = Request::new(GetComplaintRequest { id });
+            let mut request = Request::new(GetComplaintRequest { id, ..Default::default() });
             request.metadata_mut().insert("authorization", format!("Bearer {bearer}").parse().unwrap());
             ComplaintsClient::new(channel).get_complaint(request).await.map(|_| ())
         }

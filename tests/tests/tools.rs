@@ -161,7 +161,11 @@ async fn events_tail_prints_the_chain_dead_letters_are_retried_and_discarded_and
         }
     })
     .await;
-    let first = complaints.clone().get_complaint(cpb::GetComplaintRequest { id: filed.id.clone() }).await.unwrap();
+    let first = complaints
+        .clone()
+        .get_complaint(cpb::GetComplaintRequest { id: filed.id.clone(), ..Default::default() })
+        .await
+        .unwrap();
     let dispatches = first.into_inner().status_notes.iter().filter(|n| n.note.starts_with("dispatched")).count();
     assert_eq!(dispatches, 1, "the replayed incident event was not applied twice");
 }

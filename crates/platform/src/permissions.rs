@@ -21,23 +21,28 @@ pub enum Permission {
     Import,
     /// Change rules: categories, routes, deadlines, warning rules.
     Configure,
+    /// See residents' and workers' personal data unmasked (each read is
+    /// audited). Not an RPC's permission: the answer is masked without it.
+    PersonalData,
+    /// Read the audit log of personal-data reads.
+    Audit,
 }
 
 use Permission::*;
 
 /// Roles and what they grant. `admin` grants everything.
 pub const ROLES: &[(&str, &[Permission])] = &[
-    ("admin", &[Read, Report, Transition, Escalate, Bind, Import, Configure]),
-    ("dispatcher", &[Read, Report, Transition, Escalate]),
+    ("admin", &[Read, Report, Transition, Escalate, Bind, Import, Configure, PersonalData, Audit]),
+    ("dispatcher", &[Read, Report, Transition, Escalate, PersonalData]),
     ("grid_worker", &[Read, Report, Transition]),
-    ("department", &[Read, Report, Transition]),
+    ("department", &[Read, Report, Transition, PersonalData]),
     ("party_organiser", &[Read, Report, Transition, Bind]),
     ("map_keeper", &[Read, Import, Bind]),
     ("policy_officer", &[Read, Configure]),
-    ("arbitrator", &[Read, Report, Transition]),
+    ("arbitrator", &[Read, Report, Transition, PersonalData]),
     ("representative", &[Read, Report]),
     ("resident_channel", &[Report]),
-    ("auditor", &[Read]),
+    ("auditor", &[Read, Audit]),
 ];
 
 /// Every RPC and the permission it needs.
@@ -94,6 +99,7 @@ const RPCS: &[(&str, &[(&str, Permission)])] = &[
             ("RecordReferralOutcome", Transition),
             ("SetCategory", Configure),
             ("SetRoute", Configure),
+            ("ListPersonalDataReads", Audit),
         ],
     ),
     (
@@ -163,7 +169,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(contract.len(), 70);
+        assert_eq!(contract.len(), 71);
         for path in &contract {
             assert!(required(path).is_some(), "{path} has no entry in the permission matrix");
         }

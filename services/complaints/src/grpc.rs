@@ -1,10 +1,13 @@
 //! The Complaints gRPC API: requests parsed into domain values at the edge,
-//! answers built from domain values. No answer carries a resident's name or
-//! phone.
+//! answers built from domain values. Only `GetComplaint` carries the
+//! resident's contact: unmasked for a caller holding the personal-data
+//! permission who states a purpose (and the read is audited), masked for
+//! everyone else.
 
 use std::sync::Arc;
 
 use dualnet_events::Chain;
+use dualnet_platform::permissions::Permission;
 use dualnet_platform::{
     ApiError, Fields,
     clock::Clock,
@@ -19,9 +22,10 @@ use crate::{
     domain::{
         catalogue::Category,
         complaint::{self, CategoryDeadline},
+        personal_data,
         referral::Referral,
     },
-    store::{ComplaintFilter, ComplaintView, NewComplaint, Reach, Store},
+    store::{ComplaintFilter, ComplaintView, NewComplaint, Reach, Read, Store},
     wire,
 };
 
@@ -94,6 +98,7 @@ pub fn view(v: ComplaintView) -> pb::Complaint {
             .collect(),
         updated_at: Some(to_proto(c.updated_at)),
         filed_by: c.filed_by.unwrap_or_default(),
+        resident: None,
     }
 }
 
@@ -175,13 +180,6 @@ impl Api {
             _ => Ok(()),
         }
     }
-
-    fn id_only(&self, field: &str, value: &str) -> Result<uuid::Uuid, ApiError> {
-        let mut f = Fields::new();
-        let id = f.id(field, value);
-        f.finish()?;
-        Ok(id)
-    }
 }
 
 #[tonic::async_trait]
@@ -195,9 +193,65 @@ impl Complaints for Api {
     }
 
     async fn get_complaint(&self, req: Request<pb::GetComplaintRequest>) -> Answer<pb::Complaint> {
-        let id = self.id_only("id", &req.get_ref().id)?;
+        let mut f = Fields::new();
+        let id = f.id("id", &req.get_ref().id);
+        let purpose = f.optional_text("purpose", &req.get_ref().purpose, TEXT_MAX);
+        f.finish()?;
         self.confine(reach(&req).as_ref(), id).await?;
-        Ok(Response::new(view(self.store.get(id).await?)))
+        let mut answer = view(self.store.get(id).await?);
+        if let Some((name, phone)) = self.store.resident(id).await? {
+            let (name, phone) = (name.unwrap_or_default(), phone.unwrap_or_default());
+            let claims = req.extensions().get::<dualnet_platform::auth::Claims>();
+            let entitled =
+                claims.filter(|c| dualnet_platform::permissions::granted(&c.roles, Permission::PersonalData));
+            answer.resident = Some(match (entitled, purpose) {
+                (Some(caller), Some(purpose)) => {
+                    let fields = [("name", &name), ("phone", &phone)];
+                    let read = Read {
+                        at: self.clock.now(),
+                        reader: caller.sub.clone(),
+                        department: caller.department.clone(),
+                        complaint_id: id,
+                        fields: fields.iter().filter(|(_, v)| !v.is_empty()).map(|(k, _)| k.to_string()).collect(),
+                        purpose,
+                    };
+                    self.store.record_read(&read).await?;
+                    pb::ResidentContact { name, phone, masked: false }
+                }
+                _ => pb::ResidentContact {
+                    name: personal_data::mask_name(&name),
+                    phone: personal_data::mask_phone(&phone),
+                    masked: true,
+                },
+            });
+        }
+        Ok(Response::new(answer))
+    }
+
+    async fn list_personal_data_reads(
+        &self,
+        req: Request<pb::ListPersonalDataReadsRequest>,
+    ) -> Answer<pb::ListPersonalDataReadsResponse> {
+        let r = req.into_inner();
+        let mut f = Fields::new();
+        let complaint_id = f.optional_id("complaint_id", &r.complaint_id);
+        let reader = f.optional_text("reader", &r.reader, NAME_MAX);
+        let limit = f.page_size("page_size", r.page_size, 100, 1000);
+        f.finish()?;
+        let reads = self.store.reads(complaint_id, reader.as_deref(), limit).await?;
+        Ok(Response::new(pb::ListPersonalDataReadsResponse {
+            reads: reads
+                .into_iter()
+                .map(|r| pb::PersonalDataRead {
+                    at: Some(to_proto(r.at)),
+                    reader: r.reader,
+                    department: r.department,
+                    complaint_id: r.complaint_id.to_string(),
+                    fields: r.fields,
+                    purpose: r.purpose,
+                })
+                .collect(),
+        }))
     }
 
     async fn list_complaints(&self, req: Request<pb::ListComplaintsRequest>) -> Answer<pb::ListComplaintsResponse> {

@@ -50,7 +50,12 @@ impl Running {
     }
 
     async fn get(&self, id: &str) -> pb::Complaint {
-        self.client.clone().get_complaint(pb::GetComplaintRequest { id: id.into() }).await.unwrap().into_inner()
+        self.client
+            .clone()
+            .get_complaint(pb::GetComplaintRequest { id: id.into(), ..Default::default() })
+            .await
+            .unwrap()
+            .into_inner()
     }
 
     async fn wait(&self, id: &str, what: &str, ok: impl Fn(&pb::Complaint) -> bool) -> pb::Complaint {

@@ -27,9 +27,11 @@ mod lifecycle;
 
 pub use lifecycle::{dispatched, replied};
 mod map;
+mod personal_data;
 mod referrals;
 
 pub use map::{remember_building, remember_grid};
+pub use personal_data::Read;
 
 #[derive(Clone)]
 pub struct Store {
