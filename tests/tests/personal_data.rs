@@ -1,7 +1,8 @@
 //! Residents' contacts against complaints as a process over Kafka, with
 //! authentication on: unmasked only for a caller holding the personal-data
 //! permission who states a purpose, and then recorded in the audit log that
-//! auditors read; masked for everyone else; the log refuses changes.
+//! auditors read; masked for everyone else; the log refuses changes; the
+//! contact is sealed at rest.
 
 use dualnet_events::{
     Record, Transport,
@@ -21,6 +22,8 @@ use tonic::{Code, Request, transport::Channel};
 use uuid::Uuid;
 
 const KEY: &str = "pd-key-0123456789abcdef0123456789abcd";
+/// base64 of 32 bytes: the key residents' contacts are sealed with.
+const SEAL: &str = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
 
 fn token(role: &str, department: &str, scope: Scope) -> String {
     let config = AuthConfig {
@@ -58,6 +61,8 @@ async fn contacts_are_masked_unless_entitled_with_a_purpose_and_every_unmasked_r
         ("DUALNET_KAFKA__BOOTSTRAP_SERVERS".to_string(), kafka_bootstrap()),
         ("DUALNET_KAFKA__NAMESPACE".to_string(), namespace.clone()),
         ("DUALNET_AUTH__KEYS__K".to_string(), KEY.to_string()),
+        ("DUALNET_PERSONAL_DATA__KEYS__P1".to_string(), SEAL.to_string()),
+        ("DUALNET_PERSONAL_DATA__CURRENT".to_string(), "p1".to_string()),
     ];
     let complaints = ServiceProcess::start("complaints", env).await.expect("complaints starts");
     let channel = Channel::from_shared(complaints.endpoint()).unwrap().connect().await.unwrap();
@@ -148,10 +153,70 @@ async fn contacts_are_masked_unless_entitled_with_a_purpose_and_every_unmasked_r
         .unwrap_err();
     assert_eq!(refused.code(), Code::PermissionDenied);
 
-    // Append-only, even for someone with the database in hand.
+    // At rest the contact is sealed: no plaintext, and the bytes do not
+    // hold the number.
     let pool = sqlx::PgPool::connect(&database).await.unwrap();
+    type Stored = (Option<String>, Option<String>, Option<Vec<u8>>, Option<Vec<u8>>);
+    let (name, phone, name_sealed, phone_sealed): Stored =
+        sqlx::query_as("SELECT name, phone, name_sealed, phone_sealed FROM complaint_residents")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!((name, phone), (None, None), "no plaintext at rest");
+    let (name_sealed, phone_sealed) = (name_sealed.unwrap(), phone_sealed.unwrap());
+    assert!(!phone_sealed.windows(11).any(|w| w == b"13812345678"));
+    assert!(!name_sealed.windows("张三".len()).any(|w| w == "张三".as_bytes()));
+
+    // Append-only, even for someone with the database in hand.
     for statement in ["UPDATE personal_data_reads SET purpose = 'nothing'", "DELETE FROM personal_data_reads"] {
         let e = sqlx::query(statement).execute(&pool).await.unwrap_err();
         assert!(e.to_string().contains("append-only"), "{statement}: {e}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn contacts_stored_before_keys_were_configured_are_sealed_at_the_next_start() {
+    let namespace = format!("{}.", unique("pd"));
+    let database = fresh_database("complaints").await;
+    let base = vec![
+        ("DUALNET_DATABASE__URL".to_string(), database.clone()),
+        ("DUALNET_TRANSPORT__KIND".to_string(), "kafka".to_string()),
+        ("DUALNET_KAFKA__BOOTSTRAP_SERVERS".to_string(), kafka_bootstrap()),
+        ("DUALNET_KAFKA__NAMESPACE".to_string(), namespace),
+    ];
+    // First without any keys: the contact is stored as given.
+    let mut open = ServiceProcess::start("complaints", base.clone()).await.expect("complaints starts");
+    let channel = Channel::from_shared(open.endpoint()).unwrap().connect().await.unwrap();
+    let filing = pb::FileComplaintRequest {
+        kind: pb::RequestKind::Complaint as i32,
+        category: "noise".into(),
+        channel: pb::Channel::Hotline as i32,
+        description: "Karaoke after midnight".into(),
+        resident_name: "李四".into(),
+        resident_phone: "13987654321".into(),
+        ..Default::default()
+    };
+    let filed = ComplaintsClient::new(channel).file_complaint(filing).await.unwrap().into_inner();
+    let pool = sqlx::PgPool::connect(&database).await.unwrap();
+    let plain: Option<String> =
+        sqlx::query_scalar("SELECT phone FROM complaint_residents").fetch_one(&pool).await.unwrap();
+    assert_eq!(plain.as_deref(), Some("13987654321"));
+    open.terminate().await.unwrap();
+
+    // Then with keys: sealed at start, and still readable by the entitled.
+    let mut sealed_env = base;
+    sealed_env.push(("DUALNET_AUTH__KEYS__K".to_string(), KEY.to_string()));
+    sealed_env.push(("DUALNET_PERSONAL_DATA__KEYS__P1".to_string(), SEAL.to_string()));
+    sealed_env.push(("DUALNET_PERSONAL_DATA__CURRENT".to_string(), "p1".to_string()));
+    let sealed = ServiceProcess::start("complaints", sealed_env).await.expect("complaints starts again");
+    let stored: (Option<String>, Option<String>, Option<Vec<u8>>) =
+        sqlx::query_as("SELECT name, phone, phone_sealed FROM complaint_residents").fetch_one(&pool).await.unwrap();
+    assert_eq!((stored.0, stored.1), (None, None), "the plaintext is gone");
+    assert!(!stored.2.unwrap().windows(11).any(|w| w == b"13987654321"));
+    let channel = Channel::from_shared(sealed.endpoint()).unwrap().connect().await.unwrap();
+    let lead = token("department", &filed.department, Scope::default());
+    let request = pb::GetComplaintRequest { id: filed.id, purpose: "call back".into() };
+    let contact = ComplaintsClient::new(channel).get_complaint(bearer(request, &lead)).await.unwrap().into_inner();
+    let contact = contact.resident.unwrap();
+    assert_eq!((contact.name.as_str(), contact.phone.as_str(), contact.masked), ("李四", "13987654321", false));
 }

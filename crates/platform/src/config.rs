@@ -49,6 +49,7 @@ pub struct Config {
     pub auth: AuthConfig,
     pub limits: LimitsConfig,
     pub tls: TlsConfig,
+    pub personal_data: PersonalDataConfig,
     pub calendar: CalendarConfig,
     pub arbitration: ArbitrationConfig,
     pub open311: Open311Config,
@@ -261,6 +262,16 @@ pub struct TlsConfig {
     pub client_ca_file: Option<std::path::PathBuf>,
 }
 
+/// Keys that seal residents' and workers' personal data at rest.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PersonalDataConfig {
+    /// AES-256 keys by id: base64 of 32 random bytes (`openssl rand -base64 32`).
+    pub keys: BTreeMap<String, Secret>,
+    /// The key new data is sealed with; older keys only open.
+    pub current: Option<String>,
+}
+
 /// Size limits on what callers and producers may send.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -322,6 +333,7 @@ const SECTIONS: &[&str] = &[
     "auth",
     "limits",
     "tls",
+    "personal_data",
     "calendar",
     "arbitration",
     "open311",
@@ -380,6 +392,7 @@ impl Config {
         }
         crate::calendar::Calendar::load(self.calendar.file.as_deref()).context("calendar.file")?;
         crate::auth::Verifier::from_config(&self.auth)?;
+        crate::sealing::Sealer::from_config(&self.personal_data)?;
         if self.tls.cert_file.is_some() != self.tls.key_file.is_some() {
             bail!("tls.cert_file and tls.key_file go together");
         }

@@ -17,7 +17,17 @@ pub async fn start(deps: Deps, shutdown: CancellationToken) -> anyhow::Result<St
     let pipeline = Pipeline { service: SERVICE, topic: topics::COMPLAINTS, subscribes: &[topics::GOVERNANCE], handler };
     let mut tasks = start_pipeline(&deps, pipeline, &shutdown).await?;
     let calendar = Arc::new(Calendar::load(deps.config.calendar.file.as_deref())?);
-    let store = Store::new(deps.pool.clone(), calendar);
+    let sealer = dualnet_platform::sealing::Sealer::from_config(&deps.config.personal_data)?.map(Arc::new);
+    if sealer.is_none() {
+        tracing::warn!(
+            "personal_data.keys is empty: residents' contacts are stored unsealed; configure keys in production"
+        );
+    }
+    let store = Store::new(deps.pool.clone(), calendar).sealing(sealer);
+    let sealed = store.seal_plaintext_residents().await.context("sealing stored contacts")?;
+    if sealed > 0 {
+        tracing::info!(count = sealed, "stored residents' contacts sealed");
+    }
     let every = Duration::from_millis(deps.config.deadlines.sweep_ms);
     // Open requests past their deadline are flagged (and announced).
     let (s, clock) = (store.clone(), deps.clock.clone());

@@ -37,6 +37,8 @@ pub use personal_data::Read;
 pub struct Store {
     pool: PgPool,
     calendar: Arc<Calendar>,
+    /// Seals residents' contacts at rest, when keys are configured.
+    sealer: Option<Arc<dualnet_platform::sealing::Sealer>>,
 }
 
 /// A request to file, already validated.
@@ -271,7 +273,13 @@ async fn duplicates_of(conn: &mut PgConnection, c: &Complaint) -> Result<Vec<Uui
 
 impl Store {
     pub fn new(pool: PgPool, calendar: Arc<Calendar>) -> Self {
-        Self { pool, calendar }
+        Self { pool, calendar, sealer: None }
+    }
+
+    /// Seals residents' contacts with `sealer` from now on.
+    pub fn sealing(mut self, sealer: Option<Arc<dualnet_platform::sealing::Sealer>>) -> Self {
+        self.sealer = sealer;
+        self
     }
 
     /// Files a request: checks its category against the catalogue, places
@@ -347,13 +355,24 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         if new.resident_name.is_some() || new.resident_phone.is_some() || new.resident_email.is_some() {
-            sqlx::query("INSERT INTO complaint_residents (complaint_id, name, phone, email) VALUES ($1, $2, $3, $4)")
-                .bind(c.id)
-                .bind(&new.resident_name)
-                .bind(&new.resident_phone)
-                .bind(&new.resident_email)
-                .execute(&mut *tx)
-                .await?;
+            let fields = [&new.resident_name, &new.resident_phone, &new.resident_email];
+            let (plain, sealed) = match &self.sealer {
+                Some(s) => ([None, None, None], fields.map(|f| f.as_deref().map(|v| s.seal(v)))),
+                None => (fields.map(Clone::clone), [None, None, None]),
+            };
+            sqlx::query(
+                "INSERT INTO complaint_residents (complaint_id, name, phone, email, name_sealed, phone_sealed, email_sealed)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(c.id)
+            .bind(&plain[0])
+            .bind(&plain[1])
+            .bind(&plain[2])
+            .bind(&sealed[0])
+            .bind(&sealed[1])
+            .bind(&sealed[2])
+            .execute(&mut *tx)
+            .await?;
         }
         let text = match c.located_by {
             LocatedBy::None => format!("filed; its place is unknown, so {FALLBACK_OWNER} takes it"),
