@@ -9,7 +9,9 @@ use dualnet_proto::{
     governance::v1::{self as gov, governance_grid_client::GovernanceGridClient},
     partygrid::v1::{self as party, party_grid_client::PartyGridClient},
 };
-use tonic::{Code, transport::Channel};
+use tonic::Code;
+
+use crate::bearer::{Authed, Bearer};
 
 /// What the demo created that a caller needs.
 pub struct Seeded {
@@ -34,24 +36,16 @@ const MAP: &[CommunityEntry] = &[
     ("wuhe", "五和社区", "wh-01", "五和新村网格", [("wh-01-b1", "五和新村12栋"), ("wh-01-b2", "五和新村15栋")]),
 ];
 
-async fn org(
-    client: &mut PartyGridClient<Channel>,
-    parent: &str,
-    kind: party::OrganisationKind,
-    name: &str,
-) -> anyhow::Result<String> {
+type Party = PartyGridClient<Authed>;
+
+async fn org(client: &mut Party, parent: &str, kind: party::OrganisationKind, name: &str) -> anyhow::Result<String> {
     let req = party::CreateOrganisationRequest { parent_id: parent.into(), kind: kind as i32, name: name.into() };
     Ok(client.create_organisation(req).await?.into_inner().id)
 }
 
 /// Binds, waiting for party-grid to learn of the unit from governance-grid's
 /// events (its read model is eventually consistent).
-async fn bind(
-    client: &mut PartyGridClient<Channel>,
-    org: &str,
-    kind: party::UnitKind,
-    unit: &str,
-) -> anyhow::Result<()> {
+async fn bind(client: &mut Party, org: &str, kind: party::UnitKind, unit: &str) -> anyhow::Result<()> {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     loop {
         let req = party::BindOrganisationRequest {
@@ -70,10 +64,12 @@ async fn bind(
 }
 
 /// Seeds through governance-grid at `governance` and party-grid at `party`
-/// (the same endpoint on one node), e.g. `http://127.0.0.1:50050`.
-pub async fn seed(governance: &str, party: &str) -> anyhow::Result<Seeded> {
-    let mut g = GovernanceGridClient::new(Channel::from_shared(governance.to_string())?.connect().await?);
-    let mut p = PartyGridClient::new(Channel::from_shared(party.to_string())?.connect().await?);
+/// (the same endpoint on one node), e.g. `http://127.0.0.1:50050`, with the
+/// caller's token where authentication is on (it needs the import and bind
+/// permissions).
+pub async fn seed(governance: &str, party: &str, bearer: &Bearer) -> anyhow::Result<Seeded> {
+    let mut g = GovernanceGridClient::new(bearer.connect(governance).await?);
+    let mut p = PartyGridClient::new(bearer.connect(party).await?);
     // Codes unique per run, so seeding twice into one system never collides.
     let code = format!("bantian-{}", uuid::Uuid::now_v7().simple());
     let subdistrict = g

@@ -1,6 +1,7 @@
 //! `dualnet`: run the whole system on one node, and tools around it.
 
 mod asyncapi;
+mod bearer;
 mod bench;
 mod demo;
 mod events;

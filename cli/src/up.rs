@@ -121,7 +121,8 @@ async fn serve(
         tokio::spawn(async move { grpc_server::serve(listener, registers, &health, readiness, admission, stop).await });
     if args.demo {
         let endpoint = format!("http://{addr}");
-        match crate::demo::seed(&endpoint, &endpoint).await {
+        let bearer = crate::bearer::Bearer::new(demo_token(&config)?.as_deref())?;
+        match crate::demo::seed(&endpoint, &endpoint, &bearer).await {
             Ok(seeded) => crate::demo::print(addr, config.open311.listen, &seeded),
             Err(e) => {
                 shutdown.cancel();
@@ -140,6 +141,26 @@ async fn serve(
         let _ = task.await;
     }
     served
+}
+
+/// With authentication on, the demo seeds as an admin, with a token minted
+/// from the configured signing key for a few minutes.
+fn demo_token(config: &Config) -> anyhow::Result<Option<String>> {
+    if config.auth.keys.is_empty() {
+        return Ok(None);
+    }
+    let now = chrono::Utc::now().timestamp();
+    let claims = dualnet_platform::auth::Claims {
+        sub: "dualnet-demo".into(),
+        iss: config.auth.issuer.clone(),
+        aud: config.auth.audience.clone(),
+        exp: now + 300,
+        iat: now,
+        department: "demo".into(),
+        roles: vec!["admin".into()],
+        scope: Default::default(),
+    };
+    Ok(Some(dualnet_platform::auth::mint(&config.auth, &claims).context("minting the demo's token")?))
 }
 
 /// How to point `dualnet bench` at this node: it observes the linkage on

@@ -1,6 +1,7 @@
 //! `dualnet up --demo`: the whole system in one process on the PostgreSQL log
 //! transport, with its own private PostgreSQL. The example call it prints
-//! works: the complaint reaches both networks.
+//! works: the complaint reaches both networks. With authentication on, the
+//! demo seeds itself with its own token and `dualnet bench` needs one.
 
 use std::{process::Stdio, time::Duration};
 
@@ -179,4 +180,77 @@ async fn the_demo_serves_all_four_apis_and_its_example_call_links_both_networks(
     assert!(status.success());
     let exit = tokio::time::timeout(Duration::from_secs(60), child.wait()).await.expect("exits on SIGTERM").unwrap();
     assert!(exit.success(), "clean exit: {exit}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_authentication_on_the_demo_seeds_itself_and_bench_needs_a_token() {
+    const KEY: &str = "one-node-key-0123456789abcdef012345";
+    let port = free_port();
+    let open311 = std::net::SocketAddr::from(([127, 0, 0, 1], free_port()));
+    let keys = [("DUALNET_AUTH__KEYS__K", KEY), ("DUALNET_AUTH__SIGNING_KID", "k")];
+    let mut child = tokio::process::Command::new(binary("dualnet"))
+        .args(["up", "--demo", "--listen", &format!("127.0.0.1:{port}"), "--open311", &open311.to_string()])
+        .env_remove("DUALNET_DATABASE__URL")
+        .env("DUALNET_TELEMETRY__LOG", "warn")
+        .envs(keys)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("dualnet up starts");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    // The demo seeded through the APIs with its own admin token, then says
+    // how to benchmark the node: the log and server URLs of its PostgreSQL.
+    let hint = tokio::time::timeout(WAIT, async {
+        let mut seeded = false;
+        while let Some(line) = lines.next_line().await.unwrap() {
+            seeded |= line.starts_with("Demo map:");
+            if line.trim_start().starts_with("DUALNET_TRANSPORT__KIND=pglog") {
+                assert!(seeded, "the demo map comes first");
+                return line;
+            }
+        }
+        panic!("dualnet up exited without the benchmark hint");
+    })
+    .await
+    .expect("the benchmark hint is printed");
+    let setting = |name: &str| {
+        hint.split_whitespace()
+            .find_map(|kv| kv.strip_prefix(&format!("{name}=")))
+            .unwrap_or_else(|| panic!("{name} in {hint}"))
+            .to_string()
+    };
+    let (log_url, server_url) = (setting("DUALNET_TRANSPORT__LOG_DATABASE_URL"), setting("DUALNET_DATABASE__URL"));
+    let bench = |token: Option<String>| {
+        let mut command = tokio::process::Command::new(binary("dualnet"));
+        command
+            .args(["bench", "--endpoint", &format!("http://127.0.0.1:{port}"), "--complaints", "5", "--rate", "5"])
+            .args(["--floor-samples", "3", "--json", "-", "--timeout-secs", "60"])
+            .env("DUALNET_TRANSPORT__KIND", "pglog")
+            .env("DUALNET_TRANSPORT__LOG_DATABASE_URL", &log_url)
+            .env("DUALNET_DATABASE__URL", &server_url)
+            .env("DUALNET_TELEMETRY__LOG", "warn")
+            .env_remove("DUALNET_TOKEN");
+        if let Some(t) = token {
+            command.args(["--token", &t]);
+        }
+        command.output()
+    };
+    let refused = bench(None).await.unwrap();
+    assert!(!refused.status.success(), "without a token the bench cannot seed");
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(said.contains("missing bearer token"), "{said}");
+    let minted = tokio::process::Command::new(binary("dualnet"))
+        .args(["token", "--sub", "bench", "--department", "ops", "--role", "admin"])
+        .envs(keys)
+        .output()
+        .await
+        .unwrap();
+    assert!(minted.status.success());
+    let token = String::from_utf8(minted.stdout).unwrap().trim().to_string();
+    let out = bench(Some(token)).await.unwrap();
+    assert!(out.status.success(), "dualnet bench: {}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["transport"], "pglog");
+    assert_eq!(report["in_both_networks"], 5, "{report}");
 }

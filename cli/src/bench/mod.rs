@@ -32,9 +32,9 @@ use dualnet_platform::{
 use dualnet_proto::complaints::v1::{self as cpb, complaints_client::ComplaintsClient};
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
-use tonic::transport::Channel;
 
 use self::{observer::Observer, procs::Sampler, report::Latency};
+use crate::bearer::{Authed, Bearer};
 
 #[derive(clap::Args)]
 #[command(args_conflicts_with_subcommands = true)]
@@ -77,6 +77,10 @@ pub struct Args {
     /// A name for this run, carried into the JSON.
     #[arg(long, default_value = "")]
     label: String,
+    /// Bearer token for systems with authentication on (it needs the
+    /// report, import and bind permissions, e.g. `admin`).
+    #[arg(long, env = "DUALNET_TOKEN", hide_env_values = true)]
+    token: Option<String>,
 }
 
 #[derive(clap::Subcommand)]
@@ -112,14 +116,14 @@ pub async fn run(mut args: Args, config: Config) -> anyhow::Result<()> {
     let stop = CancellationToken::new();
     let _stop = stop.clone().drop_guard();
     let observer = Observer::start(&*transport, stop.clone()).await?;
+    let bearer = Bearer::new(args.token.as_deref())?;
 
     progress_line("seeding a map and party tree through the APIs");
-    let seeded = crate::demo::seed(&governance, &party).await.context("seeding")?;
+    let seeded = crate::demo::seed(&governance, &party, &bearer).await.context("seeding")?;
     let buildings: Arc<Vec<String>> = Arc::new(seeded.buildings.iter().map(|b| b.2.clone()).collect());
     let mut clients = Vec::new();
     for _ in 0..CHANNELS {
-        let channel = Channel::from_shared(complaints.clone())?.connect().await.context("connecting to complaints")?;
-        clients.push(ComplaintsClient::new(channel));
+        clients.push(ComplaintsClient::new(bearer.connect(&complaints).await.context("connecting to complaints")?));
     }
     let request = move |i: usize| cpb::FileComplaintRequest {
         kind: cpb::RequestKind::Complaint as i32,
@@ -161,7 +165,7 @@ pub async fn run(mut args: Args, config: Config) -> anyhow::Result<()> {
     let start = Instant::now();
     let load = {
         let (filed, failed, first_error) = (filed.clone(), failed.clone(), first_error.clone());
-        let file = move |i: usize, mut client: ComplaintsClient<Channel>| {
+        let file = move |i: usize, mut client: ComplaintsClient<Authed>| {
             let (filed, failed, first_error) = (filed.clone(), failed.clone(), first_error.clone());
             let req = request(i);
             async move {
@@ -260,9 +264,9 @@ pub async fn run(mut args: Args, config: Config) -> anyhow::Result<()> {
 
 /// Files `n` complaints: at `rate` per second with at most `concurrency` in
 /// flight, or, with no rate, as fast as `concurrency` workers go.
-async fn drive<F, Fut>(n: usize, rate: f64, concurrency: usize, clients: Vec<ComplaintsClient<Channel>>, file: F)
+async fn drive<F, Fut>(n: usize, rate: f64, concurrency: usize, clients: Vec<ComplaintsClient<Authed>>, file: F)
 where
-    F: Fn(usize, ComplaintsClient<Channel>) -> Fut + Clone + Send + 'static,
+    F: Fn(usize, ComplaintsClient<Authed>) -> Fut + Clone + Send + 'static,
     Fut: std::future::Future<Output = ()> + Send + 'static,
 {
     let concurrency = concurrency.max(1);
