@@ -253,4 +253,9 @@ async fn with_authentication_on_the_demo_seeds_itself_and_bench_needs_a_token() 
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["transport"], "pglog");
     assert_eq!(report["in_both_networks"], 5, "{report}");
+    // SIGTERM, so the private PostgreSQL stops with it.
+    let pid = child.id().unwrap().to_string();
+    assert!(std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let exit = tokio::time::timeout(Duration::from_secs(60), child.wait()).await.expect("exits on SIGTERM").unwrap();
+    assert!(exit.success(), "clean exit: {exit}");
 }
