@@ -235,6 +235,7 @@ pub async fn run(mut args: Args, config: Config) -> anyhow::Result<()> {
             }
         }
     }
+    let linked = linkage.len();
     let results = Results {
         args: &args,
         transport: match config.transport.kind {
@@ -244,17 +245,12 @@ pub async fn run(mut args: Args, config: Config) -> anyhow::Result<()> {
         failed: failed.load(Ordering::Relaxed),
         first_error: first_error.lock().unwrap().clone(),
         filed: filed.len(),
-        linked: linkage.len(),
+        linked,
         filing: Latency::of(filing),
         governance: Latency::of(governance_after),
         linkage: Latency::of(linkage),
         filed_per_s: filed.len() as f64 / (last_returned - start).as_secs_f64().max(1e-9),
-        linked_per_s: if last_linked > start {
-            filed.len().min(observer.linked(&filed.iter().map(|f| f.id.clone()).collect::<Vec<_>>())) as f64
-                / (last_linked - start).as_secs_f64()
-        } else {
-            0.0
-        },
+        linked_per_s: if last_linked > start { linked as f64 / (last_linked - start).as_secs_f64() } else { 0.0 },
         hop,
         commit,
         usage: sampler.lock().unwrap().usage.clone(),
@@ -400,13 +396,10 @@ impl Results<'_> {
     #[allow(clippy::print_stdout)]
     fn print(&self, args: &Args) -> anyhow::Result<()> {
         let doc = self.json();
-        if let Some(path) = &args.json {
-            let text = serde_json::to_string_pretty(&doc)?;
-            if path == "-" {
-                println!("{text}");
-                return Ok(());
-            }
-            std::fs::write(path, text + "\n").with_context(|| format!("writing {path}"))?;
+        if let Some(path) = &args.json
+            && report::write_json(path, &doc)?
+        {
+            return Ok(());
         }
         let load = if args.rate > 0.0 {
             format!("{} complaints/s, at most {} in flight", args.rate, args.concurrency)

@@ -58,6 +58,20 @@ pub fn header(unit: &str) -> String {
     format!("{unit:<38} {:>9} {:>9} {:>9} {:>9} {:>7}", "p50", "p90", "p99", "max", "n")
 }
 
+/// Writes `doc` to `path` (`-`: stdout). True when it went to stdout, so
+/// the table is left out.
+#[allow(clippy::print_stdout)]
+pub fn write_json(path: &str, doc: &Value) -> anyhow::Result<bool> {
+    use anyhow::Context;
+    let text = serde_json::to_string_pretty(doc)?;
+    if path == "-" {
+        println!("{text}");
+        return Ok(true);
+    }
+    std::fs::write(path, text + "\n").with_context(|| format!("writing {path}"))?;
+    Ok(false)
+}
+
 /// Three decimals are plenty for milliseconds and ratios.
 pub fn round(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0

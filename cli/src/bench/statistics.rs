@@ -235,13 +235,10 @@ fn print(args: &Args, rows: i64, load: Option<Loaded>, timed: &[(String, usize, 
         "get_statistics": timed.iter().map(|(name, keys, l)| json!({"query": name, "rows": keys, "latency": l.json()}))
             .collect::<Vec<_>>(),
     });
-    if let Some(path) = &args.json {
-        let text = serde_json::to_string_pretty(&doc)?;
-        if path == "-" {
-            println!("{text}");
-            return Ok(());
-        }
-        std::fs::write(path, text + "\n").with_context(|| format!("writing {path}"))?;
+    if let Some(path) = &args.json
+        && report::write_json(path, &doc)?
+    {
+        return Ok(());
     }
     println!();
     if let Some(l) = &load {

@@ -149,6 +149,19 @@ impl Harness {
         while relay.publish_batch().await.unwrap() > 0 {}
     }
 
+    /// The first `n` dead letters that came from this harness's topic.
+    async fn dead_letters(&self, n: usize) -> Vec<Delivery> {
+        let mut dlq = self.transport.subscribe(&unique("dlq-reader"), &[deadletter::TOPIC.to_string()]).await.unwrap();
+        let mut ours = Vec::new();
+        while ours.len() < n {
+            let d = next(&mut dlq).await;
+            if d.record.header(deadletter::ORIGIN_TOPIC) == Some(self.topic.as_str()) {
+                ours.push(d);
+            }
+        }
+        ours
+    }
+
     async fn unsent(&self) -> i64 {
         self.relay().backlog().await.unwrap()
     }
@@ -271,14 +284,7 @@ async fn poison_goes_to_the_dead_letter_topic_and_the_next_message_is_processed(
     assert_eq!(h.wait_applied(1).await, vec![("k".to_string(), 2)], "the message after the poison is applied");
     shutdown.cancel();
     // All three are on the dead-letter topic, with why and where from.
-    let mut dlq = h.transport.subscribe(&unique("dlq-reader"), &[deadletter::TOPIC.to_string()]).await.unwrap();
-    let mut ours = Vec::new();
-    while ours.len() < 3 {
-        let d = next(&mut dlq).await;
-        if d.record.header(deadletter::ORIGIN_TOPIC) == Some(h.topic.as_str()) {
-            ours.push(d);
-        }
-    }
+    let ours = h.dead_letters(3).await;
     for d in &ours {
         assert!(!d.record.header(deadletter::ERROR).unwrap_or_default().is_empty(), "error header");
         assert_eq!(d.record.header(deadletter::CONSUMER), Some(h.group.as_str()));
@@ -420,13 +426,7 @@ async fn a_batch_with_a_failing_event_and_duplicates_applies_the_rest_once_in_or
     let shutdown = CancellationToken::new();
     h.run_pipeline(&shutdown).await;
     let applied = h.wait_applied(29).await;
-    let mut dlq = h.transport.subscribe(&unique("dlq-reader"), &[deadletter::TOPIC.to_string()]).await.unwrap();
-    let dead = loop {
-        let d = next(&mut dlq).await;
-        if d.record.header(deadletter::ORIGIN_TOPIC) == Some(h.topic.as_str()) {
-            break d;
-        }
-    };
+    let dead = h.dead_letters(1).await.remove(0);
     shutdown.cancel();
     let seqs: Vec<i64> = applied.iter().map(|(_, s)| *s).collect();
     let expected: Vec<i64> = (0..30).filter(|i| *i != 15).collect();
@@ -446,13 +446,7 @@ async fn an_oversized_event_is_dead_lettered_unapplied_and_the_next_is_processed
     let shutdown = CancellationToken::new();
     h.run_pipeline(&shutdown).await;
     assert_eq!(h.wait_applied(1).await, vec![("k".to_string(), 2)], "only the event within the limit");
-    let mut dlq = h.transport.subscribe(&unique("dlq-reader"), &[deadletter::TOPIC.to_string()]).await.unwrap();
-    let dead = loop {
-        let d = next(&mut dlq).await;
-        if d.record.header(deadletter::ORIGIN_TOPIC) == Some(h.topic.as_str()) {
-            break d;
-        }
-    };
+    let dead = h.dead_letters(1).await.remove(0);
     shutdown.cancel();
     assert!(
         dead.record.header(deadletter::ERROR).unwrap().contains("exceeds the limit"),

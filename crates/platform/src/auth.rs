@@ -33,6 +33,13 @@ pub struct Scope {
     pub grids: Vec<String>,
 }
 
+impl Scope {
+    /// Ids of one kind as UUIDs; an id that is not one names nothing.
+    pub fn uuids(ids: &[String]) -> Vec<uuid::Uuid> {
+        ids.iter().filter_map(|s| uuid::Uuid::parse_str(s).ok()).collect()
+    }
+}
+
 /// What a token says about its bearer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Claims {

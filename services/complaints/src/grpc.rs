@@ -443,7 +443,7 @@ impl Complaints for Api {
 fn reach<T>(req: &Request<T>) -> Option<Reach> {
     let scope = dualnet_platform::auth::confinement(req.extensions())?;
     let claims = req.extensions().get::<dualnet_platform::auth::Claims>()?;
-    let ids = |v: &[String]| v.iter().filter_map(|s| uuid::Uuid::parse_str(s).ok()).collect();
+    let ids = dualnet_platform::auth::Scope::uuids;
     Some(Reach {
         department: claims.roles.iter().any(|r| r == "department").then(|| claims.department.clone()),
         grids: ids(&scope.grids),

@@ -434,7 +434,7 @@ impl Api {
 /// verified token's scope. Ids that are not UUIDs name nothing.
 fn area<T>(req: &Request<T>) -> Option<Area> {
     let scope = dualnet_platform::auth::confinement(req.extensions())?;
-    let ids = |v: &[String]| v.iter().filter_map(|s| Uuid::parse_str(s).ok()).collect();
+    let ids = dualnet_platform::auth::Scope::uuids;
     Some(Area {
         grids: ids(&scope.grids),
         communities: ids(&scope.communities),
