@@ -107,6 +107,22 @@ pub enum Action {
 }
 
 impl Action {
+    pub const ALL: [Action; 13] = [
+        Action::Apply,
+        Action::Accept,
+        Action::Refuse,
+        Action::Serve,
+        Action::ReceiveDefence,
+        Action::FormTribunal,
+        Action::NoticeHearing,
+        Action::PostponeHearing,
+        Action::HoldHearing,
+        Action::Settle,
+        Action::Award,
+        Action::Close,
+        Action::Withdraw,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Action::Apply => "apply",
@@ -245,21 +261,7 @@ pub fn draft(
 mod tests {
     use super::*;
 
-    const ACTIONS: [Action; 13] = [
-        Action::Apply,
-        Action::Accept,
-        Action::Refuse,
-        Action::Serve,
-        Action::ReceiveDefence,
-        Action::FormTribunal,
-        Action::NoticeHearing,
-        Action::PostponeHearing,
-        Action::HoldHearing,
-        Action::Settle,
-        Action::Award,
-        Action::Close,
-        Action::Withdraw,
-    ];
+    const ACTIONS: [Action; 13] = Action::ALL;
 
     #[test]
     fn no_sequence_of_actions_awards_without_a_hearing_or_reopens_an_ended_case() {

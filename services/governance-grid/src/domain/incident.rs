@@ -116,6 +116,17 @@ impl Status {
 }
 
 impl Action {
+    pub const ALL: [Action; 8] = [
+        Action::Accept,
+        Action::Dispatch,
+        Action::Handle,
+        Action::Verify,
+        Action::Close,
+        Action::Reject,
+        Action::SendBack,
+        Action::Rate,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Action::Accept => "accept",
@@ -226,16 +237,7 @@ pub struct PartyResponse {
 mod tests {
     use super::*;
 
-    const ACTIONS: [Action; 8] = [
-        Action::Accept,
-        Action::Dispatch,
-        Action::Handle,
-        Action::Verify,
-        Action::Close,
-        Action::Reject,
-        Action::SendBack,
-        Action::Rate,
-    ];
+    const ACTIONS: [Action; 8] = Action::ALL;
 
     /// Whether an end (closed, rated or rejected) can still be reached.
     fn can_finish(from: Status) -> bool {
@@ -316,16 +318,7 @@ mod tests {
 
     #[test]
     fn nothing_moves_a_rejected_or_rated_incident() {
-        let actions = [
-            Action::Accept,
-            Action::Dispatch,
-            Action::Handle,
-            Action::Verify,
-            Action::Close,
-            Action::Reject,
-            Action::SendBack,
-            Action::Rate,
-        ];
+        let actions = Action::ALL;
         for from in [Status::Rejected, Status::Rated] {
             for a in actions {
                 assert!(transition(from, a).is_err(), "{a:?} moved a {from:?} incident");
