@@ -144,9 +144,16 @@ impl Harness {
         .await
     }
 
+    /// Publishes until the outbox is empty. A batch of 0 also means the
+    /// relay's lock was not free at that moment, so "nothing published" is
+    /// judged by the backlog, not by one batch.
     async fn publish_all(&self) {
         let relay = self.relay();
-        while relay.publish_batch().await.unwrap() > 0 {}
+        wait_for("the outbox to be published", WAIT, || async {
+            relay.publish_batch().await.unwrap();
+            (self.unsent().await == 0).then_some(())
+        })
+        .await
     }
 
     /// The first `n` dead letters that came from this harness's topic.
