@@ -33,17 +33,8 @@ pub struct Args {
 
 #[allow(clippy::print_stdout)]
 pub fn run(args: Args, config: &Config) -> anyhow::Result<()> {
-    let now = chrono::Utc::now().timestamp();
-    let claims = Claims {
-        sub: args.sub,
-        iss: config.auth.issuer.clone(),
-        aud: config.auth.audience.clone(),
-        exp: now + i64::from(args.ttl_secs),
-        iat: now,
-        department: args.department,
-        roles: args.roles,
-        scope: Scope { subdistricts: args.subdistricts, communities: args.communities, grids: args.grids },
-    };
+    let scope = Scope { subdistricts: args.subdistricts, communities: args.communities, grids: args.grids };
+    let claims = Claims::issue(&config.auth, args.sub, args.department, args.roles, scope, i64::from(args.ttl_secs));
     println!("{}", auth::mint(&config.auth, &claims)?);
     Ok(())
 }

@@ -149,17 +149,14 @@ fn demo_token(config: &Config) -> anyhow::Result<Option<String>> {
     if config.auth.keys.is_empty() {
         return Ok(None);
     }
-    let now = chrono::Utc::now().timestamp();
-    let claims = dualnet_platform::auth::Claims {
-        sub: "dualnet-demo".into(),
-        iss: config.auth.issuer.clone(),
-        aud: config.auth.audience.clone(),
-        exp: now + 300,
-        iat: now,
-        department: "demo".into(),
-        roles: vec!["admin".into()],
-        scope: Default::default(),
-    };
+    let claims = dualnet_platform::auth::Claims::issue(
+        &config.auth,
+        "dualnet-demo",
+        "demo",
+        vec!["admin".into()],
+        Default::default(),
+        300,
+    );
     Ok(Some(dualnet_platform::auth::mint(&config.auth, &claims).context("minting the demo's token")?))
 }
 

@@ -395,7 +395,7 @@ async fn bad_input_is_refused_at_the_edge_with_field_details() {
     assert_eq!(wrong_kind.code(), Code::InvalidArgument, "a grid branch bound to a building");
 
     let mut a = system.arbitration().await;
-    let bad = a.get_case(arb::GetCaseRequest { id: "x".into() }).await.unwrap_err();
+    let bad = a.get_case(arb::GetCaseRequest { id: "x".into(), ..Default::default() }).await.unwrap_err();
     assert_eq!(bad.code(), Code::InvalidArgument);
 }
 
@@ -446,8 +446,8 @@ async fn a_labour_complaint_opens_an_arbitration_case() {
             draft_id: case.id.clone(),
             respondent: "坂田电子厂".into(),
             claimants: vec![
-                arb::Claimant { name: "李四".into(), representative: true },
-                arb::Claimant { name: "王五".into(), representative: true },
+                arb::Claimant { name: "李四".into(), representative: true, ..Default::default() },
+                arb::Claimant { name: "王五".into(), representative: true, ..Default::default() },
             ],
             claims: vec![arb::Claim {
                 kind: arb::ClaimKind::Wages as i32,
@@ -588,7 +588,7 @@ async fn labour_risk_at_an_enterprise_reaches_its_party_organisation() {
     a.apply_case(arb::ApplyCaseRequest {
         draft_id: collective.id.clone(),
         respondent: "坂田电子厂".into(),
-        claimants: vec![arb::Claimant { name: "赵六".into(), representative: true }],
+        claimants: vec![arb::Claimant { name: "赵六".into(), representative: true, ..Default::default() }],
         claims: vec![arb::Claim { kind: arb::ClaimKind::Wages as i32, amount_fen: 20_000_000, ..Default::default() }],
         facts: "wages unpaid since the move".into(),
         right_known_on: "2026-08-01".into(),
@@ -655,6 +655,32 @@ async fn an_open311_request_becomes_an_incident_and_no_record_on_any_topic_carri
         }
     })
     .await;
+    // A worker's labour case, with name, phone and ID number, accepted.
+    let mut a = system.arbitration().await;
+    let case = a
+        .apply_case(arb::ApplyCaseRequest {
+            respondent: "坂田电子厂".into(),
+            claimants: vec![arb::Claimant {
+                name: "周七".into(),
+                phone: "137 6666 2222".into(),
+                id_number: "11010519491231002X".into(),
+                ..Default::default()
+            }],
+            claims: vec![arb::Claim { kind: arb::ClaimKind::Wages as i32, amount_fen: 500_000, ..Default::default() }],
+            facts: "wages unpaid".into(),
+            right_known_on: "2026-08-01".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let accept = arb::TransitionCaseRequest {
+        id: case.id,
+        action: arb::CaseAction::Accept as i32,
+        actor: "仲裁委".into(),
+        ..Default::default()
+    };
+    a.transition_case(accept).await.unwrap();
     let body = serde_json::json!({
         "service_code": "noise",
         "address_string": "坂田街道 城市广场１栋",
@@ -715,8 +741,19 @@ async fn an_open311_request_becomes_an_incident_and_no_record_on_any_topic_carri
     assert_eq!(error[0]["code"], 400);
 
     // Every record of every topic of this deployment, payload and headers:
-    // no name, phone or e-mail of either resident.
-    let personal = ["李女士", "138-0013-8000", "小明", "139 0000 1111", "wang.xiaoming@example.cn"];
+    // no name, phone or e-mail of either resident, nor the worker's name,
+    // phone or ID number.
+    let personal = [
+        "李女士",
+        "138-0013-8000",
+        "小明",
+        "139 0000 1111",
+        "wang.xiaoming@example.cn",
+        "周七",
+        "137 6666 2222",
+        "13766662222",
+        "11010519491231002X",
+    ];
     let mut settings = KafkaSettings::new(kafka_bootstrap());
     settings.namespace = system.namespace.clone();
     let kafka = KafkaTransport::new(settings).unwrap();
@@ -728,12 +765,13 @@ async fn an_open311_request_becomes_an_incident_and_no_record_on_any_topic_carri
     let mut sub = kafka.subscribe(&unique("pii-audit"), &all).await.unwrap();
     let mut scanned = 0;
     let mut dispatched_seen = false;
+    let mut case_seen = false;
     // Read until the Open311 request's dispatch went by and the topics have
     // been quiet for a while: everything published by then was read.
     loop {
-        let quiet = if dispatched_seen { std::time::Duration::from_secs(3) } else { WAIT };
+        let quiet = if dispatched_seen && case_seen { std::time::Duration::from_secs(3) } else { WAIT };
         let Ok(d) = tokio::time::timeout(quiet, sub.next()).await else {
-            assert!(dispatched_seen, "the Open311 request's events reached the broker");
+            assert!(dispatched_seen && case_seen, "the Open311 request's and the case's events reached the broker");
             break;
         };
         let d = d.unwrap();
@@ -749,6 +787,9 @@ async fn an_open311_request_becomes_an_incident_and_no_record_on_any_topic_carri
         scanned += 1;
         if d.record.key == id && d.record.header("ce_type") == Some("dualnet.complaints.v1.ComplaintDispatched") {
             dispatched_seen = true;
+        }
+        if d.record.header("ce_type") == Some("dualnet.arbitration.v1.CaseTransitioned") {
+            case_seen = true;
         }
     }
     assert!(scanned > 10, "scanned {scanned} records");

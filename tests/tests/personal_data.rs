@@ -17,8 +17,8 @@ use dualnet_proto::{
     governance::v1 as gov,
     topics,
 };
-use dualnet_testkit::{ServiceProcess, fresh_database, kafka_bootstrap, unique, wait_for};
-use tonic::{Code, Request, transport::Channel};
+use dualnet_testkit::{ServiceProcess, bearer, fresh_database, kafka_bootstrap, unique, wait_for};
+use tonic::{Code, transport::Channel};
 use uuid::Uuid;
 
 const KEY: &str = "pd-key-0123456789abcdef0123456789abcd";
@@ -31,24 +31,8 @@ fn token(role: &str, department: &str, scope: Scope) -> String {
         signing_kid: Some("k".into()),
         ..AuthConfig::default()
     };
-    let now = chrono::Utc::now().timestamp();
-    let claims = Claims {
-        sub: format!("{role}-7"),
-        iss: config.issuer.clone(),
-        aud: config.audience.clone(),
-        exp: now + 600,
-        iat: now,
-        department: department.into(),
-        roles: vec![role.into()],
-        scope,
-    };
-    auth::mint(&config, &claims).unwrap()
-}
-
-fn bearer<T>(message: T, token: &str) -> Request<T> {
-    let mut request = Request::new(message);
-    request.metadata_mut().insert("authorization", format!("Bearer {token}").parse().unwrap());
-    request
+    auth::mint(&config, &Claims::issue(&config, format!("{role}-7"), department, vec![role.into()], scope, 600))
+        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

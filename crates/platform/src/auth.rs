@@ -57,6 +57,31 @@ pub struct Claims {
     pub scope: Scope,
 }
 
+impl Claims {
+    /// Claims as `config` issues them (its issuer and audience), valid for
+    /// `ttl_s` seconds from now.
+    pub fn issue(
+        config: &AuthConfig,
+        sub: impl Into<String>,
+        department: impl Into<String>,
+        roles: Vec<String>,
+        scope: Scope,
+        ttl_s: i64,
+    ) -> Self {
+        let now = chrono::Utc::now().timestamp();
+        Self {
+            sub: sub.into(),
+            iss: config.issuer.clone(),
+            aud: config.audience.clone(),
+            exp: now + ttl_s,
+            iat: now,
+            department: department.into(),
+            roles,
+            scope,
+        }
+    }
+}
+
 /// The area a call is confined to: `None` when it is not confined (no
 /// authentication configured, or an `admin`), else the token's scope.
 pub fn confinement(extensions: &tonic::Extensions) -> Option<Scope> {

@@ -15,6 +15,7 @@ pub mod fields;
 pub mod grpc_server;
 pub mod metrics;
 pub mod permissions;
+pub mod personal_data;
 pub mod sealing;
 pub mod service;
 pub mod telemetry;

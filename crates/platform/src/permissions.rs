@@ -112,6 +112,7 @@ const RPCS: &[(&str, &[(&str, Permission)])] = &[
             ("ListDeadlines", Read),
             ("TransitionCase", Transition),
             ("ExtendAwardPeriod", Transition),
+            ("ListPersonalDataReads", Audit),
         ],
     ),
     (
@@ -169,7 +170,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(contract.len(), 71);
+        assert_eq!(contract.len(), 72);
         for path in &contract {
             assert!(required(path).is_some(), "{path} has no entry in the permission matrix");
         }

@@ -87,6 +87,30 @@ impl Sealer {
     }
 }
 
+/// A stored value: its sealed form when there is one (opened with
+/// `sealer`), else its plaintext (stored before keys were configured).
+pub fn reveal(
+    sealer: Option<&Sealer>,
+    plain: Option<String>,
+    sealed: Option<Vec<u8>>,
+) -> anyhow::Result<Option<String>> {
+    match (sealed, sealer) {
+        (None, _) => Ok(plain),
+        (Some(bytes), Some(s)) => Ok(Some(s.open(&bytes)?)),
+        (Some(_), None) => bail!("a sealed value, and no personal_data keys to open it"),
+    }
+}
+
+/// `value` sealed when keys are configured: (plaintext, sealed), one of
+/// them set.
+pub fn conceal(sealer: Option<&Sealer>, value: Option<&str>) -> (Option<String>, Option<Vec<u8>>) {
+    match (value, sealer) {
+        (None, _) => (None, None),
+        (Some(v), Some(s)) => (None, Some(s.seal(v))),
+        (Some(v), None) => (Some(v.to_string()), None),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -31,6 +31,18 @@ pub struct Deps {
     pub readiness: Readiness,
 }
 
+impl Deps {
+    /// The sealer of the personal data named `what`, when keys are
+    /// configured; without keys it is stored as given, with a warning.
+    pub fn sealer(&self, what: &str) -> anyhow::Result<Option<Arc<crate::sealing::Sealer>>> {
+        let sealer = crate::sealing::Sealer::from_config(&self.config.personal_data)?.map(Arc::new);
+        if sealer.is_none() {
+            tracing::warn!("personal_data.keys is empty: {what} are stored unsealed; configure keys in production");
+        }
+        Ok(sealer)
+    }
+}
+
 /// Conditions a server waits for before it reports SERVING: each consumer
 /// holding its share of the topics.
 #[derive(Clone, Default)]

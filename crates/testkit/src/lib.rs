@@ -21,6 +21,13 @@ fn required_env(name: &str) -> String {
     })
 }
 
+/// `message` with `authorization: Bearer <token>`.
+pub fn bearer<T>(message: T, token: &str) -> tonic::Request<T> {
+    let mut request = tonic::Request::new(message);
+    request.metadata_mut().insert("authorization", format!("Bearer {token}").parse().expect("a token is ASCII"));
+    request
+}
+
 /// The URL of the test server's `postgres` database.
 pub fn admin_url() -> String {
     required_env("DUALNET_TEST_DATABASE_URL")

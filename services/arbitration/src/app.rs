@@ -2,6 +2,8 @@
 
 use std::{sync::Arc, time::Duration};
 
+use anyhow::Context;
+
 use dualnet_platform::{
     calendar::Calendar,
     service::{Deps, Pipeline, Started, start_pipeline, sweep_every},
@@ -17,7 +19,11 @@ pub async fn start(deps: Deps, shutdown: CancellationToken) -> anyhow::Result<St
     let pipeline =
         Pipeline { service: SERVICE, topic: topics::ARBITRATION, subscribes: &[topics::COMPLAINTS], handler };
     let mut tasks = start_pipeline(&deps, pipeline, &shutdown).await?;
-    let store = Store::new(deps.pool.clone(), calendar);
+    let store = Store::new(deps.pool.clone(), calendar).sealing(deps.sealer("claimants' personal data")?);
+    let sealed = store.seal_plaintext_claimants().await.context("sealing stored claimants")?;
+    if sealed > 0 {
+        tracing::info!(count = sealed, "stored claimants' personal data sealed");
+    }
     let every = Duration::from_millis(deps.config.deadlines.sweep_ms);
     // Statutory deadlines whose time came are passed and announced.
     let (s, clock) = (store.clone(), deps.clock.clone());

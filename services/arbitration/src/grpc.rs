@@ -1,14 +1,20 @@
 //! The Arbitration gRPC API: requests parsed into domain values at the edge,
-//! answers built from domain values.
+//! answers built from domain values. A case is seen only by the commission
+//! (role `arbitrator`) and the parties' representatives it names; to anyone
+//! else it does not exist. Claimants' personal data is answered unmasked
+//! only by `GetCase`, to a caller holding the personal-data permission who
+//! states a purpose (and the read is audited); masked everywhere else.
 
 use std::sync::Arc;
 
 use dualnet_events::Chain;
 use dualnet_platform::{
     ApiError, Fields,
+    auth::Claims,
     clock::Clock,
     correlation,
     fields::{NAME_MAX, TEXT_MAX},
+    personal_data::{self, Read},
     timestamp::to_proto,
 };
 use dualnet_proto::arbitration::v1::{self as pb, arbitration_server::Arbitration};
@@ -21,7 +27,7 @@ use crate::{
         clocks::{AWARD_EXTENSION_MAX_DAYS, Deadline, Kind},
         limitation::{Limitation, Suspension},
     },
-    store::{Application, CaseFilter, CaseView, Step, Store},
+    store::{Application, CaseFilter, CaseView, Reach, Step, Store},
     wire,
 };
 
@@ -37,6 +43,8 @@ type Answer<T> = Result<Response<T>, Status>;
 /// Most claimants and claims one case may list.
 const CLAIMANTS_MAX: usize = 2000;
 const CLAIMS_MAX: usize = 50;
+/// Most representatives one application may name.
+const REPRESENTATIVES_MAX: usize = 50;
 /// The largest amount one claim may state, in fen (1 billion yuan).
 const AMOUNT_MAX_FEN: i64 = 100_000_000_000;
 
@@ -51,8 +59,55 @@ fn deadline(d: &Deadline) -> pb::Deadline {
     }
 }
 
+/// Who a caller is, for the cases: `None` when not confined (no
+/// authentication configured, `admin`, or the commission), else the
+/// representative it is, if any.
+fn reach<T>(req: &Request<T>) -> Option<Reach> {
+    dualnet_platform::auth::confinement(req.extensions())?;
+    let claims = req.extensions().get::<Claims>()?;
+    let has = |role: &str| claims.roles.iter().any(|r| r == role);
+    if has("arbitrator") {
+        return None;
+    }
+    Some(Reach { representative: has("representative").then(|| claims.sub.clone()) })
+}
+
+/// A claimant as answered: unmasked only where the read is audited.
+fn claimant(p: &Claimant, unmasked: bool) -> pb::Claimant {
+    let (phone, id_number) = (p.phone.clone().unwrap_or_default(), p.id_number.clone().unwrap_or_default());
+    if unmasked {
+        return pb::Claimant {
+            name: p.name.clone(),
+            representative: p.representative,
+            phone,
+            id_number,
+            masked: false,
+        };
+    }
+    pb::Claimant {
+        name: personal_data::mask_name(&p.name),
+        representative: p.representative,
+        phone: personal_data::mask_phone(&phone),
+        id_number: personal_data::mask_id_number(&id_number),
+        masked: true,
+    }
+}
+
 impl Api {
+    /// A case outside the caller's reach does not exist for the caller.
+    async fn confine(&self, reach: Option<&Reach>, id: uuid::Uuid) -> Result<(), ApiError> {
+        match reach {
+            Some(reach) if !self.store.case_in_reach(id, reach).await? => Err(ApiError::NotFound("case".into())),
+            _ => Ok(()),
+        }
+    }
+
+    /// The case with its claimants masked.
     fn view(&self, v: CaseView) -> pb::Case {
+        self.view_as(v, false)
+    }
+
+    fn view_as(&self, v: CaseView, unmasked: bool) -> pb::Case {
         let c = v.case;
         let text = |id: Option<uuid::Uuid>| id.map(|i| i.to_string()).unwrap_or_default();
         let due = |k: Kind| v.deadlines.iter().find(|d| d.kind == k).map(|d| to_proto(d.due_at));
@@ -94,11 +149,8 @@ impl Api {
             applied_at: c.applied_at.map(to_proto),
             acceptance_due: clocks.acceptance_due,
             respondent: c.respondent.clone(),
-            claimant_list: c
-                .claimants
-                .iter()
-                .map(|p| pb::Claimant { name: p.name.clone(), representative: p.representative })
-                .collect(),
+            claimant_list: c.claimants.iter().map(|p| claimant(p, unmasked)).collect(),
+            representatives: v.representatives,
             final_award: award::all_final(&c.claims, self.minimum_wage_fen),
             claims,
             facts: c.facts.clone(),
@@ -112,6 +164,7 @@ impl Api {
 impl Arbitration for Api {
     async fn apply_case(&self, req: Request<pb::ApplyCaseRequest>) -> Answer<pb::Case> {
         let chain = Chain::start(correlation::of(&req));
+        let reach = reach(&req);
         let r = req.into_inner();
         let mut f = Fields::new();
         let draft_id = f.optional_id("draft_id", &r.draft_id);
@@ -126,11 +179,40 @@ impl Arbitration for Api {
             .claimants
             .iter()
             .enumerate()
-            .map(|(i, c)| Claimant {
-                name: f.text(&format!("claimants[{i}].name"), &c.name, NAME_MAX),
-                representative: c.representative,
+            .map(|(i, c)| {
+                let phone = f.optional_text(&format!("claimants[{i}].phone"), &c.phone, 32);
+                if phone.as_deref().is_some_and(|p| !personal_data::valid_phone(p)) {
+                    f.violation(&format!("claimants[{i}].phone"), "must be a phone number (digits, '+', '-', spaces)");
+                }
+                let id_number =
+                    f.optional_text(&format!("claimants[{i}].id_number"), &c.id_number, 18).map(|n| n.to_uppercase());
+                if id_number.as_deref().is_some_and(|n| !personal_data::valid_id_number(n)) {
+                    f.violation(
+                        &format!("claimants[{i}].id_number"),
+                        "must be an 18-character identity card number with a valid check character",
+                    );
+                }
+                Claimant {
+                    name: f.text(&format!("claimants[{i}].name"), &c.name, NAME_MAX),
+                    phone,
+                    id_number,
+                    representative: c.representative,
+                }
             })
             .collect();
+        if r.representatives.len() > REPRESENTATIVES_MAX {
+            f.violation("representatives", format!("name at most {REPRESENTATIVES_MAX} representatives"));
+        }
+        let mut representatives: Vec<String> = r
+            .representatives
+            .iter()
+            .enumerate()
+            .map(|(i, sub)| f.text(&format!("representatives[{i}]"), sub, NAME_MAX))
+            .collect();
+        // A representative who applies sees the case afterwards.
+        if let Some(me) = reach.as_ref().and_then(|r| r.representative.clone()) {
+            representatives.push(me);
+        }
         if r.claims.is_empty() || r.claims.len() > CLAIMS_MAX {
             f.violation("claims", format!("state between 1 and {CLAIMS_MAX} claims"));
         }
@@ -179,6 +261,9 @@ impl Arbitration for Api {
             f.violation("workers", "must be between 0 and 100000");
         }
         f.finish()?;
+        if let Some(draft) = draft_id {
+            self.confine(reach.as_ref(), draft).await?;
+        }
         let app = Application {
             draft_id,
             enterprise_id,
@@ -190,6 +275,7 @@ impl Arbitration for Api {
             facts,
             limitation: LimitationFacts { right_known_on, employment_ended_on, interruptions, suspensions },
             mediation_started_on,
+            representatives,
         };
         let view = self.store.apply(app, &chain, self.clock.now()).await?;
         Ok(Response::new(self.view(view)))
@@ -198,11 +284,54 @@ impl Arbitration for Api {
     async fn get_case(&self, req: Request<pb::GetCaseRequest>) -> Answer<pb::Case> {
         let mut f = Fields::new();
         let id = f.id("id", &req.get_ref().id);
+        let purpose = f.optional_text("purpose", &req.get_ref().purpose, TEXT_MAX);
         f.finish()?;
-        Ok(Response::new(self.view(self.store.get(id).await?)))
+        self.confine(reach(&req).as_ref(), id).await?;
+        let case = self.store.get(id).await?;
+        let Some((caller, purpose)) = personal_data::entitled(req.extensions()).zip(purpose) else {
+            return Ok(Response::new(self.view(case)));
+        };
+        let claimants = &case.case.claimants;
+        let fields = [
+            ("name", claimants.iter().any(|c| !c.name.is_empty())),
+            ("phone", claimants.iter().any(|c| c.phone.is_some())),
+            ("id_number", claimants.iter().any(|c| c.id_number.is_some())),
+        ];
+        let read = Read::by(caller, id, &fields, purpose, self.clock.now());
+        if !read.fields.is_empty() {
+            self.store.record_read(&read).await?;
+        }
+        Ok(Response::new(self.view_as(case, true)))
+    }
+
+    async fn list_personal_data_reads(
+        &self,
+        req: Request<pb::ListPersonalDataReadsRequest>,
+    ) -> Answer<pb::ListPersonalDataReadsResponse> {
+        let r = req.into_inner();
+        let mut f = Fields::new();
+        let case_id = f.optional_id("case_id", &r.case_id);
+        let reader = f.optional_text("reader", &r.reader, NAME_MAX);
+        let limit = f.page_size("page_size", r.page_size, 100, 1000);
+        f.finish()?;
+        let reads = self.store.reads(case_id, reader.as_deref(), limit).await?;
+        Ok(Response::new(pb::ListPersonalDataReadsResponse {
+            reads: reads
+                .into_iter()
+                .map(|r| pb::PersonalDataRead {
+                    at: Some(to_proto(r.at)),
+                    reader: r.reader,
+                    department: r.department,
+                    case_id: r.record_id.to_string(),
+                    fields: r.fields,
+                    purpose: r.purpose,
+                })
+                .collect(),
+        }))
     }
 
     async fn list_cases(&self, req: Request<pb::ListCasesRequest>) -> Answer<pb::ListCasesResponse> {
+        let reach = reach(&req);
         let r = req.into_inner();
         let mut f = Fields::new();
         let filter = CaseFilter {
@@ -210,6 +339,7 @@ impl Arbitration for Api {
             complaint_id: f.optional_id("complaint_id", &r.complaint_id),
             arbitrator: f.optional_text("arbitrator", &r.arbitrator, NAME_MAX),
             limit: f.page_size("page_size", r.page_size, 100, 1000),
+            reach,
         };
         f.finish()?;
         let cases = self.store.list(&filter).await?;
@@ -217,6 +347,7 @@ impl Arbitration for Api {
     }
 
     async fn transition_case(&self, req: Request<pb::TransitionCaseRequest>) -> Answer<pb::Case> {
+        let reach = reach(&req);
         let r = req.into_inner();
         let mut f = Fields::new();
         let id = f.id("id", &r.id);
@@ -227,12 +358,14 @@ impl Arbitration for Api {
         let hearing_at = f.timestamp("hearing_at", r.hearing_at.as_ref());
         f.finish()?;
         let action = action.ok_or_else(|| ApiError::field("action", "must be specified"))?;
+        self.confine(reach.as_ref(), id).await?;
         let step = Step { action, actor: &actor, note: &note, arbitrator: arbitrator.as_deref(), hearing_at };
         let view = self.store.transition(id, step, self.clock.now()).await?;
         Ok(Response::new(self.view(view)))
     }
 
     async fn extend_award_period(&self, req: Request<pb::ExtendAwardPeriodRequest>) -> Answer<pb::Case> {
+        let reach = reach(&req);
         let r = req.into_inner();
         let mut f = Fields::new();
         let id = f.id("id", &r.id);
@@ -240,11 +373,13 @@ impl Arbitration for Api {
         let actor = f.text("actor", &r.actor, NAME_MAX);
         let reason = f.text("reason", &r.reason, TEXT_MAX);
         f.finish()?;
+        self.confine(reach.as_ref(), id).await?;
         let view = self.store.extend_award(id, days, &actor, &reason, self.clock.now()).await?;
         Ok(Response::new(self.view(view)))
     }
 
     async fn list_deadlines(&self, req: Request<pb::ListDeadlinesRequest>) -> Answer<pb::ListDeadlinesResponse> {
+        let reach = reach(&req);
         let r = req.into_inner();
         let mut f = Fields::new();
         let case_id = f.optional_id("case_id", &r.case_id);
@@ -255,8 +390,18 @@ impl Arbitration for Api {
         let limit = f.page_size("page_size", r.page_size, 100, 1000);
         f.finish()?;
         let list = match (case_id, arbitrator) {
-            (Some(id), _) => self.store.deadlines_of_case(id).await?,
-            (None, Some(a)) => self.store.deadlines_of_arbitrator(&a, limit).await?,
+            (Some(id), _) => {
+                self.confine(reach.as_ref(), id).await?;
+                self.store.deadlines_of_case(id).await?
+            }
+            (None, Some(a)) => {
+                let mut list = self.store.deadlines_of_arbitrator(&a, limit).await?;
+                if let Some(reach) = &reach {
+                    let reached = self.store.cases_in_reach(reach).await?;
+                    list.retain(|d| reached.contains(&d.case_id));
+                }
+                list
+            }
             (None, None) => return Err(ApiError::field("case_id", "give exactly one of case_id and arbitrator").into()),
         };
         Ok(Response::new(pb::ListDeadlinesResponse { deadlines: list.iter().map(deadline).collect() }))

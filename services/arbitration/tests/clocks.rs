@@ -1,48 +1,14 @@
 //! The statute's clocks through the Arbitration API, in-process on the
 //! PostgreSQL log transport, under a clock the tests move.
 
-use std::{sync::Arc, time::Duration};
+mod running;
 
 use chrono::{DateTime, TimeZone, Utc};
-use dualnet_events::pglog::PgLogTransport;
-use dualnet_platform::{
-    clock::ManualClock,
-    config::Config,
-    service::{Deps, start_in_process},
-    timestamp::{from_proto, to_proto},
-};
+use dualnet_platform::timestamp::{from_proto, to_proto};
 use dualnet_proto::arbitration::v1::{self as pb, arbitration_client::ArbitrationClient};
-use dualnet_testkit::{fresh_pool, wait_for};
-use tokio_util::sync::CancellationToken;
+use dualnet_testkit::wait_for;
+use running::{WAIT, start_at};
 use tonic::{Code, transport::Channel};
-
-const WAIT: Duration = Duration::from_secs(60);
-
-struct Running {
-    client: ArbitrationClient<Channel>,
-    clock: ManualClock,
-    shutdown: CancellationToken,
-}
-
-async fn start_at(now: DateTime<Utc>) -> Running {
-    let pool = fresh_pool("arbitration").await;
-    let transport = Arc::new(PgLogTransport::new(fresh_pool("log").await).await.unwrap());
-    let clock = ManualClock::at(now);
-    let mut config = Config::default();
-    config.deadlines.sweep_ms = 20;
-    let deps = Deps {
-        pool,
-        transport,
-        clock: Arc::new(clock.clone()),
-        config: Arc::new(config),
-        readiness: Default::default(),
-    };
-    let shutdown = CancellationToken::new();
-    let addr = start_in_process(&arbitration::DEFINITION, deps, shutdown.clone()).await.unwrap();
-    let client =
-        wait_for("the API", WAIT, || async { ArbitrationClient::connect(format!("http://{addr}")).await.ok() }).await;
-    Running { client, clock, shutdown }
-}
 
 fn at(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(y, m, d, h, 0, 0).unwrap()
@@ -55,7 +21,7 @@ fn wages(fen: i64) -> pb::Claim {
 fn application(claims: Vec<pb::Claim>) -> pb::ApplyCaseRequest {
     pb::ApplyCaseRequest {
         respondent: "坂田电子厂".into(),
-        claimants: vec![pb::Claimant { name: "张三".into(), representative: false }],
+        claimants: vec![pb::Claimant { name: "张三".into(), ..Default::default() }],
         claims,
         facts: "Three months of wages unpaid".into(),
         category: "labour.wage_arrears".into(),

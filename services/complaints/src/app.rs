@@ -17,13 +17,7 @@ pub async fn start(deps: Deps, shutdown: CancellationToken) -> anyhow::Result<St
     let pipeline = Pipeline { service: SERVICE, topic: topics::COMPLAINTS, subscribes: &[topics::GOVERNANCE], handler };
     let mut tasks = start_pipeline(&deps, pipeline, &shutdown).await?;
     let calendar = Arc::new(Calendar::load(deps.config.calendar.file.as_deref())?);
-    let sealer = dualnet_platform::sealing::Sealer::from_config(&deps.config.personal_data)?.map(Arc::new);
-    if sealer.is_none() {
-        tracing::warn!(
-            "personal_data.keys is empty: residents' contacts are stored unsealed; configure keys in production"
-        );
-    }
-    let store = Store::new(deps.pool.clone(), calendar).sealing(sealer);
+    let store = Store::new(deps.pool.clone(), calendar).sealing(deps.sealer("residents' contacts")?);
     let sealed = store.seal_plaintext_residents().await.context("sealing stored contacts")?;
     if sealed > 0 {
         tracing::info!(count = sealed, "stored residents' contacts sealed");

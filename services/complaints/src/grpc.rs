@@ -7,12 +7,12 @@
 use std::sync::Arc;
 
 use dualnet_events::Chain;
-use dualnet_platform::permissions::Permission;
 use dualnet_platform::{
     ApiError, Fields,
     clock::Clock,
     correlation,
     fields::{NAME_MAX, TEXT_MAX},
+    personal_data::{self, Read},
     timestamp::to_proto,
 };
 use dualnet_proto::complaints::v1::{self as pb, complaints_server::Complaints};
@@ -22,10 +22,9 @@ use crate::{
     domain::{
         catalogue::Category,
         complaint::{self, CategoryDeadline},
-        personal_data,
         referral::Referral,
     },
-    store::{ComplaintFilter, ComplaintView, NewComplaint, Reach, Read, Store},
+    store::{ComplaintFilter, ComplaintView, NewComplaint, Reach, Store},
     wire,
 };
 
@@ -121,7 +120,7 @@ fn parse_file(r: pb::FileComplaintRequest) -> Result<NewComplaint, ApiError> {
     let description = f.text("description", &r.description, TEXT_MAX);
     let resident_name = f.optional_text("resident_name", &r.resident_name, NAME_MAX);
     let resident_phone = f.optional_text("resident_phone", &r.resident_phone, 32);
-    if resident_phone.as_deref().is_some_and(|p| !complaint::valid_phone(p)) {
+    if resident_phone.as_deref().is_some_and(|p| !personal_data::valid_phone(p)) {
         f.violation("resident_phone", "must be a phone number (digits, '+', '-', spaces)");
     }
     let enterprise_id = f.optional_id("enterprise_id", &r.enterprise_id);
@@ -201,20 +200,10 @@ impl Complaints for Api {
         let mut answer = view(self.store.get(id).await?);
         if let Some((name, phone)) = self.store.resident(id).await? {
             let (name, phone) = (name.unwrap_or_default(), phone.unwrap_or_default());
-            let claims = req.extensions().get::<dualnet_platform::auth::Claims>();
-            let entitled =
-                claims.filter(|c| dualnet_platform::permissions::granted(&c.roles, Permission::PersonalData));
-            answer.resident = Some(match (entitled, purpose) {
+            answer.resident = Some(match (personal_data::entitled(req.extensions()), purpose) {
                 (Some(caller), Some(purpose)) => {
-                    let fields = [("name", &name), ("phone", &phone)];
-                    let read = Read {
-                        at: self.clock.now(),
-                        reader: caller.sub.clone(),
-                        department: caller.department.clone(),
-                        complaint_id: id,
-                        fields: fields.iter().filter(|(_, v)| !v.is_empty()).map(|(k, _)| k.to_string()).collect(),
-                        purpose,
-                    };
+                    let fields = [("name", !name.is_empty()), ("phone", !phone.is_empty())];
+                    let read = Read::by(caller, id, &fields, purpose, self.clock.now());
                     self.store.record_read(&read).await?;
                     pb::ResidentContact { name, phone, masked: false }
                 }
@@ -246,7 +235,7 @@ impl Complaints for Api {
                     at: Some(to_proto(r.at)),
                     reader: r.reader,
                     department: r.department,
-                    complaint_id: r.complaint_id.to_string(),
+                    complaint_id: r.record_id.to_string(),
                     fields: r.fields,
                     purpose: r.purpose,
                 })

@@ -299,7 +299,7 @@ fn parse_post(p: &HashMap<String, String>) -> Result<NewComplaint, ApiError> {
         [get("first_name"), get("last_name")].into_iter().filter(|n| !n.is_empty()).collect::<Vec<_>>().join(" ");
     let resident_name = f.optional_text("first_name", &name, NAME_MAX);
     let resident_phone = f.optional_text("phone", get("phone"), 32);
-    if resident_phone.as_deref().is_some_and(|p| !complaint::valid_phone(p)) {
+    if resident_phone.as_deref().is_some_and(|p| !dualnet_platform::personal_data::valid_phone(p)) {
         f.violation("phone", "must be a phone number");
     }
     let resident_email = f.optional_text("email", get("email"), NAME_MAX);

@@ -11,8 +11,9 @@ use dualnet_platform::{
     config::{AuthConfig, Secret},
 };
 use dualnet_proto::governance::v1 as gov;
+use dualnet_testkit::bearer;
 use running::{Running, start_configured};
-use tonic::{Code, Request};
+use tonic::Code;
 
 const KEY: &str = "scope-key-0123456789abcdef0123456789";
 
@@ -25,24 +26,8 @@ fn auth_config() -> AuthConfig {
 }
 
 fn token(role: &str, scope: Scope) -> String {
-    let now = Utc::now().timestamp();
-    let claims = Claims {
-        sub: format!("{role}-1"),
-        iss: "dualnet".into(),
-        aud: "dualnet".into(),
-        exp: now + 600,
-        iat: now,
-        department: "bantian".into(),
-        roles: vec![role.into()],
-        scope,
-    };
-    auth::mint(&auth_config(), &claims).unwrap()
-}
-
-fn bearer<T>(message: T, token: &str) -> Request<T> {
-    let mut request = Request::new(message);
-    request.metadata_mut().insert("authorization", format!("Bearer {token}").parse().unwrap());
-    request
+    let config = auth_config();
+    auth::mint(&config, &Claims::issue(&config, format!("{role}-1"), "bantian", vec![role.into()], scope, 600)).unwrap()
 }
 
 async fn get(s: &Running, token: &str, id: &str) -> Result<gov::Incident, tonic::Status> {

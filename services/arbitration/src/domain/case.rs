@@ -181,6 +181,9 @@ pub fn transition(from: Status, action: Action) -> Result<Status, IllegalTransit
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Claimant {
     pub name: String,
+    pub phone: Option<String>,
+    /// Resident identity card number.
+    pub id_number: Option<String>,
     pub representative: bool,
 }
 

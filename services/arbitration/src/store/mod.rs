@@ -6,7 +6,11 @@ use std::{collections::HashMap, sync::Arc};
 
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use dualnet_events::Chain;
-use dualnet_platform::{ApiError, calendar::Calendar};
+use dualnet_platform::{
+    ApiError,
+    calendar::Calendar,
+    sealing::{Sealer, conceal, reveal},
+};
 use dualnet_proto::arbitration::v1 as pb;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
@@ -23,6 +27,7 @@ use crate::{
 };
 
 mod deadlines;
+mod personal_data;
 mod risk;
 
 pub use risk::Trigger;
@@ -31,6 +36,8 @@ pub use risk::Trigger;
 pub struct Store {
     pool: PgPool,
     calendar: Arc<Calendar>,
+    /// Seals claimants' personal data at rest, when keys are configured.
+    sealer: Option<Arc<Sealer>>,
 }
 
 /// A case with everything shown beside it.
@@ -39,6 +46,16 @@ pub struct CaseView {
     pub deadlines: Vec<Deadline>,
     pub limitation: Option<Limitation>,
     pub time_barred: bool,
+    /// The parties' representatives (token subjects).
+    pub representatives: Vec<String>,
+}
+
+/// Whose cases a confined caller sees (the commission is not confined):
+/// those naming `representative` among the parties' representatives;
+/// none when it is `None`.
+#[derive(Debug, Clone, Default)]
+pub struct Reach {
+    pub representative: Option<String>,
 }
 
 #[derive(Debug, Default)]
@@ -47,6 +64,8 @@ pub struct CaseFilter {
     pub complaint_id: Option<Uuid>,
     pub arbitrator: Option<String>,
     pub limit: i64,
+    /// `None`: every case.
+    pub reach: Option<Reach>,
 }
 
 /// An application: a new case, or the completion of a draft.
@@ -62,6 +81,8 @@ pub struct Application {
     pub facts: String,
     pub limitation: LimitationFacts,
     pub mediation_started_on: Option<NaiveDate>,
+    /// Added to the case's representatives.
+    pub representatives: Vec<String>,
 }
 
 /// One move along the lifecycle.
@@ -160,14 +181,22 @@ impl Row {
 
 /// Loads cases with their parties, claims and deadlines, in the order of
 /// `rows`.
-async fn views(conn: &mut PgConnection, rows: Vec<Row>) -> Result<Vec<CaseView>, sqlx::Error> {
+async fn views(conn: &mut PgConnection, sealer: Option<&Sealer>, rows: Vec<Row>) -> Result<Vec<CaseView>, ApiError> {
     let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
-    let claimants: Vec<(Uuid, String, bool)> = sqlx::query_as(
-        "SELECT case_id, name, representative FROM case_claimants WHERE case_id = ANY($1) ORDER BY case_id, seq",
+    type Party =
+        (Uuid, bool, Option<String>, Option<String>, Option<String>, Option<Vec<u8>>, Option<Vec<u8>>, Option<Vec<u8>>);
+    let claimants: Vec<Party> = sqlx::query_as(
+        "SELECT case_id, representative, name, phone, id_number, name_sealed, phone_sealed, id_number_sealed
+         FROM case_claimants WHERE case_id = ANY($1) ORDER BY case_id, seq",
     )
     .bind(&ids)
     .fetch_all(&mut *conn)
     .await?;
+    let representatives: Vec<(Uuid, String)> =
+        sqlx::query_as("SELECT case_id, sub FROM case_representatives WHERE case_id = ANY($1) ORDER BY case_id, sub")
+            .bind(&ids)
+            .fetch_all(&mut *conn)
+            .await?;
     let claims: Vec<(Uuid, String, i64, String)> = sqlx::query_as(
         "SELECT case_id, kind, amount_fen, description FROM case_claims WHERE case_id = ANY($1) ORDER BY case_id, seq",
     )
@@ -175,8 +204,18 @@ async fn views(conn: &mut PgConnection, rows: Vec<Row>) -> Result<Vec<CaseView>,
     .fetch_all(&mut *conn)
     .await?;
     let mut by_case_claimants: HashMap<Uuid, Vec<Claimant>> = HashMap::new();
-    for (id, name, representative) in claimants {
-        by_case_claimants.entry(id).or_default().push(Claimant { name, representative });
+    let reveal = |plain, sealed| reveal(sealer, plain, sealed).map_err(ApiError::Internal);
+    for (id, representative, name, phone, id_number, name_sealed, phone_sealed, id_number_sealed) in claimants {
+        by_case_claimants.entry(id).or_default().push(Claimant {
+            name: reveal(name, name_sealed)?.unwrap_or_default(),
+            phone: reveal(phone, phone_sealed)?,
+            id_number: reveal(id_number, id_number_sealed)?,
+            representative,
+        });
+    }
+    let mut by_case_representatives: HashMap<Uuid, Vec<String>> = HashMap::new();
+    for (id, sub) in representatives {
+        by_case_representatives.entry(id).or_default().push(sub);
     }
     let mut by_case_claims: HashMap<Uuid, Vec<Claim>> = HashMap::new();
     for (id, kind, amount_fen, description) in claims {
@@ -193,7 +232,8 @@ async fn views(conn: &mut PgConnection, rows: Vec<Row>) -> Result<Vec<CaseView>,
         case.claimants = by_case_claimants.remove(&case.id).unwrap_or_default();
         case.claims = by_case_claims.remove(&case.id).unwrap_or_default();
         let deadlines = by_case_deadlines.remove(&case.id).unwrap_or_default();
-        out.push(CaseView { case, deadlines, limitation, time_barred });
+        let representatives = by_case_representatives.remove(&case.id).unwrap_or_default();
+        out.push(CaseView { case, deadlines, limitation, time_barred, representatives });
     }
     Ok(out)
 }
@@ -241,23 +281,58 @@ async fn record_history(
     Ok(())
 }
 
+/// Claimants' personal data as stored: each field in plaintext or sealed.
+#[derive(Default)]
+struct StoredParties {
+    names: (Vec<Option<String>>, Vec<Option<Vec<u8>>>),
+    phones: (Vec<Option<String>>, Vec<Option<Vec<u8>>>),
+    id_numbers: (Vec<Option<String>>, Vec<Option<Vec<u8>>>),
+}
+
+impl StoredParties {
+    fn of(sealer: Option<&Sealer>, claimants: &[Claimant]) -> Self {
+        let mut out = Self::default();
+        for c in claimants {
+            for (column, value) in [
+                (&mut out.names, Some(c.name.as_str())),
+                (&mut out.phones, c.phone.as_deref()),
+                (&mut out.id_numbers, c.id_number.as_deref()),
+            ] {
+                let (plain, sealed) = conceal(sealer, value);
+                column.0.push(plain);
+                column.1.push(sealed);
+            }
+        }
+        out
+    }
+}
+
 async fn write_parties(
     conn: &mut PgConnection,
+    sealer: Option<&Sealer>,
     case_id: Uuid,
     claimants: &[Claimant],
     claims: &[Claim],
 ) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM case_claimants WHERE case_id = $1").bind(case_id).execute(&mut *conn).await?;
     sqlx::query("DELETE FROM case_claims WHERE case_id = $1").bind(case_id).execute(&mut *conn).await?;
-    let names: Vec<&str> = claimants.iter().map(|c| c.name.as_str()).collect();
     let reps: Vec<bool> = claimants.iter().map(|c| c.representative).collect();
+    let stored = StoredParties::of(sealer, claimants);
     sqlx::query(
-        "INSERT INTO case_claimants (case_id, seq, name, representative)
-         SELECT $1, n, name, rep FROM UNNEST($2::text[], $3::bool[]) WITH ORDINALITY AS t(name, rep, n)",
+        "INSERT INTO case_claimants
+             (case_id, seq, representative, name, name_sealed, phone, phone_sealed, id_number, id_number_sealed)
+         SELECT $1, n, rep, name, name_s, phone, phone_s, idn, idn_s
+         FROM UNNEST($2::bool[], $3::text[], $4::bytea[], $5::text[], $6::bytea[], $7::text[], $8::bytea[])
+             WITH ORDINALITY AS t(rep, name, name_s, phone, phone_s, idn, idn_s, n)",
     )
     .bind(case_id)
-    .bind(&names)
     .bind(&reps)
+    .bind(&stored.names.0)
+    .bind(&stored.names.1)
+    .bind(&stored.phones.0)
+    .bind(&stored.phones.1)
+    .bind(&stored.id_numbers.0)
+    .bind(&stored.id_numbers.1)
     .execute(&mut *conn)
     .await?;
     let kinds: Vec<&str> = claims.iter().map(|c| c.kind.as_str()).collect();
@@ -279,7 +354,13 @@ async fn write_parties(
 
 impl Store {
     pub fn new(pool: PgPool, calendar: Arc<Calendar>) -> Self {
-        Self { pool, calendar }
+        Self { pool, calendar, sealer: None }
+    }
+
+    /// Seals claimants' personal data with `sealer` from now on.
+    pub fn sealing(mut self, sealer: Option<Arc<Sealer>>) -> Self {
+        self.sealer = sealer;
+        self
     }
 
     pub async fn get(&self, id: Uuid) -> Result<CaseView, ApiError> {
@@ -289,7 +370,7 @@ impl Store {
             .fetch_optional(&mut *conn)
             .await?;
         let row = row.ok_or_else(|| ApiError::NotFound("case".into()))?;
-        Ok(views(&mut conn, vec![row]).await?.remove(0))
+        Ok(views(&mut conn, self.sealer.as_deref(), vec![row]).await?.remove(0))
     }
 
     pub async fn list(&self, filter: &CaseFilter) -> Result<Vec<CaseView>, ApiError> {
@@ -298,15 +379,18 @@ impl Store {
             "SELECT {COLUMNS} FROM cases
              WHERE ($1::uuid IS NULL OR enterprise_id = $1) AND ($2::uuid IS NULL OR complaint_id = $2)
                AND ($3::text IS NULL OR arbitrator = $3)
+               AND (NOT $5 OR id IN (SELECT case_id FROM case_representatives WHERE sub = $6))
              ORDER BY opened_at DESC, id LIMIT $4"
         ))
         .bind(filter.enterprise_id)
         .bind(filter.complaint_id)
         .bind(&filter.arbitrator)
         .bind(filter.limit)
+        .bind(filter.reach.is_some())
+        .bind(filter.reach.as_ref().and_then(|r| r.representative.as_deref()))
         .fetch_all(&mut *conn)
         .await?;
-        Ok(views(&mut conn, rows).await?)
+        views(&mut conn, self.sealer.as_deref(), rows).await
     }
 
     /// Takes an application: a new case, or a draft completed. Starts the
@@ -375,7 +459,14 @@ impl Store {
         .bind(time_barred)
         .execute(&mut *tx)
         .await?;
-        write_parties(&mut tx, id, &app.claimants, &app.claims).await?;
+        write_parties(&mut tx, self.sealer.as_deref(), id, &app.claimants, &app.claims).await?;
+        sqlx::query(
+            "INSERT INTO case_representatives (case_id, sub) SELECT $1, UNNEST($2::text[]) ON CONFLICT DO NOTHING",
+        )
+        .bind(id)
+        .bind(&app.representatives)
+        .execute(&mut *tx)
+        .await?;
         deadlines::set(&mut tx, id, Kind::Acceptance, clocks::acceptance_due(now, &self.calendar)).await?;
         if let Some(started) = app.mediation_started_on {
             let over = clocks::mediation_over(local_midnight(started));

@@ -109,12 +109,6 @@ pub fn valid_category(category: &str) -> bool {
         && category.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '.')
 }
 
-/// A phone number as residents give it: digits, with `+`, `-` and spaces.
-pub fn valid_phone(phone: &str) -> bool {
-    let digits = phone.chars().filter(char::is_ascii_digit).count();
-    (5..=20).contains(&digits) && phone.chars().all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | ' '))
-}
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IllegalStep(pub String);
 
@@ -255,11 +249,9 @@ mod tests {
     }
 
     #[test]
-    fn categories_and_phones_are_checked() {
+    fn categories_are_checked() {
         assert!(valid_category("labour.wage_arrears"));
         assert!(!valid_category("Noise!"));
-        assert!(valid_phone("+86 138-0013-8000"));
-        assert!(!valid_phone("call me"));
     }
 
     #[test]

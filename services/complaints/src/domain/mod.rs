@@ -4,5 +4,4 @@ pub mod catalogue;
 pub mod complaint;
 pub mod duplicate;
 pub mod location;
-pub mod personal_data;
 pub mod referral;

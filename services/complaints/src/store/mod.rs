@@ -6,7 +6,11 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use dualnet_events::Chain;
-use dualnet_platform::{ApiError, calendar::Calendar};
+use dualnet_platform::{
+    ApiError,
+    calendar::Calendar,
+    sealing::{Sealer, conceal},
+};
 use dualnet_proto::complaints::v1 as pb;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
@@ -31,14 +35,13 @@ mod personal_data;
 mod referrals;
 
 pub use map::{remember_building, remember_grid};
-pub use personal_data::Read;
 
 #[derive(Clone)]
 pub struct Store {
     pool: PgPool,
     calendar: Arc<Calendar>,
     /// Seals residents' contacts at rest, when keys are configured.
-    sealer: Option<Arc<dualnet_platform::sealing::Sealer>>,
+    sealer: Option<Arc<Sealer>>,
 }
 
 /// A request to file, already validated.
@@ -277,7 +280,7 @@ impl Store {
     }
 
     /// Seals residents' contacts with `sealer` from now on.
-    pub fn sealing(mut self, sealer: Option<Arc<dualnet_platform::sealing::Sealer>>) -> Self {
+    pub fn sealing(mut self, sealer: Option<Arc<Sealer>>) -> Self {
         self.sealer = sealer;
         self
     }
@@ -355,22 +358,19 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         if new.resident_name.is_some() || new.resident_phone.is_some() || new.resident_email.is_some() {
-            let fields = [&new.resident_name, &new.resident_phone, &new.resident_email];
-            let (plain, sealed) = match &self.sealer {
-                Some(s) => ([None, None, None], fields.map(|f| f.as_deref().map(|v| s.seal(v)))),
-                None => (fields.map(Clone::clone), [None, None, None]),
-            };
+            let conceal = |v: &Option<String>| conceal(self.sealer.as_deref(), v.as_deref());
+            let [name, phone, email] = [&new.resident_name, &new.resident_phone, &new.resident_email].map(conceal);
             sqlx::query(
                 "INSERT INTO complaint_residents (complaint_id, name, phone, email, name_sealed, phone_sealed, email_sealed)
                  VALUES ($1, $2, $3, $4, $5, $6, $7)",
             )
             .bind(c.id)
-            .bind(&plain[0])
-            .bind(&plain[1])
-            .bind(&plain[2])
-            .bind(&sealed[0])
-            .bind(&sealed[1])
-            .bind(&sealed[2])
+            .bind(name.0)
+            .bind(phone.0)
+            .bind(email.0)
+            .bind(name.1)
+            .bind(phone.1)
+            .bind(email.1)
             .execute(&mut *tx)
             .await?;
         }

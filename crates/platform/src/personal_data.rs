@@ -1,0 +1,222 @@
+//! Residents' and workers' personal data: what a valid phone or ID number
+//! looks like, who may see it unmasked, and what everyone else sees —
+//! enough to recognise, not enough to reach.
+
+use chrono::{DateTime, Utc};
+use sqlx::{PgPool, Row};
+use uuid::Uuid;
+
+use crate::{
+    auth::Claims,
+    permissions::{self, Permission},
+    sealing::Sealer,
+};
+
+/// One unmasked read, as a service's append-only `personal_data_reads`
+/// table records it (`record_id`: the complaint or case read).
+#[derive(Debug, Clone)]
+pub struct Read {
+    pub at: DateTime<Utc>,
+    pub reader: String,
+    pub department: String,
+    pub record_id: Uuid,
+    pub fields: Vec<String>,
+    pub purpose: String,
+}
+
+impl Read {
+    /// `caller` read of `record_id` the `fields` (name, whether it held a
+    /// value) that held a value.
+    pub fn by(caller: &Claims, record_id: Uuid, fields: &[(&str, bool)], purpose: String, at: DateTime<Utc>) -> Self {
+        Self {
+            at,
+            reader: caller.sub.clone(),
+            department: caller.department.clone(),
+            record_id,
+            fields: fields.iter().filter(|(_, held)| *held).map(|(k, _)| k.to_string()).collect(),
+            purpose,
+        }
+    }
+
+    /// Records the read; the data goes out only once this row is in.
+    pub async fn record(&self, pool: &PgPool) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "INSERT INTO personal_data_reads (at, reader, department, record_id, fields, purpose)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(self.at)
+        .bind(&self.reader)
+        .bind(&self.department)
+        .bind(self.record_id)
+        .bind(&self.fields)
+        .bind(&self.purpose)
+        .execute(pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Recorded reads, newest first.
+    pub async fn list(
+        pool: &PgPool,
+        record_id: Option<Uuid>,
+        reader: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<Self>, sqlx::Error> {
+        type Stored = (DateTime<Utc>, String, String, Uuid, Vec<String>, String);
+        let rows: Vec<Stored> = sqlx::query_as(
+            "SELECT at, reader, department, record_id, fields, purpose FROM personal_data_reads
+             WHERE ($1::uuid IS NULL OR record_id = $1) AND ($2::text IS NULL OR reader = $2)
+             ORDER BY seq DESC LIMIT $3",
+        )
+        .bind(record_id)
+        .bind(reader)
+        .bind(limit)
+        .fetch_all(pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(at, reader, department, record_id, fields, purpose)| Self {
+                at,
+                reader,
+                department,
+                record_id,
+                fields,
+                purpose,
+            })
+            .collect())
+    }
+}
+
+/// Seals what `table` still holds in plaintext in `columns` (written before
+/// keys were configured): each value goes to `<column>_sealed` and the
+/// plaintext is cleared. Returns how many rows it sealed.
+pub async fn seal_plaintext(
+    pool: &PgPool,
+    sealer: &Sealer,
+    table: &'static str,
+    columns: &[&'static str],
+) -> Result<usize, sqlx::Error> {
+    let any = columns.iter().map(|c| format!("{c} IS NOT NULL")).collect::<Vec<_>>().join(" OR ");
+    let select = format!("SELECT ctid::text, {} FROM {table} WHERE {any} LIMIT 500 FOR UPDATE", columns.join(", "));
+    let sets = columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| format!("{c} = NULL, {c}_sealed = COALESCE(${}, {c}_sealed)", i + 2))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let update = format!("UPDATE {table} SET {sets} WHERE ctid = $1::tid");
+    let mut sealed = 0;
+    loop {
+        let mut tx = pool.begin().await?;
+        let rows = sqlx::query(&select).fetch_all(&mut *tx).await?;
+        if rows.is_empty() {
+            return Ok(sealed);
+        }
+        for row in &rows {
+            let mut query = sqlx::query(&update).bind(row.try_get::<String, _>(0)?);
+            for i in 0..columns.len() {
+                query = query.bind(row.try_get::<Option<String>, _>(i + 1)?.map(|v| sealer.seal(&v)));
+            }
+            query.execute(&mut *tx).await?;
+            sealed += 1;
+        }
+        tx.commit().await?;
+    }
+}
+
+/// The caller entitled to personal data unmasked: authenticated, holding
+/// the personal-data permission. `None` also while authentication is off,
+/// so an open deployment never answers personal data unmasked.
+pub fn entitled(extensions: &tonic::Extensions) -> Option<&Claims> {
+    extensions.get::<Claims>().filter(|c| permissions::granted(&c.roles, Permission::PersonalData))
+}
+
+/// Digits with '+', '-' and spaces; 5 to 20 digits.
+pub fn valid_phone(phone: &str) -> bool {
+    let digits = phone.chars().filter(char::is_ascii_digit).count();
+    (5..=20).contains(&digits) && phone.chars().all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | ' '))
+}
+
+/// A resident identity card number (GB 11643-1999): 17 digits and a check
+/// character (a digit or `X`) computed from them modulo 11.
+pub fn valid_id_number(id: &str) -> bool {
+    const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    const CHECK: &[u8; 11] = b"10X98765432";
+    let bytes = id.as_bytes();
+    if bytes.len() != 18 || !bytes[..17].iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    let sum: u32 = bytes[..17].iter().zip(WEIGHTS).map(|(b, w)| u32::from(b - b'0') * w).sum();
+    bytes[17].to_ascii_uppercase() == CHECK[(sum % 11) as usize]
+}
+
+/// "440307199001011234" → "440***********1234": the first three and the
+/// last four characters stay.
+pub fn mask_id_number(id: &str) -> String {
+    let chars: Vec<char> = id.chars().collect();
+    let n = chars.len();
+    chars.iter().enumerate().map(|(i, c)| if i < 3.min(n) || i + 4 >= n.max(4) { *c } else { '*' }).collect()
+}
+
+/// "张三" → "张*", "欧阳娜娜" → "欧***": the first character stays.
+pub fn mask_name(name: &str) -> String {
+    let mut chars = name.chars();
+    match chars.next() {
+        Some(first) => std::iter::once(first).chain(chars.map(|_| '*')).collect(),
+        None => String::new(),
+    }
+}
+
+/// "13812345678" → "138****5678": the first three and the last four digits
+/// stay; a shorter number keeps only its last two.
+pub fn mask_phone(phone: &str) -> String {
+    let digits: Vec<char> = phone.chars().filter(|c| c.is_ascii_digit()).collect();
+    let n = digits.len();
+    let keep = |i: usize| if n >= 11 { i < 3 || i >= n - 4 } else { i + 2 >= n };
+    digits.iter().enumerate().map(|(i, d)| if keep(i) { *d } else { '*' }).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_keep_their_first_character() {
+        assert_eq!(mask_name("张三"), "张*");
+        assert_eq!(mask_name("欧阳娜娜"), "欧***");
+        assert_eq!(mask_name("Li"), "L*");
+        assert_eq!(mask_name(""), "");
+    }
+
+    #[test]
+    fn id_numbers_are_checked_by_their_check_character() {
+        assert!(valid_id_number("11010519491231002X"));
+        assert!(valid_id_number("11010519491231002x"));
+        assert!(valid_id_number("440307199001011232"));
+        assert!(!valid_id_number("440307199001011237"), "wrong check digit");
+        assert!(!valid_id_number("44030719900101123"), "17 characters");
+        assert!(!valid_id_number("44030719900101123A"));
+        assert!(!valid_id_number("4403071990010112٣7"));
+    }
+
+    #[test]
+    fn id_numbers_keep_the_first_three_and_last_four_characters() {
+        assert_eq!(mask_id_number("440307199001011232"), "440***********1232");
+        assert_eq!(mask_id_number("1234"), "1234");
+        assert_eq!(mask_id_number("12345678"), "123*5678");
+    }
+
+    #[test]
+    fn phones_are_digits_with_separators() {
+        assert!(valid_phone("+86 138-0013-8000"));
+        assert!(!valid_phone("call me"));
+        assert!(!valid_phone("1234"));
+    }
+
+    #[test]
+    fn phones_keep_the_first_three_and_last_four_digits() {
+        assert_eq!(mask_phone("13812345678"), "138****5678");
+        assert_eq!(mask_phone("+86 138-1234-5678"), "861******5678");
+        assert_eq!(mask_phone("12345"), "***45");
+    }
+}

@@ -1,0 +1,49 @@
+//! Claimants' personal data sealed at rest, the append-only log of its
+//! unmasked reads, and who may see a case at all.
+
+use std::collections::HashSet;
+
+use dualnet_platform::{
+    ApiError,
+    personal_data::{Read, seal_plaintext},
+};
+use uuid::Uuid;
+
+use super::{Reach, Store};
+
+impl Store {
+    /// Seals claimants' personal data stored in plaintext (before keys were
+    /// configured) and clears the plaintext. Returns how many rows it sealed.
+    pub async fn seal_plaintext_claimants(&self) -> Result<usize, ApiError> {
+        let Some(sealer) = &self.sealer else { return Ok(0) };
+        Ok(seal_plaintext(&self.pool, sealer, "case_claimants", &["name", "phone", "id_number"]).await?)
+    }
+
+    /// Records an unmasked read; the data goes out only once this row is in.
+    pub async fn record_read(&self, read: &Read) -> Result<(), ApiError> {
+        Ok(read.record(&self.pool).await?)
+    }
+
+    /// Recorded reads, newest first.
+    pub async fn reads(&self, case_id: Option<Uuid>, reader: Option<&str>, limit: i64) -> Result<Vec<Read>, ApiError> {
+        Ok(Read::list(&self.pool, case_id, reader, limit).await?)
+    }
+
+    /// Whether the case is within `reach`.
+    pub async fn case_in_reach(&self, id: Uuid, reach: &Reach) -> Result<bool, ApiError> {
+        Ok(sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM case_representatives WHERE case_id = $1 AND sub = $2)")
+            .bind(id)
+            .bind(&reach.representative)
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    /// The cases within `reach`.
+    pub async fn cases_in_reach(&self, reach: &Reach) -> Result<HashSet<Uuid>, ApiError> {
+        let ids: Vec<Uuid> = sqlx::query_scalar("SELECT case_id FROM case_representatives WHERE sub = $1")
+            .bind(&reach.representative)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(ids.into_iter().collect())
+    }
+}
