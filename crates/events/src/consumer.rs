@@ -21,6 +21,7 @@ use crate::{
     chain::Chain,
     deadletter,
     envelope::{Envelope, EnvelopeError},
+    producers::Producers,
     record::Delivery,
     trace,
     transport::{Publisher, Subscription, TransportError},
@@ -182,11 +183,20 @@ pub struct ConsumerSettings {
     /// An event larger than this (payload and headers) is dead-lettered
     /// without being applied.
     pub max_event_bytes: usize,
+    /// Who may publish on each topic; an event from anyone else is
+    /// dead-lettered without being applied.
+    pub producers: Producers,
 }
 
 impl Default for ConsumerSettings {
     fn default() -> Self {
-        Self { max_attempts: 5, backoff: Duration::from_millis(100), batch: 64, max_event_bytes: 1 << 20 }
+        Self {
+            max_attempts: 5,
+            backoff: Duration::from_millis(100),
+            batch: 64,
+            max_event_bytes: 1 << 20,
+            producers: Producers::default(),
+        }
     }
 }
 
@@ -248,6 +258,9 @@ impl Consumer {
                 return Err(Some(at));
             }
             let event = Event::parse(d).map_err(|_| Some(at))?;
+            if self.settings.producers.refusal(&d.record.topic, &event.envelope).is_some() {
+                return Err(Some(at));
+            }
             let span = self.span(&event);
             events.push((event, span));
         }
@@ -316,6 +329,11 @@ impl Consumer {
                 return Ok(Outcome::DeadLettered);
             }
         };
+        if let Some(reason) = self.settings.producers.refusal(&delivery.record.topic, &event.envelope) {
+            tracing::warn!(%reason, topic = %delivery.record.topic, offset = delivery.offset, "event refused");
+            deadletter::send(&*self.dead_letters, &self.name, delivery, &reason, 0).await?;
+            return Ok(Outcome::DeadLettered);
+        }
         let span = self.span(&event);
         let mut attempt = 0;
         loop {

@@ -12,8 +12,8 @@ use std::{
 
 use async_trait::async_trait;
 use dualnet_events::{
-    Chain, Consumer, ConsumerSettings, Delivery, Event, HandleError, Handler, Header, Position, Publisher, Record,
-    Relay, RelaySettings, Transport, TransportError,
+    Chain, Consumer, ConsumerSettings, Delivery, Envelope, Event, HandleError, Handler, Header, Position, Producer,
+    Producers, Publisher, Record, Relay, RelaySettings, Transport, TransportError,
     consumer::Outcome,
     deadletter,
     kafka::{KafkaSettings, KafkaTransport},
@@ -116,6 +116,12 @@ impl Harness {
             max_attempts: 3,
             backoff: Duration::from_millis(10),
             max_event_bytes: MAX_EVENT_BYTES,
+            // As in every service: only the topic's producer is trusted.
+            producers: Producers::new(vec![Producer {
+                topic: self.topic.clone(),
+                source: "/dualnet/test".into(),
+                types: "dualnet.test.v1.".into(),
+            }]),
             ..Default::default()
         };
         Consumer::new(&self.group, self.pool.clone(), Arc::new(Recorder), self.transport.publisher(), settings)
@@ -463,6 +469,43 @@ async fn an_oversized_event_is_dead_lettered_unapplied_and_the_next_is_processed
     assert_eq!(h.applied().await.len(), 1);
 }
 
+async fn an_event_from_another_producer_is_dead_lettered_unapplied(kind: Kind) {
+    let h = Harness::new(kind).await;
+    let forged = |source: &str, ty: &str, seq: i64| {
+        let id = Uuid::now_v7();
+        let envelope = Envelope {
+            id,
+            source: source.into(),
+            ty: ty.into(),
+            subject: "k".into(),
+            time: chrono::Utc::now(),
+            correlation_id: id,
+            causation_id: None,
+            traceparent: None,
+            tracestate: None,
+        };
+        let payload = prost::Message::encode_to_vec(&probe("k", seq));
+        Record { topic: h.topic.clone(), key: "k".into(), headers: envelope.to_headers(), payload }
+    };
+    // Another service's source on this topic; this topic's source with
+    // another package's type.
+    let records =
+        [forged("/dualnet/intruder", "dualnet.test.v1.Probe", 1), forged("/dualnet/test", "dualnet.other.v1.Probe", 2)];
+    h.transport.publisher().publish(&records).await.unwrap();
+    h.append(&[probe("k", 3)]).await;
+    let shutdown = CancellationToken::new();
+    h.run_pipeline(&shutdown).await;
+    // One key keeps its order: once 3 is applied, 1 and 2 were refused.
+    assert_eq!(h.wait_applied(1).await, vec![("k".to_string(), 3)]);
+    let dead = h.dead_letters(2).await;
+    shutdown.cancel();
+    for d in &dead {
+        let error = d.record.header(deadletter::ERROR).unwrap_or_default();
+        assert!(error.starts_with("forbidden"), "{error}");
+    }
+    assert_eq!(h.applied().await.len(), 1);
+}
+
 macro_rules! conformance {
     ($($name:ident),* $(,)?) => {
         mod kafka {
@@ -486,6 +529,7 @@ macro_rules! conformance {
 
 conformance!(
     per_key_order_is_kept,
+    an_event_from_another_producer_is_dead_lettered_unapplied,
     an_oversized_event_is_dead_lettered_unapplied_and_the_next_is_processed,
     a_batch_with_a_failing_event_and_duplicates_applies_the_rest_once_in_order,
     a_consumer_killed_before_its_offset_commit_rereads_and_applies_once,

@@ -5,7 +5,7 @@ use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
 
 use anyhow::Context;
 use dualnet_events::{
-    Consumer, ConsumerSettings, Handler, Relay, RelaySettings, Transport, deadletter,
+    Consumer, ConsumerSettings, Handler, Producer, Producers, Relay, RelaySettings, Transport, deadletter,
     kafka::{KafkaSettings, KafkaTransport},
     pglog::PgLogTransport,
 };
@@ -112,6 +112,11 @@ pub async fn start_pipeline(
     let mut tasks = vec![tokio::spawn(relay.run(shutdown.clone()))];
     if !pipeline.subscribes.is_empty() {
         let subscribes: Vec<String> = pipeline.subscribes.iter().map(|t| t.to_string()).collect();
+        let mut producers = Vec::new();
+        for topic in &subscribes {
+            let source = dualnet_proto::topics::producer(topic).with_context(|| format!("no producer of {topic}"))?;
+            producers.push(Producer { topic: topic.clone(), source: source.into(), types: format!("{topic}.") });
+        }
         let subscription = deps.transport.subscribe(pipeline.service, &subscribes).await.context("subscribing")?;
         deps.readiness.add(subscription.ready());
         let consumer = Consumer::new(
@@ -124,6 +129,7 @@ pub async fn start_pipeline(
                 backoff: Duration::from_millis(deps.config.consumer.backoff_ms),
                 batch: deps.config.consumer.batch,
                 max_event_bytes: deps.config.limits.max_event_bytes,
+                producers: Producers::new(producers),
             },
         );
         tasks.push(tokio::spawn(consumer.run(subscription, shutdown.clone())));

@@ -37,4 +37,17 @@ pub mod topics {
     pub const PARTYGRID: &str = "dualnet.partygrid.v1";
     pub const COMPLAINTS: &str = "dualnet.complaints.v1";
     pub const ARBITRATION: &str = "dualnet.arbitration.v1";
+
+    /// The `ce_source` of the one service that publishes to `topic`; its
+    /// event types are the messages of the proto package named like the
+    /// topic.
+    pub fn producer(topic: &str) -> Option<&'static str> {
+        Some(match topic {
+            GOVERNANCE => "/dualnet/governance-grid",
+            PARTYGRID => "/dualnet/party-grid",
+            COMPLAINTS => "/dualnet/complaints",
+            ARBITRATION => "/dualnet/arbitration",
+            _ => return None,
+        })
+    }
 }
