@@ -35,3 +35,19 @@ pub static DEFINITION: ServiceDef = ServiceDef {
     migrator: &MIGRATOR,
     start: |deps, shutdown| Box::pin(app::start(deps, shutdown)),
 };
+
+/// The gRPC API alone over `pool`, on the system clock and default
+/// calendar — no pipeline, no background work: what the fuzz targets
+/// (`fuzz/`) drive with arbitrary requests.
+pub fn bare_api(pool: sqlx::PgPool) -> tonic::service::Routes {
+    let clock: std::sync::Arc<dyn dualnet_platform::clock::Clock> =
+        std::sync::Arc::new(dualnet_platform::clock::SystemClock);
+    let calendar =
+        std::sync::Arc::new(dualnet_platform::calendar::Calendar::load(None).expect("the built-in calendar"));
+    tonic::service::Routes::new(dualnet_proto::arbitration::v1::arbitration_server::ArbitrationServer::new(grpc::Api {
+        store: store::Store::new(pool, calendar),
+        clock,
+        minimum_wage_fen: i64::from(dualnet_platform::config::Config::default().arbitration.monthly_minimum_wage_yuan)
+            * 100,
+    }))
+}

@@ -35,3 +35,15 @@ pub static DEFINITION: ServiceDef = ServiceDef {
     migrator: &MIGRATOR,
     start: |deps, shutdown| Box::pin(app::start(deps, shutdown)),
 };
+
+/// The gRPC API alone over `pool`, on the system clock and default
+/// calendar — no pipeline, no background work: what the fuzz targets
+/// (`fuzz/`) drive with arbitrary requests.
+pub fn bare_api(pool: sqlx::PgPool) -> tonic::service::Routes {
+    let clock: std::sync::Arc<dyn dualnet_platform::clock::Clock> =
+        std::sync::Arc::new(dualnet_platform::clock::SystemClock);
+    tonic::service::Routes::new(dualnet_proto::partygrid::v1::party_grid_server::PartyGridServer::new(grpc::Api {
+        store: store::Store::new(pool),
+        clock,
+    }))
+}
