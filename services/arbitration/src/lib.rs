@@ -12,7 +12,7 @@
 //! `consumers.rs` the reactions, `app.rs` the wiring.
 
 pub mod app;
-mod consumers;
+pub mod consumers;
 pub mod domain;
 mod grpc;
 mod store;

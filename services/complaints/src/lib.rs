@@ -17,7 +17,7 @@
 //! `open311.rs` the APIs, `consumers.rs` the reactions, `app.rs` the wiring.
 
 pub mod app;
-mod consumers;
+pub mod consumers;
 pub mod domain;
 mod grpc;
 mod open311;
