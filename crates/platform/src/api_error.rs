@@ -16,6 +16,9 @@ pub enum ApiError {
     /// The request is valid but not in the aggregate's current state.
     #[error("{0}")]
     FailedPrecondition(String),
+    /// Allowed to the caller's roles, but not over this much of the network.
+    #[error("{0}")]
+    PermissionDenied(String),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -51,6 +54,7 @@ impl From<ApiError> for Status {
             ApiError::NotFound(what) => Status::not_found(format!("{what} not found")),
             ApiError::AlreadyExists(m) => Status::already_exists(m),
             ApiError::FailedPrecondition(m) => Status::failed_precondition(m),
+            ApiError::PermissionDenied(m) => Status::permission_denied(m),
             ApiError::Internal(e) => {
                 tracing::error!(error = format!("{e:#}"), "internal error");
                 Status::internal("internal error")

@@ -59,6 +59,7 @@ impl From<ApiError> for Failure {
             ),
             ApiError::NotFound(what) => Failure(StatusCode::NOT_FOUND, format!("{what} not found")),
             ApiError::AlreadyExists(m) | ApiError::FailedPrecondition(m) => Failure(StatusCode::BAD_REQUEST, m),
+            ApiError::PermissionDenied(m) => Failure(StatusCode::FORBIDDEN, m),
             ApiError::Internal(e) => {
                 tracing::error!(error = format!("{e:#}"), "internal error");
                 Failure(StatusCode::INTERNAL_SERVER_ERROR, "internal error".into())

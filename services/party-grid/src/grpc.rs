@@ -1,4 +1,8 @@
-//! The PartyGrid gRPC API.
+//! The PartyGrid gRPC API. A caller confined to an area (its token's
+//! subdistricts, communities, grids) reaches the organisations bound in it
+//! and what hangs off them — tasks, members, volunteer calls; anything else
+//! does not exist for it (`NOT_FOUND`, absent from lists). Network-wide
+//! figures and top-level organisations need a whole subdistrict in scope.
 
 use std::sync::Arc;
 
@@ -21,7 +25,7 @@ use crate::{
         task::{LinkageTask, TaskAction},
         volunteers::Call,
     },
-    store::{Store, TaskFilter, VolunteerStep},
+    store::{Store, Target, TaskFilter, VolunteerStep},
     wire,
 };
 
@@ -107,21 +111,70 @@ fn coverage(r: Report) -> pb::Coverage {
     }
 }
 
+/// The area a call is confined to, as one list of unit ids; `None` when it
+/// is not confined.
+fn area<T>(req: &Request<T>) -> Option<Vec<uuid::Uuid>> {
+    let scope = dualnet_platform::auth::confinement(req.extensions())?;
+    let ids = dualnet_platform::auth::Scope::uuids;
+    Some([ids(&scope.subdistricts), ids(&scope.communities), ids(&scope.grids)].concat())
+}
+
 impl Api {
-    async fn volunteer(&self, r: pb::VolunteerRequest, step: VolunteerStep) -> Answer<pb::VolunteerCall> {
+    /// Each target outside the caller's area does not exist for the caller.
+    async fn confine(&self, area: Option<&[uuid::Uuid]>, targets: &[Target]) -> Result<(), ApiError> {
+        let Some(area) = area else { return Ok(()) };
+        for target in targets {
+            if !self.store.in_area(*target, area).await? {
+                let what = match target {
+                    Target::Organisation(_) => "organisation",
+                    Target::Task(_) => "linkage task",
+                    Target::VolunteerCall(_) => "volunteer call",
+                    Target::Member(_) => "member",
+                    Target::Unit(_) => "unit",
+                };
+                return Err(ApiError::NotFound(what.into()));
+            }
+        }
+        Ok(())
+    }
+
+    /// Network-wide answers and top-level organisations: an unconfined
+    /// caller, or one with a whole subdistrict in scope.
+    async fn whole_network(&self, area: Option<&[uuid::Uuid]>) -> Result<(), ApiError> {
+        match area {
+            Some(area) if !self.store.area_has_subdistrict(area).await? => Err(ApiError::PermissionDenied(
+                "the whole network needs a subdistrict in the token's scope; name an organisation or community".into(),
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    async fn volunteer(
+        &self,
+        area: Option<Vec<uuid::Uuid>>,
+        r: pb::VolunteerRequest,
+        step: VolunteerStep,
+    ) -> Answer<pb::VolunteerCall> {
         let mut f = Fields::new();
         let call = f.id("call_id", &r.call_id);
         let member = f.id("member_id", &r.member_id);
         f.finish()?;
+        self.confine(area.as_deref(), &[Target::VolunteerCall(call)]).await?;
         Ok(Response::new(volunteer_call(self.store.volunteer(call, member, step, self.clock.now()).await?)))
     }
 
-    async fn act(&self, id: &str, actor: &str, note: &str, action: TaskAction) -> Answer<pb::LinkageTask> {
+    async fn act(
+        &self,
+        area: Option<Vec<uuid::Uuid>>,
+        (id, actor, note): (&str, &str, &str),
+        action: TaskAction,
+    ) -> Answer<pb::LinkageTask> {
         let mut f = Fields::new();
         let id = f.id("id", id);
         let actor = f.text("actor", actor, NAME_MAX);
         let note = f.optional_text("note", note, TEXT_MAX).unwrap_or_default();
         f.finish()?;
+        self.confine(area.as_deref(), &[Target::Task(id)]).await?;
         Ok(Response::new(task(self.store.act_on_task(id, action, &actor, &note, self.clock.now()).await?)))
     }
 }
@@ -130,6 +183,7 @@ impl Api {
 impl PartyGrid for Api {
     async fn create_organisation(&self, req: Request<pb::CreateOrganisationRequest>) -> Answer<pb::Organisation> {
         let chain = Chain::start(correlation::of(&req));
+        let area = area(&req);
         let r = req.into_inner();
         let mut f = Fields::new();
         let parent = f.optional_id("parent_id", &r.parent_id);
@@ -137,6 +191,10 @@ impl PartyGrid for Api {
         let name = f.text("name", &r.name, NAME_MAX);
         f.finish()?;
         let kind = kind.ok_or_else(|| ApiError::field("kind", "must be specified"))?;
+        match parent {
+            Some(parent) => self.confine(area.as_deref(), &[Target::Organisation(parent)]).await?,
+            None => self.whole_network(area.as_deref()).await?,
+        }
         Ok(Response::new(organisation(self.store.create_organisation(parent, kind, &name, &chain).await?)))
     }
 
@@ -144,11 +202,13 @@ impl PartyGrid for Api {
         let mut f = Fields::new();
         let id = f.id("id", &req.get_ref().id);
         f.finish()?;
+        self.confine(area(&req).as_deref(), &[Target::Organisation(id)]).await?;
         Ok(Response::new(organisation(self.store.organisation(id).await?)))
     }
 
     async fn bind_organisation(&self, req: Request<pb::BindOrganisationRequest>) -> Answer<pb::Organisation> {
         let chain = Chain::start(correlation::of(&req));
+        let area = area(&req);
         let r = req.into_inner();
         let mut f = Fields::new();
         let org = f.id("organisation_id", &r.organisation_id);
@@ -156,6 +216,9 @@ impl PartyGrid for Api {
         let unit_id = f.id("unit_id", &r.unit_id);
         f.finish()?;
         let unit = unit.ok_or_else(|| ApiError::field("unit_kind", "must be specified"))?;
+        // An organisation of the area, bound to a unit of the area. (An
+        // unbound one is reached through the organisation above it.)
+        self.confine(area.as_deref(), &[Target::Organisation(org), Target::Unit(unit_id)]).await?;
         Ok(Response::new(organisation(self.store.bind(org, unit, unit_id, &chain).await?)))
     }
 
@@ -163,12 +226,14 @@ impl PartyGrid for Api {
         &self,
         req: Request<pb::ListLinkageTasksRequest>,
     ) -> Answer<pb::ListLinkageTasksResponse> {
+        let area = area(&req);
         let r = req.into_inner();
         let mut f = Fields::new();
         let filter = TaskFilter {
             incident_id: f.optional_id("incident_id", &r.incident_id),
             organisation_id: f.optional_id("organisation_id", &r.organisation_id),
             limit: f.page_size("page_size", r.page_size, 100, 1000),
+            area,
         };
         f.finish()?;
         let tasks = self.store.tasks(&filter).await?;
@@ -176,22 +241,26 @@ impl PartyGrid for Api {
     }
 
     async fn accept_linkage_task(&self, req: Request<pb::AcceptLinkageTaskRequest>) -> Answer<pb::LinkageTask> {
+        let area = area(&req);
         let r = req.into_inner();
-        self.act(&r.id, &r.actor, "", TaskAction::Accept).await
+        self.act(area, (&r.id, &r.actor, ""), TaskAction::Accept).await
     }
 
     async fn complete_linkage_task(&self, req: Request<pb::CompleteLinkageTaskRequest>) -> Answer<pb::LinkageTask> {
+        let area = area(&req);
         let r = req.into_inner();
-        self.act(&r.id, &r.actor, &r.note, TaskAction::Complete).await
+        self.act(area, (&r.id, &r.actor, &r.note), TaskAction::Complete).await
     }
 
     async fn delegate_linkage_task(&self, req: Request<pb::DelegateLinkageTaskRequest>) -> Answer<pb::LinkageTask> {
+        let area = area(&req);
         let r = req.into_inner();
         let mut f = Fields::new();
         let id = f.id("id", &r.id);
         let actor = f.text("actor", &r.actor, NAME_MAX);
         let member_id = f.id("member_id", &r.member_id);
         f.finish()?;
+        self.confine(area.as_deref(), &[Target::Task(id), Target::Member(member_id)]).await?;
         Ok(Response::new(task(self.store.delegate(id, &actor, member_id, self.clock.now()).await?)))
     }
 
@@ -199,6 +268,10 @@ impl PartyGrid for Api {
         let mut f = Fields::new();
         let org = f.optional_id("organisation_id", &req.get_ref().organisation_id);
         f.finish()?;
+        match org {
+            Some(org) => self.confine(area(&req).as_deref(), &[Target::Organisation(org)]).await?,
+            None => self.whole_network(area(&req).as_deref()).await?,
+        }
         let n = |x: i64| i32::try_from(x).unwrap_or(i32::MAX);
         let organisations = self
             .store
@@ -218,6 +291,7 @@ impl PartyGrid for Api {
     }
 
     async fn call_volunteers(&self, req: Request<pb::CallVolunteersRequest>) -> Answer<pb::VolunteerCall> {
+        let area = area(&req);
         let r = req.into_inner();
         let mut f = Fields::new();
         let incident = f.id("incident_id", &r.incident_id);
@@ -227,27 +301,30 @@ impl PartyGrid for Api {
         }
         let purpose = f.text("purpose", &r.purpose, TEXT_MAX);
         f.finish()?;
+        self.confine(area.as_deref(), &[Target::Organisation(org)]).await?;
         let call = self.store.call_volunteers(incident, org, r.needed, &purpose, self.clock.now()).await?;
         Ok(Response::new(volunteer_call(call)))
     }
 
     async fn sign_up_volunteer(&self, req: Request<pb::VolunteerRequest>) -> Answer<pb::VolunteerCall> {
-        self.volunteer(req.into_inner(), VolunteerStep::SignUp).await
+        self.volunteer(area(&req), req.into_inner(), VolunteerStep::SignUp).await
     }
 
     async fn record_show_up(&self, req: Request<pb::VolunteerRequest>) -> Answer<pb::VolunteerCall> {
-        self.volunteer(req.into_inner(), VolunteerStep::ShowUp).await
+        self.volunteer(area(&req), req.into_inner(), VolunteerStep::ShowUp).await
     }
 
     async fn get_volunteer_call(&self, req: Request<pb::GetVolunteerCallRequest>) -> Answer<pb::VolunteerCall> {
         let mut f = Fields::new();
         let id = f.id("id", &req.get_ref().id);
         f.finish()?;
+        self.confine(area(&req).as_deref(), &[Target::VolunteerCall(id)]).await?;
         Ok(Response::new(volunteer_call(self.store.volunteer_call(id).await?)))
     }
 
     async fn add_member(&self, req: Request<pb::AddMemberRequest>) -> Answer<pb::Member> {
         let chain = Chain::start(correlation::of(&req));
+        let area = area(&req);
         let r = req.into_inner();
         let mut f = Fields::new();
         let org = f.id("organisation_id", &r.organisation_id);
@@ -261,35 +338,43 @@ impl PartyGrid for Api {
         }
         f.finish()?;
         let role = role.ok_or_else(|| ApiError::field("role", "must be specified"))?;
+        self.confine(area.as_deref(), &[Target::Organisation(org)]).await?;
         Ok(Response::new(member(self.store.add_member(org, &name, role, building, &chain).await?)))
     }
 
     async fn transfer_member(&self, req: Request<pb::TransferMemberRequest>) -> Answer<pb::Member> {
         let chain = Chain::start(correlation::of(&req));
+        let area = area(&req);
         let r = req.into_inner();
         let mut f = Fields::new();
         let id = f.id("member_id", &r.member_id);
         let to = f.id("to_organisation_id", &r.to_organisation_id);
         f.finish()?;
+        self.confine(area.as_deref(), &[Target::Member(id), Target::Organisation(to)]).await?;
         Ok(Response::new(member(self.store.transfer_member(id, to, &chain).await?)))
     }
 
     async fn register_with_community(&self, req: Request<pb::RegisterWithCommunityRequest>) -> Answer<pb::Member> {
         let chain = Chain::start(correlation::of(&req));
+        let area = area(&req);
         let r = req.into_inner();
         let mut f = Fields::new();
         let id = f.id("member_id", &r.member_id);
         let community = f.id("community_id", &r.community_id);
         f.finish()?;
+        // The member is the area's; the community they live in may be anywhere.
+        self.confine(area.as_deref(), &[Target::Member(id)]).await?;
         Ok(Response::new(member(self.store.register_with_community(id, community, &chain).await?)))
     }
 
     async fn list_members(&self, req: Request<pb::ListMembersRequest>) -> Answer<pb::ListMembersResponse> {
+        let area = area(&req);
         let r = req.into_inner();
         let mut f = Fields::new();
         let org = f.id("organisation_id", &r.organisation_id);
         let limit = f.page_size("page_size", r.page_size, 100, 1000);
         f.finish()?;
+        self.confine(area.as_deref(), &[Target::Organisation(org)]).await?;
         let members = self.store.members(org, limit).await?;
         Ok(Response::new(pb::ListMembersResponse { members: members.into_iter().map(member).collect() }))
     }
@@ -298,6 +383,7 @@ impl PartyGrid for Api {
         let mut f = Fields::new();
         let grid = f.id("grid_id", &req.get_ref().grid_id);
         f.finish()?;
+        self.confine(area(&req).as_deref(), &[Target::Unit(grid)]).await?;
         let n = self.store.grid_network(grid).await?;
         Ok(Response::new(pb::GridNetwork {
             grid_id: grid.to_string(),
@@ -315,9 +401,10 @@ impl PartyGrid for Api {
         let mut f = Fields::new();
         let limit = f.page_size("page_size", req.get_ref().page_size, 100, 1000);
         f.finish()?;
+        let area = area(&req);
         let bindings = self
             .store
-            .flagged_bindings(limit)
+            .flagged_bindings(limit, area.as_deref())
             .await?
             .into_iter()
             .map(|b| pb::FlaggedBinding {
@@ -337,6 +424,10 @@ impl PartyGrid for Api {
         let mut f = Fields::new();
         let community = f.optional_id("community_id", &req.get_ref().community_id);
         f.finish()?;
+        match community {
+            Some(c) => self.confine(area(&req).as_deref(), &[Target::Unit(c)]).await?,
+            None => self.whole_network(area(&req).as_deref()).await?,
+        }
         Ok(Response::new(coverage(self.store.coverage(community).await?)))
     }
 }

@@ -20,6 +20,10 @@ use crate::{
     wire,
 };
 
+mod area;
+
+pub use area::Target;
+
 #[derive(Clone)]
 pub struct Store {
     pool: PgPool,
@@ -76,6 +80,8 @@ pub struct TaskFilter {
     pub incident_id: Option<Uuid>,
     pub organisation_id: Option<Uuid>,
     pub limit: i64,
+    /// Only the tasks of organisations in this area; `None`: all.
+    pub area: Option<Vec<Uuid>>,
 }
 
 impl Store {
@@ -176,11 +182,13 @@ impl Store {
         let rows: Vec<TaskRow> = sqlx::query_as(&format!(
             "SELECT {TASK_COLUMNS} FROM linkage_tasks
              WHERE ($1::uuid IS NULL OR incident_id = $1) AND ($2::uuid IS NULL OR organisation_id = $2)
+               AND ($4::uuid[] IS NULL OR organisation_in_area(organisation_id, $4))
              ORDER BY created_at, id LIMIT $3"
         ))
         .bind(filter.incident_id)
         .bind(filter.organisation_id)
         .bind(filter.limit)
+        .bind(&filter.area)
         .fetch_all(&self.pool)
         .await?;
         Ok(rows.into_iter().map(TaskRow::into_task).collect::<Result<_, _>>()?)
@@ -829,12 +837,15 @@ pub struct Flagged {
 }
 
 impl Store {
-    pub async fn flagged_bindings(&self, limit: i64) -> Result<Vec<Flagged>, ApiError> {
+    /// Flagged bindings, of organisations in `area` when one is given.
+    pub async fn flagged_bindings(&self, limit: i64, area: Option<&[Uuid]>) -> Result<Vec<Flagged>, ApiError> {
         let rows: Vec<(Uuid, String, Uuid, String, DateTime<Utc>)> = sqlx::query_as(
             "SELECT organisation_id, unit_kind, unit_id, flagged_reason, flagged_at FROM bindings
-             WHERE flagged_at IS NOT NULL ORDER BY flagged_at, organisation_id LIMIT $1",
+             WHERE flagged_at IS NOT NULL AND ($2::uuid[] IS NULL OR organisation_in_area(organisation_id, $2))
+             ORDER BY flagged_at, organisation_id LIMIT $1",
         )
         .bind(limit)
+        .bind(area)
         .fetch_all(&self.pool)
         .await?;
         rows.into_iter()
