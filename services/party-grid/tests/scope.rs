@@ -51,8 +51,7 @@ async fn tasks(p: &PartyGridClient<Channel>, who: &str) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_caller_confined_to_an_area_reaches_only_the_party_organisations_bound_in_it() {
     let log = Arc::new(PgLogTransport::new(fresh_pool("log").await).await.unwrap());
-    let mut config = Config::default();
-    config.auth = auth_config();
+    let config = Config { auth: auth_config(), ..Config::default() };
     let deps = Deps {
         pool: fresh_pool("partygrid").await,
         transport: log.clone(),
