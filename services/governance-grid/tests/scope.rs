@@ -129,5 +129,59 @@ async fn a_caller_confined_to_an_area_finds_only_the_incidents_inside_it() {
     assert_eq!(listed(&s, &admin).await, both);
     // No scope at all: nothing.
     assert!(listed(&s, &token("grid_worker", Scope::default())).await.is_empty());
+
+    // The map: grid a's worker reports and reads in grid a only; a map
+    // keeper of community a changes community a only.
+    let mut c = s.client.clone();
+    let report = |grid: &str| gov::ReportIncidentRequest {
+        grid_id: grid.into(),
+        category: "noise".into(),
+        summary: "Drilling".into(),
+        reporter: "网格员".into(),
+        ..Default::default()
+    };
+    assert_eq!(c.report_incident(bearer(report(&grids[1]), &worker)).await.unwrap_err().code(), Code::NotFound);
+    c.report_incident(bearer(report(&grids[0]), &worker)).await.expect("in its own grid");
+    let get_grid = |id: &str| gov::GetGridRequest { id: id.into() };
+    assert_eq!(c.get_grid(bearer(get_grid(&grids[1]), &worker)).await.unwrap_err().code(), Code::NotFound);
+    assert_eq!(c.get_grid(bearer(get_grid(&grids[0]), &worker)).await.unwrap().into_inner().id, grids[0]);
+    let keeper_a = token("map_keeper", Scope { communities: vec![communities[0].clone()], ..Scope::default() });
+    let new_grid = |community: &str, n: &str| gov::CreateGridRequest {
+        community_id: community.into(),
+        code: format!("{code}-{n}"),
+        name: n.into(),
+    };
+    assert_eq!(
+        c.create_grid(bearer(new_grid(&communities[1], "x"), &keeper_a)).await.unwrap_err().code(),
+        Code::NotFound
+    );
+    c.create_grid(bearer(new_grid(&communities[0], "y"), &keeper_a)).await.expect("in its own community");
+    let export = gov::ExportMapRequest { format: gov::MapFormat::Json as i32 };
+    assert_eq!(c.export_map(bearer(export, &keeper_a)).await.unwrap_err().code(), Code::PermissionDenied);
+    c.export_map(bearer(
+        export,
+        &token("map_keeper", Scope { subdistricts: vec![sub.id.clone()], ..Scope::default() }),
+    ))
+    .await
+    .expect("the whole map is the subdistrict's");
+
+    // Statistics: one's own community, or the whole map for a subdistrict.
+    let now = Utc::now();
+    let figures = |community: Option<&str>| gov::GetStatisticsRequest {
+        from: Some(dualnet_platform::timestamp::to_proto(now - chrono::Duration::days(30))),
+        to: Some(dualnet_platform::timestamp::to_proto(now + chrono::Duration::days(1))),
+        community_id: community.unwrap_or_default().into(),
+        ..Default::default()
+    };
+    let total = |r: gov::Statistics| r.total.unwrap().incidents;
+    let mine = c.get_statistics(bearer(figures(Some(&communities[1])), &community_b)).await.unwrap().into_inner();
+    assert_eq!(total(mine), 1, "community b's one incident");
+    assert_eq!(
+        c.get_statistics(bearer(figures(Some(&communities[0])), &community_b)).await.unwrap_err().code(),
+        Code::NotFound
+    );
+    assert_eq!(c.get_statistics(bearer(figures(None), &community_b)).await.unwrap_err().code(), Code::PermissionDenied);
+    let all = c.get_statistics(bearer(figures(None), &subdistrict)).await.unwrap().into_inner();
+    assert_eq!(total(all), 3);
     s.shutdown.cancel();
 }

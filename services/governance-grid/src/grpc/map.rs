@@ -4,9 +4,10 @@ use dualnet_platform::{Fields, fields::NAME_MAX, timestamp::to_proto};
 use dualnet_proto::governance::v1 as pb;
 use tonic::{Request, Response};
 
-use super::{Answer, Api, building, chain};
+use super::{Answer, Api, area, building, chain};
 use crate::{
     domain::{map::GridWorker, map_import},
+    store::Place,
     wire,
 };
 
@@ -24,12 +25,14 @@ const IMPORT_MAX_BYTES: usize = 16 * 1024 * 1024;
 
 pub async fn assign_grid_worker(api: &Api, req: Request<pb::AssignGridWorkerRequest>) -> Answer<pb::GridWorker> {
     let chain = chain(&req);
+    let area = area(&req);
     let r = req.into_inner();
     let mut f = Fields::new();
     let staff_code = f.text("staff_code", &r.staff_code, NAME_MAX);
     let grid_id = f.id("grid_id", &r.grid_id);
     let name = f.text("name", &r.name, NAME_MAX);
     f.finish()?;
+    api.confine_place(area.as_ref(), Place::Grid(grid_id)).await?;
     let w = api.store.assign_grid_worker(&staff_code, grid_id, &name, &chain, api.clock.now()).await?;
     Ok(Response::new(worker(w)))
 }
@@ -41,6 +44,7 @@ pub async fn list_grid_workers(
     let mut f = Fields::new();
     let grid_id = f.id("grid_id", &req.get_ref().grid_id);
     f.finish()?;
+    api.confine_place(area(&req).as_ref(), Place::Grid(grid_id)).await?;
     api.store.grid(grid_id).await?;
     let workers = api.store.grid_workers(grid_id).await?;
     Ok(Response::new(pb::ListGridWorkersResponse { workers: workers.into_iter().map(worker).collect() }))
@@ -48,18 +52,21 @@ pub async fn list_grid_workers(
 
 pub async fn assign_building_head(api: &Api, req: Request<pb::AssignBuildingHeadRequest>) -> Answer<pb::Building> {
     let chain = chain(&req);
+    let area = area(&req);
     let r = req.into_inner();
     let mut f = Fields::new();
     let building_id = f.id("building_id", &r.building_id);
     let staff_code = f.text("staff_code", &r.staff_code, NAME_MAX);
     let name = f.text("name", &r.name, NAME_MAX);
     f.finish()?;
+    api.confine_place(area.as_ref(), Place::Building(building_id)).await?;
     let b = api.store.assign_building_head(building_id, &staff_code, &name, &chain).await?;
     Ok(Response::new(building(b)))
 }
 
 pub async fn import(api: &Api, req: Request<pb::ImportMapRequest>) -> Answer<pb::ImportMapResponse> {
     let chain = chain(&req);
+    api.whole_map(area(&req).as_ref()).await?;
     let r = req.into_inner();
     let mut f = Fields::new();
     let format = f.enumeration::<pb::MapFormat>("format", r.format).and_then(wire::map_format);
@@ -87,6 +94,7 @@ pub async fn import(api: &Api, req: Request<pb::ImportMapRequest>) -> Answer<pb:
 }
 
 pub async fn export(api: &Api, req: Request<pb::ExportMapRequest>) -> Answer<pb::ExportMapResponse> {
+    api.whole_map(area(&req).as_ref()).await?;
     let mut f = Fields::new();
     let format = f.enumeration::<pb::MapFormat>("format", req.get_ref().format).and_then(wire::map_format);
     f.finish()?;

@@ -20,7 +20,7 @@ use crate::{
         incident::{HistoryEntry, Incident, PartyResponse, Source},
         map::{Building, Community, Grid, Subdistrict},
     },
-    store::{Answer as WhistleAnswer, Area, IncidentFilter, IncidentView, NewIncident, Step, Store},
+    store::{Answer as WhistleAnswer, Area, IncidentFilter, IncidentView, NewIncident, Place, Step, Store},
     wire,
 };
 
@@ -134,38 +134,45 @@ fn incident(i: Incident, history: Vec<HistoryEntry>, responses: Vec<PartyRespons
 impl GovernanceGrid for Api {
     async fn create_subdistrict(&self, req: Request<pb::CreateSubdistrictRequest>) -> Answer<pb::Subdistrict> {
         let chain = chain(&req);
+        let area = area(&req);
         let r = req.into_inner();
         let mut f = Fields::new();
         let code = f.text("code", &r.code, NAME_MAX);
         let name = f.text("name", &r.name, NAME_MAX);
         f.finish()?;
+        self.whole_map(area.as_ref()).await?;
         Ok(Response::new(subdistrict(self.store.create_subdistrict(&code, &name, &chain).await?)))
     }
 
     async fn create_community(&self, req: Request<pb::CreateCommunityRequest>) -> Answer<pb::Community> {
         let chain = chain(&req);
+        let area = area(&req);
         let r = req.into_inner();
         let mut f = Fields::new();
         let parent = f.id("subdistrict_id", &r.subdistrict_id);
         let code = f.text("code", &r.code, NAME_MAX);
         let name = f.text("name", &r.name, NAME_MAX);
         f.finish()?;
+        self.confine_place(area.as_ref(), Place::Subdistrict(parent)).await?;
         Ok(Response::new(community(self.store.create_community(parent, &code, &name, &chain).await?)))
     }
 
     async fn create_grid(&self, req: Request<pb::CreateGridRequest>) -> Answer<pb::Grid> {
         let chain = chain(&req);
+        let area = area(&req);
         let r = req.into_inner();
         let mut f = Fields::new();
         let parent = f.id("community_id", &r.community_id);
         let code = f.text("code", &r.code, NAME_MAX);
         let name = f.text("name", &r.name, NAME_MAX);
         f.finish()?;
+        self.confine_place(area.as_ref(), Place::Community(parent)).await?;
         Ok(Response::new(grid(self.store.create_grid(parent, &code, &name, &chain).await?)))
     }
 
     async fn create_building(&self, req: Request<pb::CreateBuildingRequest>) -> Answer<pb::Building> {
         let chain = chain(&req);
+        let area = area(&req);
         let r = req.into_inner();
         let mut f = Fields::new();
         let parent = f.id("grid_id", &r.grid_id);
@@ -174,18 +181,21 @@ impl GovernanceGrid for Api {
         let address = f.optional_text("address", &r.address, TEXT_MAX).unwrap_or_default();
         let location = f.coordinates(r.latitude, r.longitude);
         f.finish()?;
+        self.confine_place(area.as_ref(), Place::Grid(parent)).await?;
         let b = self.store.create_building(parent, &code, &name, &address, location, &chain).await?;
         Ok(Response::new(building(b)))
     }
 
     async fn create_enterprise(&self, req: Request<pb::CreateEnterpriseRequest>) -> Answer<pb::Enterprise> {
         let chain = chain(&req);
+        let area = area(&req);
         let r = req.into_inner();
         let mut f = Fields::new();
         let grid = f.id("grid_id", &r.grid_id);
         let code = f.text("code", &r.code, NAME_MAX);
         let name = f.text("name", &r.name, NAME_MAX);
         f.finish()?;
+        self.confine_place(area.as_ref(), Place::Grid(grid)).await?;
         let e = self.store.create_enterprise(grid, &code, &name, &chain).await?;
         Ok(Response::new(pb::Enterprise {
             id: e.id.to_string(),
@@ -196,11 +206,13 @@ impl GovernanceGrid for Api {
     }
 
     async fn retire_building(&self, req: Request<pb::RetireBuildingRequest>) -> Answer<pb::Building> {
+        let area = area(&req);
         let r = req.into_inner();
         let mut f = Fields::new();
         let id = f.id("id", &r.id);
         let reason = f.text("reason", &r.reason, TEXT_MAX);
         f.finish()?;
+        self.confine_place(area.as_ref(), Place::Building(id)).await?;
         Ok(Response::new(building(self.store.retire_building(id, &reason, self.clock.now()).await?)))
     }
 
@@ -208,11 +220,13 @@ impl GovernanceGrid for Api {
         let mut f = Fields::new();
         let id = f.id("id", &req.get_ref().id);
         f.finish()?;
+        self.confine_place(area(&req).as_ref(), Place::Grid(id)).await?;
         Ok(Response::new(grid(self.store.grid(id).await?)))
     }
 
     async fn report_incident(&self, req: Request<pb::ReportIncidentRequest>) -> Answer<pb::Incident> {
         let chain = chain(&req);
+        let area = area(&req);
         let r = req.into_inner();
         let mut f = Fields::new();
         let grid_id = f.id("grid_id", &r.grid_id);
@@ -236,6 +250,7 @@ impl GovernanceGrid for Api {
             }
         };
         f.finish()?;
+        self.confine_place(area.as_ref(), Place::Grid(grid_id)).await?;
         let placement = self.store.placement(grid_id, building_id).await?;
         let new = NewIncident {
             placement,
@@ -432,7 +447,7 @@ impl Api {
 
 /// The area the caller is confined to (none: not confined), from the
 /// verified token's scope. Ids that are not UUIDs name nothing.
-fn area<T>(req: &Request<T>) -> Option<Area> {
+pub(crate) fn area<T>(req: &Request<T>) -> Option<Area> {
     let scope = dualnet_platform::auth::confinement(req.extensions())?;
     let ids = dualnet_platform::auth::Scope::uuids;
     Some(Area {
@@ -443,6 +458,25 @@ fn area<T>(req: &Request<T>) -> Option<Area> {
 }
 
 impl Api {
+    /// A place outside the caller's area does not exist for the caller.
+    pub(crate) async fn confine_place(&self, area: Option<&Area>, place: Place) -> Result<(), ApiError> {
+        match area {
+            Some(area) if !self.store.place_in_area(place, area).await? => Err(ApiError::NotFound(place.noun().into())),
+            _ => Ok(()),
+        }
+    }
+
+    /// Map-wide answers and changes: an unconfined caller, or one whose
+    /// subdistricts take in the whole map.
+    pub(crate) async fn whole_map(&self, area: Option<&Area>) -> Result<(), ApiError> {
+        match area {
+            Some(area) if !self.store.area_covers_map(area).await? => Err(ApiError::PermissionDenied(
+                "the whole map needs every subdistrict in the token's scope; name a place of your area".into(),
+            )),
+            _ => Ok(()),
+        }
+    }
+
     /// An incident outside the caller's area does not exist for the caller:
     /// `NOT_FOUND`, so its existence does not leak.
     async fn confine(&self, area: Option<&Area>, id: Uuid) -> Result<(), ApiError> {

@@ -8,10 +8,10 @@ use dualnet_platform::{
 use dualnet_proto::governance::v1 as pb;
 use tonic::{Request, Response};
 
-use super::{Answer, Api, chain};
+use super::{Answer, Api, area, chain};
 use crate::{
     domain::rental::{self, Hazard, RentalUnit},
-    store::Inspection,
+    store::{Inspection, Place},
     wire,
 };
 
@@ -40,6 +40,7 @@ fn unit(u: RentalUnit, now: chrono::DateTime<chrono::Utc>) -> pb::RentalUnit {
 
 pub async fn register(api: &Api, req: Request<pb::RegisterRentalUnitRequest>) -> Answer<pb::RentalUnit> {
     let chain = chain(&req);
+    let area = area(&req);
     let r = req.into_inner();
     let mut f = Fields::new();
     let building_id = f.id("building_id", &r.building_id);
@@ -47,6 +48,7 @@ pub async fn register(api: &Api, req: Request<pb::RegisterRentalUnitRequest>) ->
     let category = f.enumeration::<pb::RentalCategory>("category", r.category).and_then(wire::rental_category_from);
     f.finish()?;
     let category = category.ok_or_else(|| ApiError::field("category", "must be specified"))?;
+    api.confine_place(area.as_ref(), Place::Building(building_id)).await?;
     let now = api.clock.now();
     let u = api.store.register_rental_unit(building_id, &code, category, &chain, now).await?;
     Ok(Response::new(unit(u, now)))
@@ -56,11 +58,13 @@ pub async fn get(api: &Api, req: Request<pb::GetRentalUnitRequest>) -> Answer<pb
     let mut f = Fields::new();
     let id = f.id("id", &req.get_ref().id);
     f.finish()?;
+    api.confine_place(area(&req).as_ref(), Place::RentalUnit(id)).await?;
     Ok(Response::new(unit(api.store.rental_unit(id).await?, api.clock.now())))
 }
 
 pub async fn record_inspection(api: &Api, req: Request<pb::RecordInspectionRequest>) -> Answer<pb::RentalUnit> {
     let chain = chain(&req);
+    let area = area(&req);
     let r = req.into_inner();
     let mut f = Fields::new();
     let id = f.id("unit_id", &r.unit_id);
@@ -86,6 +90,7 @@ pub async fn record_inspection(api: &Api, req: Request<pb::RecordInspectionReque
         }
     }
     f.finish()?;
+    api.confine_place(area.as_ref(), Place::RentalUnit(id)).await?;
     let now = api.clock.now();
     let inspection = Inspection { inspector: &inspector, hazards, note: &note };
     let u = api.store.record_inspection(id, inspection, &chain, now).await?;
@@ -96,6 +101,7 @@ pub async fn list_due(
     api: &Api,
     req: Request<pb::ListInspectionsDueRequest>,
 ) -> Answer<pb::ListInspectionsDueResponse> {
+    let area = area(&req);
     let r = req.into_inner();
     let mut f = Fields::new();
     let grid_id = f.optional_id("grid_id", &r.grid_id);
@@ -114,6 +120,7 @@ pub async fn list_due(
         (None, Some(code)) => api.store.grid_of_worker(&code).await?,
         (None, None) => return Err(ApiError::field("grid_id", "give exactly one of grid_id and staff_code").into()),
     };
+    api.confine_place(area.as_ref(), Place::Grid(grid_id)).await?;
     let now = api.clock.now();
     let units = api.store.inspections_due(grid_id, due_by.unwrap_or(now), limit).await?;
     Ok(Response::new(pb::ListInspectionsDueResponse { units: units.into_iter().map(|u| unit(u, now)).collect() }))

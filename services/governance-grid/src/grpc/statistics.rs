@@ -5,10 +5,10 @@ use dualnet_platform::{ApiError, Fields, timestamp::to_proto};
 use dualnet_proto::governance::v1 as pb;
 use tonic::{Request, Response};
 
-use super::{Answer, Api};
+use super::{Answer, Api, area};
 use crate::{
     domain::statistics::change_percent,
-    store::{Group, Period, StatisticsRow},
+    store::{Group, Period, Place, StatisticsRow},
 };
 
 /// Longest period one statistics request may cover.
@@ -51,6 +51,7 @@ fn row(r: StatisticsRow) -> pb::StatisticsRow {
 }
 
 pub async fn get(api: &Api, req: Request<pb::GetStatisticsRequest>) -> Answer<pb::Statistics> {
+    let area = area(&req);
     let r = req.into_inner();
     let mut f = Fields::new();
     let from = f.timestamp("from", r.from.as_ref());
@@ -77,6 +78,12 @@ pub async fn get(api: &Api, req: Request<pb::GetStatisticsRequest>) -> Answer<pb
     };
     let community_id = f.optional_id("community_id", &r.community_id);
     f.finish()?;
+    // A confined caller's figures are its own community's, or the whole
+    // map's when its subdistricts take it all in.
+    match community_id {
+        Some(c) => api.confine_place(area.as_ref(), Place::Community(c)).await?,
+        None => api.whole_map(area.as_ref()).await?,
+    }
     let (Some(from), Some(to)) = (from, to) else { return Err(ApiError::field("from", "must be set").into()) };
     let as_of = api.clock.now();
     let (rows, total) = api.store.statistics(&Period { from, to, community_id }, group_by, as_of).await?;

@@ -4,9 +4,10 @@ use dualnet_platform::{ApiError, Fields, fields::NAME_MAX, timestamp::to_proto};
 use dualnet_proto::governance::v1 as pb;
 use tonic::{Request, Response};
 
-use super::{Answer, Api};
+use super::{Answer, Api, area};
 use crate::{
     domain::warning::{Rule, Warning},
+    store::Place,
     wire,
 };
 
@@ -69,11 +70,16 @@ pub async fn list_rules(api: &Api) -> Answer<pb::ListWarningRulesResponse> {
 }
 
 pub async fn list(api: &Api, req: Request<pb::ListWarningsRequest>) -> Answer<pb::ListWarningsResponse> {
+    let area = area(&req);
     let r = req.into_inner();
     let mut f = Fields::new();
     let grid_id = f.optional_id("grid_id", &r.grid_id);
     let limit = f.page_size("page_size", r.page_size, 100, 1000);
     f.finish()?;
+    match grid_id {
+        Some(g) => api.confine_place(area.as_ref(), Place::Grid(g)).await?,
+        None => api.whole_map(area.as_ref()).await?,
+    }
     let warnings = api.store.warnings(grid_id, limit).await?;
     Ok(Response::new(pb::ListWarningsResponse { warnings: warnings.into_iter().map(warning).collect() }))
 }

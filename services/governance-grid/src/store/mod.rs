@@ -25,6 +25,7 @@ use crate::{
     wire,
 };
 
+mod area;
 mod deadlines;
 mod map;
 mod measures;
@@ -33,6 +34,7 @@ mod staff;
 mod statistics;
 mod warnings;
 
+pub use area::Place;
 pub use rental::Inspection;
 pub use statistics::{Group, Period, StatisticsRow};
 
