@@ -150,7 +150,9 @@ pub fn example(building_id: &str) -> (String, String) {
 }
 
 #[allow(clippy::print_stdout)]
-pub fn print(addr: SocketAddr, open311: Option<SocketAddr>, seeded: &Seeded) {
+pub fn print(addr: SocketAddr, open311: Option<SocketAddr>, seeded: &Seeded, authenticated: bool) {
+    let bearer = if authenticated { r#"-H "authorization: Bearer $DUALNET_TOKEN" "# } else { "" };
+    let api_key = if authenticated { r#"-d "api_key=$DUALNET_TOKEN" "# } else { "" };
     print_endpoints(addr, open311);
     println!();
     println!("Demo map: subdistrict 坂田街道 ({})", seeded.subdistrict);
@@ -163,13 +165,13 @@ pub fn print(addr: SocketAddr, open311: Option<SocketAddr>, seeded: &Seeded) {
         println!(
             "File a noise complaint at {name}; an incident opens in its grid and the bound party branch and group get linkage tasks:"
         );
-        println!("  grpcurl -plaintext -d '{body}' {addr} {method}");
+        println!("  grpcurl -plaintext {bearer}-d '{body}' {addr} {method}");
         println!("Then list the incidents of the grid:");
-        println!("  grpcurl -plaintext -d '{{}}' {addr} dualnet.governance.v1.GovernanceGrid/ListIncidents");
+        println!("  grpcurl -plaintext {bearer}-d '{{}}' {addr} dualnet.governance.v1.GovernanceGrid/ListIncidents");
         if let Some(o) = open311 {
             println!("Or file it as an Open311 client would:");
             println!(
-                "  curl -s -d 'service_code=noise&address_id={id}&description=Construction+noise' http://{o}/open311/v2/requests.json"
+                "  curl -s -d 'service_code=noise&address_id={id}&description=Construction+noise' {api_key}http://{o}/open311/v2/requests.json"
             );
         }
     }

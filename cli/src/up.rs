@@ -32,6 +32,12 @@ pub struct Args {
     data_dir: Option<PathBuf>,
 }
 
+/// The key id of a key made for one run.
+const SESSION_KID: &str = "up";
+
+/// How long the admin token printed for a run's own key lasts.
+const SESSION_TOKEN_TTL_S: i64 = 12 * 3600;
+
 pub const SERVICES: [&ServiceDef; 4] =
     [&governance_grid::DEFINITION, &party_grid::DEFINITION, &complaints::DEFINITION, &arbitration::DEFINITION];
 
@@ -55,6 +61,13 @@ fn with_database(url: &str, db: &str) -> String {
 
 pub async fn run(args: Args, mut config: Config) -> anyhow::Result<()> {
     let _telemetry = telemetry::init("dualnet", &config.telemetry)?;
+    // Authentication is on unless disabled: a node without keys makes one
+    // for this run and prints an admin token.
+    let session_key = config.auth.keys.is_empty() && !config.auth.disabled;
+    if session_key {
+        config.auth.keys.insert(SESSION_KID.into(), Secret::new(dualnet_platform::auth::generate_key()));
+        config.auth.signing_kid = Some(SESSION_KID.into());
+    }
     let metrics = metrics::init("dualnet", &config.telemetry)?;
     // The private server lives as long as this function; dropping it stops it.
     let mut private = None;
@@ -73,7 +86,7 @@ pub async fn run(args: Args, mut config: Config) -> anyhow::Result<()> {
     config.transport.log_database_url = Some(Secret::new(with_database(&server_url, "dualnet_log")));
     // A private server's URL holds no secret: say how to benchmark this node.
     let bench_hint = private.as_ref().map(|_| server_url.clone());
-    let result = serve(args, config, &server_url, bench_hint, metrics).await;
+    let result = serve(args, config, session_key, &server_url, bench_hint, metrics).await;
     drop(private);
     result
 }
@@ -81,6 +94,7 @@ pub async fn run(args: Args, mut config: Config) -> anyhow::Result<()> {
 async fn serve(
     args: Args,
     config: Config,
+    session_key: bool,
     server_url: &str,
     bench_hint: Option<String>,
     metrics: Arc<dualnet_platform::metrics::Metrics>,
@@ -117,13 +131,15 @@ async fn serve(
     tracing::info!(%addr, "dualnet is serving all four APIs");
     let stop = shutdown.clone();
     let admission = service::admission(&config)?;
+    let authenticated = !config.auth.keys.is_empty();
+    print_authentication(&config, session_key)?;
     let server =
         tokio::spawn(async move { grpc_server::serve(listener, registers, &health, readiness, admission, stop).await });
     if args.demo {
         let endpoint = format!("http://{addr}");
         let bearer = crate::bearer::Bearer::new(demo_token(&config)?.as_deref())?;
         match crate::demo::seed(&endpoint, &endpoint, &bearer).await {
-            Ok(seeded) => crate::demo::print(addr, config.open311.listen, &seeded),
+            Ok(seeded) => crate::demo::print(addr, config.open311.listen, &seeded, authenticated),
             Err(e) => {
                 shutdown.cancel();
                 return Err(e.context("seeding the demo"));
@@ -158,6 +174,32 @@ fn demo_token(config: &Config) -> anyhow::Result<Option<String>> {
         300,
     );
     Ok(Some(dualnet_platform::auth::mint(&config.auth, &claims).context("minting the demo's token")?))
+}
+
+/// Says whether callers need a token and, for a key made for this run,
+/// prints an admin token to use.
+#[allow(clippy::print_stdout)]
+fn print_authentication(config: &Config, session_key: bool) -> anyhow::Result<()> {
+    if config.auth.keys.is_empty() {
+        println!("Authentication is off (auth.disabled): every caller may do anything.");
+    } else if session_key {
+        let claims = dualnet_platform::auth::Claims::issue(
+            &config.auth,
+            "dualnet-up",
+            "local",
+            vec!["admin".into()],
+            Default::default(),
+            SESSION_TOKEN_TTL_S,
+        );
+        let token = dualnet_platform::auth::mint(&config.auth, &claims).context("minting the admin token")?;
+        println!("Authentication is on, with a signing key made for this run (configure auth.keys to keep one, or set");
+        println!("auth.disabled = true to serve without). An admin token for 12 hours:");
+        println!("  export DUALNET_TOKEN={token}");
+    } else {
+        println!("Authentication is on (auth.keys): send tokens your issuer mints, or `dualnet token …`.");
+    }
+    println!();
+    Ok(())
 }
 
 /// How to point `dualnet bench` at this node: it observes the linkage on

@@ -3,7 +3,8 @@
 //! expired one, one signed by a wrong key or naming an unknown key are
 //! refused `UNAUTHENTICATED`; tokens of either configured key, as minted by
 //! `dualnet token`, are accepted; health and reflection stay open; a role
-//! reaches what the permission matrix grants it and no more.
+//! reaches what the permission matrix grants it and no more. Open311 reads
+//! stay public; filing needs an `api_key` granting `report`.
 
 use dualnet_platform::{
     auth::{self, Claims},
@@ -70,6 +71,7 @@ async fn list(channel: &Channel, bearer: Option<&str>) -> Result<(), tonic::Stat
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_valid_tokens_get_in_roles_reach_what_the_matrix_grants_and_health_and_reflection_stay_open() {
+    let open311 = std::net::SocketAddr::from(([127, 0, 0, 1], dualnet_testkit::free_port()));
     let env = vec![
         ("DUALNET_DATABASE__URL".to_string(), fresh_database("complaints").await),
         ("DUALNET_TRANSPORT__KIND".to_string(), "kafka".to_string()),
@@ -77,6 +79,7 @@ async fn only_valid_tokens_get_in_roles_reach_what_the_matrix_grants_and_health_
         ("DUALNET_KAFKA__NAMESPACE".to_string(), format!("{}.", unique("auth"))),
         ("DUALNET_AUTH__KEYS__OLD".to_string(), OLD_KEY.to_string()),
         ("DUALNET_AUTH__KEYS__NEW".to_string(), NEW_KEY.to_string()),
+        ("DUALNET_OPEN311__LISTEN".to_string(), open311.to_string()),
     ];
     // Started and reported SERVING through the health check, without a token.
     let complaints = ServiceProcess::start("complaints", env).await.expect("complaints starts");
@@ -190,4 +193,39 @@ async fn only_valid_tokens_get_in_roles_reach_what_the_matrix_grants_and_health_
         .expect("reflection is open")
         .into_inner();
     assert!(stream.message().await.unwrap().is_some(), "reflection answers without a token");
+
+    // Open311: GeoReport reads are public; a filing needs an api_key (or a
+    // bearer header) whose roles grant `report`.
+    let http = |method: &'static str, path: &'static str, body: String| async move {
+        dualnet_testkit::http_json(open311, method, path, "application/x-www-form-urlencoded", body.as_bytes())
+            .await
+            .unwrap()
+            .0
+    };
+    assert_eq!(http("GET", "/open311/v2/services.json", String::new()).await, 200, "the service list is public");
+    let filing = "service_code=noise&description=Drilling+at+night&lat=22.6&long=114.06".to_string();
+    assert_eq!(http("POST", "/open311/v2/requests.json", filing.clone()).await, 401, "no api_key");
+    let garbage = format!("{filing}&api_key=not-a-jwt");
+    assert_eq!(http("POST", "/open311/v2/requests.json", garbage).await, 401, "an invalid api_key");
+    let auditor = format!("{filing}&api_key={}", minted_for("new", "auditor").await);
+    assert_eq!(http("POST", "/open311/v2/requests.json", auditor).await, 403, "an auditor files nothing");
+    let channel_key = format!("{filing}&api_key={channel_token}");
+    assert_eq!(http("POST", "/open311/v2/requests.json", channel_key).await, 201, "a resident channel files");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_service_without_keys_refuses_to_start_unless_authentication_is_disabled_out_loud() {
+    let out = tokio::process::Command::new(binary("complaints"))
+        .env("DUALNET_DATABASE__URL", fresh_database("complaints").await)
+        .env("DUALNET_TRANSPORT__KIND", "kafka")
+        .env("DUALNET_KAFKA__BOOTSTRAP_SERVERS", kafka_bootstrap())
+        .env("DUALNET_LISTEN", format!("127.0.0.1:{}", dualnet_testkit::free_port()))
+        .env_remove("DUALNET_AUTH__DISABLED")
+        .kill_on_drop(true)
+        .output()
+        .await
+        .expect("complaints runs");
+    assert!(!out.status.success(), "a service with no keys does not serve");
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("auth.keys is empty") && said.contains("auth.disabled"), "{said}");
 }

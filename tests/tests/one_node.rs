@@ -1,13 +1,15 @@
 //! `dualnet up --demo`: the whole system in one process on the PostgreSQL log
 //! transport, with its own private PostgreSQL. The example call it prints
-//! works: the complaint reaches both networks. With authentication on, the
-//! demo seeds itself with its own token and `dualnet bench` needs one.
+//! works: the complaint reaches both networks. Authentication is on by
+//! default: with no keys configured the node makes one and prints an admin
+//! token; with keys configured the demo seeds itself with its own token and
+//! `dualnet bench` needs one.
 
 use std::{process::Stdio, time::Duration};
 
 use dualnet_e2e::WAIT;
 use dualnet_proto::{complaints::v1 as cpb, governance::v1 as gov, partygrid::v1 as party};
-use dualnet_testkit::{binary, free_port, wait_for};
+use dualnet_testkit::{bearer, binary, free_port, wait_for};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tonic::transport::Channel;
 use tonic_health::pb::{HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient};
@@ -51,9 +53,23 @@ async fn the_demo_serves_all_four_apis_and_its_example_call_links_both_networks(
         .spawn()
         .expect("dualnet up starts");
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    // No keys configured: a key for this run, and an admin token to use.
+    let token = tokio::time::timeout(WAIT, async {
+        while let Some(line) = lines.next_line().await.unwrap() {
+            if let Some(token) = line.trim_start().strip_prefix("export DUALNET_TOKEN=") {
+                return token.to_string();
+            }
+        }
+        panic!("dualnet up exited without printing a token");
+    })
+    .await
+    .expect("the run's admin token is printed");
     let example = tokio::time::timeout(WAIT, async {
         while let Some(line) = lines.next_line().await.unwrap() {
-            if line.trim_start().starts_with("grpcurl -plaintext -d '{\"kind\"") {
+            if line
+                .trim_start()
+                .starts_with("grpcurl -plaintext -H \"authorization: Bearer $DUALNET_TOKEN\" -d '{\"kind\"")
+            {
                 return line;
             }
         }
@@ -71,7 +87,7 @@ async fn the_demo_serves_all_four_apis_and_its_example_call_links_both_networks(
     })
     .await
     .expect("the Open311 example is printed");
-    // grpcurl -plaintext -d 'BODY' ADDR METHOD
+    // grpcurl -plaintext -H "authorization: Bearer $DUALNET_TOKEN" -d 'BODY' ADDR METHOD
     let body = example.split('\'').nth(1).expect("a JSON body");
     let tail: Vec<&str> = example.rsplit('\'').next().unwrap().split_whitespace().collect();
     assert_eq!(tail, [format!("127.0.0.1:{port}").as_str(), "dualnet.complaints.v1.Complaints/FileComplaint"]);
@@ -114,26 +130,28 @@ async fn the_demo_serves_all_four_apis_and_its_example_call_links_both_networks(
     }
 
     let mut complaints = cpb::complaints_client::ComplaintsClient::new(channel.clone());
-    let filed = complaints.file_complaint(request).await.expect("the example call works").into_inner();
+    let refused = complaints.file_complaint(request.clone()).await.unwrap_err();
+    assert_eq!(refused.code(), tonic::Code::Unauthenticated, "authentication is on by default");
+    let filed = complaints.file_complaint(bearer(request, &token)).await.expect("the example call works").into_inner();
     assert!(!filed.grid_id.is_empty(), "the demo building resolves to its grid");
     let g = gov::governance_grid_client::GovernanceGridClient::new(channel.clone());
     let incident = wait_for("the incident", WAIT, || {
-        let mut g = g.clone();
+        let (mut g, token) = (g.clone(), token.clone());
         let id = filed.id.clone();
         async move {
             let req = gov::ListIncidentsRequest { complaint_id: id, ..Default::default() };
-            g.list_incidents(req).await.unwrap().into_inner().incidents.into_iter().next()
+            g.list_incidents(bearer(req, &token)).await.unwrap().into_inner().incidents.into_iter().next()
         }
     })
     .await;
     assert_eq!(incident.grid_id, filed.grid_id);
     let p = party::party_grid_client::PartyGridClient::new(channel);
     let tasks = wait_for("linkage tasks for the branch and the building group", WAIT, || {
-        let mut p = p.clone();
+        let (mut p, token) = (p.clone(), token.clone());
         let id = incident.id.clone();
         async move {
             let req = party::ListLinkageTasksRequest { incident_id: id, ..Default::default() };
-            let tasks = p.list_linkage_tasks(req).await.unwrap().into_inner().tasks;
+            let tasks = p.list_linkage_tasks(bearer(req, &token)).await.unwrap().into_inner().tasks;
             (tasks.len() == 2).then_some(tasks)
         }
     })
@@ -142,6 +160,8 @@ async fn the_demo_serves_all_four_apis_and_its_example_call_links_both_networks(
 
     // The printed Open311 example works on the one node too.
     let form = curl.split('\'').nth(1).expect("a form body");
+    assert!(curl.contains(r#"-d "api_key=$DUALNET_TOKEN""#), "{curl}");
+    let form = format!("{form}&api_key={token}");
     assert!(curl.ends_with(&format!("http://{open311}/open311/v2/requests.json")), "{curl}");
     let (status, created) = dualnet_testkit::http_json(
         open311,

@@ -92,6 +92,25 @@ pub fn confinement(extensions: &tonic::Extensions) -> Option<Scope> {
     Some(claims.scope.clone())
 }
 
+/// A fresh signing secret: 32 random bytes, base64 (44 characters).
+pub fn generate_key() -> String {
+    use aes_gcm::aead::{OsRng, rand_core::RngCore};
+    use base64::Engine;
+    let mut bytes = [0u8; 32];
+    OsRng.fill_bytes(&mut bytes);
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// Why a service may not start with this configuration: no keys, and
+/// authentication not explicitly disabled.
+pub fn refusal(config: &AuthConfig) -> Option<&'static str> {
+    (config.keys.is_empty() && !config.disabled).then_some(
+        "auth.keys is empty: configure a signing key (DUALNET_AUTH__KEYS__<ID>, a secret of 32 bytes or more; \
+         see docs/operations.md), or set auth.disabled = true (DUALNET_AUTH__DISABLED=true) to serve without \
+         authentication on a trusted network",
+    )
+}
+
 /// Checks tokens against the configured keys.
 pub struct Verifier {
     keys: BTreeMap<String, DecodingKey>,

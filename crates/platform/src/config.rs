@@ -292,8 +292,8 @@ impl Default for LimitsConfig {
     }
 }
 
-/// Bearer-token authentication. With no keys configured it is off and the
-/// service says so at start.
+/// Bearer-token authentication. A service needs keys, or `disabled` said
+/// out loud, to start; `dualnet up` makes a key for its run when it has none.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AuthConfig {
@@ -306,6 +306,9 @@ pub struct AuthConfig {
     pub signing_kid: Option<String>,
     /// Clock skew tolerated on expiry, in seconds.
     pub leeway_s: u64,
+    /// Serve without authentication (a developer's machine, a trusted
+    /// network). A service with no keys refuses to start unless this is set.
+    pub disabled: bool,
 }
 
 impl Default for AuthConfig {
@@ -316,6 +319,7 @@ impl Default for AuthConfig {
             keys: BTreeMap::new(),
             signing_kid: None,
             leeway_s: 30,
+            disabled: false,
         }
     }
 }

@@ -256,6 +256,9 @@ async fn health_check(def: &ServiceDef, config: &Config) -> anyhow::Result<()> {
 }
 
 async fn run(def: &'static ServiceDef, config: Config) -> anyhow::Result<()> {
+    if let Some(reason) = crate::auth::refusal(&config.auth) {
+        anyhow::bail!(reason);
+    }
     let _telemetry = telemetry::init(def.name, &config.telemetry)?;
     let metrics = metrics::init(def.name, &config.telemetry)?;
     let url = config.database.url.clone().context("database.url must be set (DUALNET_DATABASE__URL)")?;
@@ -316,7 +319,9 @@ pub async fn start_in_process(def: &ServiceDef, deps: Deps, shutdown: Cancellati
 pub fn admission(config: &Config) -> anyhow::Result<grpc_server::Admission> {
     let verifier = crate::auth::Verifier::from_config(&config.auth)?;
     if verifier.is_none() {
-        tracing::warn!("auth.keys is empty: the APIs accept calls without a token; configure keys in production");
+        tracing::warn!(
+            "authentication is off: the APIs accept calls without a token; configure auth.keys in production"
+        );
     }
     Ok(grpc_server::Admission {
         auth: verifier.map(Arc::new),

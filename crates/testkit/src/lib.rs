@@ -106,8 +106,14 @@ pub struct ServiceProcess {
 
 impl ServiceProcess {
     /// Starts binary `name` with `env` (plus `DUALNET_LISTEN` on a free port)
-    /// and waits until its gRPC health check answers SERVING.
-    pub async fn start(name: &str, env: Vec<(String, String)>) -> anyhow::Result<Self> {
+    /// and waits until its gRPC health check answers SERVING. Without any
+    /// `DUALNET_AUTH__…` setting in `env` it runs with authentication
+    /// disabled (as a service must be told explicitly); tests of
+    /// authentication give keys.
+    pub async fn start(name: &str, mut env: Vec<(String, String)>) -> anyhow::Result<Self> {
+        if !env.iter().any(|(k, _)| k.starts_with("DUALNET_AUTH__")) {
+            env.push(("DUALNET_AUTH__DISABLED".into(), "true".into()));
+        }
         let mut p = Self { name: name.to_string(), port: free_port(), env, child: None };
         p.spawn().await?;
         Ok(p)

@@ -39,10 +39,31 @@ pub struct Open311 {
     pub max_body_bytes: usize,
     pub clock: Arc<dyn Clock>,
     pub jurisdiction_id: String,
+    /// Checks the `api_key` (or `Authorization: Bearer`) of a filing; none
+    /// when authentication is off. Reading stays public, as in GeoReport.
+    pub verifier: Option<Arc<dualnet_platform::auth::Verifier>>,
 }
 
 /// A GeoReport error answer.
 struct Failure(StatusCode, String);
+
+impl Open311 {
+    /// A filing needs a token granting `report`: GeoReport's `api_key`, or
+    /// an `Authorization: Bearer` header. 401 without a valid one, 403 when
+    /// its roles do not allow filing.
+    fn check_caller(&self, headers: &HeaderMap, params: &HashMap<String, String>) -> Result<(), Failure> {
+        let Some(verifier) = &self.verifier else { return Ok(()) };
+        let claims = match params.get("api_key").filter(|k| !k.is_empty()) {
+            Some(key) => verifier.verify(key),
+            None => verifier.verify_header(headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok())),
+        }
+        .map_err(|e| Failure(StatusCode::UNAUTHORIZED, format!("api_key: {e}")))?;
+        if !dualnet_platform::permissions::granted(&claims.roles, dualnet_platform::permissions::Permission::Report) {
+            return Err(Failure(StatusCode::FORBIDDEN, "the api_key's roles do not allow filing requests".into()));
+        }
+        Ok(())
+    }
+}
 
 impl IntoResponse for Failure {
     fn into_response(self) -> Response {
@@ -324,6 +345,7 @@ fn parse_post(p: &HashMap<String, String>) -> Result<NewComplaint, ApiError> {
 
 async fn post_request(State(s): State<Open311>, headers: HeaderMap, body: Bytes) -> Answer {
     let params = body_fields(&headers, &body)?;
+    s.check_caller(&headers, &params)?;
     s.check_jurisdiction(&params)?;
     let new = parse_post(&params)?;
     let chain = Chain::start(Uuid::now_v7());
