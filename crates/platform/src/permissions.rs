@@ -190,4 +190,22 @@ mod tests {
         assert_eq!(required("/dualnet.complaints.v1.Complaints/SetRoute"), Some(Configure));
         assert_eq!(required("/dualnet.complaints.v1.Complaints/Unknown"), None);
     }
+
+    #[test]
+    fn the_documented_matrix_is_the_enforced_one() {
+        let docs = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/integrators.md")).unwrap();
+        let columns = [Read, Report, Transition, Escalate, Bind, Import, Configure, PersonalData, Audit];
+        let mut documented = Vec::new();
+        for line in docs.lines().filter(|l| l.starts_with("| `")) {
+            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+            let role = cells[1].trim_matches('`');
+            let Some((_, grants)) = ROLES.iter().find(|(r, _)| *r == role) else { continue };
+            let ticked: Vec<Permission> =
+                columns.iter().zip(&cells[2..]).filter(|(_, c)| **c == "✓").map(|(p, _)| *p).collect();
+            let enforced: Vec<Permission> = columns.iter().copied().filter(|p| grants.contains(p)).collect();
+            assert_eq!(ticked, enforced, "docs/integrators.md, role {role}");
+            documented.push(role);
+        }
+        assert_eq!(documented.len(), ROLES.len(), "every role is in the documented table: {documented:?}");
+    }
 }
