@@ -28,7 +28,7 @@ fn apis() -> &'static Apis {
         let apis = runtime.block_on(async {
             // Nothing listens on port 1: every query fails at once.
             let pool = sqlx::postgres::PgPoolOptions::new()
-                .acquire_timeout(Duration::from_millis(20))
+                .acquire_timeout(Duration::from_millis(1))
                 .connect_lazy("postgres://fuzz@127.0.0.1:1/fuzz")
                 .unwrap();
             vec![

@@ -42,16 +42,33 @@ pub static DEFINITION: ServiceDef = ServiceDef {
     start: |deps, shutdown| Box::pin(app::start(deps, shutdown)),
 };
 
-/// The gRPC API alone over `pool`, on the system clock and default
-/// calendar — no pipeline, no background work: what the fuzz targets
-/// (`fuzz/`) drive with arbitrary requests.
+/// The gRPC API and the Open311 face alone over `pool`, on the system
+/// clock and default calendar — no pipeline, no background work, no
+/// authentication: what the fuzz targets (`fuzz/`) drive with arbitrary
+/// requests.
 pub fn bare_api(pool: sqlx::PgPool) -> tonic::service::Routes {
-    let clock: std::sync::Arc<dyn dualnet_platform::clock::Clock> =
-        std::sync::Arc::new(dualnet_platform::clock::SystemClock);
-    let calendar =
-        std::sync::Arc::new(dualnet_platform::calendar::Calendar::load(None).expect("the built-in calendar"));
+    let (store, clock) = bare_parts(pool);
     tonic::service::Routes::new(dualnet_proto::complaints::v1::complaints_server::ComplaintsServer::new(grpc::Api {
-        store: store::Store::new(pool, calendar),
+        store,
         clock,
     }))
+}
+
+/// The Open311 GeoReport v2 face, as `bare_api`.
+pub fn bare_open311(pool: sqlx::PgPool) -> axum::Router {
+    let (store, clock) = bare_parts(pool);
+    let limits = dualnet_platform::config::LimitsConfig::default();
+    open311::router(open311::Open311 {
+        store,
+        clock,
+        max_body_bytes: limits.max_request_bytes,
+        jurisdiction_id: String::new(),
+        verifier: None,
+    })
+}
+
+fn bare_parts(pool: sqlx::PgPool) -> (store::Store, std::sync::Arc<dyn dualnet_platform::clock::Clock>) {
+    let calendar =
+        std::sync::Arc::new(dualnet_platform::calendar::Calendar::load(None).expect("the built-in calendar"));
+    (store::Store::new(pool, calendar), std::sync::Arc::new(dualnet_platform::clock::SystemClock))
 }

@@ -8,8 +8,8 @@ use std::{collections::HashMap, net::SocketAddr, sync::Arc};
 use axum::{
     Json, Router,
     body::Bytes,
-    extract::{Path, Query, State},
-    http::{HeaderMap, StatusCode, header},
+    extract::{FromRequest, FromRequestParts, Path, Query, State},
+    http::{HeaderMap, StatusCode, header, request::Parts},
     response::{IntoResponse, Response},
     routing::get,
 };
@@ -147,17 +147,52 @@ fn service(c: &Category) -> Value {
     })
 }
 
-async fn services(State(s): State<Open311>, Query(params): Query<HashMap<String, String>>) -> Answer {
+/// The query parameters; a query that does not parse is a GeoReport 400.
+struct Params(HashMap<String, String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Params {
+    type Rejection = Failure;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Failure> {
+        Query::<HashMap<String, String>>::from_request_parts(parts, state)
+            .await
+            .map(|Query(q)| Params(q))
+            .map_err(|e| Failure(StatusCode::BAD_REQUEST, e.body_text()))
+    }
+}
+
+/// The last path segment (`{file}`); one that is not UTF-8 is a GeoReport 400.
+struct File(String);
+
+impl<S: Send + Sync> FromRequestParts<S> for File {
+    type Rejection = Failure;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Failure> {
+        Path::<String>::from_request_parts(parts, state)
+            .await
+            .map(|Path(f)| File(f))
+            .map_err(|e| Failure(StatusCode::BAD_REQUEST, e.body_text()))
+    }
+}
+
+/// The request body; one over the size limit is a GeoReport 413.
+struct Body(Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for Body {
+    type Rejection = Failure;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Failure> {
+        Bytes::from_request(req, state).await.map(Body).map_err(|e| Failure(e.status(), e.body_text()))
+    }
+}
+
+async fn services(State(s): State<Open311>, Params(params): Params) -> Answer {
     s.check_jurisdiction(&params)?;
     let list = s.store.categories(true).await?;
     Ok(Json(list.iter().map(service).collect::<Vec<_>>()).into_response())
 }
 
-async fn service_definition(
-    State(s): State<Open311>,
-    Path(file): Path<String>,
-    Query(params): Query<HashMap<String, String>>,
-) -> Answer {
+async fn service_definition(State(s): State<Open311>, File(file): File, Params(params): Params) -> Answer {
     s.check_jurisdiction(&params)?;
     let code = json_name(&file)?;
     let c = s.store.category(code).await?;
@@ -192,11 +227,7 @@ fn request(c: &Complaint, notes: &[StatusNote]) -> Value {
     })
 }
 
-async fn one_request(
-    State(s): State<Open311>,
-    Path(file): Path<String>,
-    Query(params): Query<HashMap<String, String>>,
-) -> Answer {
+async fn one_request(State(s): State<Open311>, File(file): File, Params(params): Params) -> Answer {
     s.check_jurisdiction(&params)?;
     let id = Uuid::parse_str(json_name(&file)?)
         .map_err(|_| Failure(StatusCode::NOT_FOUND, "service request not found".into()))?;
@@ -215,7 +246,7 @@ fn parse_time(f: &mut Fields, field: &str, params: &HashMap<String, String>) -> 
     }
 }
 
-async fn list_requests(State(s): State<Open311>, Query(params): Query<HashMap<String, String>>) -> Answer {
+async fn list_requests(State(s): State<Open311>, Params(params): Params) -> Answer {
     s.check_jurisdiction(&params)?;
     let mut f = Fields::new();
     if let Some(ids) = params.get("service_request_id").filter(|v| !v.trim().is_empty()) {
@@ -343,7 +374,7 @@ fn parse_post(p: &HashMap<String, String>) -> Result<NewComplaint, ApiError> {
     })
 }
 
-async fn post_request(State(s): State<Open311>, headers: HeaderMap, body: Bytes) -> Answer {
+async fn post_request(State(s): State<Open311>, headers: HeaderMap, Body(body): Body) -> Answer {
     let params = body_fields(&headers, &body)?;
     s.check_caller(&headers, &params)?;
     s.check_jurisdiction(&params)?;

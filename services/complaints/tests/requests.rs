@@ -380,5 +380,18 @@ async fn open311_clients_file_and_follow_requests() {
     let (_, services) = http_json(s.open311, "GET", "/open311/v2/services.json", "", b"").await.unwrap();
     let gas = services.as_array().unwrap().iter().find(|s| s["service_code"] == "emergency.gas_leak").unwrap();
     assert_eq!(gas["type"], "realtime");
+
+    // Malformed and oversized input is answered as GeoReport errors too.
+    let (status, bad_query) =
+        http_json(s.open311, "GET", "/open311/v2/requests.json?page=%FF%FE", "", b"").await.unwrap();
+    assert_eq!((status, bad_query[0]["code"].as_u64()), (400, Some(400)), "{bad_query}");
+    let (status, bad_path) = http_json(s.open311, "GET", "/open311/v2/requests/%FF%FE.json", "", b"").await.unwrap();
+    assert_eq!((status, bad_path[0]["code"].as_u64()), (400, Some(400)), "{bad_path}");
+    let huge = vec![b'a'; 5 << 20];
+    let (status, too_big) =
+        http_json(s.open311, "POST", "/open311/v2/requests.json", "application/x-www-form-urlencoded", &huge)
+            .await
+            .unwrap();
+    assert_eq!((status, too_big[0]["code"].as_u64()), (413, Some(413)), "{too_big}");
     s.shutdown.cancel();
 }
