@@ -113,6 +113,7 @@ const RPCS: &[(&str, &[(&str, Permission)])] = &[
             ("TransitionCase", Transition),
             ("ExtendAwardPeriod", Transition),
             ("ListPersonalDataReads", Audit),
+            ("SetRepresentatives", Transition),
         ],
     ),
     (
@@ -170,7 +171,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(contract.len(), 72);
+        assert_eq!(contract.len(), 73);
         for path in &contract {
             assert!(required(path).is_some(), "{path} has no entry in the permission matrix");
         }

@@ -304,6 +304,27 @@ impl Arbitration for Api {
         Ok(Response::new(self.view_as(case, true)))
     }
 
+    async fn set_representatives(&self, req: Request<pb::SetRepresentativesRequest>) -> Answer<pb::Case> {
+        let reach = reach(&req);
+        let r = req.into_inner();
+        let mut f = Fields::new();
+        let id = f.id("case_id", &r.case_id);
+        let mut subjects = |field: &str, list: &[String]| -> Vec<String> {
+            if list.len() > REPRESENTATIVES_MAX {
+                f.violation(field, format!("name at most {REPRESENTATIVES_MAX} representatives"));
+            }
+            list.iter().enumerate().map(|(i, sub)| f.text(&format!("{field}[{i}]"), sub, NAME_MAX)).collect()
+        };
+        let (add, remove) = (subjects("add", &r.add), subjects("remove", &r.remove));
+        if add.is_empty() && remove.is_empty() {
+            f.violation("add", "name representatives to add or to remove");
+        }
+        f.finish()?;
+        self.confine(reach.as_ref(), id).await?;
+        self.store.set_representatives(id, &add, &remove).await?;
+        Ok(Response::new(self.view(self.store.get(id).await?)))
+    }
+
     async fn list_personal_data_reads(
         &self,
         req: Request<pb::ListPersonalDataReadsRequest>,

@@ -108,6 +108,25 @@ async fn only_the_commission_and_the_cases_representatives_see_a_case() {
     assert!(listed(c, &worker).await.is_empty());
     assert!(listed(c, &department).await.is_empty());
 
+    // The commission names another representative and removes the first.
+    let set = |add: &[&str], remove: &[&str], who: &str| {
+        let req = pb::SetRepresentativesRequest {
+            case_id: case.id.clone(),
+            add: add.iter().map(|s| s.to_string()).collect(),
+            remove: remove.iter().map(|s| s.to_string()).collect(),
+        };
+        let (mut c, req) = (c.clone(), bearer(req, who));
+        async move { c.set_representatives(req).await.map(|r| r.into_inner()) }
+    };
+    assert_eq!(set(&["lawyer-wang"], &[], &counsel).await.unwrap_err().code(), Code::PermissionDenied);
+    assert_eq!(set(&["lawyer-wang"], &[], &worker).await.unwrap_err().code(), Code::NotFound);
+    assert_eq!(set(&[], &[], &commission).await.unwrap_err().code(), Code::InvalidArgument);
+    let named = set(&["lawyer-wang"], &["lawyer-zhang"], &commission).await.unwrap();
+    assert_eq!(named.representatives, vec!["lawyer-wang".to_string()]);
+    assert_eq!(get(c, &counsel, &case.id, "").await.unwrap_err().code(), Code::NotFound, "removed");
+    assert_eq!(get(c, &other_counsel, &case.id, "").await.unwrap().id, case.id, "named");
+    set(&["lawyer-zhang"], &[], &commission).await.unwrap();
+
     // A grid worker may transition incidents, not cases it cannot see; a
     // representative may not transition at all.
     let accept = |who: &str| {

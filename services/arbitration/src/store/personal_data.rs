@@ -38,6 +38,32 @@ impl Store {
             .await?)
     }
 
+    /// Names and removes representatives of a case.
+    pub async fn set_representatives(&self, id: Uuid, add: &[String], remove: &[String]) -> Result<(), ApiError> {
+        let mut tx = self.pool.begin().await?;
+        let locked: Option<Uuid> = sqlx::query_scalar("SELECT id FROM cases WHERE id = $1 FOR UPDATE")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if locked.is_none() {
+            return Err(ApiError::NotFound("case".into()));
+        }
+        sqlx::query("DELETE FROM case_representatives WHERE case_id = $1 AND sub = ANY($2)")
+            .bind(id)
+            .bind(remove)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO case_representatives (case_id, sub) SELECT $1, UNNEST($2::text[]) ON CONFLICT DO NOTHING",
+        )
+        .bind(id)
+        .bind(add)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// The cases within `reach`.
     pub async fn cases_in_reach(&self, reach: &Reach) -> Result<HashSet<Uuid>, ApiError> {
         let ids: Vec<Uuid> = sqlx::query_scalar("SELECT case_id FROM case_representatives WHERE sub = $1")
