@@ -793,4 +793,13 @@ async fn an_open311_request_becomes_an_incident_and_no_record_on_any_topic_carri
         }
     }
     assert!(scanned > 10, "scanned {scanned} records");
+
+    // Nor any line the four services logged.
+    for service in [&system.governance, &system.party, &system.complaints, &system.arbitration] {
+        let log = std::fs::read_to_string(service.log_path()).unwrap();
+        assert!(log.contains("serving"), "{} logged: {}", service.name, service.log_path().display());
+        for p in personal {
+            assert!(!log.contains(p), "{p:?} in the log of {}", service.name);
+        }
+    }
 }

@@ -156,6 +156,15 @@ async fn contacts_are_masked_unless_entitled_with_a_purpose_and_every_unmasked_r
         let e = sqlx::query(statement).execute(&pool).await.unwrap_err();
         assert!(e.to_string().contains("append-only"), "{statement}: {e}");
     }
+
+    // Nor does the service's log.
+    let log = std::fs::read_to_string(complaints.log_path()).unwrap();
+    assert!(log.contains("serving"), "the service's own log: {}", complaints.log_path().display());
+    assert!(
+        !log.contains("13812345678") && !log.contains("张三"),
+        "personal data in {}",
+        complaints.log_path().display()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

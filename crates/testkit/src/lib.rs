@@ -123,13 +123,18 @@ impl ServiceProcess {
         format!("http://127.0.0.1:{}", self.port)
     }
 
+    /// Where the process writes its log (stderr).
+    pub fn log_path(&self) -> PathBuf {
+        std::env::temp_dir().join(format!("dualnet-test-{}-{}.log", self.name, self.port))
+    }
+
     /// The OS process id, while it runs.
     pub fn pid(&self) -> Option<u32> {
         self.child.as_ref().and_then(|c| c.id())
     }
 
     async fn spawn(&mut self) -> anyhow::Result<()> {
-        let log = std::env::temp_dir().join(format!("dualnet-test-{}-{}.log", self.name, self.port));
+        let log = self.log_path();
         let stderr = std::fs::OpenOptions::new().create(true).append(true).open(&log)?;
         let child = Command::new(binary(&self.name))
             .envs(self.env.iter().cloned())
