@@ -45,24 +45,9 @@ pub fn action(a: Action) -> pb::CaseAction {
     }
 }
 
-/// The action a caller asked for.
+/// The action a caller asked for: any but applying, which is `ApplyCase`.
 pub fn requested_action(a: pb::CaseAction) -> Option<Action> {
-    [
-        Action::Accept,
-        Action::Refuse,
-        Action::Serve,
-        Action::ReceiveDefence,
-        Action::FormTribunal,
-        Action::NoticeHearing,
-        Action::PostponeHearing,
-        Action::HoldHearing,
-        Action::Settle,
-        Action::Award,
-        Action::Close,
-        Action::Withdraw,
-    ]
-    .into_iter()
-    .find(|v| action(*v) == a)
+    Action::ALL.into_iter().filter(|v| *v != Action::Apply).find(|v| action(*v) == a)
 }
 
 pub fn claim_kind(k: ClaimKind) -> pb::ClaimKind {
