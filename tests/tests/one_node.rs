@@ -10,9 +10,31 @@ use std::{process::Stdio, time::Duration};
 use dualnet_e2e::WAIT;
 use dualnet_proto::{complaints::v1 as cpb, governance::v1 as gov, partygrid::v1 as party};
 use dualnet_testkit::{bearer, binary, free_port, wait_for};
-use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::{
+    io::{AsyncBufReadExt, BufReader, Lines},
+    process::ChildStdout,
+};
 use tonic::transport::Channel;
 use tonic_health::pb::{HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient};
+
+/// The next line `dualnet up` prints that starts with `prefix` (leading
+/// blanks aside), waiting at most `WAIT`; `what` names it in the failure.
+async fn printed(lines: &mut Lines<BufReader<ChildStdout>>, prefix: &str, what: &str) -> String {
+    let found = tokio::time::timeout(WAIT, async {
+        while let Some(line) = lines.next_line().await.unwrap() {
+            if line.trim_start().starts_with(prefix) {
+                return Some(line.trim_start().to_string());
+            }
+        }
+        None
+    })
+    .await;
+    match found {
+        Ok(Some(line)) => line,
+        Ok(None) => panic!("dualnet up exited without printing {what}"),
+        Err(_) => panic!("dualnet up printed no {what} in {WAIT:?}"),
+    }
+}
 
 /// Lists the services through reflection version `$v` (`v1` or `v1alpha`).
 macro_rules! list_services {
@@ -54,39 +76,11 @@ async fn the_demo_serves_all_four_apis_and_its_example_call_links_both_networks(
         .expect("dualnet up starts");
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     // No keys configured: a key for this run, and an admin token to use.
-    let token = tokio::time::timeout(WAIT, async {
-        while let Some(line) = lines.next_line().await.unwrap() {
-            if let Some(token) = line.trim_start().strip_prefix("export DUALNET_TOKEN=") {
-                return token.to_string();
-            }
-        }
-        panic!("dualnet up exited without printing a token");
-    })
-    .await
-    .expect("the run's admin token is printed");
-    let example = tokio::time::timeout(WAIT, async {
-        while let Some(line) = lines.next_line().await.unwrap() {
-            if line
-                .trim_start()
-                .starts_with("grpcurl -plaintext -H \"authorization: Bearer $DUALNET_TOKEN\" -d '{\"kind\"")
-            {
-                return line;
-            }
-        }
-        panic!("dualnet up exited without printing the example call");
-    })
-    .await
-    .expect("the example call is printed");
-    let curl = tokio::time::timeout(WAIT, async {
-        while let Some(line) = lines.next_line().await.unwrap() {
-            if line.trim_start().starts_with("curl -s -d") {
-                return line;
-            }
-        }
-        panic!("dualnet up exited without printing the Open311 example");
-    })
-    .await
-    .expect("the Open311 example is printed");
+    const EXPORT: &str = "export DUALNET_TOKEN=";
+    let token = printed(&mut lines, EXPORT, "the run's admin token").await[EXPORT.len()..].to_string();
+    let grpcurl = "grpcurl -plaintext -H \"authorization: Bearer $DUALNET_TOKEN\" -d '{\"kind\"";
+    let example = printed(&mut lines, grpcurl, "the example call").await;
+    let curl = printed(&mut lines, "curl -s -d", "the Open311 example").await;
     // grpcurl -plaintext -H "authorization: Bearer $DUALNET_TOKEN" -d 'BODY' ADDR METHOD
     let body = example.split('\'').nth(1).expect("a JSON body");
     let tail: Vec<&str> = example.rsplit('\'').next().unwrap().split_whitespace().collect();
@@ -221,19 +215,8 @@ async fn with_authentication_on_the_demo_seeds_itself_and_bench_needs_a_token() 
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     // The demo seeded through the APIs with its own admin token, then says
     // how to benchmark the node: the log and server URLs of its PostgreSQL.
-    let hint = tokio::time::timeout(WAIT, async {
-        let mut seeded = false;
-        while let Some(line) = lines.next_line().await.unwrap() {
-            seeded |= line.starts_with("Demo map:");
-            if line.trim_start().starts_with("DUALNET_TRANSPORT__KIND=pglog") {
-                assert!(seeded, "the demo map comes first");
-                return line;
-            }
-        }
-        panic!("dualnet up exited without the benchmark hint");
-    })
-    .await
-    .expect("the benchmark hint is printed");
+    printed(&mut lines, "Demo map:", "the demo map").await;
+    let hint = printed(&mut lines, "DUALNET_TRANSPORT__KIND=pglog", "the benchmark hint").await;
     let setting = |name: &str| {
         hint.split_whitespace()
             .find_map(|kv| kv.strip_prefix(&format!("{name}=")))
