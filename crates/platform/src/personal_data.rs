@@ -7,7 +7,9 @@ use sqlx::{PgPool, Row};
 use uuid::Uuid;
 
 use crate::{
+    ApiError, Fields,
     auth::Claims,
+    fields::NAME_MAX,
     permissions::{self, Permission},
     sealing::Sealer,
 };
@@ -56,21 +58,16 @@ impl Read {
     }
 
     /// Recorded reads, newest first.
-    pub async fn list(
-        pool: &PgPool,
-        record_id: Option<Uuid>,
-        reader: Option<&str>,
-        limit: i64,
-    ) -> Result<Vec<Self>, sqlx::Error> {
+    pub async fn list(pool: &PgPool, filter: &ReadsFilter) -> Result<Vec<Self>, sqlx::Error> {
         type Stored = (DateTime<Utc>, String, String, Uuid, Vec<String>, String);
         let rows: Vec<Stored> = sqlx::query_as(
             "SELECT at, reader, department, record_id, fields, purpose FROM personal_data_reads
              WHERE ($1::uuid IS NULL OR record_id = $1) AND ($2::text IS NULL OR reader = $2)
              ORDER BY seq DESC LIMIT $3",
         )
-        .bind(record_id)
-        .bind(reader)
-        .bind(limit)
+        .bind(filter.record_id)
+        .bind(&filter.reader)
+        .bind(filter.limit)
         .fetch_all(pool)
         .await?;
         Ok(rows
@@ -84,6 +81,30 @@ impl Read {
                 purpose,
             })
             .collect())
+    }
+}
+
+/// What an auditor asks of the log: the reads of one record, of one
+/// reader, or all, newest first.
+#[derive(Debug, Clone)]
+pub struct ReadsFilter {
+    pub record_id: Option<Uuid>,
+    pub reader: Option<String>,
+    pub limit: i64,
+}
+
+impl ReadsFilter {
+    /// From a `ListPersonalDataReads` request; `record_field` is the
+    /// request's name for the record id (`complaint_id`, `case_id`).
+    pub fn parse(record_field: &str, record_id: &str, reader: &str, page_size: i32) -> Result<Self, ApiError> {
+        let mut f = Fields::new();
+        let filter = Self {
+            record_id: f.optional_id(record_field, record_id),
+            reader: f.optional_text("reader", reader, NAME_MAX),
+            limit: f.page_size("page_size", page_size, 100, 1000),
+        };
+        f.finish()?;
+        Ok(filter)
     }
 }
 

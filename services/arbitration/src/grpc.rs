@@ -14,7 +14,7 @@ use dualnet_platform::{
     clock::Clock,
     correlation,
     fields::{NAME_MAX, TEXT_MAX},
-    personal_data::{self, Read},
+    personal_data::{self, Read, ReadsFilter},
     timestamp::to_proto,
 };
 use dualnet_proto::arbitration::v1::{self as pb, arbitration_server::Arbitration};
@@ -330,12 +330,8 @@ impl Arbitration for Api {
         req: Request<pb::ListPersonalDataReadsRequest>,
     ) -> Answer<pb::ListPersonalDataReadsResponse> {
         let r = req.into_inner();
-        let mut f = Fields::new();
-        let case_id = f.optional_id("case_id", &r.case_id);
-        let reader = f.optional_text("reader", &r.reader, NAME_MAX);
-        let limit = f.page_size("page_size", r.page_size, 100, 1000);
-        f.finish()?;
-        let reads = self.store.reads(case_id, reader.as_deref(), limit).await?;
+        let filter = ReadsFilter::parse("case_id", &r.case_id, &r.reader, r.page_size)?;
+        let reads = self.store.reads(&filter).await?;
         Ok(Response::new(pb::ListPersonalDataReadsResponse {
             reads: reads
                 .into_iter()

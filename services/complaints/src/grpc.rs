@@ -12,7 +12,7 @@ use dualnet_platform::{
     clock::Clock,
     correlation,
     fields::{NAME_MAX, TEXT_MAX},
-    personal_data::{self, Read},
+    personal_data::{self, Read, ReadsFilter},
     timestamp::to_proto,
 };
 use dualnet_proto::complaints::v1::{self as pb, complaints_server::Complaints};
@@ -222,12 +222,8 @@ impl Complaints for Api {
         req: Request<pb::ListPersonalDataReadsRequest>,
     ) -> Answer<pb::ListPersonalDataReadsResponse> {
         let r = req.into_inner();
-        let mut f = Fields::new();
-        let complaint_id = f.optional_id("complaint_id", &r.complaint_id);
-        let reader = f.optional_text("reader", &r.reader, NAME_MAX);
-        let limit = f.page_size("page_size", r.page_size, 100, 1000);
-        f.finish()?;
-        let reads = self.store.reads(complaint_id, reader.as_deref(), limit).await?;
+        let filter = ReadsFilter::parse("complaint_id", &r.complaint_id, &r.reader, r.page_size)?;
+        let reads = self.store.reads(&filter).await?;
         Ok(Response::new(pb::ListPersonalDataReadsResponse {
             reads: reads
                 .into_iter()

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use dualnet_platform::{
     ApiError,
-    personal_data::{Read, seal_plaintext},
+    personal_data::{Read, ReadsFilter, seal_plaintext},
 };
 use uuid::Uuid;
 
@@ -25,8 +25,8 @@ impl Store {
     }
 
     /// Recorded reads, newest first.
-    pub async fn reads(&self, case_id: Option<Uuid>, reader: Option<&str>, limit: i64) -> Result<Vec<Read>, ApiError> {
-        Ok(Read::list(&self.pool, case_id, reader, limit).await?)
+    pub async fn reads(&self, filter: &ReadsFilter) -> Result<Vec<Read>, ApiError> {
+        Ok(Read::list(&self.pool, filter).await?)
     }
 
     /// Whether the case is within `reach`.

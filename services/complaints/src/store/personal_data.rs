@@ -3,7 +3,7 @@
 
 use dualnet_platform::{
     ApiError,
-    personal_data::{Read, seal_plaintext},
+    personal_data::{Read, ReadsFilter, seal_plaintext},
     sealing::reveal,
 };
 use uuid::Uuid;
@@ -38,12 +38,7 @@ impl Store {
     }
 
     /// Recorded reads, newest first.
-    pub async fn reads(
-        &self,
-        complaint_id: Option<Uuid>,
-        reader: Option<&str>,
-        limit: i64,
-    ) -> Result<Vec<Read>, ApiError> {
-        Ok(Read::list(&self.pool, complaint_id, reader, limit).await?)
+    pub async fn reads(&self, filter: &ReadsFilter) -> Result<Vec<Read>, ApiError> {
+        Ok(Read::list(&self.pool, filter).await?)
     }
 }
