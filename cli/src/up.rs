@@ -60,6 +60,9 @@ fn with_database(url: &str, db: &str) -> String {
 }
 
 pub async fn run(args: Args, mut config: Config) -> anyhow::Result<()> {
+    if let Some(path) = &config.address_file {
+        dualnet_platform::addresses::record_to(path.clone());
+    }
     let _telemetry = telemetry::init("dualnet", &config.telemetry)?;
     // Authentication is on unless disabled: a node without keys makes one
     // for this run and prints an admin token.
@@ -75,7 +78,7 @@ pub async fn run(args: Args, mut config: Config) -> anyhow::Result<()> {
         Some(url) => url.expose().to_string(),
         None => {
             let pg = EmbeddedPostgres::start(args.data_dir.as_deref()).context("starting a private PostgreSQL")?;
-            tracing::info!(port = pg.port, "private PostgreSQL started");
+            tracing::info!("private PostgreSQL started");
             let url = pg.url("postgres");
             private = Some(pg);
             url
@@ -128,7 +131,10 @@ async fn serve(
     }
     let listener = TcpListener::bind(args.listen).await.with_context(|| format!("binding {}", args.listen))?;
     let addr = listener.local_addr()?;
+    dualnet_platform::addresses::bound("grpc", addr);
     tracing::info!(%addr, "dualnet is serving all four APIs");
+    // The Open311 face as bound (its configured port may be 0).
+    let open311 = dualnet_platform::addresses::of("open311").or(config.open311.listen);
     let stop = shutdown.clone();
     let admission = service::admission(&config)?;
     let authenticated = !config.auth.keys.is_empty();
@@ -139,14 +145,14 @@ async fn serve(
         let endpoint = format!("http://{addr}");
         let bearer = crate::bearer::Bearer::new(demo_token(&config)?.as_deref())?;
         match crate::demo::seed(&endpoint, &endpoint, &bearer).await {
-            Ok(seeded) => crate::demo::print(addr, config.open311.listen, &seeded, authenticated),
+            Ok(seeded) => crate::demo::print(addr, open311, &seeded, authenticated),
             Err(e) => {
                 shutdown.cancel();
                 return Err(e.context("seeding the demo"));
             }
         }
     } else {
-        crate::demo::print_endpoints(addr, config.open311.listen);
+        crate::demo::print_endpoints(addr, open311);
     }
     if let Some(url) = bench_hint {
         print_bench_hint(addr, &url);

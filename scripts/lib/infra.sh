@@ -1,5 +1,5 @@
 # Shared by the scripts: install and start what dualnet needs on this machine
-# (a private PostgreSQL server, a Tansu broker), and stop them again.
+# (a private PostgreSQL server, an Apache Kafka broker), and stop them again.
 # Source it; every function reports on stderr.
 
 DUALNET_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -70,7 +70,141 @@ stop_postgres() {
   fi
 }
 
-# Finds Tansu: $TANSU_BIN, then `tansu` on PATH, else builds it with cargo.
+# The test broker is Apache Kafka itself: the `kafka_2.13` artifact and its
+# runtime dependencies from Maven Central, in a cache outside the clone,
+# reused across runs. KAFKA_VERSION pins it; compose runs the same version.
+KAFKA_VERSION=${DUALNET_KAFKA_VERSION:-4.1.1}
+KAFKA_LIB=${DUALNET_KAFKA_LIB:-$HOME/.cache/dualnet/kafka-$KAFKA_VERSION/lib}
+
+# Installs a JDK (17+) and Maven with apt when missing, then fetches the
+# broker's jars once → exports KAFKA_LIB.
+ensure_kafka() {
+  local missing=()
+  command -v java >/dev/null || missing+=(openjdk-17-jre-headless)
+  [[ -f "$KAFKA_LIB/.complete" ]] || command -v mvn >/dev/null || missing+=(maven)
+  if ((${#missing[@]})); then
+    if [[ $(id -u) -ne 0 ]] || ! command -v apt-get >/dev/null; then
+      log "missing: ${missing[*]} (Apache Kafka needs Java 17+; its jars come through Maven)"
+      return 1
+    fi
+    log "installing ${missing[*]} (apt)"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 ||
+      { DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 &&
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2; }
+  fi
+  if [[ ! -f "$KAFKA_LIB/.complete" ]]; then
+    local pom
+    pom=$(mktemp -d)
+    cat >"$pom/pom.xml" <<POM
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>dualnet</groupId><artifactId>test-broker</artifactId><version>1</version>
+  <dependencies>
+    <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka_2.13</artifactId><version>$KAFKA_VERSION</version></dependency>
+    <dependency><groupId>org.slf4j</groupId><artifactId>slf4j-simple</artifactId><version>1.7.36</version></dependency>
+  </dependencies>
+</project>
+POM
+    log "fetching Apache Kafka $KAFKA_VERSION from Maven Central (once, into $KAFKA_LIB)"
+    rm -rf "$KAFKA_LIB"
+    mkdir -p "$KAFKA_LIB"
+    (cd "$pom" && mvn -q -B dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$KAFKA_LIB" >&2) ||
+      { rm -rf "$pom"; return 1; }
+    rm -rf "$pom"
+    touch "$KAFKA_LIB/.complete"
+  fi
+  export KAFKA_LIB
+}
+
+# start_kafka DIR → exports KAFKA_PORT, KAFKA_PID. One KRaft node (broker and
+# controller) with its log in DIR/data, formatted on the first start and kept
+# across restarts. The client listener binds port 0 and the bound port is read
+# from the broker's log; the controller listener, which only the node itself
+# uses, gets a random port and another one if that was taken.
+start_kafka() {
+  local dir=$1 attempt
+  mkdir -p "$dir"
+  for attempt in 1 2 3 4 5; do
+    if _start_kafka_once "$dir"; then
+      export KAFKA_PORT KAFKA_PID
+      log "Apache Kafka $KAFKA_VERSION on 127.0.0.1:$KAFKA_PORT ($dir)"
+      return 0
+    fi
+    grep -q "Address already in use" "$dir/kafka.log" 2>/dev/null || { tail -n 40 "$dir/kafka.log" >&2; return 1; }
+    log "the controller port was taken; trying another"
+  done
+  return 1
+}
+
+_start_kafka_once() {
+  local dir=$1 cport=$((20000 + RANDOM % 12000))
+  cat >"$dir/server.properties" <<PROPS
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:$cport
+listeners=PLAINTEXT://127.0.0.1:${KAFKA_PORT:-0},CONTROLLER://127.0.0.1:$cport
+controller.listener.names=CONTROLLER
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+log.dirs=$dir/data
+auto.create.topics.enable=false
+num.partitions=3
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=10
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+group.initial.rebalance.delay.ms=0
+PROPS
+  if [[ ! -f "$dir/data/meta.properties" ]]; then
+    java -cp "$KAFKA_LIB/*" kafka.tools.StorageTool format --ignore-formatted \
+      -t "$(python3 -c 'import uuid,base64;print(base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("="))')" \
+      -c "$dir/server.properties" >"$dir/format.log" 2>&1 || { cat "$dir/format.log" >&2; return 1; }
+  fi
+  java -Xms256m -Xmx512m -cp "$KAFKA_LIB/*" kafka.Kafka "$dir/server.properties" >"$dir/kafka.log" 2>&1 &
+  KAFKA_PID=$!
+  local deadline=$((SECONDS + 120)) port
+  until grep -q "Kafka Server started" "$dir/kafka.log" 2>/dev/null; do
+    if ! kill -0 "$KAFKA_PID" 2>/dev/null || ((SECONDS > deadline)); then
+      kill "$KAFKA_PID" 2>/dev/null; wait "$KAFKA_PID" 2>/dev/null
+      return 1
+    fi
+    sleep 0.2
+  done
+  port=$(grep -o "Awaiting socket connections on 127.0.0.1:[0-9]*" "$dir/kafka.log" | grep -v ":$cport\$" | tail -n1 | grep -o '[0-9]*$')
+  [[ -n "$port" ]] || return 1
+  KAFKA_PORT=$port
+}
+
+stop_kafka() {
+  if [[ -n "${KAFKA_PID:-}" ]]; then
+    kill "$KAFKA_PID" 2>/dev/null || true
+    wait "$KAFKA_PID" 2>/dev/null || true
+    log "Apache Kafka stopped"
+  fi
+}
+
+# The test broker: Apache Kafka, or Tansu with DUALNET_TEST_BROKER=tansu.
+ensure_broker() {
+  if [[ "${DUALNET_TEST_BROKER:-kafka}" == tansu ]]; then ensure_tansu; else ensure_kafka; fi
+}
+start_broker() {
+  if [[ "${DUALNET_TEST_BROKER:-kafka}" == tansu ]]; then
+    start_tansu "$1"
+    BROKER_PID=$TANSU_PID BROKER_NAME=tansu
+  else
+    start_kafka "$1"
+    BROKER_PID=$KAFKA_PID BROKER_NAME=kafka
+  fi
+  export BROKER_PID BROKER_NAME
+}
+stop_broker() {
+  stop_kafka
+  stop_tansu
+}
+
+# Tansu, kept as an optional broker (DUALNET_TEST_BROKER=tansu): $TANSU_BIN,
+# then `tansu` on PATH, else built with cargo.
 ensure_tansu() {
   if [[ -n "${TANSU_BIN:-}" && -x "$TANSU_BIN" ]]; then return; fi
   if command -v tansu >/dev/null; then TANSU_BIN=$(command -v tansu); export TANSU_BIN; return; fi

@@ -2,6 +2,8 @@
 //! processes, each with a fresh database of its own, over the test broker
 //! (in a namespace of their own, so tests can share the broker).
 
+pub mod burst;
+
 use std::time::Duration;
 
 use dualnet_proto::{
@@ -24,9 +26,11 @@ pub struct System {
     pub arbitration: ServiceProcess,
     /// Database URLs by service name.
     pub databases: Vec<(&'static str, String)>,
+    /// The settings each service was started with, by service name.
+    settings: Vec<(&'static str, Vec<(String, String)>)>,
 }
 
-async fn channel(p: &ServiceProcess) -> Channel {
+pub async fn channel(p: &ServiceProcess) -> Channel {
     Channel::from_shared(p.endpoint()).unwrap().connect().await.expect("connect")
 }
 
@@ -52,8 +56,9 @@ impl System {
             envs.last_mut().expect("just pushed").extend(extra.iter().cloned());
             databases.push((name, db));
         }
-        let open311 = std::net::SocketAddr::from(([127, 0, 0, 1], dualnet_testkit::free_port()));
-        envs[2].push(("DUALNET_OPEN311__LISTEN".to_string(), open311.to_string()));
+        envs[2].push(("DUALNET_OPEN311__LISTEN".to_string(), "127.0.0.1:0".to_string()));
+        let names = ["governance-grid", "party-grid", "complaints", "arbitration"];
+        let settings: Vec<_> = names.into_iter().zip(envs.iter().cloned()).collect();
         let mut envs = envs.into_iter();
         let mut next = || envs.next().unwrap();
         let (g, p, c, a) = tokio::join!(
@@ -62,15 +67,25 @@ impl System {
             ServiceProcess::start("complaints", next()),
             ServiceProcess::start("arbitration", next()),
         );
+        let complaints = c.expect("complaints starts");
+        let open311 = complaints.bound("open311").expect("complaints reported its Open311 address");
         Self {
             namespace,
             open311,
             governance: g.expect("governance-grid starts"),
             party: p.expect("party-grid starts"),
-            complaints: c.expect("complaints starts"),
+            complaints,
             arbitration: a.expect("arbitration starts"),
             databases,
+            settings,
         }
+    }
+
+    /// Starts one more instance of `service` on the same database, consumer
+    /// group and topics (a fleet of that service).
+    pub async fn another(&self, service: &str) -> ServiceProcess {
+        let env = self.settings.iter().find(|(n, _)| *n == service).expect("a service of the system").1.clone();
+        ServiceProcess::start(service, env).await.unwrap_or_else(|e| panic!("another {service} starts: {e:#}"))
     }
 
     pub async fn governance(&self) -> GovernanceGridClient<Channel> {

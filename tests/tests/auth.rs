@@ -71,7 +71,6 @@ async fn list(channel: &Channel, bearer: Option<&str>) -> Result<(), tonic::Stat
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_valid_tokens_get_in_roles_reach_what_the_matrix_grants_and_health_and_reflection_stay_open() {
-    let open311 = std::net::SocketAddr::from(([127, 0, 0, 1], dualnet_testkit::free_port()));
     let env = vec![
         ("DUALNET_DATABASE__URL".to_string(), fresh_database("complaints").await),
         ("DUALNET_TRANSPORT__KIND".to_string(), "kafka".to_string()),
@@ -79,11 +78,12 @@ async fn only_valid_tokens_get_in_roles_reach_what_the_matrix_grants_and_health_
         ("DUALNET_KAFKA__NAMESPACE".to_string(), format!("{}.", unique("auth"))),
         ("DUALNET_AUTH__KEYS__OLD".to_string(), OLD_KEY.to_string()),
         ("DUALNET_AUTH__KEYS__NEW".to_string(), NEW_KEY.to_string()),
-        ("DUALNET_OPEN311__LISTEN".to_string(), open311.to_string()),
+        ("DUALNET_OPEN311__LISTEN".to_string(), "127.0.0.1:0".to_string()),
     ];
     // Started and reported SERVING through the health check, without a token.
     let complaints = ServiceProcess::start("complaints", env).await.expect("complaints starts");
     let channel = Channel::from_shared(complaints.endpoint()).unwrap().connect().await.unwrap();
+    let open311 = complaints.bound("open311").expect("complaints reported its Open311 address");
 
     let refused = |r: Result<(), tonic::Status>| r.expect_err("refused").code();
     assert_eq!(refused(list(&channel, None).await), Code::Unauthenticated, "no token");
@@ -219,7 +219,7 @@ async fn a_service_without_keys_refuses_to_start_unless_authentication_is_disabl
         .env("DUALNET_DATABASE__URL", fresh_database("complaints").await)
         .env("DUALNET_TRANSPORT__KIND", "kafka")
         .env("DUALNET_KAFKA__BOOTSTRAP_SERVERS", kafka_bootstrap())
-        .env("DUALNET_LISTEN", format!("127.0.0.1:{}", dualnet_testkit::free_port()))
+        .env("DUALNET_LISTEN", "127.0.0.1:0")
         .env_remove("DUALNET_AUTH__DISABLED")
         .kill_on_drop(true)
         .output()

@@ -9,7 +9,7 @@ use std::{process::Stdio, time::Duration};
 
 use dualnet_e2e::WAIT;
 use dualnet_proto::{complaints::v1 as cpb, governance::v1 as gov, partygrid::v1 as party};
-use dualnet_testkit::{bearer, binary, free_port, wait_for};
+use dualnet_testkit::{AddressFile, bearer, binary, wait_for};
 use tokio::{
     io::{AsyncBufReadExt, BufReader, Lines},
     process::ChildStdout,
@@ -60,15 +60,14 @@ macro_rules! list_services {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_serves_all_four_apis_and_its_example_call_links_both_networks() {
-    let port = free_port();
-    let open311 = std::net::SocketAddr::from(([127, 0, 0, 1], free_port()));
-    let metrics = std::net::SocketAddr::from(([127, 0, 0, 1], free_port()));
+    let addresses = AddressFile::new("up");
     let mut child = tokio::process::Command::new(binary("dualnet"))
-        .args(["up", "--demo", "--listen", &format!("127.0.0.1:{port}"), "--open311", &open311.to_string()])
+        .args(["up", "--demo", "--listen", "127.0.0.1:0", "--open311", "127.0.0.1:0"])
         // No database configured: dualnet runs a private PostgreSQL.
         .env_remove("DUALNET_DATABASE__URL")
         .env("DUALNET_TELEMETRY__LOG", "warn")
-        .env("DUALNET_TELEMETRY__METRICS_LISTEN", metrics.to_string())
+        .env("DUALNET_TELEMETRY__METRICS_LISTEN", "127.0.0.1:0")
+        .env("DUALNET_ADDRESS_FILE", addresses.path())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .kill_on_drop(true)
@@ -78,13 +77,16 @@ async fn the_demo_serves_all_four_apis_and_its_example_call_links_both_networks(
     // No keys configured: a key for this run, and an admin token to use.
     const EXPORT: &str = "export DUALNET_TOKEN=";
     let token = printed(&mut lines, EXPORT, "the run's admin token").await[EXPORT.len()..].to_string();
+    let addr = addresses.wait("grpc", WAIT).await;
+    let open311 = addresses.wait("open311", WAIT).await;
+    let metrics = addresses.wait("metrics", WAIT).await;
     let grpcurl = "grpcurl -plaintext -H \"authorization: Bearer $DUALNET_TOKEN\" -d '{\"kind\"";
     let example = printed(&mut lines, grpcurl, "the example call").await;
     let curl = printed(&mut lines, "curl -s -d", "the Open311 example").await;
     // grpcurl -plaintext -H "authorization: Bearer $DUALNET_TOKEN" -d 'BODY' ADDR METHOD
     let body = example.split('\'').nth(1).expect("a JSON body");
     let tail: Vec<&str> = example.rsplit('\'').next().unwrap().split_whitespace().collect();
-    assert_eq!(tail, [format!("127.0.0.1:{port}").as_str(), "dualnet.complaints.v1.Complaints/FileComplaint"]);
+    assert_eq!(tail, [addr.to_string().as_str(), "dualnet.complaints.v1.Complaints/FileComplaint"]);
     let body: serde_json::Value = serde_json::from_str(body).expect("the body is JSON");
     let field = |name: &str| body[name].as_str().unwrap_or_else(|| panic!("{name} in the example")).to_string();
     let request = cpb::FileComplaintRequest {
@@ -96,7 +98,7 @@ async fn the_demo_serves_all_four_apis_and_its_example_call_links_both_networks(
         ..Default::default()
     };
 
-    let channel = Channel::from_shared(format!("http://127.0.0.1:{port}")).unwrap().connect().await.unwrap();
+    let channel = Channel::from_shared(format!("http://{addr}")).unwrap().connect().await.unwrap();
     let mut health = HealthClient::new(channel.clone());
     for service in [
         "",
@@ -199,11 +201,11 @@ async fn the_demo_serves_all_four_apis_and_its_example_call_links_both_networks(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_authentication_on_the_demo_seeds_itself_and_bench_needs_a_token() {
     const KEY: &str = "one-node-key-0123456789abcdef012345";
-    let port = free_port();
-    let open311 = std::net::SocketAddr::from(([127, 0, 0, 1], free_port()));
+    let addresses = AddressFile::new("up");
     let keys = [("DUALNET_AUTH__KEYS__K", KEY), ("DUALNET_AUTH__SIGNING_KID", "k")];
     let mut child = tokio::process::Command::new(binary("dualnet"))
-        .args(["up", "--demo", "--listen", &format!("127.0.0.1:{port}"), "--open311", &open311.to_string()])
+        .args(["up", "--demo", "--listen", "127.0.0.1:0", "--open311", "127.0.0.1:0"])
+        .env("DUALNET_ADDRESS_FILE", addresses.path())
         .env_remove("DUALNET_DATABASE__URL")
         .env("DUALNET_TELEMETRY__LOG", "warn")
         .envs(keys)
@@ -216,6 +218,7 @@ async fn with_authentication_on_the_demo_seeds_itself_and_bench_needs_a_token() 
     // The demo seeded through the APIs with its own admin token, then says
     // how to benchmark the node: the log and server URLs of its PostgreSQL.
     printed(&mut lines, "Demo map:", "the demo map").await;
+    let addr = addresses.wait("grpc", WAIT).await;
     let hint = printed(&mut lines, "DUALNET_TRANSPORT__KIND=pglog", "the benchmark hint").await;
     let setting = |name: &str| {
         hint.split_whitespace()
@@ -227,7 +230,7 @@ async fn with_authentication_on_the_demo_seeds_itself_and_bench_needs_a_token() 
     let bench = |token: Option<String>| {
         let mut command = tokio::process::Command::new(binary("dualnet"));
         command
-            .args(["bench", "--endpoint", &format!("http://127.0.0.1:{port}"), "--complaints", "5", "--rate", "5"])
+            .args(["bench", "--endpoint", &format!("http://{addr}"), "--complaints", "5", "--rate", "5"])
             .args(["--floor-samples", "3", "--json", "-", "--timeout-secs", "60"])
             .env("DUALNET_TRANSPORT__KIND", "pglog")
             .env("DUALNET_TRANSPORT__LOG_DATABASE_URL", &log_url)

@@ -37,6 +37,7 @@ pub fn discover() -> Vec<Watched> {
             Some(p @ ("governance-grid" | "party-grid" | "complaints" | "arbitration")) => p.to_string(),
             Some("dualnet") if args.get(1).is_some_and(|a| a == "up") => "dualnet up".to_string(),
             Some("tansu") => "broker (tansu)".to_string(),
+            Some("java") if args.iter().any(|a| a == "kafka.Kafka") => "broker (kafka)".to_string(),
             // The server's main process; its backends are its children.
             Some("postgres") if !parent_is_postgres(pid) => "postgresql".to_string(),
             _ => continue,

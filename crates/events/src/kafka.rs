@@ -123,10 +123,15 @@ impl Transport for KafkaTransport {
         let mut config = self.settings.client(&[
             ("auto.commit.interval.ms", "500"),
             ("auto.offset.reset", "earliest"),
-            ("fetch.wait.max.ms", "10"),
+            // The broker answers a fetch as soon as a record is there; the
+            // wait only bounds how often an idle member asks again.
+            ("fetch.wait.max.ms", "100"),
             ("session.timeout.ms", "6000"),
             ("heartbeat.interval.ms", "1000"),
             ("statistics.interval.ms", "5000"),
+            // A member joining or leaving moves only the partitions that
+            // must move; the others keep being consumed meanwhile.
+            ("partition.assignment.strategy", "cooperative-sticky"),
         ]);
         config
             .set("group.id", self.broker_name(group))
@@ -136,13 +141,8 @@ impl Transport for KafkaTransport {
         let consumer = join(&config, &topics, &self.settings.namespace)?;
         Ok(Box::new(KafkaSubscription {
             consumer,
-            config,
-            group: self.broker_name(group),
-            topics,
             namespace: self.settings.namespace.clone(),
-            idle_checks: 0,
             ready: Arc::new(AtomicBool::new(false)),
-            unready_for: Duration::ZERO,
         }))
     }
 
@@ -163,9 +163,7 @@ impl Transport for KafkaTransport {
             for p in partitions {
                 let (low, high) = consumer.fetch_watermarks(&topic, p, timeout)?;
                 let next = match to {
-                    // Not clamped to the high watermark: Tansu reports it per
-                    // produce batch, not per record.
-                    Position::Offset(o) => o.max(low),
+                    Position::Offset(o) => o.clamp(low, high),
                     Position::Time(t) => {
                         let mut query = TopicPartitionList::new();
                         query.add_partition_offset(&topic, p, Offset::Offset(t.timestamp_millis()))?;
@@ -183,21 +181,12 @@ impl Transport for KafkaTransport {
             for (p, next) in &positions {
                 commit.add_partition_offset(&topic, *p, Offset::Offset(*next))?;
             }
-            // Commit as a member of the group (brokers such as Tansu ignore
-            // commits from outside it): join, wait for the assignment, commit.
-            consumer.subscribe(&[topic.as_str()])?;
-            let deadline = std::time::Instant::now() + Duration::from_secs(60);
-            while consumer.assignment().map(|a| a.count()).unwrap_or(0) == 0 {
-                if std::time::Instant::now() > deadline {
-                    return Err(TransportError::Other(format!(
-                        "no assignment on {topic}: is a member of the group still running?"
-                    )));
-                }
-                // Polling drives the join; a record received here is not committed.
-                let _ = consumer.poll(Duration::from_millis(100));
-            }
-            consumer.commit(&commit, CommitMode::Sync)?;
-            consumer.unsubscribe();
+            // Committed from outside the group, which the broker accepts only
+            // while the group has no members: a running member would go on
+            // from its own position.
+            consumer.commit(&commit, CommitMode::Sync).map_err(|e| {
+                TransportError::Other(format!("rewinding {topic}: {e} (is a member of the group still running?)"))
+            })?;
             Ok(positions)
         })
         .await
@@ -247,7 +236,7 @@ impl rdkafka::consumer::ConsumerContext for LagReporter {}
 
 type GroupConsumer = StreamConsumer<LagReporter>;
 
-fn join(config: &ClientConfig, topics: &[String], namespace: &str) -> Result<Arc<GroupConsumer>, TransportError> {
+fn join(config: &ClientConfig, topics: &[String], namespace: &str) -> Result<GroupConsumer, TransportError> {
     let group = config.get("group.id").unwrap_or_default();
     let reporter = LagReporter {
         group: group.strip_prefix(namespace).unwrap_or(group).to_string(),
@@ -256,67 +245,17 @@ fn join(config: &ClientConfig, topics: &[String], namespace: &str) -> Result<Arc
     let consumer: GroupConsumer = config.create_with_context(reporter)?;
     let names: Vec<&str> = topics.iter().map(String::as_str).collect();
     consumer.subscribe(&names)?;
-    Ok(Arc::new(consumer))
+    Ok(consumer)
 }
 
-/// How long `next` waits for a record before checking the assignment.
-const IDLE_CHECK: Duration = Duration::from_secs(5);
 /// How often `next` looks for the first assignment (readiness).
 const READY_POLL: Duration = Duration::from_millis(100);
-/// Idle checks without any partition before the member rejoins.
-const STRANDED_CHECKS: u32 = 3;
 
 struct KafkaSubscription {
-    consumer: Arc<GroupConsumer>,
-    config: ClientConfig,
-    group: String,
-    topics: Vec<String>,
+    consumer: GroupConsumer,
     namespace: String,
-    idle_checks: u32,
     /// Set at the first assignment.
     ready: Arc<AtomicBool>,
-    /// Time waited for the first assignment since the last stranded check.
-    unready_for: Duration,
-}
-
-impl KafkaSubscription {
-    /// A member can be left holding no partition when it joined while a
-    /// crashed member was still the group's leader (seen with Tansu: the sync
-    /// succeeds with an empty assignment and no rebalance follows). When this
-    /// member has held nothing for a while although the group has no more
-    /// members than partitions, it leaves and joins again.
-    async fn rejoin_if_stranded(&mut self) -> Result<(), TransportError> {
-        let assigned = self.consumer.assignment().map(|a| a.count()).unwrap_or(0);
-        if assigned > 0 {
-            self.idle_checks = 0;
-            return Ok(());
-        }
-        self.idle_checks += 1;
-        if self.idle_checks < STRANDED_CHECKS {
-            return Ok(());
-        }
-        self.idle_checks = 0;
-        let (consumer, group, topics) = (self.consumer.clone(), self.group.clone(), self.topics.clone());
-        let sizes = tokio::task::spawn_blocking(move || -> Result<(usize, usize), TransportError> {
-            let timeout = Duration::from_secs(5);
-            let groups = consumer.fetch_group_list(Some(&group), timeout)?;
-            let members = groups.groups().iter().map(|g| g.members().len()).sum();
-            let mut partitions = 0;
-            for topic in &topics {
-                let metadata = consumer.fetch_metadata(Some(topic), timeout)?;
-                partitions += metadata.topics().iter().map(|t| t.partitions().len()).sum::<usize>();
-            }
-            Ok((members, partitions))
-        })
-        .await
-        .map_err(|e| TransportError::Other(e.to_string()))??;
-        let (members, partitions) = sizes;
-        if partitions > 0 && members <= partitions {
-            tracing::warn!(group = %self.group, members, partitions, "holding no partition; rejoining the group");
-            self.consumer = join(&self.config, &self.topics, &self.namespace)?;
-        }
-        Ok(())
-    }
 }
 
 impl KafkaSubscription {
@@ -346,34 +285,22 @@ impl KafkaSubscription {
 #[async_trait]
 impl Subscription for KafkaSubscription {
     async fn next(&mut self) -> Result<Delivery, TransportError> {
-        let m = loop {
-            let ready = self.ready.load(Ordering::Relaxed);
-            let wait = if ready { IDLE_CHECK } else { READY_POLL };
-            match tokio::time::timeout(wait, self.consumer.recv()).await {
+        // Until the first assignment the wait is cut into short ones, so
+        // readiness follows the assignment even when no record comes.
+        while !self.ready.load(Ordering::Relaxed) {
+            match tokio::time::timeout(READY_POLL, self.consumer.recv()).await {
                 Ok(m) => {
                     self.ready.store(true, Ordering::Relaxed);
-                    break m?;
-                }
-                Err(_) if !ready => {
-                    if self.consumer.assignment().map(|a| a.count() > 0).unwrap_or(false) {
-                        self.ready.store(true, Ordering::Relaxed);
-                        continue;
-                    }
-                    self.unready_for += wait;
-                    if self.unready_for >= IDLE_CHECK {
-                        self.unready_for = Duration::ZERO;
-                        if let Err(e) = self.rejoin_if_stranded().await {
-                            tracing::debug!(error = %e, "assignment check failed");
-                        }
-                    }
+                    return Ok(self.delivery(&m?));
                 }
                 Err(_) => {
-                    if let Err(e) = self.rejoin_if_stranded().await {
-                        tracing::debug!(error = %e, "assignment check failed");
+                    if self.consumer.assignment().map(|a| a.count() > 0).unwrap_or(false) {
+                        self.ready.store(true, Ordering::Relaxed);
                     }
                 }
             }
-        };
+        }
+        let m = self.consumer.recv().await?;
         Ok(self.delivery(&m))
     }
 

@@ -366,12 +366,10 @@ async fn nothing_is_published_for_a_rolled_back_change(kind: Kind) {
 
 async fn a_rewound_group_reads_again_from_an_offset_or_a_time(kind: Kind) {
     let h = Harness::new(kind).await;
-    // One key: one partition, offsets 0..5 in order. Published one by one:
-    // Tansu 0.6 cannot fetch from an offset inside a produced batch.
-    for i in 0..5 {
-        h.append(&[probe("k", i)]).await;
-        h.publish_all().await;
-    }
+    // One key: one partition, offsets 0..5 in order, published as one batch
+    // (a rewind lands inside it).
+    h.append(&(0..5).map(|i| probe("k", i)).collect::<Vec<_>>()).await;
+    h.publish_all().await;
     let seq = |d: &Delivery| <Probe as prost::Message>::decode(d.record.payload.as_slice()).unwrap().seq;
     let step = |what: &'static str| move |e| panic!("{what}: {e:?}");
     let mut sub = h.subscribe().await;

@@ -38,6 +38,9 @@ impl fmt::Display for Secret {
 pub struct Config {
     /// gRPC listen address; each service has its own default port.
     pub listen: Option<SocketAddr>,
+    /// Where the process writes the addresses it bound (`grpc=…`,
+    /// `open311=…`, `metrics=…`), for a supervisor that starts it on port 0.
+    pub address_file: Option<std::path::PathBuf>,
     pub database: DatabaseConfig,
     pub transport: TransportConfig,
     pub kafka: KafkaConfig,

@@ -2,9 +2,14 @@
 //! binaries, for one-node runs without a configured database. PostgreSQL
 //! refuses to run as root, so as root the cluster runs as the `postgres`
 //! user. Stopped when dropped.
+//!
+//! The server listens on no TCP port at all, only on a Unix socket inside its
+//! own directory (mode 0700, owned by the server's user): no other local
+//! account can reach it, and no port has to be picked that another process
+//! might take first.
 
 use std::{
-    net::TcpListener,
+    os::unix::fs::PermissionsExt,
     path::{Path, PathBuf},
     process::Command,
 };
@@ -17,8 +22,10 @@ pub struct EmbeddedPostgres {
     /// Remove `dir` on stop (a throwaway cluster).
     temporary: bool,
     run_as: Option<String>,
-    pub port: u16,
 }
+
+/// Names the socket file (`.s.PGSQL.5432`); no TCP port is opened.
+const SOCKET_PORT: u16 = 5432;
 
 /// The directory with `initdb` and `pg_ctl`: `DUALNET_PG_BIN`, then the
 /// newest `/usr/lib/postgresql/*/bin`, then `pg_config --bindir`.
@@ -48,10 +55,6 @@ pub fn find_bin_dir() -> anyhow::Result<PathBuf> {
     Ok(bin)
 }
 
-fn free_port() -> anyhow::Result<u16> {
-    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
-}
-
 fn is_root() -> bool {
     // The effective uid, without libc: /proc/self/status "Uid: real effective …".
     std::fs::read_to_string("/proc/self/status")
@@ -70,6 +73,8 @@ impl EmbeddedPostgres {
             None => (std::env::temp_dir().join(format!("dualnet-pg-{}", uuid::Uuid::now_v7())), true),
         };
         std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))
+            .with_context(|| format!("making {} private", dir.display()))?;
         let run_as = is_root().then(|| "postgres".to_string());
         if let Some(user) = &run_as {
             let status = Command::new("chown").arg("-R").arg(user).arg(&dir).status()?;
@@ -77,12 +82,13 @@ impl EmbeddedPostgres {
                 bail!("cannot hand {} to the {user} user", dir.display());
             }
         }
-        let mut pg = Self { bin, dir, temporary, run_as, port: free_port()? };
+        let mut pg = Self { bin, dir, temporary, run_as };
         if !pg.dir.join("data/PG_VERSION").exists() {
             let data = pg.dir.join("data");
             pg.run("initdb", &["-D", path(&data), "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync"])?;
         }
-        let options = format!("-p {} -k {} -c listen_addresses=127.0.0.1", pg.port, pg.dir.display());
+        let options =
+            format!("-p {SOCKET_PORT} -k {} -c listen_addresses= -c unix_socket_permissions=0700", pg.dir.display());
         let (data, log) = (pg.dir.join("data"), pg.dir.join("log"));
         if let Err(e) = pg.run("pg_ctl", &["-D", path(&data), "-l", path(&log), "-o", &options, "-w", "start"]) {
             pg.temporary = false;
@@ -91,9 +97,16 @@ impl EmbeddedPostgres {
         Ok(pg)
     }
 
-    /// A URL of database `db` on this server.
+    /// A URL of database `db` on this server, through its socket.
     pub fn url(&self, db: &str) -> String {
-        format!("postgres://postgres@127.0.0.1:{}/{db}", self.port)
+        let socket: String = path(&self.dir)
+            .bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'/' | b'-' | b'_' | b'.' => (b as char).to_string(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect();
+        format!("postgres://postgres@localhost:{SOCKET_PORT}/{db}?host={socket}")
     }
 
     fn run(&self, tool: &str, args: &[&str]) -> anyhow::Result<()> {

@@ -178,6 +178,8 @@ pub async fn serve(addr: SocketAddr, metrics: Arc<Metrics>, shutdown: Cancellati
             async move { ([("content-type", "text/plain; version=0.0.4")], metrics.prometheus()) }
         }),
     );
+    let addr = listener.local_addr()?;
+    crate::addresses::bound("metrics", addr);
     tracing::info!(%addr, "metrics on /metrics");
     axum::serve(listener, app).with_graceful_shutdown(async move { shutdown.cancelled().await }).await?;
     Ok(())

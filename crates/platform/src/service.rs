@@ -64,6 +64,9 @@ pub struct Started {
     /// The gRPC service name reported by health checks.
     pub health: &'static str,
     pub tasks: Vec<JoinHandle<()>>,
+    /// Listeners of its own the service bound besides the gRPC API (e.g.
+    /// `open311`), with the addresses they got.
+    pub bound: Vec<(&'static str, SocketAddr)>,
 }
 
 pub type StartFn = fn(Deps, CancellationToken) -> BoxFuture<'static, anyhow::Result<Started>>;
@@ -259,6 +262,9 @@ async fn run(def: &'static ServiceDef, config: Config) -> anyhow::Result<()> {
     if let Some(reason) = crate::auth::refusal(&config.auth) {
         anyhow::bail!(reason);
     }
+    if let Some(path) = &config.address_file {
+        crate::addresses::record_to(path.clone());
+    }
     let _telemetry = telemetry::init(def.name, &config.telemetry)?;
     let metrics = metrics::init(def.name, &config.telemetry)?;
     let url = config.database.url.clone().context("database.url must be set (DUALNET_DATABASE__URL)")?;
@@ -276,6 +282,7 @@ async fn run(def: &'static ServiceDef, config: Config) -> anyhow::Result<()> {
     let admission = admission(&deps.config)?;
     let started = (def.start)(deps, shutdown.clone()).await?;
     let listener = TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;
+    crate::addresses::bound("grpc", listener.local_addr()?);
     tracing::info!(service = def.name, addr = %listener.local_addr()?, "serving");
     let served =
         grpc_server::serve(listener, vec![started.register], &[started.health], readiness, admission, shutdown.clone())
@@ -300,17 +307,28 @@ async fn run(def: &'static ServiceDef, config: Config) -> anyhow::Result<()> {
 /// background tasks and its gRPC API on a port the system picks — until
 /// `shutdown`. For tests and embedding; returns the API's address.
 pub async fn start_in_process(def: &ServiceDef, deps: Deps, shutdown: CancellationToken) -> anyhow::Result<SocketAddr> {
+    Ok(start_in_process_bound(def, deps, shutdown).await?.0)
+}
+
+/// `start_in_process`, answering the addresses of the service's other
+/// listeners too (see `Started::bound`).
+pub async fn start_in_process_bound(
+    def: &ServiceDef,
+    deps: Deps,
+    shutdown: CancellationToken,
+) -> anyhow::Result<(SocketAddr, Vec<(&'static str, SocketAddr)>)> {
     db::migrate(&deps.pool, def.migrator).await?;
     let readiness = deps.readiness.clone();
     let admission = admission(&deps.config)?;
     let started = (def.start)(deps, shutdown.clone()).await?;
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
+    let bound = started.bound;
     tokio::spawn(async move {
         let health = [started.health];
         grpc_server::serve(listener, vec![started.register], &health, readiness, admission, shutdown).await
     });
-    Ok(addr)
+    Ok((addr, bound))
 }
 
 /// Who the gRPC server lets in, from the configuration: the token verifier

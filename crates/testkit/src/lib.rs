@@ -4,7 +4,6 @@
 
 use std::{
     future::Future,
-    net::TcpListener,
     path::PathBuf,
     process::Stdio,
     time::{Duration, Instant},
@@ -64,8 +63,46 @@ pub fn unique(prefix: &str) -> String {
     format!("{prefix}-{}", uuid::Uuid::now_v7().simple())
 }
 
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
+/// A file a child process writes the addresses it bound to
+/// (`DUALNET_ADDRESS_FILE`, `name=host:port` lines; see
+/// `dualnet_platform::addresses`): the child binds port 0, the test reads
+/// what it got.
+pub struct AddressFile(PathBuf);
+
+impl AddressFile {
+    /// A path in the temporary directory that no other test uses.
+    pub fn new(what: &str) -> Self {
+        Self(std::env::temp_dir().join(format!("dualnet-test-{what}-{}.addresses", uuid::Uuid::now_v7().simple())))
+    }
+
+    pub fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+
+    /// The address recorded last for listener `name`, if any yet.
+    pub fn get(&self, name: &str) -> Option<std::net::SocketAddr> {
+        addresses_in(&std::fs::read_to_string(&self.0).ok()?, name)
+    }
+
+    /// Waits until listener `name` is recorded.
+    pub async fn wait(&self, name: &str, within: Duration) -> std::net::SocketAddr {
+        wait_for(&format!("the {name} address in {}", self.0.display()), within, || async { self.get(name) }).await
+    }
+
+    /// Forgets what an earlier run of the child recorded.
+    pub fn clear(&self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// The last address recorded for listener `name` in the text of an address
+/// file.
+pub fn addresses_in(text: &str, name: &str) -> Option<std::net::SocketAddr> {
+    text.lines()
+        .filter_map(|l| l.split_once('='))
+        .filter(|(n, _)| *n == name)
+        .filter_map(|(_, a)| a.parse().ok())
+        .last()
 }
 
 /// Polls `check` until it yields a value or `within` passes.
@@ -96,17 +133,22 @@ pub fn binary(name: &str) -> PathBuf {
     path
 }
 
-/// A service running as its own OS process.
+/// A service running as its own OS process. It binds port 0 for every
+/// listener and writes the addresses it got to a file (`address_file`),
+/// which `start` waits for: no port is picked in advance.
 pub struct ServiceProcess {
     pub name: String,
-    pub port: u16,
+    /// The gRPC address of the running process (0 until it reported one).
+    pub addr: std::net::SocketAddr,
     env: Vec<(String, String)>,
+    addresses: AddressFile,
+    log: PathBuf,
     child: Option<Child>,
 }
 
 impl ServiceProcess {
-    /// Starts binary `name` with `env` (plus `DUALNET_LISTEN` on a free port)
-    /// and waits until its gRPC health check answers SERVING. Without any
+    /// Starts binary `name` with `env` (its gRPC API on port 0) and waits
+    /// until its gRPC health check answers SERVING. Without any
     /// `DUALNET_AUTH__…` setting in `env` it runs with authentication
     /// disabled (as a service must be told explicitly); tests of
     /// authentication give keys.
@@ -114,18 +156,26 @@ impl ServiceProcess {
         if !env.iter().any(|(k, _)| k.starts_with("DUALNET_AUTH__")) {
             env.push(("DUALNET_AUTH__DISABLED".into(), "true".into()));
         }
-        let mut p = Self { name: name.to_string(), port: free_port(), env, child: None };
+        let addresses = AddressFile::new(name);
+        let log = addresses.path().with_extension("log");
+        let mut p = Self { name: name.to_string(), addr: ([127, 0, 0, 1], 0).into(), env, addresses, log, child: None };
         p.spawn().await?;
         Ok(p)
     }
 
     pub fn endpoint(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
+        format!("http://{}", self.addr)
+    }
+
+    /// The address the running process bound for listener `name` (`grpc`,
+    /// `open311`, `metrics`).
+    pub fn bound(&self, name: &str) -> Option<std::net::SocketAddr> {
+        self.addresses.get(name)
     }
 
     /// Where the process writes its log (stderr).
     pub fn log_path(&self) -> PathBuf {
-        std::env::temp_dir().join(format!("dualnet-test-{}-{}.log", self.name, self.port))
+        self.log.clone()
     }
 
     /// The OS process id, while it runs.
@@ -135,10 +185,13 @@ impl ServiceProcess {
 
     async fn spawn(&mut self) -> anyhow::Result<()> {
         let log = self.log_path();
+        // A restarted process reports afresh.
+        self.addresses.clear();
         let stderr = std::fs::OpenOptions::new().create(true).append(true).open(&log)?;
         let child = Command::new(binary(&self.name))
             .envs(self.env.iter().cloned())
-            .env("DUALNET_LISTEN", format!("127.0.0.1:{}", self.port))
+            .env("DUALNET_LISTEN", "127.0.0.1:0")
+            .env("DUALNET_ADDRESS_FILE", self.addresses.path())
             .stdout(Stdio::null())
             .stderr(stderr)
             .kill_on_drop(true)
@@ -147,8 +200,11 @@ impl ServiceProcess {
         self.child = Some(child);
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
-            if self.serving().await {
-                return Ok(());
+            if let Some(addr) = self.bound("grpc") {
+                self.addr = addr;
+                if self.serving().await {
+                    return Ok(());
+                }
             }
             if let Some(status) = self.child.as_mut().and_then(|c| c.try_wait().ok().flatten()) {
                 bail!("{} exited with {status} (log: {})", self.name, log.display());
@@ -264,5 +320,18 @@ impl Xorshift {
         self.0 ^= self.0 >> 7;
         self.0 ^= self.0 << 17;
         (self.0 % n as u64) as usize
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_last_address_recorded_for_a_listener_is_found() {
+        let text = "grpc=127.0.0.1:4000\nopen311=127.0.0.1:4001\ngrpc=127.0.0.1:4002\n";
+        assert_eq!(addresses_in(text, "grpc"), Some("127.0.0.1:4002".parse().unwrap()));
+        assert_eq!(addresses_in(text, "open311"), Some("127.0.0.1:4001".parse().unwrap()));
+        assert_eq!(addresses_in(text, "metrics"), None);
     }
 }

@@ -29,9 +29,11 @@ pub async fn start(deps: Deps, shutdown: CancellationToken) -> anyhow::Result<St
         let (s, now) = (s.clone(), clock.now());
         async move { s.flag_overdue(now, 500).await }
     })));
+    let mut bound = Vec::new();
     if let Some(addr) = deps.config.open311.listen {
         let listener =
             tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding Open311 on {addr}"))?;
+        bound.push(("open311", listener.local_addr()?));
         let state = open311::Open311 {
             store: store.clone(),
             clock: deps.clock.clone(),
@@ -49,5 +51,6 @@ pub async fn start(deps: Deps, shutdown: CancellationToken) -> anyhow::Result<St
         }),
         health: dualnet_platform::grpc_server::health_name::<ComplaintsServer<Api>>(),
         tasks,
+        bound,
     })
 }

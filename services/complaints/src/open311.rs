@@ -103,6 +103,9 @@ pub fn router(state: Open311) -> Router {
 
 pub async fn serve(listener: tokio::net::TcpListener, state: Open311, shutdown: CancellationToken) {
     let addr: Option<SocketAddr> = listener.local_addr().ok();
+    if let Some(addr) = addr {
+        dualnet_platform::addresses::bound("open311", addr);
+    }
     tracing::info!(?addr, "Open311 GeoReport v2 listening");
     // Nagle off, as on the gRPC server: small answers must not wait for a
     // delayed ACK.

@@ -9,7 +9,7 @@ use dualnet_events::{Record, Transport, pglog::PgLogTransport};
 use dualnet_platform::{
     clock::ManualClock,
     config::Config,
-    service::{Deps, start_in_process},
+    service::{Deps, start_in_process_bound},
     timestamp::from_proto,
 };
 use dualnet_proto::{
@@ -105,8 +105,7 @@ async fn start_at(now: DateTime<Utc>) -> Running {
     let clock = ManualClock::at(now);
     let mut config = Config::default();
     config.deadlines.sweep_ms = 20;
-    let open311 = SocketAddr::from(([127, 0, 0, 1], dualnet_testkit::free_port()));
-    config.open311.listen = Some(open311);
+    config.open311.listen = Some(SocketAddr::from(([127, 0, 0, 1], 0)));
     let deps = Deps {
         pool,
         transport: log.clone(),
@@ -115,7 +114,8 @@ async fn start_at(now: DateTime<Utc>) -> Running {
         readiness: Default::default(),
     };
     let shutdown = CancellationToken::new();
-    let addr = start_in_process(&complaints::DEFINITION, deps, shutdown.clone()).await.unwrap();
+    let (addr, bound) = start_in_process_bound(&complaints::DEFINITION, deps, shutdown.clone()).await.unwrap();
+    let open311 = bound.iter().find(|(name, _)| *name == "open311").expect("the Open311 listener").1;
     let client =
         wait_for("the API", WAIT, || async { ComplaintsClient::connect(format!("http://{addr}")).await.ok() }).await;
     let (community, grid, building) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());

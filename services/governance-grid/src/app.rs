@@ -64,5 +64,6 @@ pub async fn start(deps: Deps, shutdown: CancellationToken) -> anyhow::Result<St
         }),
         health: dualnet_platform::grpc_server::health_name::<GovernanceGridServer<Api>>(),
         tasks,
+        bound: Vec::new(),
     })
 }

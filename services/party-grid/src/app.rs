@@ -20,5 +20,6 @@ pub async fn start(deps: Deps, shutdown: CancellationToken) -> anyhow::Result<St
         }),
         health: dualnet_platform::grpc_server::health_name::<PartyGridServer<Api>>(),
         tasks,
+        bound: Vec::new(),
     })
 }
