@@ -41,6 +41,11 @@ impl System {
 
     /// Starts the system with extra settings for every service.
     pub async fn start_with(extra: Vec<(String, String)>) -> Self {
+        Self::start_on(&kafka_bootstrap(), extra).await
+    }
+
+    /// Starts the system on the broker at `bootstrap` (a test's own broker).
+    pub async fn start_on(bootstrap: &str, extra: Vec<(String, String)>) -> Self {
         let namespace = format!("{}.", unique("e2e"));
         let mut databases = Vec::new();
         let mut envs = Vec::new();
@@ -49,7 +54,7 @@ impl System {
             envs.push(vec![
                 ("DUALNET_DATABASE__URL".to_string(), db.clone()),
                 ("DUALNET_TRANSPORT__KIND".to_string(), "kafka".to_string()),
-                ("DUALNET_KAFKA__BOOTSTRAP_SERVERS".to_string(), kafka_bootstrap()),
+                ("DUALNET_KAFKA__BOOTSTRAP_SERVERS".to_string(), bootstrap.to_string()),
                 ("DUALNET_KAFKA__NAMESPACE".to_string(), namespace.clone()),
                 ("DUALNET_TELEMETRY__LOG".to_string(), "info,sqlx::postgres::notice=warn".to_string()),
             ]);

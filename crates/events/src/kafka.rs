@@ -19,7 +19,7 @@ use rdkafka::{
     consumer::{BaseConsumer, CommitMode, Consumer, StreamConsumer},
     error::RDKafkaErrorCode,
     message::{Header as KHeader, Headers, OwnedHeaders},
-    producer::{FutureProducer, FutureRecord},
+    producer::{FutureProducer, FutureRecord, Producer},
     topic_partition_list::Offset,
     util::Timeout,
 };
@@ -132,6 +132,8 @@ impl Transport for KafkaTransport {
             // A member joining or leaving moves only the partitions that
             // must move; the others keep being consumed meanwhile.
             ("partition.assignment.strategy", "cooperative-sticky"),
+            // How soon a group notices partitions added to its topics.
+            ("topic.metadata.refresh.interval.ms", "10000"),
         ]);
         config
             .set("group.id", self.broker_name(group))
@@ -207,7 +209,36 @@ impl Transport for KafkaTransport {
                 Err((topic, code)) => return Err(TransportError::Other(format!("creating topic {topic}: {code}"))),
             }
         }
-        Ok(())
+        // The controller has created them; the broker's metadata follows a
+        // moment later. A group subscribed before that sees "unknown topic"
+        // and looks again only at its next metadata refresh, so wait until
+        // every partition has a leader.
+        let producer = self.publisher.producer.clone();
+        tokio::task::spawn_blocking(move || -> Result<(), TransportError> {
+            let deadline = std::time::Instant::now() + Duration::from_secs(30);
+            let mut pending = names;
+            while !pending.is_empty() {
+                let metadata = producer.client().fetch_metadata(None, Duration::from_secs(5))?;
+                pending.retain(|name| {
+                    !metadata.topics().iter().any(|t| {
+                        t.name() == name
+                            && t.error().is_none()
+                            && !t.partitions().is_empty()
+                            && t.partitions().iter().all(|p| p.leader() >= 0 && p.error().is_none())
+                    })
+                });
+                if pending.is_empty() {
+                    break;
+                }
+                if std::time::Instant::now() > deadline {
+                    return Err(TransportError::Other(format!("topics without a leader after 30 s: {pending:?}")));
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            Ok(())
+        })
+        .await
+        .map_err(|e| TransportError::Other(e.to_string()))?
     }
 }
 

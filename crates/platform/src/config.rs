@@ -329,6 +329,7 @@ impl Default for AuthConfig {
 
 const SECTIONS: &[&str] = &[
     "listen",
+    "address_file",
     "database",
     "transport",
     "kafka",
@@ -471,12 +472,14 @@ mod tests {
                 ("DUALNET_KAFKA__PROPERTIES__SECURITY_PROTOCOL", "ssl"),
                 ("DUALNET_TEST_UNRELATED", "ignored"),
                 ("DUALNET_OPEN311__LISTEN", "127.0.0.1:8311"),
+                ("DUALNET_ADDRESS_FILE", "/run/dualnet/addresses"),
                 ("DUALNET_ARBITRATION__MONTHLY_MINIMUM_WAGE_YUAN", "2520"),
             ]),
         )
         .unwrap();
         assert_eq!(c.listen, Some("127.0.0.1:7000".parse().unwrap()));
         assert_eq!(c.kafka.bootstrap_servers, "env:9092");
+        assert_eq!(c.address_file.as_deref(), Some(Path::new("/run/dualnet/addresses")));
         assert_eq!(c.kafka.partitions, 6);
         assert_eq!(c.consumer.max_attempts, 9);
         assert_eq!(c.kafka.properties.get("security.protocol").map(String::as_str), Some("ssl"));

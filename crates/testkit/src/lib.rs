@@ -9,6 +9,10 @@ use std::{
     time::{Duration, Instant},
 };
 
+pub mod broker;
+
+pub use broker::{Halt, KafkaBroker};
+
 use anyhow::{Context, bail};
 use sqlx::{Connection, PgConnection, PgPool};
 use tokio::process::{Child, Command};

@@ -1,0 +1,190 @@
+//! A private Apache Kafka broker for the tests that stop and start one
+//! (one KRaft node, from the jars `scripts/test` fetched, named by
+//! `DUALNET_TEST_KAFKA_LIB`). Its client listener binds port 0 on the first
+//! start and the same port again on a restart, so clients reconnect to the
+//! address they know; its log directory survives restarts.
+
+use std::{
+    path::PathBuf,
+    process::Stdio,
+    time::{Duration, Instant},
+};
+
+use anyhow::{Context, bail};
+use tokio::process::{Child, Command};
+
+pub struct KafkaBroker {
+    dir: PathBuf,
+    lib: String,
+    port: u16,
+    child: Option<Child>,
+}
+
+/// How a broker is stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Halt {
+    /// SIGTERM: a controlled shutdown.
+    Terminate,
+    /// SIGKILL: the log is recovered at the next start.
+    Kill,
+}
+
+impl KafkaBroker {
+    pub async fn start() -> anyhow::Result<Self> {
+        let lib = std::env::var("DUALNET_TEST_KAFKA_LIB")
+            .context("DUALNET_TEST_KAFKA_LIB is not set: run the tests through scripts/test")?;
+        let dir = std::env::temp_dir().join(format!("dualnet-test-kafka-{}", uuid::Uuid::now_v7().simple()));
+        std::fs::create_dir_all(&dir)?;
+        let mut broker = Self { dir, lib: format!("{lib}/*"), port: 0, child: None };
+        broker.spawn().await?;
+        Ok(broker)
+    }
+
+    pub fn bootstrap(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    pub async fn stop(&mut self, how: Halt) -> anyhow::Result<()> {
+        let mut child = self.child.take().context("not running")?;
+        let pid = child.id().context("no pid")?.to_string();
+        let signal = if how == Halt::Kill { "-KILL" } else { "-TERM" };
+        Command::new("kill").args([signal, &pid]).status().await?;
+        tokio::time::timeout(Duration::from_secs(60), child.wait()).await.context("the broker did not stop")??;
+        Ok(())
+    }
+
+    /// Starts the stopped broker again on its port, with its log.
+    pub async fn start_again(&mut self) -> anyhow::Result<()> {
+        self.spawn().await
+    }
+
+    async fn spawn(&mut self) -> anyhow::Result<()> {
+        // The controller listener is the node's own: a random port below the
+        // ephemeral range, and another one if that was taken.
+        let mut last = String::new();
+        for attempt in 0..5u16 {
+            let seed = uuid::Uuid::now_v7().as_u128() as u16;
+            let controller = 20_000 + (seed.wrapping_add(attempt * 977)) % 12_000;
+            let log = self.dir.join("kafka.log");
+            let props = self.dir.join("server.properties");
+            std::fs::write(&props, self.properties(controller))?;
+            if !self.dir.join("data/meta.properties").exists() {
+                let out = Command::new("java")
+                    .args(["-cp", &self.lib, "kafka.tools.StorageTool", "format", "-t", &cluster_id(), "-c"])
+                    .arg(&props)
+                    .output()
+                    .await
+                    .context("formatting the broker's log directory")?;
+                if !out.status.success() {
+                    bail!("kafka-storage format failed: {}", String::from_utf8_lossy(&out.stderr));
+                }
+            }
+            // The broker logs (slf4j-simple) on stderr.
+            let stderr = std::fs::File::create(&log)?;
+            let mut child = Command::new("java")
+                .args(["-Xms128m", "-Xmx512m", "-cp", &self.lib, "kafka.Kafka"])
+                .arg(&props)
+                .stdout(Stdio::null())
+                .stderr(stderr)
+                .kill_on_drop(true)
+                .spawn()
+                .context("starting the broker")?;
+            let deadline = Instant::now() + Duration::from_secs(120);
+            loop {
+                let text = std::fs::read_to_string(&log).unwrap_or_default();
+                if text.contains("Kafka Server started") {
+                    let bound = text
+                        .lines()
+                        .filter_map(|l| l.split("Awaiting socket connections on 127.0.0.1:").nth(1))
+                        .filter_map(|p| p.trim_end_matches('.').parse::<u16>().ok())
+                        .filter(|p| *p != controller)
+                        .last()
+                        .context("the broker named no client port")?;
+                    self.port = bound;
+                    self.child = Some(child);
+                    return Ok(());
+                }
+                if let Some(status) = child.try_wait()? {
+                    last = format!("the broker exited with {status}: {}", tail(&text));
+                    break;
+                }
+                if Instant::now() > deadline {
+                    bail!("the broker did not start in 120 s: {}", tail(&text));
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            if !last.contains("Address already in use") || self.port != 0 {
+                bail!(last);
+            }
+        }
+        bail!(last)
+    }
+
+    fn properties(&self, controller: u16) -> String {
+        format!(
+            "process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:{controller}
+listeners=PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller}
+controller.listener.names=CONTROLLER
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+log.dirs={data}
+auto.create.topics.enable=false
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=3
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+group.initial.rebalance.delay.ms=0
+",
+            port = self.port,
+            data = self.dir.join("data").display(),
+        )
+    }
+}
+
+impl Drop for KafkaBroker {
+    fn drop(&mut self) {
+        if let Some(child) = self.child.as_mut() {
+            let _ = child.start_kill();
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn tail(text: &str) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(20)..].join("\n")
+}
+
+/// A KRaft cluster id: a random UUID in unpadded URL-safe base64.
+fn cluster_id() -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let bytes = uuid::Uuid::now_v7().into_bytes();
+    let mut bits = 0u32;
+    let mut held = 0;
+    let mut out = String::with_capacity(22);
+    for b in bytes {
+        bits = (bits << 8) | u32::from(b);
+        held += 8;
+        while held >= 6 {
+            held -= 6;
+            out.push(ALPHABET[((bits >> held) & 63) as usize] as char);
+        }
+    }
+    if held > 0 {
+        out.push(ALPHABET[((bits << (6 - held)) & 63) as usize] as char);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_cluster_id_is_22_characters_of_url_safe_base64() {
+        let id = super::cluster_id();
+        assert_eq!(id.len(), 22);
+        assert!(id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'), "{id}");
+    }
+}
