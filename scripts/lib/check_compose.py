@@ -6,8 +6,9 @@
    repository; every image is pinned to a version; every published port is
    bound to 127.0.0.1 with its host port set by a variable documented in
    docs/operations.md; every DUALNET_* setting is a configuration key
-   docs/operations.md documents; every service of ours has a healthcheck
-   and waits for PostgreSQL and the topics.
+   docs/operations.md documents; every service of ours (and its second
+   instance) has a healthcheck and waits for PostgreSQL and the topics; the
+   Kafka image is the version the tests run on.
 
 Exits non-zero with one line per problem.
 """
@@ -80,7 +81,7 @@ def main():
                 key = ".".join(path)
                 if key not in keys and not (len(path) > 2 and path[1] == "properties"):
                     problems.append(f"{name}: {var} is no configuration key in docs/operations.md ({key})")
-        if name in OURS:
+        if name in OURS or name.removesuffix("-2") in OURS:
             if "healthcheck" not in svc:
                 problems.append(f"{name}: no healthcheck")
             deps = svc.get("depends_on", {})
@@ -90,6 +91,12 @@ def main():
     for var in sorted(set(re.findall(r"\$\{([A-Z0-9_]+):-", compose_text))):
         if var not in ops:
             problems.append(f"variable {var} is not documented in docs/operations.md")
+    # The broker compose runs is the version the tests run on.
+    tested = re.search(r"KAFKA_VERSION=\$\{DUALNET_KAFKA_VERSION:-([0-9.]+)\}", (ROOT / "scripts/lib/infra.sh").read_text())
+    for name, svc in compose.get("services", {}).items():
+        image = svc.get("image", "")
+        if image.startswith("apache/kafka:") and tested and image.split(":")[1] != tested.group(1):
+            problems.append(f"{name}: {image} is not the tested Apache Kafka {tested.group(1)} (scripts/lib/infra.sh)")
     missing = OURS - set(compose.get("services", {}))
     if missing:
         problems.append(f"services missing: {sorted(missing)}")

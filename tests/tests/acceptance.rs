@@ -803,3 +803,57 @@ async fn an_open311_request_becomes_an_incident_and_no_record_on_any_topic_carri
         }
     }
 }
+
+/// PostgreSQL cannot store a NUL character in text: a request carrying one
+/// is the caller's mistake, answered `INVALID_ARGUMENT` naming the field,
+/// never `INTERNAL`. Open311 answers a page number too large to reach as
+/// a GeoReport 400, not a 500.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_nul_character_in_any_text_is_invalid_argument_naming_the_field() {
+    let system = System::start().await;
+    let seed = system.seed(false).await;
+    let mut g = system.governance().await;
+    let mut complaints = system.complaints().await;
+    let field_of = |s: tonic::Status| {
+        assert_eq!(s.code(), Code::InvalidArgument, "{s:?}");
+        s.get_details_bad_request().unwrap().field_violations.into_iter().map(|v| v.field).collect::<Vec<_>>()
+    };
+    let sub = g
+        .create_subdistrict(gov::CreateSubdistrictRequest { code: unique("nul"), name: "坂田\0街道".into() })
+        .await
+        .unwrap_err();
+    assert_eq!(field_of(sub), ["name"]);
+    let grid = g
+        .create_grid(gov::CreateGridRequest { community_id: String::new(), code: "g\0".into(), name: "网格".into() })
+        .await
+        .unwrap_err();
+    assert!(field_of(grid).contains(&"code".to_string()));
+    let filed = complaints
+        .file_complaint(cpb::FileComplaintRequest {
+            kind: cpb::RequestKind::Complaint as i32,
+            category: "noise".into(),
+            channel: cpb::Channel::App as i32,
+            building_id: seed.building_id.clone(),
+            description: "drilling\0at night".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(field_of(filed), ["description"]);
+    let reads = complaints
+        .list_personal_data_reads(cpb::ListPersonalDataReadsRequest { reader: "a\0b".into(), ..Default::default() })
+        .await
+        .unwrap_err();
+    assert_eq!(field_of(reads), ["reader"]);
+    let (status, body) = dualnet_testkit::http_json(
+        system.open311,
+        "GET",
+        "/open311/v2/requests.json?page=4611686018427387905",
+        "text/plain",
+        b"",
+    )
+    .await
+    .unwrap();
+    assert_eq!(status, 400, "{body}");
+    assert!(body[0]["description"].as_str().is_some_and(|d| d.contains("page")), "{body}");
+}

@@ -9,8 +9,21 @@
 //! transaction rolls back; the events before it are applied together again,
 //! the failing one on its own (retries, dead letter) and the rest form the
 //! next batch, so a bad event costs only a little of its batch's speed.
+//!
+//! Only an event's own faults are dead-lettered. When applying fails because
+//! of the infrastructure (see [`crate::infrastructure`]: the database down,
+//! failing over, out of connections, a serialization conflict), the consumer
+//! holds the partition — nothing after the event is applied either, so each
+//! key keeps its order — and tries the same event again with a capped
+//! backoff until it goes through, reporting itself not ready meanwhile.
 
-use std::{sync::Arc, time::Duration};
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::{Duration, Instant},
+};
 
 use async_trait::async_trait;
 use sqlx::{PgConnection, PgPool};
@@ -178,6 +191,9 @@ pub struct ConsumerSettings {
     /// Attempts of a failing handler before the event is dead-lettered.
     pub max_attempts: u32,
     pub backoff: Duration,
+    /// The longest wait between two attempts while the infrastructure is
+    /// at fault (the backoff doubles up to it).
+    pub max_backoff: Duration,
     /// Events applied in one transaction at most (1: one each).
     pub batch: usize,
     /// An event larger than this (payload and headers) is dead-lettered
@@ -193,6 +209,7 @@ impl Default for ConsumerSettings {
         Self {
             max_attempts: 5,
             backoff: Duration::from_millis(100),
+            max_backoff: Duration::from_secs(5),
             batch: 64,
             max_event_bytes: 1 << 20,
             producers: Producers::default(),
@@ -214,6 +231,8 @@ pub struct Consumer {
     handler: Arc<dyn Handler>,
     dead_letters: Arc<dyn Publisher>,
     settings: ConsumerSettings,
+    /// False while the infrastructure keeps an event from being applied.
+    healthy: Arc<AtomicBool>,
 }
 
 impl Consumer {
@@ -225,7 +244,13 @@ impl Consumer {
         dead_letters: Arc<dyn Publisher>,
         settings: ConsumerSettings,
     ) -> Self {
-        Self { name: name.into(), pool, handler, dead_letters, settings }
+        Self { name: name.into(), pool, handler, dead_letters, settings, healthy: Arc::new(AtomicBool::new(true)) }
+    }
+
+    /// Cleared while an infrastructure fault blocks this consumer, set again
+    /// when it goes on: part of the service's readiness.
+    pub fn healthy(&self) -> Arc<AtomicBool> {
+        self.healthy.clone()
     }
 
     /// Why a delivery is too large to apply, if it is.
@@ -336,12 +361,37 @@ impl Consumer {
         }
         let span = self.span(&event);
         let mut attempt = 0;
+        // Since when, and how often, the infrastructure has kept this event back.
+        let mut blocked: Option<(Instant, u32)> = None;
         loop {
             attempt += 1;
             let result = apply(&self.pool, &self.name, &*self.handler, &event).instrument(span.clone()).await;
+            if !matches!(&result, Err(HandleError::Retry(e)) if crate::infrastructure::is_fault(e))
+                && let Some((since, _)) = blocked.take()
+            {
+                tracing::info!(parent: &span, consumer = %self.name, blocked_ms = since.elapsed().as_millis() as u64, "infrastructure back; going on");
+                self.healthy.store(true, Ordering::Relaxed);
+                crate::metrics::blocked(&self.name, Duration::ZERO);
+            }
             match result {
                 Ok(Applied::New) => return Ok(Outcome::Applied),
                 Ok(Applied::Duplicate) => return Ok(Outcome::Duplicate),
+                Err(HandleError::Retry(e)) if crate::infrastructure::is_fault(&e) => {
+                    // Not the event's fault: not an attempt, never a dead letter.
+                    attempt -= 1;
+                    let (since, waits) = blocked.get_or_insert((Instant::now(), 0));
+                    *waits += 1;
+                    self.healthy.store(false, Ordering::Relaxed);
+                    crate::metrics::blocked(&self.name, since.elapsed());
+                    tracing::warn!(parent: &span, consumer = %self.name, error = %e, blocked_ms = since.elapsed().as_millis() as u64,
+                        "infrastructure unavailable; holding the partition and trying the event again");
+                    let backoff =
+                        (self.settings.backoff * 2u32.saturating_pow((*waits).min(16))).min(self.settings.max_backoff);
+                    tokio::select! {
+                        _ = shutdown.cancelled() => return Err(TransportError::Other("shutting down".into())),
+                        _ = tokio::time::sleep(backoff) => {}
+                    }
+                }
                 Err(HandleError::Poison(reason)) => {
                     tracing::warn!(parent: &span, %reason, "poison event");
                     deadletter::send(&*self.dead_letters, &self.name, delivery, &reason, attempt).await?;

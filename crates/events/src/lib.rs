@@ -5,7 +5,8 @@
 //! - [`outbox`] and [`relay`]: events committed with the state change that
 //!   caused them, then published in order; nothing committed is lost.
 //! - [`consumer`]: the inbox; each event applied once, offsets stored after
-//!   the commit, bounded retries, then [`deadletter`].
+//!   the commit, bounded retries, then [`deadletter`]; [`infrastructure`]
+//!   faults are waited out, never dead-lettered.
 //! - [`transport`]: one trait, two transports — [`kafka`] and [`pglog`] (the
 //!   PostgreSQL log of a one-node deployment).
 
@@ -13,6 +14,7 @@ pub mod chain;
 pub mod consumer;
 pub mod deadletter;
 pub mod envelope;
+pub mod infrastructure;
 pub mod kafka;
 mod metrics;
 pub mod outbox;

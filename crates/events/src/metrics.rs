@@ -18,6 +18,7 @@ struct Instruments {
     backlog: Gauge<i64>,
     oldest_age_seconds: Gauge<f64>,
     lag: Gauge<i64>,
+    blocked_seconds: Gauge<f64>,
 }
 
 fn get() -> &'static Instruments {
@@ -49,6 +50,10 @@ fn get() -> &'static Instruments {
             lag: m
                 .i64_gauge("dualnet.consumer.lag")
                 .with_description("records a consumer group has still to read, per assigned partition (Kafka)")
+                .build(),
+            blocked_seconds: m
+                .f64_gauge("dualnet.consumer.blocked.seconds")
+                .with_description("how long an infrastructure fault has kept a consumer from applying its next event (0: not blocked)")
                 .build(),
         }
     })
@@ -87,4 +92,8 @@ pub(crate) fn consumer_lag(group: &str, topic: &str, partition: i32, lag: i64) {
         KeyValue::new("partition", i64::from(partition)),
     ];
     get().lag.record(lag, &attrs);
+}
+
+pub(crate) fn blocked(consumer: &str, for_: Duration) {
+    get().blocked_seconds.record(for_.as_secs_f64(), &[KeyValue::new("consumer", consumer.to_string())]);
 }

@@ -5,6 +5,11 @@
 //! Order: an appender locks the topic's row in `log_topics` to take offsets,
 //! so appends to one topic commit in offset order and a reader that resumes
 //! at `offset >= cursor` never skips a record that commits late.
+//!
+//! Members: a group has one member per topic at a time. The log keeps one
+//! cursor per group and no partitions to share out, so a second process of
+//! the same service would only read the same records again; it is refused at
+//! subscribe with a clear error instead (scale out on Kafka).
 
 use std::{collections::VecDeque, sync::Arc, time::Duration};
 
@@ -118,6 +123,41 @@ fn decode_headers(names: Vec<String>, blob: &[u8]) -> Result<Vec<Header>, Transp
     Ok(headers)
 }
 
+/// How long a new member waits for the last one's locks (its connection may
+/// still be closing) before it is refused.
+const MEMBER_WAIT: Duration = Duration::from_secs(5);
+
+impl PgLogTransport {
+    /// Takes `group`'s membership lock of every topic on a connection of its
+    /// own, or refuses: the group already has a running member.
+    async fn become_member(&self, group: &str, topics: &[String]) -> Result<sqlx::PgConnection, TransportError> {
+        let mut conn = self.pool.acquire().await?.detach();
+        let deadline = tokio::time::Instant::now() + MEMBER_WAIT;
+        for topic in topics {
+            loop {
+                let locked: bool = sqlx::query_scalar(
+                    "SELECT pg_try_advisory_lock(hashtext('dualnet.log.member.' || $1), hashtext($2))",
+                )
+                .bind(group)
+                .bind(topic)
+                .fetch_one(&mut conn)
+                .await?;
+                if locked {
+                    break;
+                }
+                if tokio::time::Instant::now() > deadline {
+                    return Err(TransportError::Other(format!(
+                        "consumer group {group} already has a member reading {topic}: the PostgreSQL log \
+                         transport runs one process per service (run several on Kafka)"
+                    )));
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+        Ok(conn)
+    }
+}
+
 #[async_trait]
 impl Transport for PgLogTransport {
     fn publisher(&self) -> Arc<dyn Publisher> {
@@ -126,6 +166,7 @@ impl Transport for PgLogTransport {
 
     async fn subscribe(&self, group: &str, topics: &[String]) -> Result<Box<dyn Subscription>, TransportError> {
         self.ensure_topics(topics).await?;
+        let member = self.become_member(group, topics).await?;
         let mut listener = PgListener::connect_with(&self.pool).await?;
         listener.listen(CHANNEL).await?;
         let mut positions = Vec::with_capacity(topics.len());
@@ -140,6 +181,7 @@ impl Transport for PgLogTransport {
         }
         Ok(Box::new(PgLogSubscription {
             pool: self.pool.clone(),
+            _member: member,
             group: group.to_string(),
             listener,
             positions,
@@ -193,6 +235,9 @@ impl Transport for PgLogTransport {
 
 struct PgLogSubscription {
     pool: PgPool,
+    /// Holds the group's membership locks; closed (and so released) when
+    /// the subscription is dropped or its process dies.
+    _member: sqlx::PgConnection,
     group: String,
     listener: PgListener,
     /// Per topic: the next offset to fetch in this session.

@@ -504,6 +504,67 @@ async fn an_event_from_another_producer_is_dead_lettered_unapplied(kind: Kind) {
     assert_eq!(h.applied().await.len(), 1);
 }
 
+/// Fails with an infrastructure fault (the pool timed out, as when the
+/// database is down) the first `faults` times, then applies like `Recorder`.
+struct Unreachable {
+    faults: AtomicUsize,
+}
+
+#[async_trait]
+impl Handler for Unreachable {
+    async fn handle(&self, conn: &mut PgConnection, event: &Event) -> Result<(), HandleError> {
+        if self.faults.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1)).is_ok() {
+            return Err(sqlx::Error::PoolTimedOut.into());
+        }
+        Recorder.handle(conn, event).await
+    }
+}
+
+async fn an_unreachable_database_holds_the_partition_and_dead_letters_nothing(kind: Kind) {
+    let h = Harness::new(kind).await;
+    // Three times the attempts an event's own fault gets.
+    let faults = 9;
+    let handler = Arc::new(Unreachable { faults: AtomicUsize::new(faults) });
+    let settings = ConsumerSettings {
+        max_attempts: 3,
+        backoff: Duration::from_millis(10),
+        max_backoff: Duration::from_millis(40),
+        batch: 1,
+        producers: Producers::new(vec![Producer {
+            topic: h.topic.clone(),
+            source: "/dualnet/test".into(),
+            types: "dualnet.test.v1.".into(),
+        }]),
+        ..Default::default()
+    };
+    let consumer = Consumer::new(&h.group, h.pool.clone(), handler.clone(), h.transport.publisher(), settings);
+    let healthy = consumer.healthy();
+    h.append(&[probe("k", 1), probe("k", 2)]).await;
+    h.publish_all().await;
+    let shutdown = CancellationToken::new();
+    let sub = h.subscribe().await;
+    tokio::spawn(consumer.run(sub, shutdown.clone()));
+    wait_for("the consumer to report itself blocked", WAIT, || async {
+        (!healthy.load(Ordering::Relaxed)).then_some(())
+    })
+    .await;
+    let applied = h.wait_applied(2).await;
+    shutdown.cancel();
+    assert_eq!(handler.faults.load(Ordering::SeqCst), 0, "every fault was met");
+    assert_eq!(applied, vec![("k".to_string(), 1), ("k".to_string(), 2)], "both applied, in order, once");
+    assert!(healthy.load(Ordering::Relaxed), "ready again once the database answers");
+    // A marker dead letter from this topic comes first in line: nothing of
+    // the two probes went there.
+    let poison = Delivery {
+        record: Record { topic: h.topic.clone(), key: "m".into(), headers: vec![], payload: vec![] },
+        partition: 0,
+        offset: 0,
+    };
+    deadletter::send(&*h.transport.publisher(), &h.group, &poison, "marker", 0).await.unwrap();
+    let dead = h.dead_letters(1).await;
+    assert_eq!(dead[0].record.key, "m", "no probe was dead-lettered");
+}
+
 macro_rules! conformance {
     ($($name:ident),* $(,)?) => {
         mod kafka {
@@ -537,4 +598,59 @@ conformance!(
     nothing_is_published_for_a_rolled_back_change,
     a_rewound_group_reads_again_from_an_offset_or_a_time,
     relays_of_two_databases_on_one_server_do_not_wait_on_each_other,
+    an_unreachable_database_holds_the_partition_and_dead_letters_nothing,
 );
+
+/// Kafka: two members consume a burst over many keys and a third joins in
+/// the middle of it (a rebalance while batches are in flight). Merged, their
+/// effects hold every probe once and each key's probes in order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kafka_members_joining_mid_burst_lose_double_and_reorder_nothing() {
+    let h = Harness::new(Kind::Kafka).await;
+    let shutdown = CancellationToken::new();
+    tokio::spawn(h.relay().run(shutdown.clone()));
+    for _ in 0..2 {
+        let sub = h.subscribe().await;
+        tokio::spawn(h.consumer().run(sub, shutdown.clone()));
+    }
+    let keys: Vec<String> = (0..12).map(|k| format!("key-{k}")).collect();
+    let probes = |seqs: std::ops::Range<i64>| -> Vec<Probe> {
+        seqs.flat_map(|i| keys.iter().map(move |k| probe(k, i))).collect()
+    };
+    let first = probes(0..25);
+    h.append(&first).await;
+    h.wait_applied(first.len() / 3).await;
+    let third = h.subscribe().await;
+    let joined = third.ready();
+    tokio::spawn(h.consumer().run(third, shutdown.clone()));
+    let second = probes(25..50);
+    h.append(&second).await;
+    wait_for("the third member's first assignment", WAIT, || async { joined.load(Ordering::Relaxed).then_some(()) })
+        .await;
+    let rest = probes(50..60);
+    h.append(&rest).await;
+    let total = first.len() + second.len() + rest.len();
+    let applied = h.wait_applied(total).await;
+    shutdown.cancel();
+    assert_eq!(applied.len(), total, "each probe applied once");
+    for key in &keys {
+        let seqs: Vec<i64> = applied.iter().filter(|(k, _)| k == key).map(|(_, s)| *s).collect();
+        assert_eq!(seqs, (0..60).collect::<Vec<_>>(), "order of {key}");
+    }
+}
+
+/// The PostgreSQL log has one cursor per group: a second member would only
+/// read the same records again, so it is refused while the first runs, and
+/// admitted once the first is gone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pglog_refuses_a_second_member_of_a_group_while_the_first_runs() {
+    let h = Harness::new(Kind::PgLog).await;
+    let first = h.subscribe().await;
+    let refused = match h.transport.subscribe(&h.group, std::slice::from_ref(&h.topic)).await {
+        Ok(_) => panic!("a second member was admitted"),
+        Err(e) => e.to_string(),
+    };
+    assert!(refused.contains("already has a member") && refused.contains(&h.topic), "{refused}");
+    drop(first);
+    let _again = h.subscribe().await;
+}

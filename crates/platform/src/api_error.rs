@@ -31,10 +31,15 @@ impl ApiError {
 
 impl From<sqlx::Error> for ApiError {
     fn from(e: sqlx::Error) -> Self {
-        if let sqlx::Error::Database(db) = &e
-            && db.is_unique_violation()
-        {
-            return Self::AlreadyExists("already exists".into());
+        if let sqlx::Error::Database(db) = &e {
+            if db.is_unique_violation() {
+                return Self::AlreadyExists("already exists".into());
+            }
+            // 22021, 22P05: a character text or JSON cannot hold (NUL) that reached the
+            // database past the field checks; still the caller's input.
+            if matches!(db.code().as_deref(), Some("22021" | "22P05")) {
+                return Self::field("request", "text must not contain NUL characters");
+            }
         }
         Self::Internal(e.into())
     }
@@ -55,6 +60,12 @@ impl From<ApiError> for Status {
             ApiError::AlreadyExists(m) => Status::already_exists(m),
             ApiError::FailedPrecondition(m) => Status::failed_precondition(m),
             ApiError::PermissionDenied(m) => Status::permission_denied(m),
+            // The database unreachable, failing over or out of connections:
+            // nothing is wrong with the request, and a retry may succeed.
+            ApiError::Internal(e) if dualnet_events::infrastructure::is_fault(&e) => {
+                tracing::warn!(error = format!("{e:#}"), "database unavailable");
+                Status::unavailable("temporarily unavailable; retry")
+            }
             ApiError::Internal(e) => {
                 tracing::error!(error = format!("{e:#}"), "internal error");
                 Status::internal("internal error")
@@ -85,5 +96,12 @@ mod tests {
         let status: Status = ApiError::Internal(anyhow::anyhow!("password=hunter2 connection refused")).into();
         assert_eq!(status.code(), Code::Internal);
         assert!(!status.message().contains("hunter2"));
+    }
+
+    #[test]
+    fn an_unreachable_database_is_unavailable_and_says_nothing_of_itself() {
+        let status: Status = ApiError::from(sqlx::Error::PoolTimedOut).into();
+        assert_eq!(status.code(), Code::Unavailable);
+        assert!(!status.message().contains("pool"), "{}", status.message());
     }
 }

@@ -197,6 +197,9 @@ pub struct ConsumerConfig {
     /// Attempts of a failing event before it is dead-lettered.
     pub max_attempts: u32,
     pub backoff_ms: u64,
+    /// The longest wait between attempts while the database is unreachable
+    /// (an infrastructure fault is retried for as long as it lasts).
+    pub max_backoff_ms: u64,
     /// Events applied in one transaction at most, when that many are
     /// waiting (1 applies each in its own).
     pub batch: usize,
@@ -204,7 +207,7 @@ pub struct ConsumerConfig {
 
 impl Default for ConsumerConfig {
     fn default() -> Self {
-        Self { max_attempts: 5, backoff_ms: 100, batch: 64 }
+        Self { max_attempts: 5, backoff_ms: 100, max_backoff_ms: 5_000, batch: 64 }
     }
 }
 

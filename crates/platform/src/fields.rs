@@ -24,11 +24,14 @@ impl Fields {
         self.violations.push((field.to_string(), description.into()));
     }
 
-    /// A required text: trimmed, not empty, at most `max` characters.
+    /// A required text: trimmed, not empty, at most `max` characters, and
+    /// without NUL (which PostgreSQL text cannot hold).
     pub fn text(&mut self, field: &str, value: &str, max: usize) -> String {
         let v = value.trim();
         if v.is_empty() {
             self.violation(field, "must not be empty");
+        } else if v.contains('\0') {
+            self.violation(field, "must not contain NUL characters");
         } else if v.chars().count() > max {
             self.violation(field, format!("must be at most {max} characters"));
         }
@@ -202,5 +205,13 @@ mod tests {
         let mut f = Fields::new();
         f.text("name", &"x".repeat(NAME_MAX + 1), NAME_MAX);
         assert_eq!(violations(f), ["name"]);
+    }
+
+    #[test]
+    fn text_with_a_nul_character_is_refused() {
+        let mut f = Fields::new();
+        f.text("name", "象角\0塘", NAME_MAX);
+        f.optional_text("note", "\0", NAME_MAX);
+        assert_eq!(violations(f), ["name", "note"]);
     }
 }

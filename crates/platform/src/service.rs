@@ -130,11 +130,13 @@ pub async fn start_pipeline(
             ConsumerSettings {
                 max_attempts: deps.config.consumer.max_attempts,
                 backoff: Duration::from_millis(deps.config.consumer.backoff_ms),
+                max_backoff: Duration::from_millis(deps.config.consumer.max_backoff_ms),
                 batch: deps.config.consumer.batch,
                 max_event_bytes: deps.config.limits.max_event_bytes,
                 producers: Producers::new(producers),
             },
         );
+        deps.readiness.add(consumer.healthy());
         tasks.push(tokio::spawn(consumer.run(subscription, shutdown.clone())));
     }
     Ok(tasks)

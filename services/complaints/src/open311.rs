@@ -101,6 +101,9 @@ pub fn router(state: Open311) -> Router {
         .with_state(state)
 }
 
+/// The largest `page` a list answers.
+const MAX_PAGE: i64 = 1_000_000;
+
 pub async fn serve(listener: tokio::net::TcpListener, state: Open311, shutdown: CancellationToken) {
     let addr: Option<SocketAddr> = listener.local_addr().ok();
     if let Some(addr) = addr {
@@ -264,9 +267,11 @@ async fn list_requests(State(s): State<Open311>, Params(params): Params) -> Answ
     }
     let page: i64 = match params.get("page").map(|p| p.trim().parse::<i64>()) {
         None => 1,
-        Some(Ok(p)) if p >= 1 => p,
+        // Any page past this lies beyond every list; the bound keeps the
+        // offset arithmetic exact.
+        Some(Ok(p)) if (1..=MAX_PAGE).contains(&p) => p,
         Some(_) => {
-            f.violation("page", "must be a whole number from 1");
+            f.violation("page", format!("must be a whole number from 1 to {MAX_PAGE}"));
             1
         }
     };

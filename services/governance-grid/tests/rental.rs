@@ -130,19 +130,37 @@ async fn a_missed_inspection_raises_one_warning() {
         .await
         .unwrap()
         .into_inner();
-    let unit = s
-        .client
-        .register_rental_unit(gov::RegisterRentalUnitRequest {
-            building_id: building.id.clone(),
-            code: dualnet_testkit::unique("u"),
-            category: gov::RentalCategory::Dormitory as i32,
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    let clean =
-        gov::RecordInspectionRequest { unit_id: unit.id.clone(), inspector: "网格员".into(), ..Default::default() };
-    s.client.record_inspection(clean).await.unwrap();
+    // A unit inspected clean is green: due again in 21 days. Two marker units
+    // inspected before it fall due first; their warnings show that a sweep
+    // ran past a moment without warning about the unit.
+    let register = |c: &mut gov::governance_grid_client::GovernanceGridClient<tonic::transport::Channel>| {
+        let mut c = c.clone();
+        let building = building.id.clone();
+        async move {
+            let unit = c
+                .register_rental_unit(gov::RegisterRentalUnitRequest {
+                    building_id: building,
+                    code: dualnet_testkit::unique("u"),
+                    category: gov::RentalCategory::Dormitory as i32,
+                })
+                .await
+                .unwrap()
+                .into_inner();
+            let clean = gov::RecordInspectionRequest {
+                unit_id: unit.id.clone(),
+                inspector: "网格员".into(),
+                ..Default::default()
+            };
+            c.record_inspection(clean).await.unwrap();
+            unit.id
+        }
+    };
+    // Inspected on day 0, 2 and 4: due on day 21, 23 and 25.
+    let first_marker = register(&mut s.client).await;
+    s.clock.advance(Duration::days(2));
+    let unit = register(&mut s.client).await;
+    s.clock.advance(Duration::days(2));
+    let second_marker = register(&mut s.client).await;
     let warnings = |c: &mut gov::governance_grid_client::GovernanceGridClient<tonic::transport::Channel>| {
         let mut c = c.clone();
         let grid = grid.clone();
@@ -151,24 +169,30 @@ async fn a_missed_inspection_raises_one_warning() {
             c.list_warnings(req).await.unwrap().into_inner().warnings
         }
     };
-    // Green: due in 21 days. A day early nothing is raised.
-    s.clock.advance(Duration::days(20));
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    assert!(warnings(&mut s.client).await.is_empty());
+    let warned_about = |subject: String| {
+        let client = s.client.clone();
+        move || {
+            let (mut client, subject) = (client.clone(), subject.clone());
+            async move { warnings(&mut client).await.iter().any(|w| w.subject_id == subject).then_some(()) }
+        }
+    };
+    // Day 22: the first marker is overdue and warned about; the unit, a day
+    // early, is not.
+    s.clock.advance(Duration::days(18));
+    wait_for("the first marker's warning", WAIT, warned_about(first_marker)).await;
+    assert!(!warnings(&mut s.client).await.iter().any(|w| w.subject_id == unit), "no warning a day early");
+    // Day 24: the unit is overdue.
     s.clock.advance(Duration::days(2));
-    let raised = wait_for("an overdue warning", WAIT, || async {
-        let w = warnings(&mut s.client.clone()).await;
-        (!w.is_empty()).then_some(w)
-    })
-    .await;
+    wait_for("the unit's overdue warning", WAIT, warned_about(unit.clone())).await;
+    let raised: Vec<_> = warnings(&mut s.client).await.into_iter().filter(|w| w.subject_id == unit).collect();
     assert_eq!(raised.len(), 1);
     assert_eq!(raised[0].kind, gov::WarningKind::InspectionOverdue as i32);
-    assert_eq!(raised[0].subject_id, unit.id);
-    let shown = s.client.get_rental_unit(gov::GetRentalUnitRequest { id: unit.id.clone() }).await.unwrap().into_inner();
+    let shown = s.client.get_rental_unit(gov::GetRentalUnitRequest { id: unit.clone() }).await.unwrap().into_inner();
     assert!(shown.inspection_overdue);
-    // Later sweeps do not warn again about the same missed inspection.
-    s.clock.advance(Duration::days(1));
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    assert_eq!(warnings(&mut s.client).await.len(), 1);
+    // Later sweeps do not warn again about the same missed inspection: the
+    // second marker's warning (day 26) shows that they ran.
+    s.clock.advance(Duration::days(2));
+    wait_for("the second marker's warning", WAIT, warned_about(second_marker)).await;
+    assert_eq!(warnings(&mut s.client).await.iter().filter(|w| w.subject_id == unit).count(), 1);
     s.shutdown.cancel();
 }
