@@ -97,8 +97,7 @@ impl KafkaBroker {
                         .lines()
                         .filter_map(|l| l.split("Awaiting socket connections on 127.0.0.1:").nth(1))
                         .filter_map(|p| p.trim_end_matches('.').parse::<u16>().ok())
-                        .filter(|p| *p != controller)
-                        .last()
+                        .rfind(|p| *p != controller)
                         .context("the broker named no client port")?;
                     self.port = bound;
                     self.child = Some(child);

@@ -106,7 +106,7 @@ pub fn addresses_in(text: &str, name: &str) -> Option<std::net::SocketAddr> {
         .filter_map(|l| l.split_once('='))
         .filter(|(n, _)| *n == name)
         .filter_map(|(_, a)| a.parse().ok())
-        .last()
+        .next_back()
 }
 
 /// Polls `check` until it yields a value or `within` passes.

@@ -169,8 +169,9 @@ async fn a_missed_inspection_raises_one_warning() {
             c.list_warnings(req).await.unwrap().into_inner().warnings
         }
     };
+    let reader = s.client.clone();
     let warned_about = |subject: String| {
-        let client = s.client.clone();
+        let client = reader.clone();
         move || {
             let (mut client, subject) = (client.clone(), subject.clone());
             async move { warnings(&mut client).await.iter().any(|w| w.subject_id == subject).then_some(()) }
