@@ -185,11 +185,35 @@ impl Transport for KafkaTransport {
             }
             // Committed from outside the group, which the broker accepts only
             // while the group has no members: a running member would go on
-            // from its own position.
-            consumer.commit(&commit, CommitMode::Sync).map_err(|e| {
-                TransportError::Other(format!("rewinding {topic}: {e} (is a member of the group still running?)"))
-            })?;
-            Ok(positions)
+            // from its own position. A member that died without leaving
+            // stays until its session times out, so a refusal is tried again
+            // for a while before it is reported.
+            let deadline = std::time::Instant::now() + Duration::from_secs(60);
+            loop {
+                match consumer.commit(&commit, CommitMode::Sync) {
+                    Ok(()) => return Ok(positions),
+                    Err(e)
+                        if std::time::Instant::now() < deadline
+                            && matches!(
+                                e.rdkafka_error_code(),
+                                Some(
+                                    RDKafkaErrorCode::UnknownMemberId
+                                        | RDKafkaErrorCode::RebalanceInProgress
+                                        | RDKafkaErrorCode::IllegalGeneration
+                                        | RDKafkaErrorCode::NotCoordinator
+                                        | RDKafkaErrorCode::CoordinatorLoadInProgress
+                                )
+                            ) =>
+                    {
+                        std::thread::sleep(Duration::from_millis(500));
+                    }
+                    Err(e) => {
+                        return Err(TransportError::Other(format!(
+                            "rewinding {topic}: {e} (is a member of the group still running?)"
+                        )));
+                    }
+                }
+            }
         })
         .await
         .map_err(|e| TransportError::Other(e.to_string()))?
