@@ -39,7 +39,8 @@ ensure_postgres() {
 }
 
 # start_postgres DIR → exports PG_PORT, PG_DIR. A throwaway cluster with
-# fsync off: figures measured on it say so.
+# fsync off: figures measured on it say so. PostgreSQL cannot bind port 0, so
+# its port is picked here; it starts before anything else of the run does.
 start_postgres() {
   local dir=$1 bin
   bin=$(pg_bin_dir)

@@ -91,3 +91,109 @@ async fn a_broker_stopped_with_sigterm_mid_burst_and_started_again_loses_and_dou
 async fn a_broker_killed_mid_burst_and_started_again_loses_and_doubles_nothing() {
     burst_across_a_broker_restart(Halt::Kill).await;
 }
+
+/// The most complaints one rolling restart files (the checks list at most
+/// 1,000 incidents in one page).
+const ROLLING_MAX: usize = 950;
+/// The steady load of the rolling restart, complaints per second.
+const ROLLING_RATE: u64 = 50;
+
+/// Two instances of every service, each SIGTERMed and started again in turn
+/// (as an upgrade rolls through a fleet) under a steady 50 complaints/s filed
+/// through whichever complaints instance answers: nothing lost or doubled,
+/// and no filing refused for longer than one instance's drain.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rolling_restart_of_every_instance_under_steady_load_loses_and_doubles_nothing() {
+    use std::{
+        sync::RwLock,
+        time::{Duration, Instant},
+    };
+
+    use dualnet_proto::complaints::v1 as cpb;
+    use tokio::sync::Notify;
+
+    let mut system = System::start().await;
+    let seed = system.seed(false).await;
+    let mut twins = Vec::new();
+    for service in ["governance-grid", "party-grid", "complaints", "arbitration"] {
+        twins.push(system.another(service).await);
+    }
+    // The complaints endpoints the filer may use; an instance being restarted
+    // is replaced by its new address once it serves again.
+    let endpoints = Arc::new(RwLock::new(vec![system.complaints.endpoint(), twins[2].endpoint()]));
+    let done = Arc::new(Notify::new());
+    let filer = {
+        let (endpoints, done, building) = (endpoints.clone(), done.clone(), seed.building_id.clone());
+        tokio::spawn(async move {
+            let mut ids = Vec::new();
+            let mut longest_refusal = Duration::ZERO;
+            let mut ticks = tokio::time::interval(Duration::from_millis(1000 / ROLLING_RATE));
+            let stop = done.notified();
+            tokio::pin!(stop);
+            let mut at = 0usize;
+            while ids.len() < ROLLING_MAX {
+                tokio::select! {
+                    _ = &mut stop => break,
+                    _ = ticks.tick() => {}
+                }
+                let request = cpb::FileComplaintRequest {
+                    kind: cpb::RequestKind::Complaint as i32,
+                    category: "noise".into(),
+                    channel: cpb::Channel::App as i32,
+                    building_id: building.clone(),
+                    description: format!("noise report {}", ids.len()),
+                    ..Default::default()
+                };
+                let refused_since = Instant::now();
+                let id = loop {
+                    let endpoint = endpoints.read().unwrap()[at % 2].clone();
+                    let answer = match ComplaintsClient::connect(endpoint).await {
+                        Ok(mut c) => c.file_complaint(request.clone()).await.map(|r| r.into_inner().id),
+                        Err(e) => Err(tonic::Status::unavailable(e.to_string())),
+                    };
+                    match answer {
+                        Ok(id) => break id,
+                        Err(e) => {
+                            assert!(
+                                matches!(
+                                    e.code(),
+                                    tonic::Code::Unavailable | tonic::Code::Unknown | tonic::Code::Cancelled
+                                ),
+                                "filing refused: {e}"
+                            );
+                            at += 1;
+                            tokio::time::sleep(Duration::from_millis(20)).await;
+                        }
+                    }
+                };
+                longest_refusal = longest_refusal.max(refused_since.elapsed());
+                ids.push(id);
+            }
+            (ids, longest_refusal)
+        })
+    };
+    let started = Instant::now();
+    // One instance at a time, every service, first the originals, then the twins.
+    for (index, process) in [&mut system.governance, &mut system.party, &mut system.complaints, &mut system.arbitration]
+        .into_iter()
+        .chain(twins.iter_mut())
+        .enumerate()
+    {
+        let status = process.restart_gracefully().await.expect("the instance restarts");
+        assert!(status.success(), "{} drained and exited cleanly: {status}", process.name);
+        if process.name == "complaints" {
+            endpoints.write().unwrap()[usize::from(index >= 4)] = process.endpoint();
+        }
+    }
+    let rolled_in = started.elapsed();
+    eprintln!("rolling restart of 8 instances took {rolled_in:?}");
+    done.notify_one();
+    let (ids, longest_refusal) = filer.await.expect("the filer completes");
+    assert!(ids.len() >= 100, "a steady load ran through the restarts ({} filed in {rolled_in:?})", ids.len());
+    // The grace period of a drain (shutdown.grace_ms) bounds how long one
+    // instance may keep its callers waiting.
+    assert!(longest_refusal < Duration::from_secs(10), "a filing waited {longest_refusal:?}");
+    let g = GovernanceGridClient::new(channel(&system.governance).await);
+    let p = PartyGridClient::new(channel(&system.party).await);
+    check_exactly_once(g, p, &seed.branch_id, &ids).await;
+}

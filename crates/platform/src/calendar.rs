@@ -3,11 +3,40 @@
 //! (调休) come from a data file: the PRC schedule shipped in
 //! `data/holidays-cn.toml`, or the operator's own copy named by
 //! `calendar.file`.
+//!
+//! A day is a China Standard Time day (UTC+8, no daylight saving): what
+//! counts is the date in China of an instant, never its UTC date — an act at
+//! 07:00 in Shenzhen is on that Shenzhen day, though it is the previous day in
+//! UTC. Periods are counted as the Civil Code counts them: the day of the
+//! start is not counted (Art. 201), a period ends at 24:00 of its last day
+//! (Art. 203 para. 2), and a last day that is a rest day moves to the next
+//! working day (Art. 203 para. 1).
 
 use std::{collections::BTreeSet, path::Path};
 
 use anyhow::{Context, bail};
-use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
+use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, Utc, Weekday};
+
+/// China Standard Time.
+pub fn china() -> FixedOffset {
+    FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset")
+}
+
+/// The date in China of an instant.
+pub fn china_date(t: DateTime<Utc>) -> NaiveDate {
+    t.with_timezone(&china()).date_naive()
+}
+
+/// 00:00 China time at the start of `d`.
+pub fn start_of_day(d: NaiveDate) -> DateTime<Utc> {
+    d.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc() - Duration::hours(8)
+}
+
+/// 24:00 China time at the end of `d` (the instant the next day begins): a
+/// period whose last day is `d` is met by an act at any time on `d`.
+pub fn end_of_day(d: NaiveDate) -> DateTime<Utc> {
+    start_of_day(d) + Duration::days(1)
+}
 use serde::Deserialize;
 
 /// The PRC schedule shipped with dualnet.
@@ -92,18 +121,36 @@ impl Calendar {
         !matches!(d.weekday(), Weekday::Sat | Weekday::Sun) && !self.holidays.contains(&d)
     }
 
-    /// The same time of day `n` working days after `start` (the day of
-    /// `start` itself does not count).
-    pub fn add_working_days(&self, start: DateTime<Utc>, n: u32) -> DateTime<Utc> {
-        let mut t = start;
+    /// The `n`-th working day after the China-local day of `start` (that day
+    /// itself does not count, Civil Code Art. 201).
+    pub fn working_day_after(&self, start: NaiveDate, n: u32) -> NaiveDate {
+        let mut d = start;
         let mut left = n;
         while left > 0 {
-            t += Duration::days(1);
-            if self.is_working_day(t.date_naive()) {
+            d = d.succ_opt().expect("a date before the end of time");
+            if self.is_working_day(d) {
                 left -= 1;
             }
         }
-        t
+        d
+    }
+
+    /// When a period of `n` working days from `start` ends: 24:00 China time
+    /// of its last day (Civil Code Art. 203 para. 2).
+    pub fn add_working_days(&self, start: DateTime<Utc>, n: u32) -> DateTime<Utc> {
+        end_of_day(self.working_day_after(china_date(start), n))
+    }
+
+    /// When a period of `n` calendar days from `start` ends: the day of
+    /// `start` not counted (Art. 201), a last day that is a rest day moved to
+    /// the next working day (Art. 203 para. 1), at 24:00 China time of that
+    /// day (Art. 203 para. 2).
+    pub fn add_calendar_days(&self, start: DateTime<Utc>, n: u32) -> DateTime<Utc> {
+        let mut last = china_date(start) + Duration::days(i64::from(n));
+        while !self.is_working_day(last) {
+            last = last.succ_opt().expect("a date before the end of time");
+        }
+        end_of_day(last)
     }
 }
 
@@ -112,11 +159,45 @@ mod tests {
     use super::*;
     use chrono::TimeZone;
 
+    /// 24:00 China time of a date, as UTC: 16:00 of the same date.
+    fn midnight_after(y: i32, m: u32, d: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(y, m, d, 16, 0, 0).unwrap()
+    }
+
     #[test]
-    fn two_working_days_from_a_friday_end_on_tuesday() {
+    fn two_working_days_from_a_friday_end_at_the_close_of_tuesday() {
+        // Friday 20 November 2026, 18:00 China time.
         let friday = Utc.with_ymd_and_hms(2026, 11, 20, 10, 0, 0).unwrap();
         let due = Calendar::default().add_working_days(friday, 2);
-        assert_eq!(due, Utc.with_ymd_and_hms(2026, 11, 24, 10, 0, 0).unwrap());
+        assert_eq!(due, midnight_after(2026, 11, 24), "24:00 of Tuesday 24 November, China time");
+    }
+
+    #[test]
+    fn an_early_morning_filing_counts_from_its_china_day_not_its_utc_day() {
+        // Monday 2 November 2026 07:00 China time is Sunday 23:00 UTC: five
+        // working days run Tue 3 … Mon 9 November (Art. 201: the 2nd itself
+        // does not count), and the period ends at 24:00 of the 9th.
+        let cal = Calendar::default();
+        let monday_7am = Utc.with_ymd_and_hms(2026, 11, 1, 23, 0, 0).unwrap();
+        assert_eq!(china_date(monday_7am), NaiveDate::from_ymd_opt(2026, 11, 2).unwrap());
+        assert_eq!(cal.add_working_days(monday_7am, 5), midnight_after(2026, 11, 9));
+        // 00:30 and 23:59 of the same China day give the same end.
+        let half_past_midnight = Utc.with_ymd_and_hms(2026, 11, 1, 16, 30, 0).unwrap();
+        let one_to_midnight = Utc.with_ymd_and_hms(2026, 11, 2, 15, 59, 0).unwrap();
+        assert_eq!(cal.add_working_days(half_past_midnight, 5), midnight_after(2026, 11, 9));
+        assert_eq!(cal.add_working_days(one_to_midnight, 5), midnight_after(2026, 11, 9));
+    }
+
+    #[test]
+    fn a_calendar_period_ending_on_a_rest_day_runs_to_the_next_working_day() {
+        let cal = Calendar::load(None).unwrap();
+        // 45 days from Thursday 17 September 2026 end on Sunday 1 November
+        // (a rest day): the period runs to 24:00 of Monday 2 November.
+        let accepted = Utc.with_ymd_and_hms(2026, 9, 17, 2, 0, 0).unwrap();
+        assert_eq!(cal.add_calendar_days(accepted, 45), midnight_after(2026, 11, 2));
+        // Ending on a working day, it ends at 24:00 of that day.
+        let thursday = Utc.with_ymd_and_hms(2026, 11, 19, 2, 0, 0).unwrap();
+        assert_eq!(cal.add_calendar_days(thursday, 15), midnight_after(2026, 12, 4));
     }
 
     #[test]

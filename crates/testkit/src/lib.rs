@@ -250,6 +250,15 @@ impl ServiceProcess {
         self.kill().await;
         self.spawn().await
     }
+
+    /// As an upgrade does it: SIGTERM, wait for the drained exit, start the
+    /// process again (on a new port) and wait until it serves. The exit
+    /// status of the stopped process.
+    pub async fn restart_gracefully(&mut self) -> anyhow::Result<std::process::ExitStatus> {
+        let status = self.terminate().await?;
+        self.spawn().await?;
+        Ok(status)
+    }
 }
 
 /// One HTTP/1.1 exchange with a JSON answer, on a fresh connection: the

@@ -65,15 +65,31 @@ async fn acceptance_is_due_five_working_days_later_across_the_national_day_holid
     assert_eq!(case.status, pb::CaseStatus::Applied as i32);
     let due = from_proto(&case.clocks.as_ref().unwrap().acceptance_due.unwrap()).unwrap();
     // 1–7 October are holidays, Saturday 10 October is worked: Thu 8, Fri 9,
-    // Sat 10, Mon 12, Tue 13.
-    assert_eq!(due, at(2026, 10, 13, 2));
+    // Sat 10, Mon 12, Tue 13; the period ends at 24:00 of the 13th, China
+    // time (Civil Code Art. 203), 16:00 UTC.
+    assert_eq!(due, at(2026, 10, 13, 16));
 
-    s.clock.advance(chrono::Duration::days(13));
+    // 23:59 on the 13th in Shenzhen: still in time.
+    s.clock.advance(chrono::Duration::days(13) + chrono::Duration::minutes(13 * 60 + 59));
     let pending = deadlines(&s.client, &case.id).await;
-    assert!(pending.iter().all(|d| d.state == pb::DeadlineState::Pending as i32), "not due before the 13th");
-    s.clock.advance(chrono::Duration::minutes(1));
+    assert!(pending.iter().all(|d| d.state == pb::DeadlineState::Pending as i32), "in time all of the 13th");
+    s.clock.advance(chrono::Duration::minutes(2));
     let passed = wait_passed(&s.client, &case.id, pb::DeadlineKind::Acceptance).await;
     assert!(passed.consequence.contains("may sue") && passed.consequence.contains("Art. 29"), "{}", passed.consequence);
+    s.shutdown.cancel();
+}
+
+/// LDMAL Art. 29 with Civil Code Arts 201 and 203: an application received
+/// on Monday 2 November 2026 at 07:00 China time (Sunday 23:00 UTC) is
+/// answered by the end of Monday 9 November, whatever the hour it came in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_application_at_seven_in_the_morning_china_time_counts_from_its_china_day() {
+    let received = Utc.with_ymd_and_hms(2026, 11, 1, 23, 0, 0).unwrap();
+    let s = start_at(received).await;
+    let mut client = s.client.clone();
+    let case = client.apply_case(application(vec![wages(1_000_000)])).await.unwrap().into_inner();
+    let due = from_proto(&case.clocks.as_ref().unwrap().acceptance_due.unwrap()).unwrap();
+    assert_eq!(due, at(2026, 11, 9, 16), "24:00 of Monday 9 November, China time");
     s.shutdown.cancel();
 }
 
@@ -84,9 +100,11 @@ async fn a_case_runs_its_course_under_the_statutes_rules() {
     let c = s.client.apply_case(application(vec![wages(1_000_000)])).await.unwrap().into_inner();
     let accepted = step(&mut s.client, &c.id, pb::CaseAction::Accept).await.unwrap();
     let clocks = accepted.clocks.unwrap();
-    assert_eq!(from_proto(&clocks.award_due.unwrap()).unwrap(), at(2026, 11, 2, 1) + chrono::Duration::days(45));
-    assert_eq!(from_proto(&clocks.service_due.unwrap()).unwrap(), at(2026, 11, 9, 1), "5 working days (Art. 30)");
-    assert_eq!(from_proto(&clocks.tribunal_notice_due.unwrap()).unwrap(), at(2026, 11, 9, 1), "Art. 32");
+    // Day 45 is Thursday 17 December; every period ends at 24:00 China time
+    // of its last day (16:00 UTC).
+    assert_eq!(from_proto(&clocks.award_due.unwrap()).unwrap(), at(2026, 12, 17, 16), "45 days (Art. 43)");
+    assert_eq!(from_proto(&clocks.service_due.unwrap()).unwrap(), at(2026, 11, 9, 16), "5 working days (Art. 30)");
+    assert_eq!(from_proto(&clocks.tribunal_notice_due.unwrap()).unwrap(), at(2026, 11, 9, 16), "Art. 32");
     let early = step(&mut s.client, &c.id, pb::CaseAction::Award).await.unwrap_err();
     assert_eq!(early.code(), Code::FailedPrecondition, "no award before a hearing");
 
@@ -146,7 +164,9 @@ async fn a_case_runs_its_course_under_the_statutes_rules() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_award_period_is_extended_once_by_at_most_fifteen_days() {
-    let mut s = start_at(at(2026, 11, 2, 1)).await;
+    // Monday 12 October 2026 (day 60 lies in 2026, which the shipped holiday
+    // calendar covers).
+    let mut s = start_at(at(2026, 10, 12, 1)).await;
     let c = s.client.apply_case(application(vec![wages(1_000_000)])).await.unwrap().into_inner();
     let extend = |days: i32| pb::ExtendAwardPeriodRequest {
         id: c.id.clone(),
@@ -162,12 +182,13 @@ async fn the_award_period_is_extended_once_by_at_most_fifteen_days() {
     let extended = s.client.extend_award_period(extend(15)).await.unwrap().into_inner();
     let clocks = extended.clocks.unwrap();
     assert_eq!(clocks.award_extension_days, 15);
-    assert_eq!(from_proto(&clocks.award_due.unwrap()).unwrap(), at(2026, 11, 2, 1) + chrono::Duration::days(60));
+    // Day 60 is Friday 11 December: due at its 24:00, China time.
+    assert_eq!(from_proto(&clocks.award_due.unwrap()).unwrap(), at(2026, 12, 11, 16));
     let second = s.client.extend_award_period(extend(1)).await.unwrap_err();
     assert_eq!(second.code(), Code::FailedPrecondition);
     assert!(second.message().contains("once"), "{}", second.message());
-    // Past day 60 the award is overdue and the claimant may sue.
-    s.clock.advance(chrono::Duration::days(60) + chrono::Duration::minutes(1));
+    // Past the end of day 60 the award is overdue and the claimant may sue.
+    s.clock.advance(chrono::Duration::days(60) + chrono::Duration::minutes(15 * 60 + 1));
     let passed = wait_passed(&s.client, &c.id, pb::DeadlineKind::Award).await;
     assert!(passed.consequence.contains("Art. 43"), "{}", passed.consequence);
     s.shutdown.cancel();

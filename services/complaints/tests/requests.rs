@@ -195,8 +195,9 @@ async fn deadlines_count_working_days_across_a_holiday_and_a_dissatisfied_rating
         ..noise()
     };
     let c = s.file(consultation).await;
-    // Two working days: Thursday 8 and Friday 9 October.
-    assert_eq!(from_proto(&c.deadline.unwrap()).unwrap(), Utc.with_ymd_and_hms(2026, 10, 9, 1, 0, 0).unwrap());
+    // Two working days: Thursday 8 and Friday 9 October, to 24:00 of the 9th
+    // China time (Civil Code Art. 203; 16:00 UTC).
+    assert_eq!(from_proto(&c.deadline.unwrap()).unwrap(), Utc.with_ymd_and_hms(2026, 10, 9, 16, 0, 0).unwrap());
 
     let c = s.file(pb::FileComplaintRequest { building_id: s.building.to_string(), ..noise() }).await;
     let first = s.incident(&c.id).await;

@@ -15,9 +15,10 @@ async fn an_incident_left_unresolved_escalates_one_tier_per_passed_deadline() {
     let grid = grid(&mut s.client).await;
     let open = report(&mut s.client, &grid, gov::Severity::Normal).await;
     // Three working days: Friday 13th, Saturday 14th (worked in exchange
-    // for the holiday), then nothing until Tuesday 24th.
+    // for the holiday), then nothing until Tuesday 24th; the period ends at
+    // 24:00 of the 24th, China time (Civil Code Art. 203), 16:00 UTC.
     let due = from_proto(open.deadline.as_ref().unwrap()).unwrap();
-    assert_eq!(due, Utc.with_ymd_and_hms(2026, 2, 24, 8, 0, 0).unwrap());
+    assert_eq!(due, Utc.with_ymd_and_hms(2026, 2, 24, 16, 0, 0).unwrap());
     let closed = report(&mut s.client, &grid, gov::Severity::Normal).await;
     assert_eq!(open.level, gov::IncidentLevel::Grid as i32);
     for action in [
@@ -40,8 +41,9 @@ async fn an_incident_left_unresolved_escalates_one_tier_per_passed_deadline() {
     // holiday passes first.
     s.clock.advance(chrono::Duration::days(11));
     let probe = report(&mut s.client, &grid, gov::Severity::Normal).await;
-    s.clock.advance(chrono::Duration::days(1) + chrono::Duration::minutes(1));
-    // Past the grid deadline: up to the community, with its own deadline.
+    // 00:01 of Wednesday 25th in China: past the grid deadline.
+    s.clock.advance(chrono::Duration::days(1) + chrono::Duration::minutes(8 * 60 + 1));
+    // Up to the community, with its own deadline.
     wait_level(&s.client, &open.id, gov::IncidentLevel::Community).await;
     // The sweep that moved `open` saw the closed one too, and left it.
     assert_eq!(level_of(&s.client, &closed.id).await, gov::IncidentLevel::Grid as i32, "closed incidents stay put");
@@ -49,10 +51,11 @@ async fn an_incident_left_unresolved_escalates_one_tier_per_passed_deadline() {
 
     let community = s.client.get_incident(gov::GetIncidentRequest { id: open.id.clone() }).await.unwrap().into_inner();
     let due = from_proto(community.deadline.as_ref().unwrap()).unwrap();
-    // Five working days at the community from Tuesday 24th 08:01: the
-    // Saturday 28th is a swapped working day, so Monday 2 March.
-    assert_eq!(due, Utc.with_ymd_and_hms(2026, 3, 2, 8, 1, 0).unwrap());
-    s.clock.advance(chrono::Duration::days(6) + chrono::Duration::minutes(1));
+    // Five working days at the community from Wednesday 25th (China time):
+    // Thu 26, Fri 27, Sat 28 (a swapped working day), Mon 2 and Tue 3 March,
+    // to 24:00 of the 3rd.
+    assert_eq!(due, Utc.with_ymd_and_hms(2026, 3, 3, 16, 0, 0).unwrap());
+    s.clock.advance(chrono::Duration::days(7) + chrono::Duration::minutes(1));
     wait_level(&s.client, &open.id, gov::IncidentLevel::Subdistrict).await;
     let i = s.client.get_incident(gov::GetIncidentRequest { id: open.id.clone() }).await.unwrap().into_inner();
     let escalations: Vec<&str> =

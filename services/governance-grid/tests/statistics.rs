@@ -37,9 +37,10 @@ async fn the_honest_on_time_rate_counts_late_incidents_still_open() {
     for action in TO_CLOSE {
         step(&mut s.client, &on_time.id, action).await.unwrap();
     }
-    // Three working days later both remaining incidents are past their
-    // deadline and escalate; one of them is closed after that, late.
-    s.clock.advance(Duration::days(3) + Duration::minutes(1));
+    // After the third working day (its 24:00, China time: 16:00 UTC) both
+    // remaining incidents are past their deadline and escalate; one of them
+    // is closed after that, late.
+    s.clock.advance(Duration::days(3) + Duration::minutes(7 * 60 + 1));
     wait_level(&s.client, &late.id, gov::IncidentLevel::Community).await;
     wait_level(&s.client, &still_open.id, gov::IncidentLevel::Community).await;
     for action in TO_CLOSE {

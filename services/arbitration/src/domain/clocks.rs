@@ -1,14 +1,18 @@
 //! The statutory clocks of a case and what their passing means. Periods of
 //! 3, 5 and 10 days count working days on the holiday calendar; 15 and 45
 //! days count calendar days (2017 Labour and Personnel Dispute Arbitration
-//! Rules, supplementary provisions).
+//! Rules, supplementary provisions). Every period counts China-local days:
+//! the day it starts on is not counted, it ends at 24:00 China time of its
+//! last day, and a calendar-day period whose last day is a rest day runs to
+//! the next working day (Civil Code Arts 201 and 203, see
+//! `dualnet_platform::calendar`).
 
 use chrono::{DateTime, Duration, Utc};
-use dualnet_platform::calendar::Calendar;
+use dualnet_platform::calendar::{Calendar, china_date, start_of_day};
 
 /// Art. 14: mediation that reaches no agreement within 15 days lets a party
 /// seek arbitration.
-pub const MEDIATION_DAYS: i64 = 15;
+pub const MEDIATION_DAYS: u32 = 15;
 /// Art. 29: accept or refuse within 5 days of receiving the application.
 pub const ACCEPTANCE_WORKING_DAYS: u32 = 5;
 /// Art. 30: serve the copy of the application within 5 days of acceptance.
@@ -22,7 +26,7 @@ pub const HEARING_NOTICE_WORKING_DAYS: u32 = 5;
 /// Art. 35: postponement asked at least 3 days before the hearing.
 pub const POSTPONEMENT_WORKING_DAYS: u32 = 3;
 /// Art. 43: the award within 45 days of acceptance.
-pub const AWARD_DAYS: i64 = 45;
+pub const AWARD_DAYS: u32 = 45;
 /// Art. 43: extended once, by at most 15 days.
 pub const AWARD_EXTENSION_MAX_DAYS: u32 = 15;
 /// The arbitrator is reminded this long before a hearing.
@@ -115,8 +119,10 @@ pub struct Deadline {
     pub arbitrator: Option<String>,
 }
 
-pub fn mediation_over(started: DateTime<Utc>) -> DateTime<Utc> {
-    started + Duration::days(MEDIATION_DAYS)
+/// Art. 14: the 15 days run from the day after the mediation organisation
+/// received the dispute (Civil Code Art. 201).
+pub fn mediation_over(started: DateTime<Utc>, cal: &Calendar) -> DateTime<Utc> {
+    cal.add_calendar_days(started, MEDIATION_DAYS)
 }
 
 pub fn acceptance_due(applied: DateTime<Utc>, cal: &Calendar) -> DateTime<Utc> {
@@ -135,8 +141,11 @@ pub fn tribunal_notice_due(accepted: DateTime<Utc>, cal: &Calendar) -> DateTime<
     cal.add_working_days(accepted, TRIBUNAL_NOTICE_WORKING_DAYS)
 }
 
-pub fn award_due(accepted: DateTime<Utc>, extension_days: u32) -> DateTime<Utc> {
-    accepted + Duration::days(AWARD_DAYS + i64::from(extension_days))
+/// Art. 43: 45 days from acceptance, plus the extension. A last day on a rest
+/// day runs to the next working day (the civil-procedure reading of the
+/// period, applied by the 2017 Rules; docs/integrators.md).
+pub fn award_due(accepted: DateTime<Utc>, extension_days: u32, cal: &Calendar) -> DateTime<Utc> {
+    cal.add_calendar_days(accepted, AWARD_DAYS + extension_days)
 }
 
 pub fn hearing_reminder(hearing_at: DateTime<Utc>) -> DateTime<Utc> {
@@ -164,16 +173,22 @@ impl std::fmt::Display for HearingRefused {
     }
 }
 
-/// Art. 35: the parties learn of a hearing at least 5 working days ahead.
+/// Art. 35: the parties learn of a hearing at least 5 working days ahead,
+/// counted in China-local dates: the hearing's day is the 5th working day
+/// after today or later, whatever the hours.
 pub fn check_notice(now: DateTime<Utc>, hearing_at: DateTime<Utc>, cal: &Calendar) -> Result<(), HearingRefused> {
-    let earliest = cal.add_working_days(now, HEARING_NOTICE_WORKING_DAYS);
-    if hearing_at < earliest { Err(HearingRefused::NoticeTooShort { earliest }) } else { Ok(()) }
+    let earliest = cal.working_day_after(china_date(now), HEARING_NOTICE_WORKING_DAYS);
+    if china_date(hearing_at) < earliest {
+        Err(HearingRefused::NoticeTooShort { earliest: start_of_day(earliest) })
+    } else {
+        Ok(())
+    }
 }
 
 /// Art. 35: a postponement is asked at least 3 working days before the
 /// hearing it moves.
 pub fn check_postponement(now: DateTime<Utc>, hearing_at: DateTime<Utc>, cal: &Calendar) -> Result<(), HearingRefused> {
-    if cal.add_working_days(now, POSTPONEMENT_WORKING_DAYS) > hearing_at {
+    if cal.working_day_after(china_date(now), POSTPONEMENT_WORKING_DAYS) > china_date(hearing_at) {
         Err(HearingRefused::PostponementTooLate { latest_request_for: hearing_at })
     } else {
         Ok(())
@@ -195,15 +210,18 @@ mod tests {
         // Wednesday 30 September 2026, before the National Day holiday
         // (1–7 October) and its swapped working Saturday, 10 October.
         let applied = Utc.with_ymd_and_hms(2026, 9, 30, 2, 0, 0).unwrap();
-        // Working days: Thu 8, Fri 9, Sat 10 (swapped), Mon 12, Tue 13.
-        assert_eq!(acceptance_due(applied, &cal()), Utc.with_ymd_and_hms(2026, 10, 13, 2, 0, 0).unwrap());
+        // Working days: Thu 8, Fri 9, Sat 10 (swapped), Mon 12, Tue 13; the
+        // period ends at 24:00 China time of the 13th (16:00 UTC).
+        assert_eq!(acceptance_due(applied, &cal()), Utc.with_ymd_and_hms(2026, 10, 13, 16, 0, 0).unwrap());
     }
 
     #[test]
     fn the_award_is_due_45_calendar_days_after_acceptance_plus_the_extension() {
         let accepted = Utc.with_ymd_and_hms(2026, 9, 30, 2, 0, 0).unwrap();
-        assert_eq!(award_due(accepted, 0), accepted + Duration::days(45));
-        assert_eq!(award_due(accepted, 15), accepted + Duration::days(60));
+        // Day 45 is Saturday 14 November, a rest day: the period runs to 24:00
+        // of Monday 16 November; day 60 is Sunday 29 November: Monday 30th.
+        assert_eq!(award_due(accepted, 0, &cal()), Utc.with_ymd_and_hms(2026, 11, 16, 16, 0, 0).unwrap());
+        assert_eq!(award_due(accepted, 15, &cal()), Utc.with_ymd_and_hms(2026, 11, 30, 16, 0, 0).unwrap());
     }
 
     #[test]

@@ -4,8 +4,10 @@
 
 use std::{collections::HashMap, sync::Arc};
 
-use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
+// Dates are the commission's: China Standard Time.
 use dualnet_events::Chain;
+use dualnet_platform::calendar::{china_date, start_of_day};
 use dualnet_platform::{
     ApiError,
     calendar::Calendar,
@@ -92,16 +94,6 @@ pub struct Step<'a> {
     pub note: &'a str,
     pub arbitrator: Option<&'a str>,
     pub hearing_at: Option<DateTime<Utc>>,
-}
-
-/// Dates are the commission's: China Standard Time.
-fn local_date(t: DateTime<Utc>) -> NaiveDate {
-    t.with_timezone(&FixedOffset::east_opt(8 * 3600).expect("UTC+8")).date_naive()
-}
-
-/// The start of a local day, as a time.
-fn local_midnight(d: NaiveDate) -> DateTime<Utc> {
-    d.and_hms_opt(0, 0, 0).expect("midnight").and_utc() - chrono::Duration::hours(8)
 }
 
 #[derive(sqlx::FromRow)]
@@ -398,7 +390,7 @@ impl Store {
     /// the mediation clock (Art. 14); works out the limitation (Art. 27).
     pub async fn apply(&self, app: Application, chain: &Chain, now: DateTime<Utc>) -> Result<CaseView, ApiError> {
         let mut tx = self.pool.begin().await?;
-        let applied_on = local_date(now);
+        let applied_on = china_date(now);
         let wages_only = !app.claims.is_empty() && app.claims.iter().all(|c| c.kind == ClaimKind::Wages);
         let f = &app.limitation;
         let limitation = f.right_known_on.map(|known| {
@@ -469,7 +461,7 @@ impl Store {
         .await?;
         deadlines::set(&mut tx, id, Kind::Acceptance, clocks::acceptance_due(now, &self.calendar)).await?;
         if let Some(started) = app.mediation_started_on {
-            let over = clocks::mediation_over(local_midnight(started));
+            let over = clocks::mediation_over(start_of_day(started), &self.calendar);
             if over > now {
                 deadlines::set(&mut tx, id, Kind::MediationOver, over).await?;
             }
@@ -519,7 +511,7 @@ impl Store {
                 deadlines::set(&mut tx, id, Kind::Service, clocks::service_due(now, &self.calendar)).await?;
                 deadlines::set(&mut tx, id, Kind::TribunalNotice, clocks::tribunal_notice_due(now, &self.calendar))
                     .await?;
-                deadlines::set(&mut tx, id, Kind::Award, clocks::award_due(now, 0)).await?;
+                deadlines::set(&mut tx, id, Kind::Award, clocks::award_due(now, 0, &self.calendar)).await?;
             }
             Action::Refuse | Action::Withdraw => {
                 deadlines::meet(&mut tx, id, &[Kind::Acceptance]).await?;
@@ -590,10 +582,10 @@ impl Store {
         if case.award_extension_days > 0 {
             return refused("the award period was extended once already (LDMAL Art. 43)");
         }
-        if clocks::award_due(accepted, 0) < now {
+        if clocks::award_due(accepted, 0, &self.calendar) < now {
             return refused("the award period has run out: the claimant may sue (LDMAL Art. 43)");
         }
-        let due = clocks::award_due(accepted, days);
+        let due = clocks::award_due(accepted, days, &self.calendar);
         sqlx::query("UPDATE cases SET award_extension_days = $2, updated_at = $3 WHERE id = $1")
             .bind(id)
             .bind(i32::try_from(days).unwrap_or(i32::MAX))

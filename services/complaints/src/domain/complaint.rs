@@ -202,8 +202,9 @@ mod tests {
         let monday = Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap();
         let cal = Calendar::default();
         let due = |k| deadline(k, None, monday, &cal);
-        assert_eq!(due(Kind::Consultation), Utc.with_ymd_and_hms(2026, 11, 25, 9, 0, 0).unwrap());
-        assert_eq!(due(Kind::Complaint), Utc.with_ymd_and_hms(2026, 12, 14, 9, 0, 0).unwrap());
+        // Periods end at 24:00 China time of their last day (16:00 UTC).
+        assert_eq!(due(Kind::Consultation), Utc.with_ymd_and_hms(2026, 11, 25, 16, 0, 0).unwrap());
+        assert_eq!(due(Kind::Complaint), Utc.with_ymd_and_hms(2026, 12, 14, 16, 0, 0).unwrap());
     }
 
     #[test]
@@ -215,7 +216,7 @@ mod tests {
         // 2 working days from Wednesday 30 September across National Day:
         // Thursday 8 and Friday 9 October.
         let d = deadline(Kind::Complaint, Some(CategoryDeadline::WorkingDays(2)), friday, &cal);
-        assert_eq!(d, Utc.with_ymd_and_hms(2026, 10, 9, 9, 0, 0).unwrap());
+        assert_eq!(d, Utc.with_ymd_and_hms(2026, 10, 9, 16, 0, 0).unwrap());
     }
 
     #[test]

@@ -5,8 +5,12 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use chrono::{DateTime, Datelike, FixedOffset, Months, NaiveDate, TimeZone, Utc};
-use dualnet_platform::ApiError;
+use chrono::{DateTime, Datelike, Months, NaiveDate, TimeZone, Utc};
+// Months begin in China Standard Time.
+use dualnet_platform::{
+    ApiError,
+    calendar::{china as cst, china_date as cst_date},
+};
 use uuid::Uuid;
 
 use super::Store;
@@ -104,11 +108,6 @@ const SUMS: &str = "COALESCE(sum(weight), 0)::int8,
                     COALESCE(sum(weight) FILTER (WHERE satisfied), 0)::int8,
                     COALESCE(sum(weight) FILTER (WHERE on_time), 0)::int8";
 
-/// China Standard Time, in which months begin.
-fn cst() -> FixedOffset {
-    FixedOffset::east_opt(8 * 3600).expect("UTC+8")
-}
-
 /// The start of a CST month, as an instant.
 fn month_start(year: i32, month: u32) -> DateTime<Utc> {
     cst().with_ymd_and_hms(year, month, 1, 0, 0, 0).single().expect("a month start exists").with_timezone(&Utc)
@@ -128,10 +127,6 @@ fn month_at_or_after(t: DateTime<Utc>) -> DateTime<Utc> {
     }
     let local = t.with_timezone(&cst());
     if local.month() == 12 { month_start(local.year() + 1, 1) } else { month_start(local.year(), local.month() + 1) }
-}
-
-fn cst_date(t: DateTime<Utc>) -> NaiveDate {
-    t.with_timezone(&cst()).date_naive()
 }
 
 impl Store {
