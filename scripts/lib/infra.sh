@@ -139,24 +139,8 @@ start_kafka() {
 
 _start_kafka_once() {
   local dir=$1 cport=$((20000 + RANDOM % 12000))
-  cat >"$dir/server.properties" <<PROPS
-process.roles=broker,controller
-node.id=1
-controller.quorum.voters=1@127.0.0.1:$cport
-listeners=PLAINTEXT://127.0.0.1:${KAFKA_PORT:-0},CONTROLLER://127.0.0.1:$cport
-controller.listener.names=CONTROLLER
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
-log.dirs=$dir/data
-auto.create.topics.enable=false
-num.partitions=3
-offsets.topic.replication.factor=1
-offsets.topic.num.partitions=10
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
-share.coordinator.state.topic.replication.factor=1
-share.coordinator.state.topic.min.isr=1
-group.initial.rebalance.delay.ms=0
-PROPS
+  sed -e "s|@PORT@|${KAFKA_PORT:-0}|g" -e "s|@CONTROLLER@|$cport|g" -e "s|@DATA@|$dir/data|g" \
+    "$DUALNET_ROOT/scripts/lib/kafka.properties" >"$dir/server.properties"
   if [[ ! -f "$dir/data/meta.properties" ]]; then
     java -cp "$KAFKA_LIB/*" kafka.tools.StorageTool format --ignore-formatted \
       -t "$(python3 -c 'import uuid,base64;print(base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("="))')" \

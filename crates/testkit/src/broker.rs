@@ -120,28 +120,15 @@ impl KafkaBroker {
     }
 
     fn properties(&self, controller: u16) -> String {
-        format!(
-            "process.roles=broker,controller
-node.id=1
-controller.quorum.voters=1@127.0.0.1:{controller}
-listeners=PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller}
-controller.listener.names=CONTROLLER
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
-log.dirs={data}
-auto.create.topics.enable=false
-offsets.topic.replication.factor=1
-offsets.topic.num.partitions=3
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
-share.coordinator.state.topic.replication.factor=1
-share.coordinator.state.topic.min.isr=1
-group.initial.rebalance.delay.ms=0
-",
-            port = self.port,
-            data = self.dir.join("data").display(),
-        )
+        PROPERTIES
+            .replace("@PORT@", &self.port.to_string())
+            .replace("@CONTROLLER@", &controller.to_string())
+            .replace("@DATA@", &self.dir.join("data").display().to_string())
     }
 }
+
+/// The same broker settings `scripts/test` starts its broker with.
+const PROPERTIES: &str = include_str!("../../../scripts/lib/kafka.properties");
 
 impl Drop for KafkaBroker {
     fn drop(&mut self) {
