@@ -1,0 +1,50 @@
+use super::*;
+
+fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+}
+
+#[test]
+fn environment_overrides_the_file_and_defaults() {
+    let dir = std::env::temp_dir().join(format!("dualnet-config-{}", uuid::Uuid::now_v7()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("dualnet.toml");
+    std::fs::write(&file, "listen = \"127.0.0.1:7000\"\n[kafka]\nbootstrap_servers = \"file:9092\"\npartitions = 6\n")
+        .unwrap();
+    let c = Config::load_from(
+        Some(&file),
+        env(&[
+            ("DUALNET_KAFKA__BOOTSTRAP_SERVERS", "env:9092"),
+            ("DUALNET_CONSUMER__MAX_ATTEMPTS", "9"),
+            ("DUALNET_KAFKA__PROPERTIES__SECURITY_PROTOCOL", "ssl"),
+            ("DUALNET_TEST_UNRELATED", "ignored"),
+            ("DUALNET_OPEN311__LISTEN", "127.0.0.1:8311"),
+            ("DUALNET_ADDRESS_FILE", "/run/dualnet/addresses"),
+            ("DUALNET_ARBITRATION__MONTHLY_MINIMUM_WAGE_YUAN", "2520"),
+        ]),
+    )
+    .unwrap();
+    assert_eq!(c.listen, Some("127.0.0.1:7000".parse().unwrap()));
+    assert_eq!(c.kafka.bootstrap_servers, "env:9092");
+    assert_eq!(c.address_file.as_deref(), Some(Path::new("/run/dualnet/addresses")));
+    assert_eq!(c.kafka.partitions, 6);
+    assert_eq!(c.consumer.max_attempts, 9);
+    assert_eq!(c.kafka.properties.get("security.protocol").map(String::as_str), Some("ssl"));
+    assert_eq!(c.open311.listen, Some("127.0.0.1:8311".parse().unwrap()));
+    assert_eq!(c.arbitration.monthly_minimum_wage_yuan, 2520);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn invalid_values_are_refused_at_start() {
+    assert!(Config::load_from(None, env(&[("DUALNET_CONSUMER__MAX_ATTEMPTS", "0")])).is_err());
+    assert!(Config::load_from(None, env(&[("DUALNET_TRANSPORT__KIND", "carrier-pigeon")])).is_err());
+    assert!(Config::load_from(None, env(&[("DUALNET_DATABASE__NO_SUCH_KEY", "1")])).is_err());
+}
+
+#[test]
+fn secrets_do_not_print() {
+    let c = Config::load_from(None, env(&[("DUALNET_DATABASE__URL", "postgres://u:hunter2@h/db")])).unwrap();
+    assert!(!format!("{c:?}").contains("hunter2"));
+    assert_eq!(c.database.url.unwrap().expose(), "postgres://u:hunter2@h/db");
+}
