@@ -80,7 +80,7 @@ pub async fn run(args: Args, mut config: Config) -> anyhow::Result<()> {
             let pg = EmbeddedPostgres::start(args.data_dir.as_deref()).context("starting a private PostgreSQL")?;
             tracing::info!("private PostgreSQL started");
             let url = pg.url("postgres");
-            private = Some(pg);
+            private = Some(Arc::new(pg));
             url
         }
     };
@@ -89,7 +89,22 @@ pub async fn run(args: Args, mut config: Config) -> anyhow::Result<()> {
     config.transport.log_database_url = Some(Secret::new(with_database(&server_url, "dualnet_log")));
     // A private server's URL holds no secret: say how to benchmark this node.
     let bench_hint = private.as_ref().map(|_| server_url.clone());
-    let result = serve(args, config, session_key, &server_url, bench_hint, metrics).await;
+    let shutdown = service::shutdown_on_signal();
+    // A private server that dies is started again; one that cannot be
+    // stops the node, with the reason as its exit.
+    let watch = private.clone().map(|pg| {
+        let shutdown = shutdown.clone();
+        tokio::spawn(async move {
+            let kept = pg.keep_running(shutdown.clone()).await;
+            shutdown.cancel();
+            kept
+        })
+    });
+    let result = serve(args, config, session_key, &server_url, bench_hint, metrics, shutdown.clone()).await;
+    shutdown.cancel();
+    if let Some(watch) = watch {
+        watch.await??;
+    }
     drop(private);
     result
 }
@@ -101,10 +116,10 @@ async fn serve(
     server_url: &str,
     bench_hint: Option<String>,
     metrics: Arc<dualnet_platform::metrics::Metrics>,
+    shutdown: tokio_util::sync::CancellationToken,
 ) -> anyhow::Result<()> {
     let transport = service::transport(&config).await?;
     let config = Arc::new(config);
-    let shutdown = service::shutdown_on_signal();
     if let Some(at) = config.telemetry.metrics_listen {
         tokio::spawn(metrics::serve(at, metrics, shutdown.clone()));
     }

@@ -29,6 +29,20 @@ pub async fn file_all(
     count: usize,
     filed: Arc<AtomicUsize>,
 ) -> Vec<String> {
+    file_through(clients, building, count, filed, None).await
+}
+
+/// As [`file_all`], and a filing answered `UNAVAILABLE` (the service's
+/// database is away) is tried again until it is taken, each refusal counted
+/// in `refused`: a client's view of an outage. Any other refusal fails the
+/// test.
+pub async fn file_through(
+    clients: Vec<ComplaintsClient<Channel>>,
+    building: String,
+    count: usize,
+    filed: Arc<AtomicUsize>,
+    refused: Option<Arc<AtomicUsize>>,
+) -> Vec<String> {
     let mut ids = Vec::with_capacity(count);
     let mut at = 0;
     for i in 0..count {
@@ -44,6 +58,10 @@ pub async fn file_all(
         let id = loop {
             match clients[at % clients.len()].clone().file_complaint(request.clone()).await {
                 Ok(c) => break c.into_inner().id,
+                Err(e) if e.code() == tonic::Code::Unavailable && refused.is_some() => {
+                    refused.as_ref().expect("counting").fetch_add(1, Ordering::SeqCst);
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                }
                 Err(e) if clients.len() > 1 && refusals < 20 => {
                     // Only a transport failure moves on: the filing may not
                     // have happened, and another instance takes it.

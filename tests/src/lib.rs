@@ -10,7 +10,7 @@ use dualnet_proto::{
     arbitration::v1::arbitration_client::ArbitrationClient, complaints::v1::complaints_client::ComplaintsClient,
     governance::v1::governance_grid_client::GovernanceGridClient, partygrid::v1::party_grid_client::PartyGridClient,
 };
-use dualnet_testkit::{ServiceProcess, fresh_database, kafka_bootstrap, unique};
+use dualnet_testkit::{ServiceProcess, admin_url, binary, fresh_database_on, kafka_bootstrap, unique};
 use tonic::transport::Channel;
 
 /// How long a chain of events may take before a test gives up.
@@ -18,6 +18,8 @@ pub const WAIT: Duration = Duration::from_secs(120);
 
 pub struct System {
     pub namespace: String,
+    /// The broker the services talk to.
+    pub bootstrap: String,
     /// complaints' Open311 GeoReport v2 face.
     pub open311: std::net::SocketAddr,
     pub governance: ServiceProcess,
@@ -46,11 +48,28 @@ impl System {
 
     /// Starts the system on the broker at `bootstrap` (a test's own broker).
     pub async fn start_on(bootstrap: &str, extra: Vec<(String, String)>) -> Self {
+        Self::start_in(&admin_url(), bootstrap, extra).await
+    }
+
+    /// Starts the system with its databases on the PostgreSQL server of
+    /// `admin` (a test's own server) and the broker at `bootstrap`.
+    pub async fn start_in(admin: &str, bootstrap: &str, extra: Vec<(String, String)>) -> Self {
+        Self::start_custom(admin, bootstrap, extra, Vec::new()).await
+    }
+
+    /// As [`start_in`](Self::start_in), with settings of its own for some
+    /// services (`own`, by service name), which win over the rest.
+    pub async fn start_custom(
+        admin: &str,
+        bootstrap: &str,
+        extra: Vec<(String, String)>,
+        own: Vec<(&str, Vec<(String, String)>)>,
+    ) -> Self {
         let namespace = format!("{}.", unique("e2e"));
         let mut databases = Vec::new();
         let mut envs = Vec::new();
         for name in ["governance-grid", "party-grid", "complaints", "arbitration"] {
-            let db = fresh_database(&name.replace('-', "_")).await;
+            let db = fresh_database_on(admin, &name.replace('-', "_")).await;
             envs.push(vec![
                 ("DUALNET_DATABASE__URL".to_string(), db.clone()),
                 ("DUALNET_TRANSPORT__KIND".to_string(), "kafka".to_string()),
@@ -58,7 +77,9 @@ impl System {
                 ("DUALNET_KAFKA__NAMESPACE".to_string(), namespace.clone()),
                 ("DUALNET_TELEMETRY__LOG".to_string(), "info,sqlx::postgres::notice=warn".to_string()),
             ]);
-            envs.last_mut().expect("just pushed").extend(extra.iter().cloned());
+            let env = envs.last_mut().expect("just pushed");
+            env.extend(extra.iter().cloned());
+            env.extend(own.iter().filter(|(n, _)| *n == name).flat_map(|(_, e)| e.iter().cloned()));
             databases.push((name, db));
         }
         envs[2].push(("DUALNET_OPEN311__LISTEN".to_string(), "127.0.0.1:0".to_string()));
@@ -76,6 +97,7 @@ impl System {
         let open311 = complaints.bound("open311").expect("complaints reported its Open311 address");
         Self {
             namespace,
+            bootstrap: bootstrap.to_string(),
             open311,
             governance: g.expect("governance-grid starts"),
             party: p.expect("party-grid starts"),
@@ -112,6 +134,29 @@ impl System {
     pub fn database(&self, service: &str) -> &str {
         &self.databases.iter().find(|(n, _)| *n == service).expect("service database").1
     }
+
+    /// Runs the `dualnet` CLI against the system's broker namespace; the
+    /// JSON lines it prints.
+    pub fn dualnet(&self, args: &[&str]) -> Vec<serde_json::Value> {
+        let out = std::process::Command::new(binary("dualnet"))
+            .args(args)
+            .env("DUALNET_KAFKA__BOOTSTRAP_SERVERS", &self.bootstrap)
+            .env("DUALNET_KAFKA__NAMESPACE", &self.namespace)
+            .env("DUALNET_TELEMETRY__LOG", "warn")
+            .output()
+            .expect("dualnet runs");
+        assert!(out.status.success(), "dualnet {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout)
+            .expect("UTF-8")
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+            .collect()
+    }
+
+    /// The dead letters waiting in the system's dead-letter topic.
+    pub fn dead_letters(&self) -> Vec<serde_json::Value> {
+        self.dualnet(&["deadletter", "list"])
+    }
 }
 
 /// A grid with a building, the grid party branch bound to the grid and,
@@ -129,9 +174,19 @@ pub struct Seed {
 
 impl System {
     pub async fn seed(&self, with_group: bool) -> Seed {
+        Seed::plant(self.governance().await, self.party().await, with_group).await
+    }
+}
+
+impl Seed {
+    /// Makes the seed through the two networks' APIs (of a system, or of one
+    /// node).
+    pub async fn plant(
+        mut g: GovernanceGridClient<Channel>,
+        mut p: PartyGridClient<Channel>,
+        with_group: bool,
+    ) -> Self {
         use dualnet_proto::{governance::v1 as gov, partygrid::v1 as party};
-        let mut g = self.governance().await;
-        let mut p = self.party().await;
         let code = unique("bantian");
         let sub = g
             .create_subdistrict(gov::CreateSubdistrictRequest { code: code.clone(), name: "坂田街道".into() })

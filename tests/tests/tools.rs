@@ -13,26 +13,9 @@ use dualnet_proto::{complaints::v1 as cpb, governance::v1 as gov, topics};
 use dualnet_testkit::{admin_url, binary, kafka_bootstrap, wait_for};
 use serde_json::Value;
 
-/// Runs the CLI against the system's broker namespace; its JSON lines.
-fn dualnet(system: &System, args: &[&str]) -> Vec<Value> {
-    let out = std::process::Command::new(binary("dualnet"))
-        .args(args)
-        .env("DUALNET_KAFKA__BOOTSTRAP_SERVERS", kafka_bootstrap())
-        .env("DUALNET_KAFKA__NAMESPACE", &system.namespace)
-        .env("DUALNET_TELEMETRY__LOG", "warn")
-        .output()
-        .expect("dualnet runs");
-    assert!(out.status.success(), "dualnet {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
-        .collect()
-}
-
 async fn pending(system: &System, n: usize) -> Vec<Value> {
     wait_for(&format!("{n} pending dead letters"), WAIT, || async move {
-        let list = dualnet(system, &["deadletter", "list"]);
+        let list = system.dualnet(&["deadletter", "list"]);
         (list.len() == n).then_some(list)
     })
     .await
@@ -71,7 +54,7 @@ async fn events_tail_prints_the_chain_dead_letters_are_retried_and_discarded_and
     })
     .await;
 
-    let lines = dualnet(&system, &["events", "tail", "--correlation-id", &filed.correlation_id, "--idle-ms", "3000"]);
+    let lines = system.dualnet(&["events", "tail", "--correlation-id", &filed.correlation_id, "--idle-ms", "3000"]);
     let of = |ty: &str| lines.iter().find(|l| l["ce"]["type"] == ty).unwrap_or_else(|| panic!("{ty} in {lines:#?}"));
     let complaint = of("dualnet.complaints.v1.ComplaintFiled");
     assert_eq!(complaint["data"]["complaintId"], filed.id.as_str());
@@ -82,7 +65,7 @@ async fn events_tail_prints_the_chain_dead_letters_are_retried_and_discarded_and
     assert_eq!(opened["data"]["gridId"], seed.grid_id.as_str());
     assert!(lines.iter().all(|l| l["ce"]["correlationid"] == filed.correlation_id.as_str()));
     let only =
-        dualnet(&system, &["events", "tail", "--type", "IncidentOpened", "--subject", opened["key"].as_str().unwrap()]);
+        system.dualnet(&["events", "tail", "--type", "IncidentOpened", "--subject", opened["key"].as_str().unwrap()]);
     assert_eq!(only.len(), 1);
 
     // A record no consumer can decode: governance-grid and arbitration both
@@ -115,14 +98,14 @@ async fn events_tail_prints_the_chain_dead_letters_are_retried_and_discarded_and
     assert!(listed.iter().all(|l| l["data"]["undecodable"].is_string()), "{listed:#?}");
 
     // Retried, it goes back to its topic and both consumers try it again.
-    let retried = dualnet(&system, &["deadletter", "retry", "--count", "1"]);
+    let retried = system.dualnet(&["deadletter", "retry", "--count", "1"]);
     assert_eq!(retried.len(), 1);
     pending(&system, 3).await;
-    let again = dualnet(&system, &["events", "tail", "--topic", topics::COMPLAINTS, "--subject", &poison.to_string()]);
+    let again = system.dualnet(&["events", "tail", "--topic", topics::COMPLAINTS, "--subject", &poison.to_string()]);
     assert_eq!(again.len(), 2, "published once, retried once");
-    let discarded = dualnet(&system, &["deadletter", "discard"]);
+    let discarded = system.dualnet(&["deadletter", "discard"]);
     assert_eq!(discarded.len(), 3);
-    assert!(dualnet(&system, &["deadletter", "list"]).is_empty(), "nothing pending after the discard");
+    assert!(system.dualnet(&["deadletter", "list"]).is_empty(), "nothing pending after the discard");
 
     // Replay rebuilds a read model: complaints' map is wiped with the inbox
     // rows of the events that fed it, its group rewound, and on restart it
@@ -137,10 +120,16 @@ async fn events_tail_prints_the_chain_dead_letters_are_retried_and_discarded_and
     ] {
         sqlx::query(sql).execute(&db).await.unwrap();
     }
-    let rewound = dualnet(
-        &system,
-        &["events", "replay", "--group", "complaints", "--topic", topics::GOVERNANCE, "--to-offset", "0"],
-    );
+    let rewound = system.dualnet(&[
+        "events",
+        "replay",
+        "--group",
+        "complaints",
+        "--topic",
+        topics::GOVERNANCE,
+        "--to-offset",
+        "0",
+    ]);
     assert!(!rewound.is_empty() && rewound.iter().all(|r| r["next_offset"] == 0), "{rewound:?}");
     system.complaints.restart().await.unwrap();
     let complaints = system.complaints().await;

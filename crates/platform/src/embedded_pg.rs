@@ -12,9 +12,12 @@ use std::{
     os::unix::fs::PermissionsExt,
     path::{Path, PathBuf},
     process::Command,
+    sync::Arc,
+    time::Duration,
 };
 
 use anyhow::{Context, bail};
+use tokio_util::sync::CancellationToken;
 
 pub struct EmbeddedPostgres {
     bin: PathBuf,
@@ -87,14 +90,44 @@ impl EmbeddedPostgres {
             let data = pg.dir.join("data");
             pg.run("initdb", &["-D", path(&data), "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync"])?;
         }
-        let options =
-            format!("-p {SOCKET_PORT} -k {} -c listen_addresses= -c unix_socket_permissions=0700", pg.dir.display());
-        let (data, log) = (pg.dir.join("data"), pg.dir.join("log"));
-        if let Err(e) = pg.run("pg_ctl", &["-D", path(&data), "-l", path(&log), "-o", &options, "-w", "start"]) {
+        if let Err(e) = pg.launch() {
             pg.temporary = false;
-            return Err(e.context(format!("see {}", log.display())));
+            return Err(e);
         }
         Ok(pg)
+    }
+
+    /// Starts the server of an existing cluster and waits until it accepts
+    /// connections (after a crash, once it has recovered from its WAL).
+    pub fn launch(&self) -> anyhow::Result<()> {
+        let options =
+            format!("-p {SOCKET_PORT} -k {} -c listen_addresses= -c unix_socket_permissions=0700", self.dir.display());
+        let (data, log) = (self.dir.join("data"), self.dir.join("log"));
+        self.run("pg_ctl", &["-D", path(&data), "-l", path(&log), "-o", &options, "-w", "-t", "120", "start"])
+            .map_err(|e| e.context(format!("see {}", log.display())))
+    }
+
+    /// The process id of the running server (its postmaster), if it runs.
+    pub fn pid(&self) -> Option<u32> {
+        // postmaster.pid's first line; the file outlives a killed server, so
+        // the process itself must still be there.
+        let text = std::fs::read_to_string(self.dir.join("data/postmaster.pid")).ok()?;
+        let pid: u32 = text.lines().next()?.trim().parse().ok()?;
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+        let zombie = status.lines().any(|l| l.starts_with("State:") && l.contains('Z'));
+        (!zombie && status.lines().any(|l| l.starts_with("Name:") && l.contains("postgres"))).then_some(pid)
+    }
+
+    /// Whether the server runs.
+    pub fn is_running(&self) -> bool {
+        self.pid().is_some()
+    }
+
+    /// Stops the server: `mode` is `pg_ctl`'s (`fast`, `immediate`: no
+    /// checkpoint, as a crash leaves it).
+    pub fn stop(&self, mode: &str) -> anyhow::Result<()> {
+        let data = self.dir.join("data");
+        self.run("pg_ctl", &["-D", path(&data), "-m", mode, "-w", "stop"])
     }
 
     /// A URL of database `db` on this server, through its socket.
@@ -127,14 +160,61 @@ impl EmbeddedPostgres {
     }
 }
 
+/// How often the watch looks at the server, and how many starts in a row
+/// may fail before the node gives up.
+const WATCH_EVERY: Duration = Duration::from_secs(1);
+const STARTS_BEFORE_GIVING_UP: u32 = 5;
+
+impl EmbeddedPostgres {
+    /// Keeps the server running until `shutdown`: a server that died (killed,
+    /// crashed, stopped by hand) is started again on its data directory,
+    /// which recovers every committed change from the WAL. Meanwhile the
+    /// services' consumers and relays wait on the database (an
+    /// infrastructure fault, never a dead letter). Fails when the server
+    /// cannot be started `STARTS_BEFORE_GIVING_UP` times in a row: the node
+    /// must then stop rather than serve without its database.
+    pub async fn keep_running(self: Arc<Self>, shutdown: CancellationToken) -> anyhow::Result<()> {
+        let mut failed = 0;
+        loop {
+            tokio::select! {
+                _ = shutdown.cancelled() => return Ok(()),
+                _ = tokio::time::sleep(WATCH_EVERY) => {}
+            }
+            if self.is_running() {
+                failed = 0;
+                continue;
+            }
+            tracing::warn!(dir = %self.dir.display(), "the private PostgreSQL is not running; starting it again");
+            let pg = self.clone();
+            match tokio::task::spawn_blocking(move || pg.launch()).await? {
+                Ok(()) => {
+                    failed = 0;
+                    tracing::info!("the private PostgreSQL runs again");
+                }
+                Err(e) => {
+                    failed += 1;
+                    tracing::error!(error = %format!("{e:#}"), failed, "the private PostgreSQL did not start");
+                    if failed >= STARTS_BEFORE_GIVING_UP {
+                        return Err(e.context(format!(
+                            "the private PostgreSQL in {} stopped and could not be started again",
+                            self.dir.display()
+                        )));
+                    }
+                }
+            }
+        }
+    }
+}
+
 fn path(p: &Path) -> &str {
     p.to_str().unwrap_or_default()
 }
 
 impl Drop for EmbeddedPostgres {
     fn drop(&mut self) {
-        let data = self.dir.join("data");
-        if let Err(e) = self.run("pg_ctl", &["-D", path(&data), "-m", "fast", "-w", "stop"]) {
+        if self.is_running()
+            && let Err(e) = self.stop("fast")
+        {
             tracing::warn!(error = %e, "stopping the private PostgreSQL");
         }
         if self.temporary {

@@ -137,16 +137,28 @@ pub async fn serve(
         reporter.set_service_status(*name, ServingStatus::NotServing).await;
     }
     let announcer = reporter.clone();
-    let stop_waiting = shutdown.clone();
+    let stop_watching = shutdown.clone();
+    // Readiness is watched for as long as the server runs: a condition lost
+    // (a consumer blocked on its database, the database unreachable) turns
+    // the health NOT_SERVING again until it holds.
     tokio::spawn(async move {
-        while !readiness.is_ready() {
+        let mut serving = false;
+        loop {
+            let ready = readiness.is_ready();
+            if ready != serving {
+                serving = ready;
+                let status = if ready { ServingStatus::Serving } else { ServingStatus::NotServing };
+                if !ready {
+                    tracing::warn!("not ready: reporting NOT_SERVING until every condition holds again");
+                }
+                for name in &names {
+                    announcer.set_service_status(*name, status).await;
+                }
+            }
             tokio::select! {
-                _ = stop_waiting.cancelled() => return,
+                _ = stop_watching.cancelled() => return,
                 _ = tokio::time::sleep(std::time::Duration::from_millis(50)) => {}
             }
-        }
-        for name in names {
-            announcer.set_service_status(name, ServingStatus::Serving).await;
         }
     });
     let reflection_v1 = tonic_reflection::server::Builder::configure()
@@ -191,7 +203,7 @@ mod tests {
     use super::*;
 
     #[tokio::test]
-    async fn health_is_not_serving_until_every_consumer_is_ready() {
+    async fn health_is_not_serving_until_every_consumer_is_ready_and_again_while_one_is_blocked() {
         let readiness = crate::service::Readiness::default();
         let assigned = Arc::new(AtomicBool::new(false));
         readiness.add(assigned.clone());
@@ -221,6 +233,19 @@ mod tests {
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
         assert_eq!(status("").await, ServingStatus::Serving as i32);
+        // A condition lost (a consumer blocked on its database): NOT_SERVING
+        // until it holds again.
+        assigned.store(false, Ordering::Relaxed);
+        while status("").await != ServingStatus::NotServing as i32 {
+            assert!(std::time::Instant::now() < deadline, "NOT_SERVING once a condition fails");
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        assert_eq!(status("test.v1.Test").await, ServingStatus::NotServing as i32);
+        assigned.store(true, Ordering::Relaxed);
+        while status("").await != ServingStatus::Serving as i32 {
+            assert!(std::time::Instant::now() < deadline, "SERVING again once it holds");
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
         shutdown.cancel();
     }
 

@@ -168,6 +168,19 @@ pub fn grpc_call(rpc: &str, code: &str, took: Duration) {
     seconds.record(took.as_secs_f64(), &[rpc]);
 }
 
+/// Whether `service`'s database answered its last probe (1) or not (0).
+pub fn database_reachable(service: &str, answered: bool) {
+    use std::sync::OnceLock;
+    static G: OnceLock<opentelemetry::metrics::Gauge<u64>> = OnceLock::new();
+    let gauge = G.get_or_init(|| {
+        opentelemetry::global::meter("dualnet")
+            .u64_gauge("dualnet.database.up")
+            .with_description("whether the service's database answered its last probe (1) or not (0)")
+            .build()
+    });
+    gauge.record(u64::from(answered), &[KeyValue::new("service", service.to_string())]);
+}
+
 /// Serves `GET /metrics` until `shutdown`.
 pub async fn serve(addr: SocketAddr, metrics: Arc<Metrics>, shutdown: CancellationToken) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding metrics on {addr}"))?;

@@ -1,7 +1,15 @@
 //! How a dualnet service starts: its definition, what it is given, and the
 //! event pipeline (relay and consumer) every service runs beside its API.
 
-use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
+use std::{
+    net::SocketAddr,
+    path::PathBuf,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::Duration,
+};
 
 use anyhow::Context;
 use dualnet_events::{
@@ -113,6 +121,9 @@ pub async fn start_pipeline(
         },
     );
     let mut tasks = vec![tokio::spawn(relay.run(shutdown.clone()))];
+    let (reachable, probe) = watch_database(pipeline.service, deps.pool.clone(), shutdown.clone());
+    deps.readiness.add(reachable);
+    tasks.push(probe);
     if !pipeline.subscribes.is_empty() {
         let subscribes: Vec<String> = pipeline.subscribes.iter().map(|t| t.to_string()).collect();
         let mut producers = Vec::new();
@@ -140,6 +151,40 @@ pub async fn start_pipeline(
         tasks.push(tokio::spawn(consumer.run(subscription, shutdown.clone())));
     }
     Ok(tasks)
+}
+
+/// How often a service asks its database whether it answers, and how long
+/// it waits for the answer.
+const PROBE_EVERY: Duration = Duration::from_secs(1);
+const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// A readiness condition that holds while `service`'s database answers: a
+/// service that cannot reach it reports NOT_SERVING (so balancers and
+/// orchestrators look elsewhere) and SERVING again once it answers, with no
+/// restart. The database answered at start (the migrations ran).
+pub fn watch_database(service: &str, pool: PgPool, shutdown: CancellationToken) -> (Arc<AtomicBool>, JoinHandle<()>) {
+    let reachable = Arc::new(AtomicBool::new(true));
+    let flag = reachable.clone();
+    let service = service.to_string();
+    let task = tokio::spawn(async move {
+        loop {
+            let answered =
+                matches!(tokio::time::timeout(PROBE_TIMEOUT, sqlx::query("SELECT 1").execute(&pool)).await, Ok(Ok(_)));
+            if flag.swap(answered, Ordering::Relaxed) != answered {
+                if answered {
+                    tracing::info!(%service, "the database answers again");
+                } else {
+                    tracing::warn!(%service, "the database does not answer; not ready until it does");
+                }
+            }
+            crate::metrics::database_reachable(&service, answered);
+            tokio::select! {
+                _ = shutdown.cancelled() => return,
+                _ = tokio::time::sleep(PROBE_EVERY) => {}
+            }
+        }
+    });
+    (reachable, task)
 }
 
 /// The transport the configuration names.

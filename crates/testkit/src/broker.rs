@@ -18,6 +18,14 @@ pub struct KafkaBroker {
     lib: String,
     port: u16,
     child: Option<Child>,
+    side: Option<Side>,
+}
+
+/// A second client listener whose clients are told to reach the broker at
+/// another address (a test's proxy): cutting the proxy cuts them alone.
+struct Side {
+    advertised: std::net::SocketAddr,
+    port: u16,
 }
 
 /// How a broker is stopped.
@@ -31,17 +39,34 @@ pub enum Halt {
 
 impl KafkaBroker {
     pub async fn start() -> anyhow::Result<Self> {
+        Self::start_with(None).await
+    }
+
+    /// A broker with a second listener for clients behind `proxy` (see
+    /// [`crate::TcpProxy`]): they bootstrap through the proxy and are told
+    /// to keep using it; [`side_listener`](Self::side_listener) is where
+    /// the proxy forwards to.
+    pub async fn start_behind(proxy: std::net::SocketAddr) -> anyhow::Result<Self> {
+        Self::start_with(Some(Side { advertised: proxy, port: 0 })).await
+    }
+
+    async fn start_with(side: Option<Side>) -> anyhow::Result<Self> {
         let lib = std::env::var("DUALNET_TEST_KAFKA_LIB")
             .context("DUALNET_TEST_KAFKA_LIB is not set: run the tests through scripts/test")?;
         let dir = std::env::temp_dir().join(format!("dualnet-test-kafka-{}", uuid::Uuid::now_v7().simple()));
         std::fs::create_dir_all(&dir)?;
-        let mut broker = Self { dir, lib: format!("{lib}/*"), port: 0, child: None };
+        let mut broker = Self { dir, lib: format!("{lib}/*"), port: 0, child: None, side };
         broker.spawn().await?;
         Ok(broker)
     }
 
     pub fn bootstrap(&self) -> String {
         format!("127.0.0.1:{}", self.port)
+    }
+
+    /// The second listener's own address (to forward the proxy to).
+    pub fn side_listener(&self) -> Option<std::net::SocketAddr> {
+        self.side.as_ref().map(|s| ([127, 0, 0, 1], s.port).into())
     }
 
     pub async fn stop(&mut self, how: Halt) -> anyhow::Result<()> {
@@ -62,9 +87,20 @@ impl KafkaBroker {
         // The controller listener is the node's own: a random port below the
         // ephemeral range, and another one if that was taken.
         let mut last = String::new();
+        let first_start = self.port == 0;
         for attempt in 0..5u16 {
-            let seed = uuid::Uuid::now_v7().as_u128() as u16;
-            let controller = 20_000 + (seed.wrapping_add(attempt * 977)) % 12_000;
+            let pick = |n: u16| {
+                let seed = uuid::Uuid::now_v7().as_u128() as u16;
+                20_000 + (seed.wrapping_add(attempt * 977).wrapping_add(n * 3_001)) % 12_000
+            };
+            let controller = pick(0);
+            // With a second listener the advertised addresses are written
+            // out, so the broker's own ports are picked too (once: a restart
+            // keeps them).
+            if first_start && let Some(side) = self.side.as_mut() {
+                self.port = pick(1);
+                side.port = pick(2);
+            }
             let log = self.dir.join("kafka.log");
             let props = self.dir.join("server.properties");
             std::fs::write(&props, self.properties(controller))?;
@@ -99,7 +135,9 @@ impl KafkaBroker {
                         .filter_map(|p| p.trim_end_matches('.').parse::<u16>().ok())
                         .rfind(|p| *p != controller)
                         .context("the broker named no client port")?;
-                    self.port = bound;
+                    if self.side.is_none() {
+                        self.port = bound;
+                    }
                     self.child = Some(child);
                     return Ok(());
                 }
@@ -112,7 +150,7 @@ impl KafkaBroker {
                 }
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
-            if !last.contains("Address already in use") || self.port != 0 {
+            if !last.contains("Address already in use") || !first_start {
                 bail!(last);
             }
         }
@@ -120,10 +158,21 @@ impl KafkaBroker {
     }
 
     fn properties(&self, controller: u16) -> String {
-        PROPERTIES
+        let mut props = PROPERTIES
             .replace("@PORT@", &self.port.to_string())
             .replace("@CONTROLLER@", &controller.to_string())
-            .replace("@DATA@", &self.dir.join("data").display().to_string())
+            .replace("@DATA@", &self.dir.join("data").display().to_string());
+        if let Some(side) = &self.side {
+            let listeners = format!("listeners=PLAINTEXT://127.0.0.1:{},", self.port);
+            props = props
+                .replace(&listeners, &format!("{listeners}SIDE://127.0.0.1:{},", side.port))
+                .replace("CONTROLLER:PLAINTEXT", "CONTROLLER:PLAINTEXT,SIDE:PLAINTEXT");
+            props.push_str(&format!(
+                "advertised.listeners=PLAINTEXT://127.0.0.1:{},SIDE://{}\n",
+                self.port, side.advertised
+            ));
+        }
+        props
     }
 }
 

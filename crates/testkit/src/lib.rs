@@ -10,8 +10,10 @@ use std::{
 };
 
 pub mod broker;
+pub mod proxy;
 
 pub use broker::{Halt, KafkaBroker};
+pub use proxy::TcpProxy;
 
 use anyhow::{Context, bail};
 use sqlx::{Connection, PgConnection, PgPool};
@@ -43,17 +45,32 @@ pub fn kafka_bootstrap() -> String {
 
 /// The URL of database `name` on the test server.
 pub fn url_of(name: &str) -> String {
-    let admin = admin_url();
-    let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
-    format!("{base}/{name}")
+    database_on(&admin_url(), name)
 }
 
-/// Creates a new, empty database and returns its URL.
+/// `server` (a URL of any database on it, perhaps with a `?query` such as
+/// a socket `host=`) with database `name` instead.
+pub fn database_on(server: &str, name: &str) -> String {
+    let (path, query) = server.split_once('?').map_or((server, None), |(p, q)| (p, Some(q)));
+    let base = path.rsplit_once('/').map_or(path, |(b, _)| b);
+    match query {
+        Some(q) => format!("{base}/{name}?{q}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+/// Creates a new, empty database on the test server and returns its URL.
 pub async fn fresh_database(prefix: &str) -> String {
+    fresh_database_on(&admin_url(), prefix).await
+}
+
+/// Creates a new, empty database on the server of `admin` (a test's own
+/// server) and returns its URL.
+pub async fn fresh_database_on(admin: &str, prefix: &str) -> String {
     let name = format!("{prefix}_{}", uuid::Uuid::now_v7().simple());
-    let mut conn = PgConnection::connect(&admin_url()).await.expect("connect to the test PostgreSQL");
+    let mut conn = PgConnection::connect(admin).await.expect("connect to the test PostgreSQL");
     sqlx::query(&format!("CREATE DATABASE \"{name}\"")).execute(&mut conn).await.expect("create test database");
-    url_of(&name)
+    database_on(admin, &name)
 }
 
 /// A pool on a new, empty database.
@@ -339,6 +356,15 @@ impl Xorshift {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn another_database_on_a_server_keeps_its_host_and_query() {
+        assert_eq!(database_on("postgres://u@127.0.0.1:5432/postgres", "x"), "postgres://u@127.0.0.1:5432/x");
+        assert_eq!(
+            database_on("postgres://postgres@localhost:5432/postgres?host=/tmp/pg-1", "x"),
+            "postgres://postgres@localhost:5432/x?host=/tmp/pg-1"
+        );
+    }
 
     #[test]
     fn the_last_address_recorded_for_a_listener_is_found() {
