@@ -26,11 +26,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     config.protoc_executable(protoc);
     // `prost::Name` gives each event its CloudEvents `type` (the full name).
     config.enable_type_names();
-    tonic_prost_build::configure().file_descriptor_set_path(out.join("dualnet_descriptor.bin")).compile_with_config(
-        config,
-        &files,
-        std::slice::from_ref(&root),
-    )?;
+    // Requests that do not decode are INVALID_ARGUMENT (src/codec.rs).
+    tonic_prost_build::configure()
+        .codec_path("crate::codec::Codec")
+        .file_descriptor_set_path(out.join("dualnet_descriptor.bin"))
+        .compile_with_config(config, &files, std::slice::from_ref(&root))?;
     println!("cargo:rerun-if-changed={}", root.display());
     Ok(())
 }

@@ -2,8 +2,11 @@
 //! the first byte picks the RPC (all of them, from the descriptor set), the
 //! rest is the protobuf message. Each goes through the service's own tonic
 //! stack — decoding, proto → domain conversion, field validation — and a
-//! request that passes validation reaches a database that refuses
-//! connections. Nothing may panic; bad input must be answered.
+//! request that passes validation reaches, by the first byte's top bit,
+//! either a database that refuses connections or the service's real
+//! migrated database (on the PostgreSQL named by
+//! `DUALNET_TEST_DATABASE_URL`). Nothing may panic; bad input must be
+//! answered, and never `INTERNAL` or `UNKNOWN` from a database that works.
 #![no_main]
 
 use std::{sync::OnceLock, time::Duration};
@@ -18,25 +21,46 @@ struct Apis {
     runtime: tokio::runtime::Runtime,
     /// `/package.Service/Method` paths and the API that serves each.
     rpcs: Vec<(String, usize)>,
+    /// On a refusing database.
     apis: Vec<tonic::service::Routes>,
+    /// The same on real, migrated databases.
+    real: Vec<tonic::service::Routes>,
 }
 
 fn apis() -> &'static Apis {
     static APIS: OnceLock<Apis> = OnceLock::new();
     APIS.get_or_init(|| {
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-        let apis = runtime.block_on(async {
+        let (apis, real) = runtime.block_on(async {
             // Nothing listens on port 1: every query fails at once.
             let pool = sqlx::postgres::PgPoolOptions::new()
                 .acquire_timeout(Duration::from_millis(1))
                 .connect_lazy("postgres://fuzz@127.0.0.1:1/fuzz")
                 .unwrap();
-            vec![
+            let refusing = vec![
                 governance_grid::bare_api(pool.clone()),
                 party_grid::bare_api(pool.clone()),
                 complaints::bare_api(pool.clone()),
                 arbitration::bare_api(pool),
-            ]
+            ];
+            let mut pools = Vec::new();
+            for def in [
+                &governance_grid::DEFINITION,
+                &party_grid::DEFINITION,
+                &complaints::DEFINITION,
+                &arbitration::DEFINITION,
+            ] {
+                let pool = dualnet_testkit::fresh_pool(&format!("fuzz_api_{}", def.database)).await;
+                dualnet_platform::db::migrate(&pool, def.migrator).await.unwrap();
+                pools.push(pool);
+            }
+            let real = vec![
+                governance_grid::bare_api(pools[0].clone()),
+                party_grid::bare_api(pools[1].clone()),
+                complaints::bare_api(pools[2].clone()),
+                arbitration::bare_api(pools[3].clone()),
+            ];
+            (refusing, real)
         });
         let packages =
             ["dualnet.governance.v1", "dualnet.partygrid.v1", "dualnet.complaints.v1", "dualnet.arbitration.v1"];
@@ -51,14 +75,14 @@ fn apis() -> &'static Apis {
             }
         }
         assert!(rpcs.len() > 70, "every RPC of the contract: {}", rpcs.len());
-        Apis { runtime, rpcs, apis }
+        Apis { runtime, rpcs, apis, real }
     })
 }
 
 fuzz_target!(|data: &[u8]| {
     let Some((&pick, message)) = data.split_first() else { return };
     let apis = apis();
-    let (path, api) = &apis.rpcs[usize::from(pick) % apis.rpcs.len()];
+    let (path, api) = &apis.rpcs[usize::from(pick & 0x7f) % apis.rpcs.len()];
     // gRPC framing: uncompressed, 4-byte big-endian length, message.
     let mut frame = Vec::with_capacity(message.len() + 5);
     frame.push(0);
@@ -71,10 +95,19 @@ fuzz_target!(|data: &[u8]| {
         .header("te", "trailers")
         .body(tonic::body::Body::new(Full::new(Bytes::from(frame))))
         .unwrap();
-    let mut api = apis.apis[*api].clone();
+    let working = pick & 0x80 != 0;
+    let mut api = if working { apis.real[*api].clone() } else { apis.apis[*api].clone() };
     apis.runtime.block_on(async move {
         std::future::poll_fn(|cx| Service::<http::Request<tonic::body::Body>>::poll_ready(&mut api, cx)).await.unwrap();
         let response = api.call(request).await.unwrap();
-        let _ = response.into_body().collect().await;
+        // The status is in the headers (an error alone) or the trailers.
+        let headers = response.headers().clone();
+        let collected = response.into_body().collect().await.unwrap();
+        let trailers = collected.trailers().cloned().unwrap_or_default();
+        let status = headers.get("grpc-status").or_else(|| trailers.get("grpc-status"));
+        let code = status.and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<i32>().ok()).unwrap_or(0);
+        let message = headers.get("grpc-message").or_else(|| trailers.get("grpc-message"));
+        // 2 UNKNOWN, 13 INTERNAL: the service's fault, not the input's.
+        assert!(!matches!(code, 2 | 13), "{path}: grpc-status {code} {message:?} (working database: {working})");
     });
 });

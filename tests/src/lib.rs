@@ -162,6 +162,8 @@ impl System {
 /// A grid with a building, the grid party branch bound to the grid and,
 /// optionally, a building party group bound to the building.
 pub struct Seed {
+    pub subdistrict_id: String,
+    pub community_id: String,
     /// The working committee, bound to the subdistrict.
     pub committee_id: String,
     /// The community party committee, bound to the community.
@@ -254,6 +256,8 @@ impl Seed {
         // complaints resolves buildings from the same events; wait until it
         // has seen this one, or a complaint filed now would not know its grid.
         Seed {
+            subdistrict_id: sub.id,
+            community_id: community.id,
             committee_id: committee,
             community_org_id: community_org,
             grid_id: grid.id,

@@ -80,6 +80,9 @@ async fn postgresql_stopped_as_by_a_crash_for_15_s_mid_burst_loses_and_doubles_n
         })
         .await;
     }
+    // Open311 says the same to its callers: retry later.
+    let (status, _) = dualnet_testkit::http(system.open311, "GET", "/open311/v2/requests.json", "", b"").await.unwrap();
+    assert_eq!(status, 503, "Open311 answers 503 Service Unavailable while the database is away");
     // The outage lasts; this wait is the fault, no assertion rides on it.
     tokio::time::sleep(OUTAGE).await;
     let starter = pg.clone();

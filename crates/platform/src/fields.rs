@@ -25,13 +25,18 @@ impl Fields {
     }
 
     /// A required text: trimmed, not empty, at most `max` characters, and
-    /// without NUL (which PostgreSQL text cannot hold).
+    /// without control characters — NUL, which PostgreSQL text cannot hold,
+    /// and the others (escape sequences, bells) that would reach a screen or a
+    /// log as they are. Tab, newline and carriage return are text.
     pub fn text(&mut self, field: &str, value: &str, max: usize) -> String {
         let v = value.trim();
         if v.is_empty() {
             self.violation(field, "must not be empty");
-        } else if v.contains('\0') {
-            self.violation(field, "must not contain NUL characters");
+        } else if let Some(c) = v.chars().find(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r')) {
+            self.violation(
+                field,
+                format!("must not contain control characters (U+{:04X}); tab and newline are allowed", u32::from(c)),
+            );
         } else if v.chars().count() > max {
             self.violation(field, format!("must be at most {max} characters"));
         }
@@ -213,5 +218,17 @@ mod tests {
         f.text("name", "象角\0塘", NAME_MAX);
         f.optional_text("note", "\0", NAME_MAX);
         assert_eq!(violations(f), ["name", "note"]);
+    }
+
+    #[test]
+    fn control_characters_are_refused_but_tab_and_newline_are_text() {
+        let mut f = Fields::new();
+        f.text("escape", "red\u{1b}[31m", NAME_MAX);
+        f.text("bell", "a\u{7}", NAME_MAX);
+        f.text("delete", "a\u{7f}b", NAME_MAX);
+        f.text("c1", "a\u{85}b", NAME_MAX);
+        f.text("free", "第一行\n第二行\tand\r\nthird", NAME_MAX);
+        f.text("odd", "\u{202e}𠜎e\u{301}\u{200d}", NAME_MAX);
+        assert_eq!(violations(f), ["escape", "bell", "delete", "c1"]);
     }
 }

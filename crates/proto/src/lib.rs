@@ -5,6 +5,8 @@
 /// The encoded `FileDescriptorSet` of every dualnet proto, for gRPC reflection.
 pub const FILE_DESCRIPTOR_SET: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/dualnet_descriptor.bin"));
 
+pub mod codec;
+
 pub mod governance {
     pub mod v1 {
         tonic::include_proto!("dualnet.governance.v1");

@@ -81,6 +81,12 @@ impl From<ApiError> for Failure {
             ApiError::NotFound(what) => Failure(StatusCode::NOT_FOUND, format!("{what} not found")),
             ApiError::AlreadyExists(m) | ApiError::FailedPrecondition(m) => Failure(StatusCode::BAD_REQUEST, m),
             ApiError::PermissionDenied(m) => Failure(StatusCode::FORBIDDEN, m),
+            // The database unreachable or failing over: retry later (as the
+            // gRPC face answers UNAVAILABLE).
+            ApiError::Internal(e) if dualnet_events::infrastructure::is_fault(&e) => {
+                tracing::warn!(error = format!("{e:#}"), "database unavailable");
+                Failure(StatusCode::SERVICE_UNAVAILABLE, "temporarily unavailable; retry".into())
+            }
             ApiError::Internal(e) => {
                 tracing::error!(error = format!("{e:#}"), "internal error");
                 Failure(StatusCode::INTERNAL_SERVER_ERROR, "internal error".into())
