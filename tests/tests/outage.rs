@@ -1,6 +1,7 @@
 //! Faults of the infrastructure under a burst: the PostgreSQL server of the
 //! four services stopped as a crash stops it, and started again; the private
-//! PostgreSQL of one node killed; one service cut off from the broker.
+//! PostgreSQL of one node killed; one service cut off from the broker; one
+//! service's database made slower than the events arrive.
 //! Consumers and relays wait on the database
 //! (an infrastructure fault pauses the partition, it never dead-letters), a
 //! filing during the outage is refused as retryable, and afterwards every
@@ -220,4 +221,71 @@ async fn governance_grid_cut_off_from_the_broker_for_20_s_mid_burst_catches_up_a
     assert!(cut_at < COMPLAINTS, "the cut came mid-burst ({cut_at} filed)");
     check_exactly_once(system.governance().await, system.party().await, &seed.branch_id, &ids).await;
     assert!(system.dead_letters().is_empty(), "no valid event was dead-lettered");
+}
+
+/// How long governance-grid's database stays slow, and the filing rate
+/// meanwhile (complaints per second).
+const SLOW_FOR: Duration = Duration::from_secs(20);
+const SLOW_RATE: u64 = 40;
+/// What governance-grid may hold in memory while it lags (resident set).
+const RSS_BOUND_KB: u64 = 400 * 1024;
+
+/// The resident set of process `pid`, in kB.
+fn rss_kb(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_consumer_whose_database_is_slower_than_the_events_lags_with_bounded_memory_and_then_drains() {
+    let system = System::start().await;
+    let seed = system.seed(false).await;
+    // Every event governance-grid applies now costs it 50 ms more (the
+    // inbox row of each is written in the event's transaction).
+    let db = sqlx::PgPool::connect(system.database("governance-grid")).await.unwrap();
+    for sql in [
+        "CREATE FUNCTION slow_inbox() RETURNS trigger LANGUAGE plpgsql AS
+             $$ BEGIN PERFORM pg_sleep(0.05); RETURN NEW; END $$",
+        "CREATE TRIGGER slow_inbox BEFORE INSERT ON event_inbox FOR EACH ROW EXECUTE FUNCTION slow_inbox()",
+    ] {
+        sqlx::query(sql).execute(&db).await.unwrap();
+    }
+    let pid = system.governance.pid().expect("governance-grid runs");
+    let rss_before = rss_kb(pid);
+    let c = system.complaints().await;
+    let mut ids = Vec::new();
+    let mut rss_max = rss_before;
+    let mut ticks = tokio::time::interval(Duration::from_millis(1000 / SLOW_RATE));
+    let started = std::time::Instant::now();
+    while started.elapsed() < SLOW_FOR {
+        ticks.tick().await;
+        let request = cpb::FileComplaintRequest {
+            kind: cpb::RequestKind::Complaint as i32,
+            category: "noise".into(),
+            channel: cpb::Channel::App as i32,
+            building_id: seed.building_id.clone(),
+            description: format!("noise report {}", ids.len()),
+            ..Default::default()
+        };
+        ids.push(c.clone().file_complaint(request).await.expect("filing works").into_inner().id);
+        rss_max = rss_max.max(rss_kb(pid));
+    }
+    // Lag grew: governance-grid is well behind what was filed.
+    let mut g = system.governance().await;
+    let list = g.list_incidents(gov::ListIncidentsRequest { page_size: 1000, ..Default::default() }).await;
+    let opened = list.unwrap().into_inner().incidents.len();
+    assert!(opened + 100 < ids.len(), "the slow database made governance-grid lag ({opened} of {})", ids.len());
+    assert!(rss_max < RSS_BOUND_KB, "governance-grid held {rss_max} kB while lagging (from {rss_before} kB)");
+    // The database is fast again: the lag drains, every complaint once.
+    sqlx::query("DROP TRIGGER slow_inbox ON event_inbox").execute(&db).await.unwrap();
+    check_exactly_once(system.governance().await, system.party().await, &seed.branch_id, &ids).await;
+    assert!(system.dead_letters().is_empty(), "no valid event was dead-lettered");
+    eprintln!(
+        "{} complaints in {SLOW_FOR:?}; {opened} incidents when the database sped up; RSS {rss_before} → max {rss_max} kB",
+        ids.len()
+    );
 }
