@@ -82,6 +82,15 @@ pub struct Open311Config {
     pub listen: Option<SocketAddr>,
     /// The `jurisdiction_id` accepted (any, when empty).
     pub jurisdiction_id: String,
+    /// Whether requests may be read without an api_key. Off: reading needs
+    /// a key granting `read`, and shows the key's area. On: a keyless read
+    /// shows only `public_categories`, never reports, petitions (letters and
+    /// visits), on-behalf filings or labour complaints, with descriptions
+    /// redacted, places rounded and notes reduced to status words.
+    pub public_reads: bool,
+    /// The categories a keyless read may show (with `public_reads`), e.g.
+    /// `["noise", "refuse"]`; none by default.
+    pub public_categories: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -385,6 +394,9 @@ impl Config {
         }
         if self.kafka.partitions < 1 || self.kafka.replication < 1 {
             bail!("kafka.partitions and kafka.replication must be at least 1");
+        }
+        if let Some(c) = self.open311.public_categories.iter().find(|c| c.starts_with("labour")) {
+            bail!("open311.public_categories: {c} is a labour category, which is never public");
         }
         if self.database.max_connections < 2 {
             bail!("database.max_connections must be at least 2 (the relay and a consumer hold one each)");

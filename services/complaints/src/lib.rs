@@ -64,6 +64,8 @@ pub fn bare_open311(pool: sqlx::PgPool) -> axum::Router {
         max_body_bytes: limits.max_request_bytes,
         jurisdiction_id: String::new(),
         verifier: None,
+        public_reads: false,
+        public_categories: Vec::new(),
     })
 }
 

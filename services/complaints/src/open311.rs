@@ -28,8 +28,9 @@ use crate::{
     domain::{
         catalogue::Category,
         complaint::{self, Channel, Complaint, Kind},
+        publication,
     },
-    store::{ComplaintFilter, NewComplaint, StatusNote, Store},
+    store::{ComplaintFilter, NewComplaint, Reach, StatusNote, Store},
 };
 
 #[derive(Clone)]
@@ -39,29 +40,88 @@ pub struct Open311 {
     pub max_body_bytes: usize,
     pub clock: Arc<dyn Clock>,
     pub jurisdiction_id: String,
-    /// Checks the `api_key` (or `Authorization: Bearer`) of a filing; none
-    /// when authentication is off. Reading stays public, as in GeoReport.
+    /// Checks the `api_key` (or `Authorization: Bearer`) of a call; none
+    /// when authentication is off.
     pub verifier: Option<Arc<dualnet_platform::auth::Verifier>>,
+    /// Keyless reads allowed, and the categories they may show
+    /// (`open311.public_reads`, `open311.public_categories`).
+    pub public_reads: bool,
+    pub public_categories: Vec<String>,
+}
+
+/// Who reads, and so what a read shows.
+enum Reader {
+    /// A key granting `read` (or authentication off): what `ListComplaints`
+    /// shows the same caller, within its area (`None`: everywhere).
+    Staff(Option<Reach>),
+    /// No key, public reads on: only what may be public
+    /// (`domain::publication`).
+    Public,
 }
 
 /// A GeoReport error answer.
 struct Failure(StatusCode, String);
 
 impl Open311 {
-    /// A filing needs a token granting `report`: GeoReport's `api_key`, or
-    /// an `Authorization: Bearer` header. 401 without a valid one, 403 when
-    /// its roles do not allow filing.
-    fn check_caller(&self, headers: &HeaderMap, params: &HashMap<String, String>) -> Result<(), Failure> {
-        let Some(verifier) = &self.verifier else { return Ok(()) };
-        let claims = match params.get("api_key").filter(|k| !k.is_empty()) {
+    /// The claims of the call's token: GeoReport's `api_key`, or an
+    /// `Authorization: Bearer` header; 401 for an invalid one.
+    fn claims(
+        verifier: &dualnet_platform::auth::Verifier,
+        headers: &HeaderMap,
+        params: &HashMap<String, String>,
+    ) -> Result<dualnet_platform::auth::Claims, Failure> {
+        match params.get("api_key").filter(|k| !k.is_empty()) {
             Some(key) => verifier.verify(key),
             None => verifier.verify_header(headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok())),
         }
-        .map_err(|e| Failure(StatusCode::UNAUTHORIZED, format!("api_key: {e}")))?;
+        .map_err(|e| Failure(StatusCode::UNAUTHORIZED, format!("api_key: {e}")))
+    }
+
+    /// A filing needs a token granting `report`: 401 without a valid one,
+    /// 403 when its roles do not allow filing.
+    fn check_caller(&self, headers: &HeaderMap, params: &HashMap<String, String>) -> Result<(), Failure> {
+        let Some(verifier) = &self.verifier else { return Ok(()) };
+        let claims = Self::claims(verifier, headers, params)?;
         if !dualnet_platform::permissions::granted(&claims.roles, dualnet_platform::permissions::Permission::Report) {
             return Err(Failure(StatusCode::FORBIDDEN, "the api_key's roles do not allow filing requests".into()));
         }
         Ok(())
+    }
+
+    /// Who reads: a key granting `read` sees its area; without a key, the
+    /// public view when public reads are on, else 401; a key that grants no
+    /// reading (a resident channel's) gets the public view or 403.
+    fn reader(&self, headers: &HeaderMap, params: &HashMap<String, String>) -> Result<Reader, Failure> {
+        let Some(verifier) = &self.verifier else { return Ok(Reader::Staff(None)) };
+        let keyless =
+            params.get("api_key").is_none_or(|k| k.is_empty()) && !headers.contains_key(header::AUTHORIZATION);
+        if keyless {
+            return if self.public_reads {
+                Ok(Reader::Public)
+            } else {
+                Err(Failure(
+                    StatusCode::UNAUTHORIZED,
+                    "reading requests needs an api_key granting read (public reads are off)".into(),
+                ))
+            };
+        }
+        let claims = Self::claims(verifier, headers, params)?;
+        if dualnet_platform::permissions::granted(&claims.roles, dualnet_platform::permissions::Permission::Read) {
+            return Ok(Reader::Staff(crate::grpc::reach_of(&claims)));
+        }
+        if self.public_reads {
+            return Ok(Reader::Public);
+        }
+        Err(Failure(StatusCode::FORBIDDEN, "the api_key's roles do not allow reading requests".into()))
+    }
+
+    /// Whether `reader` may see `c`.
+    async fn visible(&self, reader: &Reader, c: &Complaint) -> Result<bool, ApiError> {
+        Ok(match reader {
+            Reader::Staff(None) => true,
+            Reader::Staff(Some(reach)) => self.store.complaint_in_reach(c.id, reach).await?,
+            Reader::Public => publication::is_public(c, &self.public_categories),
+        })
     }
 }
 
@@ -239,12 +299,51 @@ fn request(c: &Complaint, notes: &[StatusNote]) -> Value {
     })
 }
 
-async fn one_request(State(s): State<Open311>, File(file): File, Params(params): Params) -> Answer {
+/// A request as the public sees it (`domain::publication`): no petition,
+/// report or labour matter reaches here; the description redacted, the
+/// place the building and a rounded point, the notes status words alone.
+fn public_request(c: &Complaint, notes: &[StatusNote]) -> Value {
+    json!({
+        "service_request_id": c.id.to_string(),
+        "status": complaint::open311(c.status),
+        "status_notes": Value::Null,
+        "service_name": Value::Null,
+        "service_code": c.category,
+        "description": publication::redact(&c.description),
+        "agency_responsible": Value::Null,
+        "service_notice": Value::Null,
+        "requested_datetime": time(c.filed_at),
+        "updated_datetime": time(c.updated_at),
+        "expected_datetime": time(c.deadline),
+        "address": Value::Null,
+        "address_id": c.building_id.map(|i| i.to_string()),
+        "zipcode": Value::Null,
+        "lat": c.location.map(|l| publication::rounded(l.0)),
+        "long": c.location.map(|l| publication::rounded(l.1)),
+        "media_url": Value::Null,
+        "detailed_status": c.status.as_str(),
+        "notes": notes.iter().map(|n| json!({ "datetime": time(n.at), "status": n.status })).collect::<Vec<_>>(),
+    })
+}
+
+fn shown(reader: &Reader, c: &Complaint, notes: &[StatusNote]) -> Value {
+    match reader {
+        Reader::Staff(_) => request(c, notes),
+        Reader::Public => public_request(c, notes),
+    }
+}
+
+async fn one_request(State(s): State<Open311>, headers: HeaderMap, File(file): File, Params(params): Params) -> Answer {
     s.check_jurisdiction(&params)?;
-    let id = Uuid::parse_str(json_name(&file)?)
-        .map_err(|_| Failure(StatusCode::NOT_FOUND, "service request not found".into()))?;
+    let reader = s.reader(&headers, &params)?;
+    let not_found = || Failure(StatusCode::NOT_FOUND, "service request not found".into());
+    let id = Uuid::parse_str(json_name(&file)?).map_err(|_| not_found())?;
     let v = s.store.get(id).await?;
-    Ok(Json(json!([request(&v.complaint, &v.notes)])).into_response())
+    // What the reader may not see does not exist for it.
+    if !s.visible(&reader, &v.complaint).await? {
+        return Err(not_found());
+    }
+    Ok(Json(json!([shown(&reader, &v.complaint, &v.notes)])).into_response())
 }
 
 fn parse_time(f: &mut Fields, field: &str, params: &HashMap<String, String>) -> Option<DateTime<Utc>> {
@@ -258,15 +357,18 @@ fn parse_time(f: &mut Fields, field: &str, params: &HashMap<String, String>) -> 
     }
 }
 
-async fn list_requests(State(s): State<Open311>, Params(params): Params) -> Answer {
+async fn list_requests(State(s): State<Open311>, headers: HeaderMap, Params(params): Params) -> Answer {
     s.check_jurisdiction(&params)?;
+    let reader = s.reader(&headers, &params)?;
     let mut f = Fields::new();
     if let Some(ids) = params.get("service_request_id").filter(|v| !v.trim().is_empty()) {
         let ids: Vec<Uuid> = ids.split(',').filter_map(|i| Uuid::parse_str(i.trim()).ok()).collect();
         let mut out = Vec::new();
         for id in ids.into_iter().take(100) {
-            if let Ok(v) = s.store.get(id).await {
-                out.push(request(&v.complaint, &v.notes));
+            if let Ok(v) = s.store.get(id).await
+                && s.visible(&reader, &v.complaint).await?
+            {
+                out.push(shown(&reader, &v.complaint, &v.notes));
             }
         }
         return Ok(Json(out).into_response());
@@ -315,10 +417,15 @@ async fn list_requests(State(s): State<Open311>, Params(params): Params) -> Answ
         updated_after,
         limit: page_size,
         offset: (page - 1) * page_size,
+        reach: match &reader {
+            Reader::Staff(reach) => reach.clone(),
+            Reader::Public => None,
+        },
+        public: matches!(reader, Reader::Public).then(|| s.public_categories.clone()),
         ..Default::default()
     };
     let list = s.store.list(&filter).await?;
-    Ok(Json(list.iter().map(|c| request(c, &[])).collect::<Vec<_>>()).into_response())
+    Ok(Json(list.iter().map(|c| shown(&reader, c, &[])).collect::<Vec<_>>()).into_response())
 }
 
 /// The POST body as flat text fields, form-encoded (the spec) or JSON.

@@ -4,4 +4,5 @@ pub mod catalogue;
 pub mod complaint;
 pub mod duplicate;
 pub mod location;
+pub mod publication;
 pub mod referral;

@@ -78,6 +78,9 @@ pub struct ComplaintFilter {
     pub offset: i64,
     /// Only requests within this reach, when set.
     pub reach: Option<Reach>,
+    /// Only what may be public, of these categories, when set (see
+    /// `domain::publication`, which says the same for one request).
+    pub public: Option<Vec<String>>,
 }
 
 /// One step of a request, as residents see it.
@@ -416,6 +419,8 @@ impl Store {
                AND ($6::bool IS NULL OR (status IN ('filed', 'accepted', 'dispatched')) = $6)
                AND ($7::timestamptz IS NULL OR filed_at >= $7) AND ($8::timestamptz IS NULL OR filed_at < $8)
                AND ($9::timestamptz IS NULL OR updated_at > $9)
+               AND ($16::text[] IS NULL OR (category = ANY($16) AND kind <> 'report'
+                    AND channel NOT IN ('letters_and_visits', 'on_behalf') AND category NOT LIKE 'labour%'))
              ORDER BY filed_at DESC, id LIMIT $10 OFFSET $11",
             within = within(13)
         ))
@@ -434,6 +439,7 @@ impl Store {
         .bind(&reach.department)
         .bind(&reach.grids)
         .bind(&reach.communities)
+        .bind(&filter.public)
         .fetch_all(&self.pool)
         .await?;
         Ok(rows.into_iter().map(Row::into_complaint).collect::<Result<_, _>>()?)
