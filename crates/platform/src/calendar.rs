@@ -39,6 +39,12 @@ pub fn end_of_day(d: NaiveDate) -> DateTime<Utc> {
 }
 use serde::Deserialize;
 
+/// The last day of a period that ends at `due` (24:00 China time of that
+/// day, which is 00:00 of the next).
+pub fn last_day(due: DateTime<Utc>) -> NaiveDate {
+    china_date(due - Duration::nanoseconds(1))
+}
+
 /// The PRC schedule shipped with dualnet.
 pub const SHIPPED: &str = include_str!("../data/holidays-cn.toml");
 
@@ -61,24 +67,58 @@ pub struct Calendar {
     holidays: BTreeSet<NaiveDate>,
     /// Weekend days declared working days (调休).
     working_weekends: BTreeSet<NaiveDate>,
+    /// The years whose schedule the calendar holds; `None` for a calendar
+    /// made in code, which holds every year it will be asked about.
+    years: Option<BTreeSet<i32>>,
 }
+
+/// The fixed-date statutory holidays of a year (全国年节及纪念日放假办法,
+/// Art. 2, as amended in 2024 and in force from 2025): New Year's Day, Labour
+/// Day (1 May, and 2 May from 2025) and National Day (1–3 October). The
+/// lunar holidays move, and the days swapped around them are announced
+/// each year: only the year's schedule knows those.
+pub fn fixed_holidays(year: i32) -> Vec<NaiveDate> {
+    let day = |m, d| NaiveDate::from_ymd_opt(year, m, d).expect("a valid date");
+    let mut days = vec![day(1, 1), day(5, 1), day(10, 1), day(10, 2), day(10, 3)];
+    if year >= 2025 {
+        days.push(day(5, 2));
+    }
+    days.sort();
+    days
+}
+
+/// How many days before the last covered year ends the calendar starts to
+/// warn.
+pub const WARN_DAYS: i64 = 60;
 
 impl Calendar {
     pub fn new(
         holidays: impl IntoIterator<Item = NaiveDate>,
         working_weekends: impl IntoIterator<Item = NaiveDate>,
     ) -> Self {
-        Self { holidays: holidays.into_iter().collect(), working_weekends: working_weekends.into_iter().collect() }
+        Self {
+            holidays: holidays.into_iter().collect(),
+            working_weekends: working_weekends.into_iter().collect(),
+            years: None,
+        }
     }
 
     /// Reads a calendar file (the format of `data/holidays-cn.toml`); every
-    /// date must lie in the year it is listed under, and a swapped working
-    /// day must be a weekend day that is not also a holiday.
+    /// date must lie in the year it is listed under, a swapped working day
+    /// must be a weekend day that is not also a holiday, and every
+    /// fixed-date statutory holiday must be listed.
     pub fn parse(text: &str) -> anyhow::Result<Self> {
         let file: File = toml::from_str(text).context("parsing the calendar")?;
         let mut holidays = BTreeSet::new();
         let mut working_weekends = BTreeSet::new();
+        let mut years = BTreeSet::new();
         for y in file.year {
+            if !years.insert(y.year) {
+                bail!("{} is listed twice", y.year);
+            }
+            if let Some(missing) = fixed_holidays(y.year).into_iter().find(|d| !y.holidays.contains(d)) {
+                bail!("{missing} is a statutory holiday of {} but is not listed among its holidays", y.year);
+            }
             for d in y.holidays.iter().chain(&y.working_weekends) {
                 if d.year() != y.year {
                     bail!("{d} is listed under {}", y.year);
@@ -95,7 +135,27 @@ impl Calendar {
             holidays.extend(y.holidays);
             working_weekends.extend(y.working_weekends);
         }
-        Ok(Self { holidays, working_weekends })
+        Ok(Self { holidays, working_weekends, years: Some(years) })
+    }
+
+    /// Whether the calendar holds `year`'s schedule.
+    pub fn covers(&self, year: i32) -> bool {
+        self.years.as_ref().is_none_or(|y| y.contains(&year))
+    }
+
+    /// Whether a period ending on `d` was counted without the schedule of
+    /// every year it crosses (see [`is_working_day`](Self::is_working_day)):
+    /// such a deadline is provisional until the schedule is loaded.
+    pub fn provisional(&self, from: NaiveDate, to: NaiveDate) -> bool {
+        (from.year()..=to.year()).any(|y| !self.covers(y))
+    }
+
+    /// Days from `today` to the end of the last year the calendar holds
+    /// (`None` for a calendar made in code).
+    pub fn days_left(&self, today: NaiveDate) -> Option<i64> {
+        let last = *self.years.as_ref()?.last()?;
+        let end = NaiveDate::from_ymd_opt(last, 12, 31)?;
+        Some((end - today).num_days())
     }
 
     /// The operator's file when one is configured, else the shipped schedule.
@@ -114,11 +174,20 @@ impl Calendar {
         start + Duration::hours(i64::from(n))
     }
 
+    /// Whether `d` is a working day. In a year the calendar does not hold,
+    /// it does not guess the lunar holidays or the swapped days: the
+    /// weekends and the fixed-date statutory holidays are rest days, every
+    /// other day a working day, and what is counted so is
+    /// [`provisional`](Self::provisional).
     pub fn is_working_day(&self, d: NaiveDate) -> bool {
+        let weekend = matches!(d.weekday(), Weekday::Sat | Weekday::Sun);
+        if !self.covers(d.year()) {
+            return !weekend && !fixed_holidays(d.year()).contains(&d);
+        }
         if self.working_weekends.contains(&d) {
             return true;
         }
-        !matches!(d.weekday(), Weekday::Sat | Weekday::Sun) && !self.holidays.contains(&d)
+        !weekend && !self.holidays.contains(&d)
     }
 
     /// The `n`-th working day after the China-local day of `start` (that day
@@ -225,10 +294,43 @@ mod tests {
     }
 
     #[test]
+    fn past_its_last_year_the_calendar_counts_weekends_and_fixed_holidays_only_and_says_so() {
+        let cal = Calendar::load(None).unwrap();
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        assert!(cal.covers(2026) && !cal.covers(2027));
+        // New Year's Day 2027 is a Friday, a statutory holiday every year.
+        assert!(!cal.is_working_day(day(2027, 1, 1)));
+        assert!(!cal.is_working_day(day(2027, 1, 2)), "a Saturday");
+        assert!(cal.is_working_day(day(2027, 1, 4)));
+        // 10 working days from Monday 21 December 2026: 22, 23, 24, 25, 28,
+        // 29, 30, 31 December, then 4 and 5 January (the 1st is New Year's
+        // Day): counted into 2027, so provisional.
+        let filed = Utc.with_ymd_and_hms(2026, 12, 21, 2, 0, 0).unwrap();
+        assert_eq!(cal.add_working_days(filed, 10), midnight_after(2027, 1, 5));
+        assert!(cal.provisional(day(2026, 12, 21), day(2027, 1, 5)));
+        assert!(!cal.provisional(day(2026, 11, 2), day(2026, 11, 9)));
+        assert_eq!(cal.days_left(day(2026, 12, 1)), Some(30));
+    }
+
+    #[test]
+    fn a_year_that_misses_a_statutory_holiday_is_refused() {
+        let no_labour_day = "[[year]]\nyear = 2027\nholidays = [\"2027-01-01\", \"2027-05-01\", \"2027-10-01\", \
+                             \"2027-10-02\", \"2027-10-03\"]\nworking_weekends = []\n";
+        let refused = Calendar::parse(no_labour_day).unwrap_err().to_string();
+        assert!(refused.contains("2027-05-02"), "{refused}");
+        let twice = format!("{SHIPPED}\n[[year]]\nyear = 2026\nholidays = []\nworking_weekends = []\n");
+        assert!(Calendar::parse(&twice).unwrap_err().to_string().contains("twice"));
+    }
+
+    #[test]
     fn a_calendar_file_with_a_misplaced_date_is_refused() {
-        let wrong_year = "[[year]]\nyear = 2027\nholidays = [\"2026-01-01\"]\nworking_weekends = []\n";
+        let wrong_year = "[[year]]\nyear = 2027\nholidays = [\"2026-01-01\", \"2027-01-01\", \"2027-05-01\", \
+                          \"2027-05-02\", \"2027-10-01\", \"2027-10-02\", \"2027-10-03\"]\nworking_weekends = []\n";
         assert!(Calendar::parse(wrong_year).is_err());
-        let weekday_swap = "[[year]]\nyear = 2026\nholidays = []\nworking_weekends = [\"2026-01-05\"]\n";
-        assert!(Calendar::parse(weekday_swap).is_err());
+        let fixed: Vec<String> = fixed_holidays(2026).iter().map(|d| format!("\"{d}\"")).collect();
+        let weekday_swap =
+            format!("[[year]]\nyear = 2026\nholidays = [{}]\nworking_weekends = [\"2026-01-05\"]\n", fixed.join(", "));
+        let refused = Calendar::parse(&weekday_swap).unwrap_err().to_string();
+        assert!(refused.contains("not a weekend day"), "{refused}");
     }
 }

@@ -96,18 +96,18 @@ pub struct Open311Config {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ArbitrationConfig {
-    /// The local monthly minimum wage in yuan: twelve of it is the limit of a
-    /// final award (LDMAL Art. 47).
-    pub monthly_minimum_wage_yuan: u32,
-    /// Where that wage applies, for the record.
+    /// The commission's city: its monthly minimum wage, at the figure in
+    /// force on the day of an award, twelve times over, bounds a final award
+    /// (LDMAL Art. 47).
     pub city: String,
+    /// A table of minimum wages by city and date of effect replacing the
+    /// shipped one (`crates/platform/data/minimum-wage-cn.toml`).
+    pub minimum_wage_file: Option<std::path::PathBuf>,
 }
 
 impl Default for ArbitrationConfig {
     fn default() -> Self {
-        // Shenzhen's monthly minimum wage from 1 July 2022; set the figure in
-        // force for the commission's city.
-        Self { monthly_minimum_wage_yuan: 2360, city: "Shenzhen".into() }
+        Self { city: "Shenzhen".into(), minimum_wage_file: None }
     }
 }
 
@@ -426,9 +426,8 @@ impl Config {
         if l.max_request_bytes < 1024 || l.max_header_bytes < 1024 || l.max_event_bytes < 1024 {
             bail!("limits.max_request_bytes, max_header_bytes and max_event_bytes must be at least 1024");
         }
-        if self.arbitration.monthly_minimum_wage_yuan < 1 {
-            bail!("arbitration.monthly_minimum_wage_yuan must be at least 1");
-        }
+        crate::minimum_wage::MinimumWage::load(self.arbitration.minimum_wage_file.as_deref(), &self.arbitration.city)
+            .context("arbitration.minimum_wage_file / arbitration.city")?;
         if self.relay.batch < 1 || self.relay.poll_ms < 1 {
             bail!("relay.batch and relay.poll_ms must be at least 1");
         }

@@ -15,6 +15,7 @@ pub mod embedded_pg;
 pub mod fields;
 pub mod grpc_server;
 pub mod metrics;
+pub mod minimum_wage;
 pub mod permissions;
 pub mod personal_data;
 pub mod sealing;

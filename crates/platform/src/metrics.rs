@@ -181,6 +181,21 @@ pub fn database_reachable(service: &str, answered: bool) {
     gauge.record(u64::from(answered), &[KeyValue::new("service", service.to_string())]);
 }
 
+/// Days until the last year of the holiday calendar ends.
+pub fn calendar_days_left(days: i64) {
+    use std::sync::OnceLock;
+    static G: OnceLock<opentelemetry::metrics::Gauge<i64>> = OnceLock::new();
+    let gauge = G.get_or_init(|| {
+        opentelemetry::global::meter("dualnet")
+            .i64_gauge("dualnet.calendar.days_left")
+            .with_description(
+                "days until the last year of the holiday calendar ends (load the next year's schedule before 0)",
+            )
+            .build()
+    });
+    gauge.record(days, &[]);
+}
+
 /// Serves `GET /metrics` until `shutdown`.
 pub async fn serve(addr: SocketAddr, metrics: Arc<Metrics>, shutdown: CancellationToken) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding metrics on {addr}"))?;

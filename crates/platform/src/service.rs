@@ -49,7 +49,39 @@ impl Deps {
         }
         Ok(sealer)
     }
+
+    /// The working-day calendar (`calendar.file`, else the shipped one),
+    /// watched until `shutdown`: `dualnet.calendar.days_left` says how long
+    /// until its last year ends, and from `calendar::WARN_DAYS` before then
+    /// the service warns every day that next year's schedule is missing.
+    pub fn calendar(&self, shutdown: &CancellationToken) -> anyhow::Result<Arc<crate::calendar::Calendar>> {
+        let calendar = Arc::new(crate::calendar::Calendar::load(self.config.calendar.file.as_deref())?);
+        let (watched, clock, shutdown) = (calendar.clone(), self.clock.clone(), shutdown.clone());
+        tokio::spawn(async move {
+            loop {
+                let today = crate::calendar::china_date(clock.now());
+                if let Some(left) = watched.days_left(today) {
+                    metrics::calendar_days_left(left);
+                    if left < crate::calendar::WARN_DAYS {
+                        tracing::warn!(
+                            days_left = left,
+                            "the holiday calendar ends in {left} days: load next year's schedule (calendar.file); \
+                             deadlines past it are counted on weekends and fixed holidays only and flagged provisional"
+                        );
+                    }
+                }
+                tokio::select! {
+                    _ = shutdown.cancelled() => return,
+                    _ = tokio::time::sleep(CALENDAR_CHECK_EVERY) => {}
+                }
+            }
+        });
+        Ok(calendar)
+    }
 }
+
+/// How often the calendar's coverage is looked at.
+const CALENDAR_CHECK_EVERY: Duration = Duration::from_secs(24 * 3600);
 
 /// Conditions a server waits for before it reports SERVING: each consumer
 /// holding its share of the topics.

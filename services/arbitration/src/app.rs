@@ -4,17 +4,14 @@ use std::{sync::Arc, time::Duration};
 
 use anyhow::Context;
 
-use dualnet_platform::{
-    calendar::Calendar,
-    service::{Deps, Pipeline, Started, start_pipeline, sweep_every},
-};
+use dualnet_platform::service::{Deps, Pipeline, Started, start_pipeline, sweep_every};
 use dualnet_proto::{arbitration::v1::arbitration_server::ArbitrationServer, topics};
 use tokio_util::sync::CancellationToken;
 
 use crate::{SERVICE, consumers::Reactions, grpc::Api, store::Store};
 
 pub async fn start(deps: Deps, shutdown: CancellationToken) -> anyhow::Result<Started> {
-    let calendar = Arc::new(Calendar::load(deps.config.calendar.file.as_deref())?);
+    let calendar = deps.calendar(&shutdown)?;
     let handler = Arc::new(Reactions { clock: deps.clock.clone() });
     let pipeline =
         Pipeline { service: SERVICE, topic: topics::ARBITRATION, subscribes: &[topics::COMPLAINTS], handler };
@@ -31,8 +28,10 @@ pub async fn start(deps: Deps, shutdown: CancellationToken) -> anyhow::Result<St
         let (s, now) = (s.clone(), clock.now());
         async move { s.pass_due_deadlines(now, 500).await }
     })));
-    let minimum_wage_fen = i64::from(deps.config.arbitration.monthly_minimum_wage_yuan) * 100;
-    let api = Api { store, clock: deps.clock.clone(), minimum_wage_fen };
+    let a = &deps.config.arbitration;
+    let minimum_wage =
+        Arc::new(dualnet_platform::minimum_wage::MinimumWage::load(a.minimum_wage_file.as_deref(), &a.city)?);
+    let api = Api { store, clock: deps.clock.clone(), minimum_wage };
     let max_request = deps.config.limits.max_request_bytes;
     Ok(Started {
         register: Box::new(move |routes| {

@@ -11,6 +11,7 @@ use dualnet_events::Chain;
 use dualnet_platform::{
     ApiError, Fields,
     auth::Claims,
+    calendar::{china_date, last_day},
     clock::Clock,
     correlation,
     fields::{NAME_MAX, TEXT_MAX},
@@ -24,7 +25,7 @@ use crate::{
     domain::{
         award::{self, Claim},
         case::{Claimant, LimitationFacts},
-        clocks::{AWARD_EXTENSION_MAX_DAYS, Deadline, Kind},
+        clocks::{self, AWARD_EXTENSION_MAX_DAYS, Deadline, Kind},
         limitation::{Limitation, Suspension},
     },
     store::{Application, CaseFilter, CaseView, Reach, Step, Store},
@@ -34,8 +35,8 @@ use crate::{
 pub struct Api {
     pub store: Store,
     pub clock: Arc<dyn Clock>,
-    /// The local monthly minimum wage, in fen (Art. 47).
-    pub minimum_wage_fen: i64,
+    /// The city's monthly minimum wage by date (Art. 47).
+    pub minimum_wage: Arc<dualnet_platform::minimum_wage::MinimumWage>,
 }
 
 type Answer<T> = Result<Response<T>, Status>;
@@ -110,7 +111,16 @@ impl Api {
     fn view_as(&self, v: CaseView, unmasked: bool) -> pb::Case {
         let c = v.case;
         let text = |id: Option<uuid::Uuid>| id.map(|i| i.to_string()).unwrap_or_default();
-        let due = |k: Kind| v.deadlines.iter().find(|d| d.kind == k).map(|d| to_proto(d.due_at));
+        let due_at = |k: Kind| v.deadlines.iter().find(|d| d.kind == k).map(|d| d.due_at);
+        let due = |k: Kind| due_at(k).map(to_proto);
+        let due_on = |k: Kind| due_at(k).map(|t| last_day(t).to_string()).unwrap_or_default();
+        let calendar = self.store.calendar();
+        let from = china_date(c.applied_at.unwrap_or(c.opened_at));
+        // A period still running, counted past the years the calendar holds.
+        let provisional = v
+            .deadlines
+            .iter()
+            .any(|d| d.state == clocks::State::Pending && calendar.provisional(from, last_day(d.due_at)));
         let clocks = pb::Clocks {
             mediation_period_ends: due(Kind::MediationOver),
             limitation_expires: match v.limitation {
@@ -125,7 +135,18 @@ impl Api {
             hearing_at: c.hearing_at.map(to_proto),
             award_due: due(Kind::Award),
             award_extension_days: i32::try_from(c.award_extension_days).unwrap_or(0),
+            mediation_period_ends_on: due_on(Kind::MediationOver),
+            acceptance_due_on: due_on(Kind::Acceptance),
+            service_due_on: due_on(Kind::Service),
+            defence_due_on: due_on(Kind::Defence),
+            tribunal_notice_due_on: due_on(Kind::TribunalNotice),
+            award_due_on: due_on(Kind::Award),
+            provisional,
         };
+        // Art. 47 is judged at the figure in force on the day of the award;
+        // before it, on today's, provisionally.
+        let judged_on = china_date(c.awarded_at.unwrap_or_else(|| self.clock.now()));
+        let wage_fen = self.minimum_wage.on(judged_on);
         let claims = c
             .claims
             .iter()
@@ -133,7 +154,7 @@ impl Api {
                 kind: wire::claim_kind(k.kind) as i32,
                 amount_fen: k.amount_fen,
                 description: k.description.clone(),
-                final_award: award::is_final(k, self.minimum_wage_fen),
+                final_award: award::is_final(k, wage_fen),
             })
             .collect();
         pb::Case {
@@ -151,7 +172,10 @@ impl Api {
             respondent: c.respondent.clone(),
             claimant_list: c.claimants.iter().map(|p| claimant(p, unmasked)).collect(),
             representatives: v.representatives,
-            final_award: award::all_final(&c.claims, self.minimum_wage_fen),
+            final_award: award::all_final(&c.claims, wage_fen),
+            minimum_wage_fen: wage_fen,
+            minimum_wage_on: judged_on.to_string(),
+            final_award_provisional: c.awarded_at.is_none(),
             claims,
             facts: c.facts.clone(),
             arbitrator: c.arbitrator.clone().unwrap_or_default(),

@@ -47,7 +47,8 @@ pub fn bare_api(pool: sqlx::PgPool) -> tonic::service::Routes {
     tonic::service::Routes::new(dualnet_proto::arbitration::v1::arbitration_server::ArbitrationServer::new(grpc::Api {
         store: store::Store::new(pool, calendar),
         clock,
-        minimum_wage_fen: i64::from(dualnet_platform::config::Config::default().arbitration.monthly_minimum_wage_yuan)
-            * 100,
+        minimum_wage: std::sync::Arc::new(
+            dualnet_platform::minimum_wage::MinimumWage::load(None, "Shenzhen").expect("the shipped table"),
+        ),
     }))
 }

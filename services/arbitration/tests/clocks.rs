@@ -228,15 +228,18 @@ async fn an_interrupted_limitation_period_keeps_a_late_claim_in_time() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn final_awards_are_flagged_at_and_below_twelve_months_minimum_wage_and_not_above() {
+    // Monday 2 November 2026: Shenzhen's figure is 2,520 yuan a month since
+    // 1 March 2025 (the 2025 Guangdong notice), so 30,240 yuan (LDMAL Art. 47).
     let mut s = start_at(at(2026, 11, 2, 1)).await;
-    // Shenzhen by default: 2,360 yuan a month, so 28,320 yuan.
-    let limit = 2_832_000;
+    let limit = 3_024_000;
     let case = s.client.apply_case(application(vec![wages(limit - 1), wages(limit), wages(limit + 1)])).await.unwrap();
-    let flags: Vec<bool> = case.into_inner().claims.iter().map(|c| c.final_award).collect();
+    let case = case.into_inner();
+    let flags: Vec<bool> = case.claims.iter().map(|c| c.final_award).collect();
     assert_eq!(flags, [true, true, false]);
+    assert_eq!((case.minimum_wage_fen, case.minimum_wage_on.as_str()), (252_000, "2026-11-02"));
+    assert!(case.final_award_provisional, "before the award the flag is provisional");
     let all_final = s.client.apply_case(application(vec![wages(limit)])).await.unwrap().into_inner();
     assert!(all_final.final_award);
-
     let bad = pb::ApplyCaseRequest {
         claimants: vec![],
         claims: vec![pb::Claim { kind: 0, amount_fen: -1, ..Default::default() }],
@@ -248,6 +251,71 @@ async fn final_awards_are_flagged_at_and_below_twelve_months_minimum_wage_and_no
     for field in ["claimants", "claims[0].kind", "claims[0].amount_fen", "right_known_on"] {
         assert!(status.message().contains(field), "{field} in {}", status.message());
     }
+    s.shutdown.cancel();
+}
+
+/// Art. 47 judged on the figures of the award day: a claim of 30,000 yuan
+/// is above twelve months of Shenzhen's 2,360 yuan (28,320) in February 2025
+/// and within twelve months of the 2,520 yuan in force from 1 March 2025
+/// (30,240); once awarded, the flag is fixed at the award day's figure.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn finality_is_judged_at_the_minimum_wage_in_force_on_the_day_of_the_award() {
+    // Thursday 20 February 2025.
+    let mut s = start_at(at(2025, 2, 20, 1)).await;
+    let c = s.client.apply_case(application(vec![wages(3_000_000)])).await.unwrap().into_inner();
+    assert!(!c.claims[0].final_award && c.final_award_provisional);
+    assert_eq!(c.minimum_wage_fen, 236_000);
+    step(&mut s.client, &c.id, pb::CaseAction::Accept).await.unwrap();
+    step(&mut s.client, &c.id, pb::CaseAction::Serve).await.unwrap();
+    let form = pb::TransitionCaseRequest {
+        id: c.id.clone(),
+        action: pb::CaseAction::FormTribunal as i32,
+        actor: "仲裁委".into(),
+        arbitrator: "王仲裁员".into(),
+        ..Default::default()
+    };
+    s.client.transition_case(form).await.unwrap();
+    let notice = pb::TransitionCaseRequest {
+        id: c.id.clone(),
+        action: pb::CaseAction::NoticeHearing as i32,
+        actor: "仲裁庭".into(),
+        hearing_at: Some(to_proto(at(2025, 3, 4, 1))),
+        ..Default::default()
+    };
+    s.client.transition_case(notice).await.unwrap();
+    // The hearing on Tuesday 4 March, the award the same day: 2,520 yuan.
+    s.clock.advance(chrono::Duration::days(12));
+    step(&mut s.client, &c.id, pb::CaseAction::HoldHearing).await.unwrap();
+    let awarded = step(&mut s.client, &c.id, pb::CaseAction::Award).await.unwrap();
+    assert!(awarded.claims[0].final_award, "within 12 × 2,520 yuan on the award day");
+    assert!(awarded.final_award && !awarded.final_award_provisional);
+    assert_eq!((awarded.minimum_wage_fen, awarded.minimum_wage_on.as_str()), (252_000, "2025-03-04"));
+    // Years on, the award is still judged on its own day's figure.
+    s.clock.advance(chrono::Duration::days(700));
+    let later = s.client.get_case(pb::GetCaseRequest { id: c.id.clone(), ..Default::default() }).await.unwrap();
+    assert_eq!(later.into_inner().minimum_wage_on, "2025-03-04");
+    s.shutdown.cancel();
+}
+
+/// A period that runs into a year the holiday file does not hold is counted
+/// on weekends and the fixed-date statutory holidays and flagged
+/// provisional (the shipped file ends with 2026); the due date is given
+/// beside the due instant (Civil Code Art. 203 para. 2).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_period_counted_into_a_year_without_a_holiday_schedule_is_provisional_and_dated() {
+    // Thursday 10 December 2026, 23:59 China time.
+    let mut s = start_at(at(2026, 12, 10, 15) + chrono::Duration::minutes(59)).await;
+    let c = s.client.apply_case(application(vec![wages(1_000_000)])).await.unwrap().into_inner();
+    let clocks = c.clocks.clone().unwrap();
+    assert_eq!(clocks.acceptance_due_on, "2026-12-17", "5 working days (Art. 29), the 10th not counted");
+    assert_eq!(from_proto(&clocks.acceptance_due.unwrap()).unwrap(), at(2026, 12, 17, 16));
+    assert!(!clocks.provisional, "inside 2026");
+    // Accepted on Monday 14 December: the award's 45 days end on Thursday
+    // 28 January 2027, past the file's last year.
+    s.clock.advance(chrono::Duration::days(4));
+    let accepted = step(&mut s.client, &c.id, pb::CaseAction::Accept).await.unwrap().clocks.unwrap();
+    assert_eq!(accepted.award_due_on, "2027-01-28");
+    assert!(accepted.provisional, "counted into 2027 without its schedule");
     s.shutdown.cancel();
 }
 

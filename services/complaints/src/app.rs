@@ -3,10 +3,7 @@
 use std::{sync::Arc, time::Duration};
 
 use anyhow::Context;
-use dualnet_platform::{
-    calendar::Calendar,
-    service::{Deps, Pipeline, Started, start_pipeline, sweep_every},
-};
+use dualnet_platform::service::{Deps, Pipeline, Started, start_pipeline, sweep_every};
 use dualnet_proto::{complaints::v1::complaints_server::ComplaintsServer, topics};
 use tokio_util::sync::CancellationToken;
 
@@ -16,7 +13,7 @@ pub async fn start(deps: Deps, shutdown: CancellationToken) -> anyhow::Result<St
     let handler = Arc::new(Reactions { clock: deps.clock.clone() });
     let pipeline = Pipeline { service: SERVICE, topic: topics::COMPLAINTS, subscribes: &[topics::GOVERNANCE], handler };
     let mut tasks = start_pipeline(&deps, pipeline, &shutdown).await?;
-    let calendar = Arc::new(Calendar::load(deps.config.calendar.file.as_deref())?);
+    let calendar = deps.calendar(&shutdown)?;
     let store = Store::new(deps.pool.clone(), calendar).sealing(deps.sealer("residents' contacts")?);
     let sealed = store.seal_plaintext_residents().await.context("sealing stored contacts")?;
     if sealed > 0 {

@@ -2,10 +2,7 @@
 
 use std::{sync::Arc, time::Duration};
 
-use dualnet_platform::{
-    calendar::Calendar,
-    service::{Deps, Pipeline, Started, start_pipeline, sweep_every},
-};
+use dualnet_platform::service::{Deps, Pipeline, Started, start_pipeline, sweep_every};
 use dualnet_proto::{governance::v1::governance_grid_server::GovernanceGridServer, topics};
 use tokio_util::sync::CancellationToken;
 
@@ -15,7 +12,7 @@ use crate::{SERVICE, consumers::Reactions, grpc::Api, store::Store};
 const SWEEP_BATCH: i64 = 500;
 
 pub async fn start(deps: Deps, shutdown: CancellationToken) -> anyhow::Result<Started> {
-    let calendar = Arc::new(Calendar::load(deps.config.calendar.file.as_deref())?);
+    let calendar = deps.calendar(&shutdown)?;
     let handler = Arc::new(Reactions { clock: deps.clock.clone(), calendar: calendar.clone() });
     let pipeline = Pipeline {
         service: SERVICE,

@@ -20,7 +20,7 @@ fn environment_overrides_the_file_and_defaults() {
             ("DUALNET_TEST_UNRELATED", "ignored"),
             ("DUALNET_OPEN311__LISTEN", "127.0.0.1:8311"),
             ("DUALNET_ADDRESS_FILE", "/run/dualnet/addresses"),
-            ("DUALNET_ARBITRATION__MONTHLY_MINIMUM_WAGE_YUAN", "2520"),
+            ("DUALNET_ARBITRATION__CITY", "Shenzhen"),
         ]),
     )
     .unwrap();
@@ -31,13 +31,17 @@ fn environment_overrides_the_file_and_defaults() {
     assert_eq!(c.consumer.max_attempts, 9);
     assert_eq!(c.kafka.properties.get("security.protocol").map(String::as_str), Some("ssl"));
     assert_eq!(c.open311.listen, Some("127.0.0.1:8311".parse().unwrap()));
-    assert_eq!(c.arbitration.monthly_minimum_wage_yuan, 2520);
+    assert_eq!(c.arbitration.city, "Shenzhen");
     std::fs::remove_dir_all(dir).unwrap();
 }
 
 #[test]
 fn invalid_values_are_refused_at_start() {
     assert!(Config::load_from(None, env(&[("DUALNET_CONSUMER__MAX_ATTEMPTS", "0")])).is_err());
+    let nowhere = Config::load_from(None, env(&[("DUALNET_ARBITRATION__CITY", "Atlantis")])).unwrap_err();
+    assert!(format!("{nowhere:#}").contains("Atlantis"), "a city without minimum-wage figures: {nowhere:#}");
+    let labour = Config::load_from(None, env(&[("DUALNET_OPEN311__PUBLIC_CATEGORIES", "[\"labour.wage_arrears\"]")]));
+    assert!(labour.is_err(), "a labour category is never public");
     assert!(Config::load_from(None, env(&[("DUALNET_TRANSPORT__KIND", "carrier-pigeon")])).is_err());
     assert!(Config::load_from(None, env(&[("DUALNET_DATABASE__NO_SUCH_KEY", "1")])).is_err());
 }

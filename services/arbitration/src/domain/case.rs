@@ -214,6 +214,8 @@ pub struct Case {
     pub opened_at: DateTime<Utc>,
     pub applied_at: Option<DateTime<Utc>>,
     pub accepted_at: Option<DateTime<Utc>>,
+    /// When the award was made (Art. 47 is judged on that day's figures).
+    pub awarded_at: Option<DateTime<Utc>>,
     pub arbitrator: Option<String>,
     pub hearing_at: Option<DateTime<Utc>>,
     pub award_extension_days: u32,
@@ -252,6 +254,7 @@ pub fn draft(
         opened_at: now,
         applied_at: None,
         accepted_at: None,
+        awarded_at: None,
         arbitrator: None,
         hearing_at: None,
         award_extension_days: 0,

@@ -110,6 +110,7 @@ struct Row {
     opened_at: DateTime<Utc>,
     applied_at: Option<DateTime<Utc>>,
     accepted_at: Option<DateTime<Utc>>,
+    awarded_at: Option<DateTime<Utc>>,
     arbitrator: Option<String>,
     hearing_at: Option<DateTime<Utc>>,
     award_extension_days: i32,
@@ -124,7 +125,7 @@ struct Row {
 }
 
 const COLUMNS: &str = "id, complaint_id, enterprise_id, respondent, category, status, claimant_count, facts,
-    correlation_id, opened_at, applied_at, accepted_at, arbitrator, hearing_at, award_extension_days, right_known_on,
+    correlation_id, opened_at, applied_at, accepted_at, awarded_at, arbitrator, hearing_at, award_extension_days, right_known_on,
     employment_ended_on, interruptions, suspensions_from, suspensions_to, mediation_started_on, limitation_expires,
     time_barred";
 
@@ -156,6 +157,7 @@ impl Row {
             opened_at: self.opened_at,
             applied_at: self.applied_at,
             accepted_at: self.accepted_at,
+            awarded_at: self.awarded_at,
             arbitrator: self.arbitrator,
             hearing_at: self.hearing_at,
             award_extension_days: u32::try_from(self.award_extension_days).unwrap_or(0),
@@ -347,6 +349,11 @@ async fn write_parties(
 impl Store {
     pub fn new(pool: PgPool, calendar: Arc<Calendar>) -> Self {
         Self { pool, calendar, sealer: None }
+    }
+
+    /// The working-day calendar the clocks count by.
+    pub fn calendar(&self) -> &Calendar {
+        &self.calendar
     }
 
     /// Seals claimants' personal data with `sealer` from now on.
@@ -541,13 +548,17 @@ impl Store {
             }
             Action::HoldHearing => deadlines::meet(&mut tx, id, &[Kind::HearingSoon]).await?,
             Action::Settle | Action::Award => {
+                if step.action == Action::Award {
+                    case.awarded_at = Some(now);
+                }
                 deadlines::meet(&mut tx, id, &[Kind::Award, Kind::HearingSoon]).await?;
                 deadlines::cancel_pending(&mut tx, id).await?;
             }
             Action::Close => deadlines::cancel_pending(&mut tx, id).await?,
         }
         sqlx::query(
-            "UPDATE cases SET status = $2, accepted_at = $3, arbitrator = $4, hearing_at = $5, updated_at = $6
+            "UPDATE cases SET status = $2, accepted_at = $3, arbitrator = $4, hearing_at = $5, updated_at = $6,
+                 awarded_at = $7
              WHERE id = $1",
         )
         .bind(id)
@@ -556,6 +567,7 @@ impl Store {
         .bind(&case.arbitrator)
         .bind(case.hearing_at)
         .bind(now)
+        .bind(case.awarded_at)
         .execute(&mut *tx)
         .await?;
         record_history(&mut tx, &case, from, step.action, step.actor, step.note, now).await?;
