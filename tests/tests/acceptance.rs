@@ -434,7 +434,9 @@ async fn a_labour_complaint_opens_an_arbitration_case() {
     .await;
     assert_eq!(case.enterprise_id, enterprise);
     assert_eq!(case.claimants, 12);
-    assert!(case.collective, "12 workers with a common claim make a collective dispute");
+    // Twelve workers declared by a complaint are not yet the commission's
+    // count: collective (and priority) once it accepts the application.
+    assert!(!case.collective, "a declared number makes no collective dispute");
     assert_eq!(case.correlation_id, filed.correlation_id);
     // A pre-filled draft: no statutory clock runs until the application is
     // complete.
@@ -464,13 +466,21 @@ async fn a_labour_complaint_opens_an_arbitration_case() {
     assert_eq!(applied.id, case.id);
     assert_eq!(applied.status, arb::CaseStatus::Applied as i32);
     assert_eq!(applied.claimants, 12, "two representatives of twelve workers");
-    assert!(applied.priority);
+    assert!(!applied.priority, "priority comes with the commission's acceptance");
     let at = dualnet_platform::timestamp::from_proto(&applied.applied_at.unwrap()).unwrap();
     let due = dualnet_platform::timestamp::from_proto(&applied.acceptance_due.unwrap()).unwrap();
     let calendar = dualnet_platform::calendar::Calendar::load(None).unwrap();
     assert_eq!(due, calendar.add_working_days(at, 5), "LDMAL Art. 29: five working days");
     let again = a.apply_case(arb::ApplyCaseRequest { draft_id: case.id.clone(), ..Default::default() }).await;
     assert_eq!(again.unwrap_err().code(), Code::InvalidArgument, "an application states its parties and claims");
+    let accept = arb::TransitionCaseRequest {
+        id: case.id.clone(),
+        action: arb::CaseAction::Accept as i32,
+        actor: "仲裁委".into(),
+        ..Default::default()
+    };
+    let accepted = a.transition_case(accept).await.unwrap().into_inner();
+    assert!(accepted.collective && accepted.priority, "twelve workers counted by the commission: collective");
     // An address that resolves nowhere is still taken, by the subdistrict.
     let g = system.governance().await;
     let incident = wait_for("the fallback incident", WAIT, || {
@@ -517,8 +527,8 @@ async fn labour_risk_at_an_enterprise_reaches_its_party_organisation() {
         .id;
     dualnet_e2e::bind(&mut p, &org, party::UnitKind::Enterprise, &enterprise.id).await;
 
-    // A collective wage complaint against the factory, then two more: one
-    // risk, raised at the first.
+    // A wage complaint declaring twelve workers against the factory, then
+    // two more: three cases within the window raise one (ordinary) risk.
     let mut complaints = system.complaints().await;
     for (i, workers) in [12, 1, 1].into_iter().enumerate() {
         complaints
@@ -550,7 +560,7 @@ async fn labour_risk_at_an_enterprise_reaches_its_party_organisation() {
     .await;
     assert_eq!(incident.enterprise_id, enterprise.id);
     assert_eq!(incident.category, "labour.enterprise_risk");
-    assert_eq!(incident.severity, gov::Severity::Major as i32, "a collective dispute is a big matter");
+    assert_eq!(incident.severity, gov::Severity::Normal as i32, "three cases, none yet counted collective");
     assert_eq!(incident.level, gov::IncidentLevel::Subdistrict as i32, "a subdistrict matter from the start");
     assert_eq!(incident.grid_id, seed.grid_id, "on the enterprise's grid");
     let tasks = wait_for("the enterprise's party organisation and the grid branch tasked", WAIT, || {
@@ -584,9 +594,10 @@ async fn labour_risk_at_an_enterprise_reaches_its_party_organisation() {
         .unwrap()
         .into_inner()
         .cases;
-    let collective = cases.iter().find(|c| c.collective).expect("the collective case");
+    let collective = cases.iter().find(|c| c.claimants == 12).expect("the twelve workers' case");
     a.apply_case(arb::ApplyCaseRequest {
         draft_id: collective.id.clone(),
+        workers: 12,
         respondent: "坂田电子厂".into(),
         claimants: vec![arb::Claimant { name: "赵六".into(), representative: true, ..Default::default() }],
         claims: vec![arb::Claim { kind: arb::ClaimKind::Wages as i32, amount_fen: 20_000_000, ..Default::default() }],
@@ -602,14 +613,35 @@ async fn labour_risk_at_an_enterprise_reaches_its_party_organisation() {
         actor: "仲裁委".into(),
         ..Default::default()
     };
-    a.transition_case(accept).await.unwrap();
-    wait_for("the case's acceptance noted on the incident", WAIT, || {
+    let accepted = a.transition_case(accept).await.unwrap().into_inner();
+    assert!(accepted.collective, "the commission's count: twelve workers, a collective dispute");
+    // The collective dispute is not swallowed by the ordinary risk: a major
+    // subdistrict incident.
+    let major = wait_for("a major labour-risk incident for the collective dispute", WAIT, || {
         let mut g = g.clone();
-        let id = incident.id.clone();
+        let grid = seed.grid_id.clone();
+        async move {
+            let list = g.list_incidents(gov::ListIncidentsRequest { grid_id: grid, ..Default::default() }).await;
+            list.unwrap().into_inner().incidents.into_iter().find(|i| {
+                i.source == gov::IncidentSource::LabourRisk as i32 && i.severity == gov::Severity::Major as i32
+            })
+        }
+    })
+    .await;
+    // The milestone is noted on the enterprise's open risk incident (the
+    // newest that governance-grid knew when the note arrived).
+    wait_for("the case's acceptance noted on a risk incident", WAIT, || {
+        let g = g.clone();
+        let ids = [incident.id.clone(), major.id.clone()];
         let case = collective.id.clone();
         async move {
-            let i = g.get_incident(gov::GetIncidentRequest { id }).await.unwrap().into_inner();
-            i.history.iter().any(|h| h.note.contains(&case) && h.note.contains("applied → accepted")).then_some(())
+            for id in ids {
+                let i = g.clone().get_incident(gov::GetIncidentRequest { id }).await.unwrap().into_inner();
+                if i.history.iter().any(|h| h.note.contains(&case) && h.note.contains("applied → accepted")) {
+                    return Some(());
+                }
+            }
+            None
         }
     })
     .await;

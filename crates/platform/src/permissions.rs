@@ -26,20 +26,26 @@ pub enum Permission {
     PersonalData,
     /// Read the audit log of personal-data reads.
     Audit,
+    /// Raise an enterprise's labour risk from outside a case (a relocation
+    /// or closure notice): labour inspection and the arbitration commission
+    /// only, since a risk opens a subdistrict incident and holds the
+    /// enterprise's risk window.
+    Inspect,
 }
 
 use Permission::*;
 
 /// Roles and what they grant. `admin` grants everything.
 pub const ROLES: &[(&str, &[Permission])] = &[
-    ("admin", &[Read, Report, Transition, Escalate, Bind, Import, Configure, PersonalData, Audit]),
+    ("admin", &[Read, Report, Transition, Escalate, Bind, Import, Configure, PersonalData, Audit, Inspect]),
     ("dispatcher", &[Read, Report, Transition, Escalate, PersonalData]),
     ("grid_worker", &[Read, Report, Transition]),
     ("department", &[Read, Report, Transition, PersonalData]),
     ("party_organiser", &[Read, Report, Transition, Bind]),
     ("map_keeper", &[Read, Import, Bind]),
     ("policy_officer", &[Read, Configure]),
-    ("arbitrator", &[Read, Report, Transition, PersonalData]),
+    ("arbitrator", &[Read, Report, Transition, PersonalData, Inspect]),
+    ("labour_inspector", &[Read, Inspect]),
     ("representative", &[Read, Report]),
     ("resident_channel", &[Report]),
     ("auditor", &[Read, Audit]),
@@ -106,7 +112,7 @@ const RPCS: &[(&str, &[(&str, Permission)])] = &[
         "dualnet.arbitration.v1.Arbitration",
         &[
             ("ApplyCase", Report),
-            ("ReportRelocation", Report),
+            ("ReportRelocation", Inspect),
             ("GetCase", Read),
             ("ListCases", Read),
             ("ListDeadlines", Read),
@@ -187,6 +193,8 @@ mod tests {
         assert!(!granted(&roles(&["auditor"]), Report));
         assert!(granted(&roles(&["auditor", "policy_officer"]), Configure));
         assert!(!granted(&roles(&["resident_channel"]), Read));
+        assert!(!granted(&roles(&["resident_channel", "grid_worker"]), Inspect), "no one low raises a labour risk");
+        assert!(granted(&roles(&["labour_inspector"]), Inspect));
         assert!(!granted(&roles(&["no_such_role"]), Read));
         assert_eq!(required("/dualnet.complaints.v1.Complaints/SetRoute"), Some(Configure));
         assert_eq!(required("/dualnet.complaints.v1.Complaints/Unknown"), None);
@@ -195,7 +203,7 @@ mod tests {
     #[test]
     fn the_documented_matrix_is_the_enforced_one() {
         let docs = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/integrators.md")).unwrap();
-        let columns = [Read, Report, Transition, Escalate, Bind, Import, Configure, PersonalData, Audit];
+        let columns = [Read, Report, Transition, Escalate, Bind, Import, Configure, PersonalData, Audit, Inspect];
         let mut documented = Vec::new();
         for line in docs.lines().filter(|l| l.starts_with("| `")) {
             let cells: Vec<&str> = line.split('|').map(str::trim).collect();

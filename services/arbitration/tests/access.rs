@@ -258,3 +258,26 @@ async fn claimants_are_masked_unless_entitled_with_a_purpose_and_sealed_at_rest(
     }
     s.shutdown.cancel();
 }
+
+/// A relocation notice raises an enterprise's labour risk at once and holds
+/// its window: a resident channel, a grid worker or a representative giving
+/// one could hide the real dispute that follows. Only labour inspection and
+/// the commission may.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_labour_inspection_and_the_commission_report_a_relocation() {
+    let s = start_configured(Utc::now(), |c| c.auth = auth_config()).await;
+    let notice =
+        |enterprise: &str| pb::ReportRelocationRequest { enterprise_id: enterprise.into(), note: "moving".into() };
+    let enterprise = uuid::Uuid::now_v7().to_string();
+    for role in ["resident_channel", "grid_worker", "representative", "department"] {
+        let refused = s.client.clone().report_relocation(bearer(notice(&enterprise), &token("x", role))).await;
+        assert_eq!(refused.unwrap_err().code(), Code::PermissionDenied, "{role} raises no labour risk");
+    }
+    let inspector = token("inspector-1", "labour_inspector");
+    let raised = s.client.clone().report_relocation(bearer(notice(&enterprise), &inspector)).await.unwrap();
+    assert!(raised.into_inner().raised, "the first notice the window sees, from labour inspection");
+    let other = uuid::Uuid::now_v7().to_string();
+    let commission = s.client.clone().report_relocation(bearer(notice(&other), &token("arb-01", "arbitrator"))).await;
+    assert!(commission.unwrap().into_inner().raised);
+    s.shutdown.cancel();
+}

@@ -334,3 +334,39 @@ async fn a_relocation_notice_raises_an_enterprise_risk_once_per_window() {
     assert_eq!(bad.code(), Code::InvalidArgument);
     s.shutdown.cancel();
 }
+
+/// An ordinary risk (a relocation notice) within the window must not hide a
+/// collective dispute that follows: the risk is raised again, collective.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_collective_dispute_after_an_ordinary_risk_is_raised_again_as_collective() {
+    let mut s = start_at(at(2026, 11, 2, 1)).await;
+    let enterprise = uuid::Uuid::now_v7().to_string();
+    let notice = pb::ReportRelocationRequest { enterprise_id: enterprise.clone(), note: "moving".into() };
+    assert!(s.client.report_relocation(notice).await.unwrap().into_inner().raised);
+    let collective =
+        pb::ApplyCaseRequest { enterprise_id: enterprise.clone(), workers: 12, ..application(vec![wages(1_000_000)]) };
+    let case = s.client.apply_case(collective).await.unwrap().into_inner();
+    assert!(!case.collective, "declared, not yet the commission's count");
+    // The commission accepts the application of twelve workers.
+    let case = step(&mut s.client, &case.id, pb::CaseAction::Accept).await.unwrap();
+    assert!(case.collective && case.priority);
+    let risks: Vec<(bool, String)> = sqlx::query_as(
+        "SELECT collective, reason FROM enterprise_risks WHERE enterprise_id = $1::uuid ORDER BY raised_at, id",
+    )
+    .bind(&enterprise)
+    .fetch_all(&s.pool)
+    .await
+    .unwrap();
+    assert_eq!(risks.len(), 2, "{risks:?}");
+    assert!(!risks[0].0 && risks[1].0, "the second risk is the collective one: {risks:?}");
+    // A third, ordinary, case in the window raises nothing more.
+    let ordinary = pb::ApplyCaseRequest { enterprise_id: enterprise.clone(), ..application(vec![wages(1_000)]) };
+    s.client.apply_case(ordinary).await.unwrap();
+    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM enterprise_risks WHERE enterprise_id = $1::uuid")
+        .bind(&enterprise)
+        .fetch_one(&s.pool)
+        .await
+        .unwrap();
+    assert_eq!(count, 2);
+    s.shutdown.cancel();
+}

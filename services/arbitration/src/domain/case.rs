@@ -224,8 +224,14 @@ pub struct Case {
 }
 
 impl Case {
+    /// A collective dispute (ten or more workers with a common claim, handled
+    /// with priority) by the commission's count: the workers of an
+    /// application the commission has accepted. The number a complaint or an
+    /// application declares is not enough — anyone holding `report` could
+    /// declare it, and a collective dispute opens a major incident at the
+    /// subdistrict and takes the enterprise's risk.
     pub fn collective(&self) -> bool {
-        self.claimant_count >= COLLECTIVE_MIN_WORKERS
+        self.accepted_at.is_some() && self.claimant_count >= COLLECTIVE_MIN_WORKERS
     }
 }
 
@@ -358,10 +364,16 @@ mod tests {
     }
 
     #[test]
-    fn ten_workers_make_a_collective_dispute_and_nine_do_not() {
+    fn ten_workers_of_an_accepted_application_make_a_collective_dispute_and_nine_or_a_declared_ten_do_not() {
         let now = Utc::now();
-        assert!(draft(Uuid::now_v7(), None, "labour.wage_arrears", 10, Uuid::now_v7(), now).collective());
-        assert!(!draft(Uuid::now_v7(), None, "labour.wage_arrears", 9, Uuid::now_v7(), now).collective());
+        let accepted = |workers| Case {
+            accepted_at: Some(now),
+            ..draft(Uuid::now_v7(), None, "labour.wage_arrears", workers, Uuid::now_v7(), now)
+        };
+        assert!(accepted(10).collective());
+        assert!(!accepted(9).collective());
+        // Declared, not yet counted by the commission.
+        assert!(!draft(Uuid::now_v7(), None, "labour.wage_arrears", 12, Uuid::now_v7(), now).collective());
         assert_eq!(draft(Uuid::now_v7(), None, "labour.other", 0, Uuid::now_v7(), now).claimant_count, 1);
     }
 }

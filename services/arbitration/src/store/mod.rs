@@ -434,7 +434,8 @@ impl Store {
             f.suspensions.iter().map(|s| (s.from, s.to)).unzip();
         sqlx::query(
             "UPDATE cases SET status = 'applied', enterprise_id = COALESCE($2, enterprise_id), respondent = $3,
-                 category = $4, claimant_count = GREATEST($5, claimant_count), collective = GREATEST($5, claimant_count) >= $6,
+                 category = $4, claimant_count = GREATEST($5, claimant_count),
+                 collective = accepted_at IS NOT NULL AND GREATEST($5, claimant_count) >= $6,
                  facts = $7, applied_at = $8, right_known_on = $9, employment_ended_on = $10, interruptions = $11,
                  suspensions_from = $12, suspensions_to = $13, mediation_started_on = $14, limitation_expires = $15,
                  time_barred = $16, updated_at = $8
@@ -558,7 +559,7 @@ impl Store {
         }
         sqlx::query(
             "UPDATE cases SET status = $2, accepted_at = $3, arbitrator = $4, hearing_at = $5, updated_at = $6,
-                 awarded_at = $7
+                 awarded_at = $7, collective = $8
              WHERE id = $1",
         )
         .bind(id)
@@ -568,8 +569,19 @@ impl Store {
         .bind(case.hearing_at)
         .bind(now)
         .bind(case.awarded_at)
+        .bind(case.collective())
         .execute(&mut *tx)
         .await?;
+        // Accepted, a collective dispute is the commission's count: the
+        // enterprise's risk is raised as collective (or raised again so, after
+        // an ordinary one).
+        if step.action == Action::Accept
+            && case.collective()
+            && let Some(enterprise) = case.enterprise_id
+        {
+            let chain = Chain::start(case.correlation_id);
+            risk::raise_if_due(&mut tx, enterprise, Trigger::Case { collective: true }, now, &chain).await?;
+        }
         record_history(&mut tx, &case, from, step.action, step.actor, step.note, now).await?;
         tx.commit().await?;
         self.get(id).await

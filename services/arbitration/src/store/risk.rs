@@ -41,16 +41,22 @@ pub async fn raise_if_due(
         Trigger::Relocation { note } => (false, Some(risk::relocation(&note))),
     };
     let Some(reason) = reason else { return Ok(false) };
-    let raised: bool = sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM enterprise_risks WHERE enterprise_id = $1 AND raised_at > $2)",
+    // One risk per window, except that a collective dispute is never
+    // swallowed by an earlier ordinary risk (a relocation notice, a count of
+    // cases): it is raised again, as collective, so the networks see the
+    // bigger matter.
+    let raised: Option<bool> = sqlx::query_scalar(
+        "SELECT bool_or(collective) FROM enterprise_risks WHERE enterprise_id = $1 AND raised_at > $2",
     )
     .bind(enterprise)
     .bind(since)
     .fetch_one(&mut *conn)
     .await?;
-    if raised {
-        return Ok(false);
-    }
+    let reason = match raised {
+        None => reason,
+        Some(false) if collective => format!("{reason}, after an ordinary risk within the window"),
+        Some(_) => return Ok(false),
+    };
     let recent = i32::try_from(recent).unwrap_or(i32::MAX);
     sqlx::query(
         "INSERT INTO enterprise_risks (id, enterprise_id, recent_cases, collective, reason, raised_at)
