@@ -389,6 +389,9 @@ impl Arbitration for Api {
 
     async fn transition_case(&self, req: Request<pb::TransitionCaseRequest>) -> Answer<pb::Case> {
         let reach = reach(&req);
+        // The commission itself (or a deployment without authentication).
+        let commission =
+            req.extensions().get::<Claims>().is_none_or(|c| c.roles.iter().any(|r| r == "arbitrator" || r == "admin"));
         let r = req.into_inner();
         let mut f = Fields::new();
         let id = f.id("id", &r.id);
@@ -397,10 +400,21 @@ impl Arbitration for Api {
         let note = f.optional_text("note", &r.note, TEXT_MAX).unwrap_or_default();
         let arbitrator = f.optional_text("arbitrator", &r.arbitrator, NAME_MAX);
         let hearing_at = f.timestamp("hearing_at", r.hearing_at.as_ref());
+        let late_reason = f.optional_text("late_reason", &r.late_reason, TEXT_MAX);
+        if late_reason.is_some() && !commission {
+            f.violation("late_reason", "only the commission grants a late postponement");
+        }
         f.finish()?;
         let action = action.ok_or_else(|| ApiError::field("action", "must be specified"))?;
         self.confine(reach.as_ref(), id).await?;
-        let step = Step { action, actor: &actor, note: &note, arbitrator: arbitrator.as_deref(), hearing_at };
+        let step = Step {
+            action,
+            actor: &actor,
+            note: &note,
+            arbitrator: arbitrator.as_deref(),
+            hearing_at,
+            late_reason: late_reason.as_deref(),
+        };
         let view = self.store.transition(id, step, self.clock.now()).await?;
         Ok(Response::new(self.view(view)))
     }

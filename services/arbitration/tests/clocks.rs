@@ -137,6 +137,23 @@ async fn a_case_runs_its_course_under_the_statutes_rules() {
     let late =
         s.client.transition_case(hearing(at(2026, 11, 16, 1), pb::CaseAction::PostponeHearing)).await.unwrap_err();
     assert_eq!(late.code(), Code::FailedPrecondition);
+    assert!(late.message().contains("Art. 35") && late.message().contains("late_reason"), "{}", late.message());
+    // The commission may still grant it, for a reason it states (kept in
+    // the history); the hearing moves.
+    let granted = pb::TransitionCaseRequest {
+        late_reason: "the applicant is in hospital (certificate filed)".into(),
+        ..hearing(at(2026, 11, 16, 1), pb::CaseAction::PostponeHearing)
+    };
+    let moved = s.client.transition_case(granted).await.unwrap().into_inner();
+    assert_eq!(from_proto(&moved.clocks.unwrap().hearing_at.unwrap()).unwrap(), at(2026, 11, 16, 1));
+    let history: String = sqlx::query_scalar(
+        "SELECT note FROM case_history WHERE case_id = $1::uuid AND action = 'postpone_hearing' ORDER BY seq DESC LIMIT 1",
+    )
+    .bind(&c.id)
+    .fetch_one(&s.pool)
+    .await
+    .unwrap();
+    assert!(history.contains("granted late by the commission: the applicant is in hospital"), "{history}");
 
     // The arbitrator's own list carries the reminder of the hearing.
     let mine = s

@@ -94,6 +94,8 @@ pub struct Step<'a> {
     pub note: &'a str,
     pub arbitrator: Option<&'a str>,
     pub hearing_at: Option<DateTime<Utc>>,
+    /// The commission's reason for granting a late postponement.
+    pub late_reason: Option<&'a str>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -510,6 +512,7 @@ impl Store {
         let mut case = lock_case(&mut tx, id).await?;
         let from = case.status;
         let refused = |m: String| ApiError::FailedPrecondition(m);
+        let mut granted_late: Option<String> = None;
         case.status = transition(from, step.action).map_err(|e| refused(e.to_string()))?;
         match step.action {
             Action::Apply => return Err(refused("an application is made with ApplyCase".into())),
@@ -540,8 +543,13 @@ impl Store {
                 let at = step.hearing_at.ok_or_else(|| ApiError::field("hearing_at", "give the hearing's time"))?;
                 if step.action == Action::PostponeHearing
                     && let Some(current) = case.hearing_at
+                    && let Err(late) = clocks::check_postponement(now, current, &self.calendar)
                 {
-                    clocks::check_postponement(now, current, &self.calendar).map_err(|e| refused(e.to_string()))?;
+                    // Late, the commission may still grant it for a reason.
+                    let Some(reason) = step.late_reason else {
+                        return Err(refused(format!("{late}; the commission may grant it with a late_reason")));
+                    };
+                    granted_late = Some(format!("{late}; granted late by the commission: {reason}"));
                 }
                 clocks::check_notice(now, at, &self.calendar).map_err(|e| refused(e.to_string()))?;
                 case.hearing_at = Some(at);
@@ -582,7 +590,12 @@ impl Store {
             let chain = Chain::start(case.correlation_id);
             risk::raise_if_due(&mut tx, enterprise, Trigger::Case { collective: true }, now, &chain).await?;
         }
-        record_history(&mut tx, &case, from, step.action, step.actor, step.note, now).await?;
+        let note = match &granted_late {
+            Some(grant) if step.note.is_empty() => grant.clone(),
+            Some(grant) => format!("{}; {grant}", step.note),
+            None => step.note.to_string(),
+        };
+        record_history(&mut tx, &case, from, step.action, step.actor, &note, now).await?;
         tx.commit().await?;
         self.get(id).await
     }
