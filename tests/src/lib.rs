@@ -131,6 +131,20 @@ impl System {
         ArbitrationClient::new(channel(&self.arbitration).await)
     }
 
+    /// A channel to each service, by the protobuf package it serves.
+    pub async fn channels(&self) -> std::collections::HashMap<&'static str, Channel> {
+        let mut channels = std::collections::HashMap::new();
+        for (package, service) in [
+            ("dualnet.governance.v1", &self.governance),
+            ("dualnet.partygrid.v1", &self.party),
+            ("dualnet.complaints.v1", &self.complaints),
+            ("dualnet.arbitration.v1", &self.arbitration),
+        ] {
+            channels.insert(package, channel(service).await);
+        }
+        channels
+    }
+
     pub fn database(&self, service: &str) -> &str {
         &self.databases.iter().find(|(n, _)| *n == service).expect("service database").1
     }

@@ -16,7 +16,7 @@ use prost_types::{
     DescriptorProto, FieldDescriptorProto, FileDescriptorSet,
     field_descriptor_proto::{Label, Type},
 };
-use tonic::{Code, Request, codegen::http::uri::PathAndQuery, transport::Channel};
+use tonic::{Code, Request, codegen::http::uri::PathAndQuery};
 
 /// Any message: the answer's fields are skipped.
 #[derive(Clone, PartialEq, prost::Message)]
@@ -356,15 +356,7 @@ async fn no_hostile_request_to_any_rpc_or_open311_route_earns_internal_or_unknow
 
     let set = FileDescriptorSet::decode(dualnet_proto::FILE_DESCRIPTOR_SET).unwrap();
     let types = Types::new(&set);
-    let mut channels = HashMap::new();
-    for (package, service) in [
-        ("dualnet.governance.v1", &system.governance),
-        ("dualnet.partygrid.v1", &system.party),
-        ("dualnet.complaints.v1", &system.complaints),
-        ("dualnet.arbitration.v1", &system.arbitration),
-    ] {
-        channels.insert(package, Channel::from_shared(service.endpoint()).unwrap().connect().await.unwrap());
-    }
+    let channels = system.channels().await;
     let mut failures = Vec::new();
     let mut codes = std::collections::BTreeMap::new();
     let mut plausible = Vec::new();

@@ -5,8 +5,6 @@
 //! earns whatever an empty request earns (`INVALID_ARGUMENT`, `NOT_FOUND`,
 //! an answer).
 
-use std::collections::HashMap;
-
 use dualnet_e2e::System;
 use dualnet_platform::{
     auth::{self, Claims, Scope},
@@ -14,7 +12,7 @@ use dualnet_platform::{
     permissions::{ROLES, granted, required},
 };
 use prost::Message;
-use tonic::{Code, Request, codegen::http::uri::PathAndQuery, transport::Channel};
+use tonic::{Code, Request, codegen::http::uri::PathAndQuery};
 
 const KEY: &str = "matrix-key-0123456789abcdef012345678";
 
@@ -30,16 +28,7 @@ async fn each_role_reaches_exactly_what_the_matrix_grants_on_every_rpc() {
         signing_kid: Some("k".into()),
         ..AuthConfig::default()
     };
-    let mut channels = HashMap::new();
-    for (package, service) in [
-        ("dualnet.governance.v1", &system.governance),
-        ("dualnet.partygrid.v1", &system.party),
-        ("dualnet.complaints.v1", &system.complaints),
-        ("dualnet.arbitration.v1", &system.arbitration),
-    ] {
-        let channel = Channel::from_shared(service.endpoint()).unwrap().connect().await.unwrap();
-        channels.insert(package, channel);
-    }
+    let channels = system.channels().await;
     let set = prost_types::FileDescriptorSet::decode(dualnet_proto::FILE_DESCRIPTOR_SET).unwrap();
     let mut rpcs = Vec::new();
     for file in &set.file {
