@@ -36,7 +36,7 @@ pub struct Args {
 const SESSION_KID: &str = "up";
 
 /// How long the admin token printed for a run's own key lasts.
-const SESSION_TOKEN_TTL_S: i64 = 12 * 3600;
+const SESSION_TOKEN_TTL_S: i64 = 3600;
 
 pub const SERVICES: [&ServiceDef; 4] =
     [&governance_grid::DEFINITION, &party_grid::DEFINITION, &complaints::DEFINITION, &arbitration::DEFINITION];
@@ -214,7 +214,7 @@ fn print_authentication(config: &Config, session_key: bool) -> anyhow::Result<()
         );
         let token = dualnet_platform::auth::mint(&config.auth, &claims).context("minting the admin token")?;
         println!("Authentication is on, with a signing key made for this run (configure auth.keys to keep one, or set");
-        println!("auth.disabled = true to serve without). An admin token for 12 hours:");
+        println!("auth.disabled = true to serve without). An admin token for one hour (`dualnet token` mints more):");
         println!("  export DUALNET_TOKEN={token}");
     } else {
         println!("Authentication is on (auth.keys): send tokens your issuer mints, or `dualnet token …`.");

@@ -115,6 +115,8 @@ pub fn refusal(config: &AuthConfig) -> Option<&'static str> {
 pub struct Verifier {
     keys: BTreeMap<String, DecodingKey>,
     validation: Validation,
+    leeway_s: u64,
+    max_lifetime_s: u64,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -145,7 +147,8 @@ impl Verifier {
         validation.set_audience(&[&config.audience]);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
         validation.leeway = config.leeway_s;
-        Ok(Some(Self { keys, validation }))
+        validation.validate_nbf = true;
+        Ok(Some(Self { keys, validation, leeway_s: config.leeway_s, max_lifetime_s: config.max_lifetime_s }))
     }
 
     /// The claims of a valid token.
@@ -155,10 +158,27 @@ impl Verifier {
             return Err(AuthError::Invalid(format!("algorithm {:?} is not accepted", header.alg)));
         }
         let key = header.kid.as_ref().and_then(|k| self.keys.get(k)).ok_or(AuthError::UnknownKey)?;
-        jsonwebtoken::decode::<Claims>(token, key, &self.validation).map(|d| d.claims).map_err(|e| match e.kind() {
-            jsonwebtoken::errors::ErrorKind::ExpiredSignature => AuthError::Expired,
-            _ => AuthError::Invalid(e.to_string()),
-        })
+        let claims =
+            jsonwebtoken::decode::<Claims>(token, key, &self.validation).map(|d| d.claims).map_err(|e| {
+                match e.kind() {
+                    jsonwebtoken::errors::ErrorKind::ExpiredSignature => AuthError::Expired,
+                    _ => AuthError::Invalid(e.to_string()),
+                }
+            })?;
+        // A token from the future, or one minted to live for years, is not
+        // one the issuer meant to hand out.
+        let now = chrono::Utc::now().timestamp();
+        let leeway = i64::try_from(self.leeway_s).unwrap_or(i64::MAX);
+        if claims.iat > now.saturating_add(leeway) {
+            return Err(AuthError::Invalid("the token is issued in the future (iat)".into()));
+        }
+        let max = i64::try_from(self.max_lifetime_s).unwrap_or(i64::MAX);
+        if claims.exp.saturating_sub(claims.iat) > max {
+            return Err(AuthError::Invalid(format!(
+                "the token lives longer than the {max} s this deployment allows (auth.max_lifetime_s)"
+            )));
+        }
+        Ok(claims)
     }
 
     /// The claims of an `authorization: Bearer …` header value.
@@ -288,6 +308,33 @@ mod tests {
 
     const K1: &str = "k1-0123456789abcdef0123456789abcdef";
     const K2: &str = "k2-0123456789abcdef0123456789abcdef";
+
+    #[test]
+    fn a_token_for_years_from_the_future_or_not_yet_valid_is_refused() {
+        let c = config(&[("k1", K1)], "k1");
+        let verifier = Verifier::from_config(&c).unwrap().unwrap();
+        // Within the deployment's maximum lifetime (24 h by default): fine.
+        assert!(verifier.verify(&mint(&c, &claims(23 * 3600)).unwrap()).is_ok());
+        let ten_years = mint(&c, &claims(10 * 365 * 86_400)).unwrap();
+        let refused = verifier.verify(&ten_years).unwrap_err().to_string();
+        assert!(refused.contains("max_lifetime_s"), "{refused}");
+        let mut future = claims(600);
+        future.iat += 3600;
+        future.exp += 3600;
+        let refused = verifier.verify(&mint(&c, &future).unwrap()).unwrap_err().to_string();
+        assert!(refused.contains("future"), "{refused}");
+        // `nbf` is honoured when present.
+        #[derive(serde::Serialize)]
+        struct WithNbf {
+            #[serde(flatten)]
+            claims: Claims,
+            nbf: i64,
+        }
+        let not_yet = WithNbf { claims: claims(600), nbf: chrono::Utc::now().timestamp() + 300 };
+        let header = Header { kid: Some("k1".into()), ..Header::new(Algorithm::HS256) };
+        let token = jsonwebtoken::encode(&header, &not_yet, &EncodingKey::from_secret(K1.as_bytes())).unwrap();
+        assert!(verifier.verify(&token).is_err(), "not valid before its nbf");
+    }
 
     #[test]
     fn a_token_signed_by_a_configured_key_carries_its_claims() {

@@ -319,8 +319,11 @@ pub struct AuthConfig {
     pub keys: BTreeMap<String, Secret>,
     /// The key `dualnet token` signs with.
     pub signing_kid: Option<String>,
-    /// Clock skew tolerated on expiry, in seconds.
+    /// Clock skew tolerated on expiry, issue and not-before times, in seconds.
     pub leeway_s: u64,
+    /// The longest a token may live (`exp` − `iat`), in seconds: a token
+    /// minted for longer is refused, however it was signed.
+    pub max_lifetime_s: u64,
     /// Serve without authentication (a developer's machine, a trusted
     /// network). A service with no keys refuses to start unless this is set.
     pub disabled: bool,
@@ -334,6 +337,7 @@ impl Default for AuthConfig {
             keys: BTreeMap::new(),
             signing_kid: None,
             leeway_s: 30,
+            max_lifetime_s: 24 * 3600,
             disabled: false,
         }
     }
