@@ -473,13 +473,7 @@ async fn a_labour_complaint_opens_an_arbitration_case() {
     assert_eq!(due, calendar.add_working_days(at, 5), "LDMAL Art. 29: five working days");
     let again = a.apply_case(arb::ApplyCaseRequest { draft_id: case.id.clone(), ..Default::default() }).await;
     assert_eq!(again.unwrap_err().code(), Code::InvalidArgument, "an application states its parties and claims");
-    let accept = arb::TransitionCaseRequest {
-        id: case.id.clone(),
-        action: arb::CaseAction::Accept as i32,
-        actor: "仲裁委".into(),
-        ..Default::default()
-    };
-    let accepted = a.transition_case(accept).await.unwrap().into_inner();
+    let accepted = a.transition_case(accept(&case.id)).await.unwrap().into_inner();
     assert!(accepted.collective && accepted.priority, "twelve workers counted by the commission: collective");
     // An address that resolves nowhere is still taken, by the subdistrict.
     let g = system.governance().await;
@@ -607,13 +601,7 @@ async fn labour_risk_at_an_enterprise_reaches_its_party_organisation() {
     })
     .await
     .unwrap();
-    let accept = arb::TransitionCaseRequest {
-        id: collective.id.clone(),
-        action: arb::CaseAction::Accept as i32,
-        actor: "仲裁委".into(),
-        ..Default::default()
-    };
-    let accepted = a.transition_case(accept).await.unwrap().into_inner();
+    let accepted = a.transition_case(accept(&collective.id)).await.unwrap().into_inner();
     assert!(accepted.collective, "the commission's count: twelve workers, a collective dispute");
     // The collective dispute is not swallowed by the ordinary risk: a major
     // subdistrict incident.
@@ -706,13 +694,7 @@ async fn an_open311_request_becomes_an_incident_and_no_record_on_any_topic_carri
         .await
         .unwrap()
         .into_inner();
-    let accept = arb::TransitionCaseRequest {
-        id: case.id,
-        action: arb::CaseAction::Accept as i32,
-        actor: "仲裁委".into(),
-        ..Default::default()
-    };
-    a.transition_case(accept).await.unwrap();
+    a.transition_case(accept(&case.id)).await.unwrap();
     let body = serde_json::json!({
         "service_code": "noise",
         "address_string": "坂田街道 城市广场１栋",
@@ -888,4 +870,14 @@ async fn a_nul_character_in_any_text_is_invalid_argument_naming_the_field() {
     .unwrap();
     assert_eq!(status, 400, "{body}");
     assert!(body[0]["description"].as_str().is_some_and(|d| d.contains("page")), "{body}");
+}
+
+/// The commission accepts case `id`.
+fn accept(id: &str) -> arb::TransitionCaseRequest {
+    arb::TransitionCaseRequest {
+        id: id.into(),
+        action: arb::CaseAction::Accept as i32,
+        actor: "仲裁委".into(),
+        ..Default::default()
+    }
 }

@@ -41,6 +41,18 @@ async fn step(c: &mut ArbitrationClient<Channel>, id: &str, action: pb::CaseActi
     c.transition_case(req).await.map(|r| r.into_inner())
 }
 
+/// The commission forms the tribunal, 王仲裁员 presiding.
+async fn form_tribunal(c: &mut ArbitrationClient<Channel>, id: &str) {
+    let form = pb::TransitionCaseRequest {
+        id: id.into(),
+        action: pb::CaseAction::FormTribunal as i32,
+        actor: "仲裁委".into(),
+        arbitrator: "王仲裁员".into(),
+        ..Default::default()
+    };
+    c.transition_case(form).await.unwrap();
+}
+
 async fn deadlines(c: &ArbitrationClient<Channel>, case: &str) -> Vec<pb::Deadline> {
     let mut c = c.clone();
     let req = pb::ListDeadlinesRequest { case_id: case.into(), ..Default::default() };
@@ -112,14 +124,7 @@ async fn a_case_runs_its_course_under_the_statutes_rules() {
     // The respondent stays silent; the tribunal is formed anyway.
     let no_arbitrator = step(&mut s.client, &c.id, pb::CaseAction::FormTribunal).await.unwrap_err();
     assert_eq!(no_arbitrator.code(), Code::InvalidArgument);
-    let form = pb::TransitionCaseRequest {
-        id: c.id.clone(),
-        action: pb::CaseAction::FormTribunal as i32,
-        actor: "仲裁委".into(),
-        arbitrator: "王仲裁员".into(),
-        ..Default::default()
-    };
-    s.client.transition_case(form).await.unwrap();
+    form_tribunal(&mut s.client, &c.id).await;
     let hearing = |when: DateTime<Utc>, action: pb::CaseAction| pb::TransitionCaseRequest {
         id: c.id.clone(),
         action: action as i32,
@@ -284,14 +289,7 @@ async fn finality_is_judged_at_the_minimum_wage_in_force_on_the_day_of_the_award
     assert_eq!(c.minimum_wage_fen, 236_000);
     step(&mut s.client, &c.id, pb::CaseAction::Accept).await.unwrap();
     step(&mut s.client, &c.id, pb::CaseAction::Serve).await.unwrap();
-    let form = pb::TransitionCaseRequest {
-        id: c.id.clone(),
-        action: pb::CaseAction::FormTribunal as i32,
-        actor: "仲裁委".into(),
-        arbitrator: "王仲裁员".into(),
-        ..Default::default()
-    };
-    s.client.transition_case(form).await.unwrap();
+    form_tribunal(&mut s.client, &c.id).await;
     let notice = pb::TransitionCaseRequest {
         id: c.id.clone(),
         action: pb::CaseAction::NoticeHearing as i32,
