@@ -41,6 +41,30 @@ const SESSION_TOKEN_TTL_S: i64 = 3600;
 pub const SERVICES: [&ServiceDef; 4] =
     [&governance_grid::DEFINITION, &party_grid::DEFINITION, &complaints::DEFINITION, &arbitration::DEFINITION];
 
+/// The sealing key kept in `dir` (`sealing.key`, mode 0600), made on the
+/// first run: the same data directory opens what earlier runs sealed.
+fn sealing_key_in(dir: &std::path::Path) -> anyhow::Result<String> {
+    use std::{io::Write, os::unix::fs::OpenOptionsExt};
+    let file = dir.join("sealing.key");
+    match std::fs::read_to_string(&file) {
+        Ok(key) => return Ok(key.trim().to_string()),
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            return Err(e).with_context(|| format!("reading {}", file.display()));
+        }
+        Err(_) => {}
+    }
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let key = dualnet_platform::auth::generate_key();
+    let mut out = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&file)
+        .with_context(|| format!("creating {}", file.display()))?;
+    writeln!(out, "{key}").with_context(|| format!("writing {}", file.display()))?;
+    Ok(key)
+}
+
 /// `url` with its database name replaced by `db`.
 fn with_database(url: &str, db: &str) -> String {
     let (base, query) = match url.split_once('?') {
@@ -70,6 +94,17 @@ pub async fn run(args: Args, mut config: Config) -> anyhow::Result<()> {
     if session_key {
         config.auth.keys.insert(SESSION_KID.into(), Secret::new(dualnet_platform::auth::generate_key()));
         config.auth.signing_kid = Some(SESSION_KID.into());
+    }
+    // Personal data is sealed unless disabled: a key kept under --data-dir
+    // (made on the first run, readable by this account only), or for a
+    // throw-away run one made for the run.
+    if config.personal_data.keys.is_empty() && !config.personal_data.disabled {
+        let key = match &args.data_dir {
+            Some(dir) => sealing_key_in(dir)?,
+            None => dualnet_platform::auth::generate_key(),
+        };
+        config.personal_data.keys.insert(SESSION_KID.into(), Secret::new(key));
+        config.personal_data.current = Some(SESSION_KID.into());
     }
     let metrics = metrics::init("dualnet", &config.telemetry)?;
     // The private server lives as long as this function; dropping it stops it.

@@ -8,7 +8,8 @@
    docs/operations.md; every DUALNET_* setting is a configuration key
    docs/operations.md documents; every service of ours (and its second
    instance) has a healthcheck and waits for PostgreSQL and the topics; the
-   Kafka image is the version the tests run on.
+   Kafka image is the version the tests run on; no password or key has a
+   default (each is `${VAR:?…}`, so compose refuses to start without it).
 
 Exits non-zero with one line per problem.
 """
@@ -79,7 +80,8 @@ def main():
             if var.startswith("DUALNET_"):
                 path = var[len("DUALNET_"):].lower().split("__")
                 key = ".".join(path)
-                if key not in keys and not (len(path) > 2 and path[1] == "properties"):
+                named = len(path) > 2 and path[1] in ("properties", "keys")
+                if key not in keys and not named:
                     problems.append(f"{name}: {var} is no configuration key in docs/operations.md ({key})")
         if name in OURS or name.removesuffix("-2") in OURS:
             if "healthcheck" not in svc:
@@ -88,9 +90,11 @@ def main():
             for needed, condition in [("postgres", "service_healthy"), ("kafka-topics", "service_completed_successfully")]:
                 if deps.get(needed, {}).get("condition") != condition:
                     problems.append(f"{name}: does not wait for {needed} ({condition})")
-    for var in sorted(set(re.findall(r"\$\{([A-Z0-9_]+):-", compose_text))):
+    for var in sorted(set(re.findall(r"\$\{([A-Z0-9_]+):[-?]", compose_text))):
         if var not in ops:
             problems.append(f"variable {var} is not documented in docs/operations.md")
+    for var in sorted(set(re.findall(r"\$\{([A-Z0-9_]*(?:PASSWORD|KEY)[A-Z0-9_]*):-", compose_text))):
+        problems.append(f"variable {var} has a default: a secret must be required (${{{var}:?…}})")
     # The broker compose runs is the version the tests run on.
     tested = re.search(r"KAFKA_VERSION=\$\{DUALNET_KAFKA_VERSION:-([0-9.]+)\}", (ROOT / "scripts/lib/infra.sh").read_text())
     for name, svc in compose.get("services", {}).items():

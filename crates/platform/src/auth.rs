@@ -92,6 +92,11 @@ pub fn confinement(extensions: &tonic::Extensions) -> Option<Scope> {
     Some(claims.scope.clone())
 }
 
+/// The verified claims of a call; `None` while authentication is off.
+pub fn caller(extensions: &tonic::Extensions) -> Option<Claims> {
+    extensions.get::<Claims>().cloned()
+}
+
 /// A fresh signing secret: 32 random bytes, base64 (44 characters).
 pub fn generate_key() -> String {
     use aes_gcm::aead::{OsRng, rand_core::RngCore};

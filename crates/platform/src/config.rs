@@ -285,6 +285,10 @@ pub struct PersonalDataConfig {
     pub keys: BTreeMap<String, Secret>,
     /// The key new data is sealed with; older keys only open.
     pub current: Option<String>,
+    /// Store personal data unsealed. Without keys a service that holds
+    /// personal data refuses to start unless this is set (a throw-away
+    /// test deployment).
+    pub disabled: bool,
 }
 
 /// Size limits on what callers and producers may send.

@@ -79,8 +79,18 @@ impl EmbeddedPostgres {
         std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))
             .with_context(|| format!("making {} private", dir.display()))?;
         let run_as = is_root().then(|| "postgres".to_string());
+        // The server's user gets the directory and the cluster, not what
+        // else lives beside them (`dualnet up`'s sealing key stays root's).
         if let Some(user) = &run_as {
-            let status = Command::new("chown").arg("-R").arg(user).arg(&dir).status()?;
+            let mut chown = Command::new("chown");
+            chown.arg(user).arg(&dir);
+            let data = dir.join("data");
+            let status = if data.exists() {
+                let own_dir = chown.status()?;
+                if own_dir.success() { Command::new("chown").arg("-R").arg(user).arg(&data).status()? } else { own_dir }
+            } else {
+                chown.status()?
+            };
             if !status.success() {
                 bail!("cannot hand {} to the {user} user", dir.display());
             }

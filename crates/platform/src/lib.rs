@@ -3,6 +3,7 @@
 //! health and reflection, API errors and input validation, the business
 //! clock, and a private PostgreSQL for one-node runs.
 
+pub mod actor;
 pub mod addresses;
 pub mod api_error;
 pub mod auth;

@@ -31,14 +31,25 @@ pub enum Permission {
     /// only, since a risk opens a subdistrict incident and holds the
     /// enterprise's risk window.
     Inspect,
+    /// Record an act on someone else's behalf (the command centre entering
+    /// a field worker's report or a resident's rating given by phone): the
+    /// record names the token's subject and the one it acted for.
+    OnBehalf,
+    /// Rate a request: the resident, through a resident channel, or a
+    /// dispatcher recording the resident's rating on their behalf — never
+    /// the staff whose work is rated.
+    Rate,
 }
 
 use Permission::*;
 
 /// Roles and what they grant. `admin` grants everything.
 pub const ROLES: &[(&str, &[Permission])] = &[
-    ("admin", &[Read, Report, Transition, Escalate, Bind, Import, Configure, PersonalData, Audit, Inspect]),
-    ("dispatcher", &[Read, Report, Transition, Escalate, PersonalData]),
+    (
+        "admin",
+        &[Read, Report, Transition, Escalate, Bind, Import, Configure, PersonalData, Audit, Inspect, OnBehalf, Rate],
+    ),
+    ("dispatcher", &[Read, Report, Transition, Escalate, PersonalData, OnBehalf, Rate]),
     ("grid_worker", &[Read, Report, Transition]),
     ("department", &[Read, Report, Transition, PersonalData]),
     ("party_organiser", &[Read, Report, Transition, Bind]),
@@ -47,7 +58,7 @@ pub const ROLES: &[(&str, &[Permission])] = &[
     ("arbitrator", &[Read, Report, Transition, PersonalData, Inspect]),
     ("labour_inspector", &[Read, Inspect]),
     ("representative", &[Read, Report]),
-    ("resident_channel", &[Report]),
+    ("resident_channel", &[Report, Rate]),
     ("auditor", &[Read, Audit]),
 ];
 
@@ -96,7 +107,7 @@ const RPCS: &[(&str, &[(&str, Permission)])] = &[
             ("ListComplaints", Read),
             ("ListCategories", Read),
             ("ListRoutes", Read),
-            ("RateComplaint", Transition),
+            ("RateComplaint", Rate),
             ("AcceptComplaint", Transition),
             ("HandOverComplaint", Transition),
             ("SuperviseComplaint", Transition),

@@ -145,6 +145,55 @@ pub async fn seal_plaintext(
     }
 }
 
+/// Re-seals under the current key what `table` holds sealed under a
+/// retired key (one still configured, no longer `personal_data.current`),
+/// 500 rows per transaction, so that the retired key can be removed once
+/// this has run. A value that does not open is left as it is (it is
+/// answered as unreadable). Returns how many rows it re-sealed.
+pub async fn reseal_retired(
+    pool: &PgPool,
+    sealer: &Sealer,
+    table: &'static str,
+    columns: &[&'static str],
+) -> Result<usize, sqlx::Error> {
+    let retired: Vec<Vec<u8>> = sealer.retired_keys().into_iter().map(String::into_bytes).collect();
+    if retired.is_empty() {
+        return Ok(0);
+    }
+    // A sealed value starts with its key id's length and the key id.
+    let under_retired = columns
+        .iter()
+        .map(|c| format!("substring({c}_sealed from 2 for get_byte({c}_sealed, 0)) = ANY($1)"))
+        .collect::<Vec<_>>()
+        .join(" OR ");
+    let sealed: Vec<String> = columns.iter().map(|c| format!("{c}_sealed")).collect();
+    let select = format!(
+        "SELECT ctid::text, {} FROM {table} WHERE ({under_retired}) AND ctid > $2::tid
+         ORDER BY ctid LIMIT 500 FOR UPDATE SKIP LOCKED",
+        sealed.join(", ")
+    );
+    let sets = sealed.iter().enumerate().map(|(i, c)| format!("{c} = ${}", i + 2)).collect::<Vec<_>>().join(", ");
+    let update = format!("UPDATE {table} SET {sets} WHERE ctid = $1::tid");
+    let (mut resealed, mut after) = (0, "(0,0)".to_string());
+    loop {
+        let mut tx = pool.begin().await?;
+        let rows = sqlx::query(&select).bind(&retired).bind(&after).fetch_all(&mut *tx).await?;
+        let Some(last) = rows.last() else { return Ok(resealed) };
+        after = last.try_get::<String, _>(0)?;
+        for row in &rows {
+            let mut query = sqlx::query(&update).bind(row.try_get::<String, _>(0)?);
+            for i in 0..columns.len() {
+                let value: Option<Vec<u8>> = row.try_get(i + 1)?;
+                let again = value.map(|v| sealer.open(&v).map(|plain| sealer.seal(&plain)).unwrap_or(v));
+                query = query.bind(again);
+            }
+            query.execute(&mut *tx).await?;
+            resealed += 1;
+        }
+        tx.commit().await?;
+    }
+}
+
 /// The caller entitled to personal data unmasked: authenticated, holding
 /// the personal-data permission. `None` also while authentication is off,
 /// so an open deployment never answers personal data unmasked.

@@ -61,6 +61,12 @@ impl Sealer {
         Ok(Some(Self { keys, current }))
     }
 
+    /// The configured keys new data is no longer sealed with: rows under
+    /// them are re-sealed under the current key.
+    pub fn retired_keys(&self) -> Vec<String> {
+        self.keys.keys().filter(|id| **id != self.current).cloned().collect()
+    }
+
     pub fn seal(&self, plain: &str) -> Vec<u8> {
         let cipher = &self.keys[&self.current];
         let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
@@ -101,6 +107,21 @@ pub fn reveal(
     }
 }
 
+/// Opens the sealed columns of one record: the values, or — when one of
+/// them cannot be opened (a retired key, damaged bytes) — why, so that a
+/// list answers the other records and this one as unreadable instead of
+/// failing whole. The reason names the key id, never the data.
+pub fn reveal_record<const N: usize>(
+    sealer: Option<&Sealer>,
+    columns: [(Option<String>, Option<Vec<u8>>); N],
+) -> Result<[Option<String>; N], String> {
+    let mut out: [Option<String>; N] = std::array::from_fn(|_| None);
+    for (slot, (plain, sealed)) in out.iter_mut().zip(columns) {
+        *slot = reveal(sealer, plain, sealed).map_err(|e| e.to_string())?;
+    }
+    Ok(out)
+}
+
 /// `value` sealed when keys are configured: (plaintext, sealed), one of
 /// them set.
 pub fn conceal(sealer: Option<&Sealer>, value: Option<&str>) -> (Option<String>, Option<Vec<u8>>) {
@@ -123,6 +144,7 @@ mod tests {
                 .map(|(id, k)| (id.to_string(), Secret::new(base64::engine::general_purpose::STANDARD.encode(k))))
                 .collect(),
             current: Some(current.to_string()),
+            disabled: false,
         }
     }
 

@@ -40,12 +40,21 @@ pub struct Deps {
 }
 
 impl Deps {
-    /// The sealer of the personal data named `what`, when keys are
-    /// configured; without keys it is stored as given, with a warning.
+    /// The sealer of the personal data named `what`. Sealing fails closed,
+    /// as authentication does: without keys the service does not start,
+    /// unless `personal_data.disabled` says to store it unsealed.
     pub fn sealer(&self, what: &str) -> anyhow::Result<Option<Arc<crate::sealing::Sealer>>> {
         let sealer = crate::sealing::Sealer::from_config(&self.config.personal_data)?.map(Arc::new);
         if sealer.is_none() {
-            tracing::warn!("personal_data.keys is empty: {what} are stored unsealed; configure keys in production");
+            if !self.config.personal_data.disabled {
+                anyhow::bail!(
+                    "personal_data.keys is empty: {what} would be stored unsealed. Configure a sealing key \
+                     (DUALNET_PERSONAL_DATA__KEYS__<ID>: base64 of 32 random bytes, `openssl rand -base64 32`; \
+                     see docs/operations.md), or set personal_data.disabled = true \
+                     (DUALNET_PERSONAL_DATA__DISABLED=true) for a throw-away deployment"
+                );
+            }
+            tracing::warn!("personal_data.disabled: {what} are stored unsealed");
         }
         Ok(sealer)
     }
@@ -425,6 +434,32 @@ pub fn admission(config: &Config) -> anyhow::Result<grpc_server::Admission> {
         max_header_bytes: config.limits.max_header_bytes,
         tls: grpc_server::Admission::tls(&config.tls)?,
     })
+}
+
+/// Runs `work` once, in the background: tried again every 5 s while it
+/// fails (the database away), until it succeeds or `shutdown` — re-sealing
+/// personal data under a new key, which need not hold up the start.
+pub async fn once_in_background<F, Fut, E>(what: &'static str, shutdown: CancellationToken, mut work: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<usize, E>>,
+    E: std::fmt::Display,
+{
+    loop {
+        match work().await {
+            Ok(n) => {
+                if n > 0 {
+                    tracing::info!(count = n, "{what}");
+                }
+                return;
+            }
+            Err(e) => tracing::warn!(error = %e, "failed, trying again: {what}"),
+        }
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(Duration::from_secs(5)) => {}
+        }
+    }
 }
 
 /// Runs a sweep now and then every `every` until `shutdown` — the deadline

@@ -157,6 +157,11 @@ pub fn binary(name: &str) -> PathBuf {
 /// A service running as its own OS process. It binds port 0 for every
 /// listener and writes the addresses it got to a file (`address_file`),
 /// which `start` waits for: no port is picked in advance.
+/// The sealing key of the tests' personal data (base64 of 32 bytes), under
+/// the key id `test`: services that hold personal data refuse to start
+/// without one.
+pub const SEALING_KEY: &str = "ZHVhbG5ldC10ZXN0LXNlYWxpbmcta2V5LTMyYnl0ZXM=";
+
 pub struct ServiceProcess {
     pub name: String,
     /// The gRPC address of the running process (0 until it reported one).
@@ -172,10 +177,15 @@ impl ServiceProcess {
     /// until its gRPC health check answers SERVING. Without any
     /// `DUALNET_AUTH__…` setting in `env` it runs with authentication
     /// disabled (as a service must be told explicitly); tests of
-    /// authentication give keys.
+    /// authentication give keys. Without any `DUALNET_PERSONAL_DATA__…`
+    /// setting it seals personal data with [`SEALING_KEY`].
     pub async fn start(name: &str, mut env: Vec<(String, String)>) -> anyhow::Result<Self> {
         if !env.iter().any(|(k, _)| k.starts_with("DUALNET_AUTH__")) {
             env.push(("DUALNET_AUTH__DISABLED".into(), "true".into()));
+        }
+        if !env.iter().any(|(k, _)| k.starts_with("DUALNET_PERSONAL_DATA__")) {
+            env.push(("DUALNET_PERSONAL_DATA__KEYS__TEST".into(), SEALING_KEY.into()));
+            env.push(("DUALNET_PERSONAL_DATA__CURRENT".into(), "test".into()));
         }
         let addresses = AddressFile::new(name);
         let log = addresses.path().with_extension("log");

@@ -4,7 +4,7 @@ use std::{sync::Arc, time::Duration};
 
 use anyhow::Context;
 
-use dualnet_platform::service::{Deps, Pipeline, Started, start_pipeline, sweep_every};
+use dualnet_platform::service::{Deps, Pipeline, Started, once_in_background, start_pipeline, sweep_every};
 use dualnet_proto::{arbitration::v1::arbitration_server::ArbitrationServer, topics};
 use tokio_util::sync::CancellationToken;
 
@@ -21,6 +21,17 @@ pub async fn start(deps: Deps, shutdown: CancellationToken) -> anyhow::Result<St
     if sealed > 0 {
         tracing::info!(count = sealed, "stored claimants' personal data sealed");
     }
+    // After a key rotation, what the retired keys sealed is sealed again
+    // under the current one, while the service already serves.
+    let s = store.clone();
+    tasks.push(tokio::spawn(once_in_background(
+        "claimants' personal data re-sealed under the current key",
+        shutdown.clone(),
+        move || {
+            let s = s.clone();
+            async move { s.reseal_claimants().await }
+        },
+    )));
     let every = Duration::from_millis(deps.config.deadlines.sweep_ms);
     // Statutory deadlines whose time came are passed and announced.
     let (s, clock) = (store.clone(), deps.clock.clone());

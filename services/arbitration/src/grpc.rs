@@ -10,6 +10,7 @@ use std::sync::Arc;
 use dualnet_events::Chain;
 use dualnet_platform::{
     ApiError, Fields,
+    actor::Actor,
     auth::Claims,
     calendar::{china_date, last_day},
     clock::Clock,
@@ -76,6 +77,14 @@ fn reach<T>(req: &Request<T>) -> Option<Reach> {
 /// A claimant as answered: unmasked only where the read is audited.
 fn claimant(p: &Claimant, unmasked: bool) -> pb::Claimant {
     let (phone, id_number) = (p.phone.clone().unwrap_or_default(), p.id_number.clone().unwrap_or_default());
+    if let Some(why) = &p.unreadable {
+        return pb::Claimant {
+            representative: p.representative,
+            masked: true,
+            unreadable: why.clone(),
+            ..Default::default()
+        };
+    }
     if unmasked {
         return pb::Claimant {
             name: p.name.clone(),
@@ -83,6 +92,7 @@ fn claimant(p: &Claimant, unmasked: bool) -> pb::Claimant {
             phone,
             id_number,
             masked: false,
+            unreadable: String::new(),
         };
     }
     pb::Claimant {
@@ -91,6 +101,7 @@ fn claimant(p: &Claimant, unmasked: bool) -> pb::Claimant {
         phone: personal_data::mask_phone(&phone),
         id_number: personal_data::mask_id_number(&id_number),
         masked: true,
+        unreadable: String::new(),
     }
 }
 
@@ -221,6 +232,7 @@ impl Arbitration for Api {
                     phone,
                     id_number,
                     representative: c.representative,
+                    unreadable: None,
                 }
             })
             .collect();
@@ -392,11 +404,12 @@ impl Arbitration for Api {
         // The commission itself (or a deployment without authentication).
         let commission =
             req.extensions().get::<Claims>().is_none_or(|c| c.roles.iter().any(|r| r == "arbitrator" || r == "admin"));
+        let caller = dualnet_platform::auth::caller(req.extensions());
         let r = req.into_inner();
         let mut f = Fields::new();
         let id = f.id("id", &r.id);
         let action = f.enumeration::<pb::CaseAction>("action", r.action).and_then(wire::requested_action);
-        let actor = f.text("actor", &r.actor, NAME_MAX);
+        let actor = f.optional_text("actor", &r.actor, NAME_MAX);
         let note = f.optional_text("note", &r.note, TEXT_MAX).unwrap_or_default();
         let arbitrator = f.optional_text("arbitrator", &r.arbitrator, NAME_MAX);
         let hearing_at = f.timestamp("hearing_at", r.hearing_at.as_ref());
@@ -407,6 +420,7 @@ impl Arbitration for Api {
         f.finish()?;
         let action = action.ok_or_else(|| ApiError::field("action", "must be specified"))?;
         self.confine(reach.as_ref(), id).await?;
+        let actor = Actor::of(caller.as_ref(), "actor", actor)?.recorded();
         let step = Step {
             action,
             actor: &actor,
@@ -421,14 +435,16 @@ impl Arbitration for Api {
 
     async fn extend_award_period(&self, req: Request<pb::ExtendAwardPeriodRequest>) -> Answer<pb::Case> {
         let reach = reach(&req);
+        let caller = dualnet_platform::auth::caller(req.extensions());
         let r = req.into_inner();
         let mut f = Fields::new();
         let id = f.id("id", &r.id);
         let days = f.count("days", r.days, 1, AWARD_EXTENSION_MAX_DAYS);
-        let actor = f.text("actor", &r.actor, NAME_MAX);
+        let actor = f.optional_text("actor", &r.actor, NAME_MAX);
         let reason = f.text("reason", &r.reason, TEXT_MAX);
         f.finish()?;
         self.confine(reach.as_ref(), id).await?;
+        let actor = Actor::of(caller.as_ref(), "actor", actor)?.recorded();
         let view = self.store.extend_award(id, days, &actor, &reason, self.clock.now()).await?;
         Ok(Response::new(self.view(view)))
     }

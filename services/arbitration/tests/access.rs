@@ -133,7 +133,6 @@ async fn only_the_commission_and_the_cases_representatives_see_a_case() {
         let req = pb::TransitionCaseRequest {
             id: case.id.clone(),
             action: pb::CaseAction::Accept as i32,
-            actor: "someone".into(),
             ..Default::default()
         };
         let mut c = c.clone();
@@ -155,7 +154,6 @@ async fn only_the_commission_and_the_cases_representatives_see_a_case() {
             let req = pb::TransitionCaseRequest {
                 id: id.clone(),
                 action: action as i32,
-                actor: "仲裁委".into(),
                 arbitrator: arbitrator.into(),
                 ..Default::default()
             };
@@ -186,6 +184,7 @@ async fn claimants_are_masked_unless_entitled_with_a_purpose_and_sealed_at_rest(
         c.personal_data = PersonalDataConfig {
             keys: [("p1".to_string(), Secret::new(SEAL))].into_iter().collect(),
             current: Some("p1".into()),
+            disabled: false,
         };
     })
     .await;

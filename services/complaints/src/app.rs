@@ -3,7 +3,7 @@
 use std::{sync::Arc, time::Duration};
 
 use anyhow::Context;
-use dualnet_platform::service::{Deps, Pipeline, Started, start_pipeline, sweep_every};
+use dualnet_platform::service::{Deps, Pipeline, Started, once_in_background, start_pipeline, sweep_every};
 use dualnet_proto::{complaints::v1::complaints_server::ComplaintsServer, topics};
 use tokio_util::sync::CancellationToken;
 
@@ -19,6 +19,17 @@ pub async fn start(deps: Deps, shutdown: CancellationToken) -> anyhow::Result<St
     if sealed > 0 {
         tracing::info!(count = sealed, "stored residents' contacts sealed");
     }
+    // After a key rotation, what the retired keys sealed is sealed again
+    // under the current one, while the service already serves.
+    let s = store.clone();
+    tasks.push(tokio::spawn(once_in_background(
+        "residents' contacts re-sealed under the current key",
+        shutdown.clone(),
+        move || {
+            let s = s.clone();
+            async move { s.reseal_residents().await }
+        },
+    )));
     let every = Duration::from_millis(deps.config.deadlines.sweep_ms);
     // Open requests past their deadline are flagged (and announced).
     let (s, clock) = (store.clone(), deps.clock.clone());

@@ -9,9 +9,12 @@ use std::sync::Arc;
 use dualnet_events::Chain;
 use dualnet_platform::{
     ApiError, Fields,
+    actor::{self, Actor},
+    auth::{Claims, caller},
     clock::Clock,
     correlation,
     fields::{NAME_MAX, TEXT_MAX},
+    permissions::{self, Permission},
     personal_data::{self, Read, ReadsFilter},
     timestamp::to_proto,
 };
@@ -24,7 +27,7 @@ use crate::{
         complaint::{self, CategoryDeadline},
         referral::Referral,
     },
-    store::{ComplaintFilter, ComplaintView, NewComplaint, Reach, Store},
+    store::{ComplaintFilter, ComplaintView, NewComplaint, Rater, Rating, Reach, Store},
     wire,
 };
 
@@ -109,7 +112,7 @@ fn category_code(f: &mut Fields, field: &str, value: &str) -> String {
     code
 }
 
-fn parse_file(r: pb::FileComplaintRequest) -> Result<NewComplaint, ApiError> {
+fn parse_file(caller: Option<&Claims>, r: pb::FileComplaintRequest) -> Result<NewComplaint, ApiError> {
     let mut f = Fields::new();
     let kind = f.enumeration::<pb::RequestKind>("kind", r.kind).and_then(wire::kind_from);
     let category = category_code(&mut f, "category", &r.category);
@@ -128,10 +131,13 @@ fn parse_file(r: pb::FileComplaintRequest) -> Result<NewComplaint, ApiError> {
         f.violation("workers", "must be between 0 and 100000");
     }
     let filed_by = f.optional_text("filed_by", &r.filed_by, NAME_MAX);
-    if channel == Some(complaint::Channel::OnBehalf) && filed_by.is_none() {
-        f.violation("filed_by", "name the grid worker or party member filing on the resident's behalf");
-    }
     f.finish()?;
+    // Filed on the resident's behalf: by the token's subject (the grid
+    // worker or party member), or with authentication off by the one named.
+    let filed_by = match channel {
+        Some(complaint::Channel::OnBehalf) => Some(Actor::of(caller, "filed_by", filed_by)?.recorded()),
+        _ => filed_by,
+    };
     match (kind, channel) {
         (Some(kind), Some(channel)) => Ok(NewComplaint {
             kind,
@@ -147,6 +153,7 @@ fn parse_file(r: pb::FileComplaintRequest) -> Result<NewComplaint, ApiError> {
             enterprise_id,
             workers: r.workers,
             filed_by,
+            filed_with: caller.map(|c| c.sub.clone()),
         }),
         _ => Err(ApiError::field("kind", "must be specified")),
     }
@@ -185,7 +192,8 @@ impl Api {
 impl Complaints for Api {
     async fn file_complaint(&self, req: Request<pb::FileComplaintRequest>) -> Answer<pb::Complaint> {
         let chain = Chain::start(correlation::of(&req));
-        let new = parse_file(req.into_inner())?;
+        let caller = caller(req.extensions());
+        let new = parse_file(caller.as_ref(), req.into_inner())?;
         let filed = self.store.file(new, &chain, self.clock.now()).await?;
         tracing::info!(complaint_id = %filed.complaint.id, correlation_id = %chain.correlation_id, "complaint filed");
         Ok(Response::new(view(filed)))
@@ -198,21 +206,34 @@ impl Complaints for Api {
         f.finish()?;
         self.confine(reach(&req).as_ref(), id).await?;
         let mut answer = view(self.store.get(id).await?);
-        if let Some((name, phone)) = self.store.resident(id).await? {
-            let (name, phone) = (name.unwrap_or_default(), phone.unwrap_or_default());
-            answer.resident = Some(match (personal_data::entitled(req.extensions()), purpose) {
-                (Some(caller), Some(purpose)) => {
-                    let fields = [("name", !name.is_empty()), ("phone", !phone.is_empty())];
-                    let read = Read::by(caller, id, &fields, purpose, self.clock.now());
-                    self.store.record_read(&read).await?;
-                    pb::ResidentContact { name, phone, masked: false }
-                }
-                _ => pb::ResidentContact {
-                    name: personal_data::mask_name(&name),
-                    phone: personal_data::mask_phone(&phone),
-                    masked: true,
-                },
-            });
+        // A department sees the residents of the requests it leads; those it
+        // reaches through its area only it sees masked.
+        let entitled = personal_data::entitled(req.extensions()).filter(|c| {
+            let others = c.roles.iter().filter(|r| *r != "department").cloned().collect::<Vec<_>>();
+            permissions::granted(&others, Permission::PersonalData) || c.department == answer.department
+        });
+        match self.store.resident(id).await? {
+            None => {}
+            Some(Err(why)) => {
+                answer.resident = Some(pb::ResidentContact { masked: true, unreadable: why, ..Default::default() });
+            }
+            Some(Ok((name, phone))) => {
+                let (name, phone) = (name.unwrap_or_default(), phone.unwrap_or_default());
+                answer.resident = Some(match (entitled, purpose) {
+                    (Some(caller), Some(purpose)) => {
+                        let fields = [("name", !name.is_empty()), ("phone", !phone.is_empty())];
+                        let read = Read::by(caller, id, &fields, purpose, self.clock.now());
+                        self.store.record_read(&read).await?;
+                        pb::ResidentContact { name, phone, masked: false, unreadable: String::new() }
+                    }
+                    _ => pb::ResidentContact {
+                        name: personal_data::mask_name(&name),
+                        phone: personal_data::mask_phone(&phone),
+                        masked: true,
+                        unreadable: String::new(),
+                    },
+                });
+            }
         }
         Ok(Response::new(answer))
     }
@@ -268,6 +289,7 @@ impl Complaints for Api {
 
     async fn rate_complaint(&self, req: Request<pb::RateComplaintRequest>) -> Answer<pb::Complaint> {
         let reach = reach(&req);
+        let caller = caller(req.extensions());
         let r = req.into_inner();
         let mut f = Fields::new();
         let id = f.id("id", &r.id);
@@ -279,47 +301,72 @@ impl Complaints for Api {
         };
         let comment = f.optional_text("comment", &r.comment, TEXT_MAX).unwrap_or_default();
         f.finish()?;
-        self.confine(reach.as_ref(), id).await?;
+        // The resident rates, not the staff whose work is rated: a resident
+        // channel rates the requests filed with it; a caller that records on
+        // another's behalf (a dispatcher taking the rating by phone) rates in
+        // its reach, and the record says so.
+        let rater = match &caller {
+            Some(c) if !permissions::granted(&c.roles, Permission::OnBehalf) => {
+                if self.store.filed_with(id).await?.as_deref() != Some(c.sub.as_str()) {
+                    return Err(ApiError::NotFound("complaint".into()).into());
+                }
+                Rater::Resident
+            }
+            Some(c) => {
+                self.confine(reach.as_ref(), id).await?;
+                Rater::OnBehalf(c.sub.clone())
+            }
+            None => Rater::Resident,
+        };
         let satisfaction = satisfaction.ok_or_else(|| ApiError::field("satisfaction", "must be specified"))?;
-        let rated = self.store.rate(id, satisfaction, resolution, &comment, self.clock.now()).await?;
+        let rating = Rating { satisfaction, resolution, comment: &comment, rater };
+        let rated = self.store.rate(id, rating, self.clock.now()).await?;
         Ok(Response::new(view(rated)))
     }
 
     async fn accept_complaint(&self, req: Request<pb::AcceptComplaintRequest>) -> Answer<pb::Complaint> {
         let reach = reach(&req);
+        let caller = caller(req.extensions());
         let r = req.into_inner();
         let mut f = Fields::new();
         let id = f.id("id", &r.id);
-        let department = f.text("department", &r.department, NAME_MAX);
-        let actor = f.text("actor", &r.actor, NAME_MAX);
+        let department = f.optional_text("department", &r.department, NAME_MAX);
+        let actor = f.optional_text("actor", &r.actor, NAME_MAX);
         f.finish()?;
         self.confine(reach.as_ref(), id).await?;
+        let department = actor::department(caller.as_ref(), "department", department)?;
+        let actor = Actor::of(caller.as_ref(), "actor", actor)?.recorded();
         Ok(Response::new(view(self.store.accept(id, &department, &actor, self.clock.now()).await?)))
     }
 
     async fn hand_over_complaint(&self, req: Request<pb::HandOverComplaintRequest>) -> Answer<pb::Complaint> {
         let reach = reach(&req);
+        let caller = caller(req.extensions());
         let r = req.into_inner();
         let mut f = Fields::new();
         let id = f.id("id", &r.id);
-        let from = f.text("from_department", &r.from_department, NAME_MAX);
+        let from = f.optional_text("from_department", &r.from_department, NAME_MAX);
         let to = f.text("to_department", &r.to_department, NAME_MAX);
-        let actor = f.text("actor", &r.actor, NAME_MAX);
+        let actor = f.optional_text("actor", &r.actor, NAME_MAX);
         let note = f.optional_text("note", &r.note, TEXT_MAX).unwrap_or_default();
         f.finish()?;
         self.confine(reach.as_ref(), id).await?;
+        let from = actor::department(caller.as_ref(), "from_department", from)?;
+        let actor = Actor::of(caller.as_ref(), "actor", actor)?.recorded();
         Ok(Response::new(view(self.store.hand_over(id, &from, &to, &actor, &note, self.clock.now()).await?)))
     }
 
     async fn supervise_complaint(&self, req: Request<pb::SuperviseComplaintRequest>) -> Answer<pb::Complaint> {
         let reach = reach(&req);
+        let caller = caller(req.extensions());
         let r = req.into_inner();
         let mut f = Fields::new();
         let id = f.id("id", &r.id);
-        let supervisor = f.text("supervisor", &r.supervisor, NAME_MAX);
+        let supervisor = f.optional_text("supervisor", &r.supervisor, NAME_MAX);
         let note = f.optional_text("note", &r.note, TEXT_MAX).unwrap_or_default();
         f.finish()?;
         self.confine(reach.as_ref(), id).await?;
+        let supervisor = Actor::of(caller.as_ref(), "supervisor", supervisor)?.recorded();
         Ok(Response::new(view(self.store.supervise(id, &supervisor, &note, self.clock.now()).await?)))
     }
 

@@ -71,14 +71,15 @@ impl Open311 {
     }
 
     /// A filing needs a token granting `report`: 401 without a valid one,
-    /// 403 when its roles do not allow filing.
-    fn check_caller(&self, headers: &HeaderMap, params: &HashMap<String, String>) -> Result<(), Failure> {
-        let Some(verifier) = &self.verifier else { return Ok(()) };
+    /// 403 when its roles do not allow filing. The key's subject, when
+    /// authentication is on.
+    fn check_caller(&self, headers: &HeaderMap, params: &HashMap<String, String>) -> Result<Option<String>, Failure> {
+        let Some(verifier) = &self.verifier else { return Ok(None) };
         let claims = Self::claims(verifier, headers, params)?;
         if !dualnet_platform::permissions::granted(&claims.roles, dualnet_platform::permissions::Permission::Report) {
             return Err(Failure(StatusCode::FORBIDDEN, "the api_key's roles do not allow filing requests".into()));
         }
-        Ok(())
+        Ok(Some(claims.sub))
     }
 }
 
@@ -415,14 +416,15 @@ fn parse_post(p: &HashMap<String, String>) -> Result<NewComplaint, ApiError> {
         enterprise_id: None,
         workers: 0,
         filed_by: None,
+        filed_with: None,
     })
 }
 
 async fn post_request(State(s): State<Open311>, headers: HeaderMap, Body(body): Body) -> Answer {
     let params = body_fields(&headers, &body)?;
-    s.check_caller(&headers, &params)?;
+    let filed_with = s.check_caller(&headers, &params)?;
     s.check_jurisdiction(&params)?;
-    let new = parse_post(&params)?;
+    let new = NewComplaint { filed_with, ..parse_post(&params)? };
     let chain = Chain::start(Uuid::now_v7());
     let filed = s.store.file(new, &chain, s.clock.now()).await?;
     let notice = format!("due by {}; {} leads", time(filed.complaint.deadline), filed.complaint.department);

@@ -2,148 +2,15 @@
 //! in-process on the PostgreSQL log transport, fed governance-grid's events
 //! directly, under a clock the tests move.
 
-use std::{net::SocketAddr, sync::Arc, time::Duration};
+mod running;
 
-use chrono::{DateTime, TimeZone, Utc};
-use dualnet_events::{Record, Transport, pglog::PgLogTransport};
-use dualnet_platform::{
-    clock::ManualClock,
-    config::Config,
-    service::{Deps, start_in_process_bound},
-    timestamp::from_proto,
-};
-use dualnet_proto::{
-    complaints::v1::{self as pb, complaints_client::ComplaintsClient},
-    governance::v1 as gov,
-    topics,
-};
-use dualnet_testkit::{fresh_pool, http_json, wait_for};
-use tokio_util::sync::CancellationToken;
-use tonic::{Code, transport::Channel};
+use chrono::{TimeZone, Utc};
+use dualnet_platform::timestamp::from_proto;
+use dualnet_proto::complaints::v1 as pb;
+use dualnet_testkit::http_json;
+use running::{AT, noise, start_at};
+use tonic::Code;
 use uuid::Uuid;
-
-const WAIT: Duration = Duration::from_secs(60);
-
-struct Running {
-    client: ComplaintsClient<Channel>,
-    clock: ManualClock,
-    log: Arc<PgLogTransport>,
-    open311: SocketAddr,
-    shutdown: CancellationToken,
-    /// The seeded building: its id, grid and community.
-    building: Uuid,
-    grid: Uuid,
-}
-
-const ADDRESS: &str = "坂田街道五和大道12号";
-const AT: (f64, f64) = (22.6560, 114.0620);
-
-impl Running {
-    async fn publish<M: prost::Name>(&self, subject: Uuid, message: &M) {
-        let record =
-            Record::of_message(topics::GOVERNANCE, "/dualnet/governance-grid", Uuid::now_v7(), subject, message);
-        self.log.publisher().publish(&[record]).await.unwrap();
-    }
-
-    async fn file(&self, req: pb::FileComplaintRequest) -> pb::Complaint {
-        self.client.clone().file_complaint(req).await.unwrap().into_inner()
-    }
-
-    async fn get(&self, id: &str) -> pb::Complaint {
-        self.client
-            .clone()
-            .get_complaint(pb::GetComplaintRequest { id: id.into(), ..Default::default() })
-            .await
-            .unwrap()
-            .into_inner()
-    }
-
-    async fn wait(&self, id: &str, what: &str, ok: impl Fn(&pb::Complaint) -> bool) -> pb::Complaint {
-        wait_for(what, WAIT, || async {
-            let c = self.get(id).await;
-            ok(&c).then_some(c)
-        })
-        .await
-    }
-
-    /// governance-grid opens an incident for the request, then closes it.
-    async fn incident(&self, complaint: &str) -> Uuid {
-        let incident = Uuid::now_v7();
-        let opened = gov::IncidentOpened {
-            incident_id: incident.to_string(),
-            complaint_id: complaint.into(),
-            grid_id: self.grid.to_string(),
-            ..Default::default()
-        };
-        self.publish(incident, &opened).await;
-        incident
-    }
-
-    async fn close(&self, incident: Uuid, complaint: &str) {
-        let closed = gov::IncidentClosed {
-            incident_id: incident.to_string(),
-            complaint_id: complaint.into(),
-            grid_id: self.grid.to_string(),
-        };
-        self.publish(incident, &closed).await;
-    }
-}
-
-fn noise() -> pb::FileComplaintRequest {
-    pb::FileComplaintRequest {
-        kind: pb::RequestKind::Complaint as i32,
-        category: "noise".into(),
-        channel: pb::Channel::Hotline as i32,
-        description: "Karaoke after midnight".into(),
-        ..Default::default()
-    }
-}
-
-async fn start_at(now: DateTime<Utc>) -> Running {
-    let pool = fresh_pool("complaints").await;
-    let log = Arc::new(PgLogTransport::new(fresh_pool("log").await).await.unwrap());
-    let clock = ManualClock::at(now);
-    let mut config = Config::default();
-    config.deadlines.sweep_ms = 20;
-    config.open311.listen = Some(SocketAddr::from(([127, 0, 0, 1], 0)));
-    let deps = Deps {
-        pool,
-        transport: log.clone(),
-        clock: Arc::new(clock.clone()),
-        config: Arc::new(config),
-        readiness: Default::default(),
-    };
-    let shutdown = CancellationToken::new();
-    let (addr, bound) = start_in_process_bound(&complaints::DEFINITION, deps, shutdown.clone()).await.unwrap();
-    let open311 = bound.iter().find(|(name, _)| *name == "open311").expect("the Open311 listener").1;
-    let client =
-        wait_for("the API", WAIT, || async { ComplaintsClient::connect(format!("http://{addr}")).await.ok() }).await;
-    let (community, grid, building) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
-    let s = Running { client, clock, log, open311, shutdown, building, grid };
-    s.publish(
-        grid,
-        &gov::GridCreated { grid_id: grid.to_string(), community_id: community.to_string(), ..Default::default() },
-    )
-    .await;
-    let b = gov::BuildingCreated {
-        building_id: building.to_string(),
-        grid_id: grid.to_string(),
-        address: ADDRESS.into(),
-        latitude: Some(AT.0),
-        longitude: Some(AT.1),
-        ..Default::default()
-    };
-    s.publish(building, &b).await;
-    // The map is known once a request at the building resolves to its grid.
-    wait_for("complaints to learn the map", WAIT, || async {
-        let c = s
-            .file(pb::FileComplaintRequest { category: "policy".into(), building_id: building.to_string(), ..noise() })
-            .await;
-        (c.grid_id == grid.to_string()).then_some(())
-    })
-    .await;
-    s
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_request_is_placed_by_building_address_or_coordinates_and_else_taken_by_the_fallback_owner() {

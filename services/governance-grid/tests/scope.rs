@@ -137,7 +137,6 @@ async fn a_caller_confined_to_an_area_finds_only_the_incidents_inside_it() {
         grid_id: grid.into(),
         category: "noise".into(),
         summary: "Drilling".into(),
-        reporter: "网格员".into(),
         ..Default::default()
     };
     assert_eq!(c.report_incident(bearer(report(&grids[1]), &worker)).await.unwrap_err().code(), Code::NotFound);
@@ -183,5 +182,19 @@ async fn a_caller_confined_to_an_area_finds_only_the_incidents_inside_it() {
     assert_eq!(c.get_statistics(bearer(figures(None), &community_b)).await.unwrap_err().code(), Code::PermissionDenied);
     let all = c.get_statistics(bearer(figures(None), &subdistrict)).await.unwrap().into_inner();
     assert_eq!(total(all), 3);
+
+    // Staff: community a's map keeper cannot pull grid b's worker into grid a.
+    let assign = |staff: &str, grid: &str| gov::AssignGridWorkerRequest {
+        staff_code: staff.into(),
+        grid_id: grid.into(),
+        name: "王网格".into(),
+    };
+    c.assign_grid_worker(bearer(assign("gw-b", &grids[1]), &admin)).await.unwrap();
+    let refused = c.assign_grid_worker(bearer(assign("gw-b", &grids[0]), &keeper_a)).await.unwrap_err();
+    assert_eq!(refused.code(), Code::PermissionDenied, "{}", refused.message());
+    let workers = |grid: &str| gov::ListGridWorkersRequest { grid_id: grid.into() };
+    let b_workers = c.list_grid_workers(bearer(workers(&grids[1]), &admin)).await.unwrap().into_inner().workers;
+    assert_eq!(b_workers.len(), 1, "gw-b still serves grid b");
+    c.assign_grid_worker(bearer(assign("gw-a", &grids[0]), &keeper_a)).await.expect("a new worker for its own grid");
     s.shutdown.cancel();
 }

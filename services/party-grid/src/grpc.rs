@@ -9,6 +9,8 @@ use std::sync::Arc;
 use dualnet_events::Chain;
 use dualnet_platform::{
     ApiError, Fields,
+    actor::Actor,
+    auth::Claims,
     clock::Clock,
     correlation,
     fields::{NAME_MAX, TEXT_MAX},
@@ -138,12 +140,25 @@ impl Api {
         Ok(())
     }
 
-    /// Network-wide answers and top-level organisations: an unconfined
-    /// caller, or one with a whole subdistrict in scope.
-    async fn whole_network(&self, area: Option<&[uuid::Uuid]>) -> Result<(), ApiError> {
+    /// A top-level organisation: an unconfined caller, or one with a whole
+    /// subdistrict in scope.
+    async fn top_level(&self, area: Option<&[uuid::Uuid]>) -> Result<(), ApiError> {
         match area {
             Some(area) if !self.store.area_has_subdistrict(area).await? => Err(ApiError::PermissionDenied(
-                "the whole network needs a subdistrict in the token's scope; name an organisation or community".into(),
+                "a top-level organisation needs a subdistrict in the token's scope; name its parent".into(),
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// Network-wide answers (coverage, response times, the grid network
+    /// without a community): an unconfined caller, or one whose scope takes
+    /// in every subdistrict the network knows — the figures cover them all.
+    async fn whole_network(&self, area: Option<&[uuid::Uuid]>) -> Result<(), ApiError> {
+        match area {
+            Some(area) if !self.store.area_covers_network(area).await? => Err(ApiError::PermissionDenied(
+                "the whole network needs every subdistrict in the token's scope; name an organisation or community"
+                    .into(),
             )),
             _ => Ok(()),
         }
@@ -159,22 +174,26 @@ impl Api {
         let call = f.id("call_id", &r.call_id);
         let member = f.id("member_id", &r.member_id);
         f.finish()?;
-        self.confine(area.as_deref(), &[Target::VolunteerCall(call)]).await?;
+        // The call and the member both lie in the caller's area: nobody signs
+        // up, or marks present, another area's member.
+        self.confine(area.as_deref(), &[Target::VolunteerCall(call), Target::Member(member)]).await?;
         Ok(Response::new(volunteer_call(self.store.volunteer(call, member, step, self.clock.now()).await?)))
     }
 
-    async fn act(
+    async fn act<T>(
         &self,
-        area: Option<Vec<uuid::Uuid>>,
+        req: &Request<T>,
         (id, actor, note): (&str, &str, &str),
         action: TaskAction,
     ) -> Answer<pb::LinkageTask> {
+        let area = area(req);
         let mut f = Fields::new();
         let id = f.id("id", id);
-        let actor = f.text("actor", actor, NAME_MAX);
+        let actor = f.optional_text("actor", actor, NAME_MAX);
         let note = f.optional_text("note", note, TEXT_MAX).unwrap_or_default();
         f.finish()?;
         self.confine(area.as_deref(), &[Target::Task(id)]).await?;
+        let actor = Actor::of(req.extensions().get::<Claims>(), "actor", actor)?.recorded();
         Ok(Response::new(task(self.store.act_on_task(id, action, &actor, &note, self.clock.now()).await?)))
     }
 }
@@ -193,7 +212,7 @@ impl PartyGrid for Api {
         let kind = kind.ok_or_else(|| ApiError::field("kind", "must be specified"))?;
         match parent {
             Some(parent) => self.confine(area.as_deref(), &[Target::Organisation(parent)]).await?,
-            None => self.whole_network(area.as_deref()).await?,
+            None => self.top_level(area.as_deref()).await?,
         }
         Ok(Response::new(organisation(self.store.create_organisation(parent, kind, &name, &chain).await?)))
     }
@@ -241,26 +260,26 @@ impl PartyGrid for Api {
     }
 
     async fn accept_linkage_task(&self, req: Request<pb::AcceptLinkageTaskRequest>) -> Answer<pb::LinkageTask> {
-        let area = area(&req);
-        let r = req.into_inner();
-        self.act(area, (&r.id, &r.actor, ""), TaskAction::Accept).await
+        let r = req.get_ref();
+        self.act(&req, (&r.id, &r.actor, ""), TaskAction::Accept).await
     }
 
     async fn complete_linkage_task(&self, req: Request<pb::CompleteLinkageTaskRequest>) -> Answer<pb::LinkageTask> {
-        let area = area(&req);
-        let r = req.into_inner();
-        self.act(area, (&r.id, &r.actor, &r.note), TaskAction::Complete).await
+        let r = req.get_ref();
+        self.act(&req, (&r.id, &r.actor, &r.note), TaskAction::Complete).await
     }
 
     async fn delegate_linkage_task(&self, req: Request<pb::DelegateLinkageTaskRequest>) -> Answer<pb::LinkageTask> {
         let area = area(&req);
+        let caller = dualnet_platform::auth::caller(req.extensions());
         let r = req.into_inner();
         let mut f = Fields::new();
         let id = f.id("id", &r.id);
-        let actor = f.text("actor", &r.actor, NAME_MAX);
+        let actor = f.optional_text("actor", &r.actor, NAME_MAX);
         let member_id = f.id("member_id", &r.member_id);
         f.finish()?;
         self.confine(area.as_deref(), &[Target::Task(id), Target::Member(member_id)]).await?;
+        let actor = Actor::of(caller.as_ref(), "actor", actor)?.recorded();
         Ok(Response::new(task(self.store.delegate(id, &actor, member_id, self.clock.now()).await?)))
     }
 
@@ -338,7 +357,9 @@ impl PartyGrid for Api {
         }
         f.finish()?;
         let role = role.ok_or_else(|| ApiError::field("role", "must be specified"))?;
-        self.confine(area.as_deref(), &[Target::Organisation(org)]).await?;
+        let mut targets = vec![Target::Organisation(org)];
+        targets.extend(building.map(Target::Unit));
+        self.confine(area.as_deref(), &targets).await?;
         Ok(Response::new(member(self.store.add_member(org, &name, role, building, &chain).await?)))
     }
 

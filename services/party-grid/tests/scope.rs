@@ -1,8 +1,9 @@
 //! Area scope in the party network: a caller confined to grids,
 //! communities or a subdistrict reaches the organisations bound in them (and
 //! the organisations below those), their linkage tasks and members; the rest
-//! of the network does not exist for it. Network-wide figures need a whole
-//! subdistrict.
+//! of the network does not exist for it — nor do the ids a request body
+//! names there (a building, a member). Network-wide figures need every
+//! subdistrict the network knows.
 
 use std::{sync::Arc, time::Duration};
 
@@ -65,6 +66,8 @@ async fn a_caller_confined_to_an_area_reaches_only_the_party_organisations_bound
 
     // Subdistrict S; community A with grid a, community B with grid b.
     let (s, ca, cb, ga, gb) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+    // A building in grid b, and a second subdistrict elsewhere.
+    let (building_b, elsewhere) = (Uuid::now_v7(), Uuid::now_v7());
     let community = |c: Uuid| gov::CommunityCreated {
         community_id: c.to_string(),
         subdistrict_id: s.to_string(),
@@ -82,6 +85,15 @@ async fn a_caller_confined_to_an_area_reaches_only_the_party_organisations_bound
             record(cb, &community(cb)),
             record(ga, &grid(ga, ca)),
             record(gb, &grid(gb, cb)),
+            record(
+                building_b,
+                &gov::BuildingCreated {
+                    building_id: building_b.to_string(),
+                    grid_id: gb.to_string(),
+                    ..Default::default()
+                },
+            ),
+            record(elsewhere, &gov::SubdistrictCreated { subdistrict_id: elsewhere.to_string(), ..Default::default() }),
         ])
         .await
         .unwrap();
@@ -115,8 +127,9 @@ async fn a_caller_confined_to_an_area_reaches_only_the_party_organisations_bound
     let group_a = organise(Some(&branch_a), K::BuildingGroup, None).await;
 
     // An incident in each grid gives each branch a task.
+    let (incident_a, incident_b) = (Uuid::now_v7(), Uuid::now_v7());
     let opened = |g: Uuid, c: Uuid| gov::IncidentOpened {
-        incident_id: Uuid::now_v7().to_string(),
+        incident_id: if g == ga { incident_a } else { incident_b }.to_string(),
         grid_id: g.to_string(),
         community_id: c.to_string(),
         level: gov::IncidentLevel::Grid as i32,
@@ -165,7 +178,7 @@ async fn a_caller_confined_to_an_area_reaches_only_the_party_organisations_bound
         .tasks
         .remove(0);
     let accept = |who: &str| {
-        let req = party::AcceptLinkageTaskRequest { id: b_task.id.clone(), actor: "secretary".into() };
+        let req = party::AcceptLinkageTaskRequest { id: b_task.id.clone(), actor: String::new() };
         let (mut p, req) = (p.clone(), bearer(req, who));
         async move { p.accept_linkage_task(req).await.map(|r| r.into_inner()) }
     };
@@ -190,6 +203,49 @@ async fn a_caller_confined_to_an_area_reaches_only_the_party_organisations_bound
     assert_eq!(coverage(&community_b, None).await.unwrap_err().code(), Code::PermissionDenied);
     assert!(coverage(&community_b, Some(cb)).await.is_ok());
     assert_eq!(coverage(&community_b, Some(ca)).await.unwrap_err().code(), Code::NotFound);
-    assert!(coverage(&subdistrict, None).await.is_ok());
+    // One of the two subdistricts in scope is not the whole network: the
+    // figures would show the other one's organisations too.
+    assert_eq!(coverage(&subdistrict, None).await.unwrap_err().code(), Code::PermissionDenied);
+    let both = token(
+        "party_organiser",
+        Scope { subdistricts: vec![s.to_string(), elsewhere.to_string()], ..Scope::default() },
+    );
+    assert!(coverage(&both, None).await.is_ok());
+    let times = |who: &str| {
+        let (mut p, req) = (p.clone(), bearer(party::GetResponseTimesRequest::default(), who));
+        async move { p.get_response_times(req).await.map(|r| r.into_inner()) }
+    };
+    assert_eq!(times(&subdistrict).await.unwrap_err().code(), Code::PermissionDenied);
+    assert!(times(&both).await.is_ok());
+
+    // Ids named in a body: grid a's organiser may not make someone the head
+    // of grid b's building, nor sign up or mark present grid b's member.
+    let head = party::AddMemberRequest {
+        organisation_id: branch_a.clone(),
+        name: "赵六".into(),
+        role: party::MemberRole::BuildingHead as i32,
+        building_id: building_b.to_string(),
+    };
+    let refused = p.clone().add_member(bearer(head.clone(), &worker_a)).await.unwrap_err();
+    assert_eq!(refused.code(), Code::NotFound, "another grid's building: {}", refused.message());
+    let of_b =
+        party::AddMemberRequest { organisation_id: branch_b.clone(), building_id: building_b.to_string(), ..head };
+    let member_b = wait_for("grid b's building in the read model", WAIT, || {
+        let (mut p, req) = (p.clone(), bearer(of_b.clone(), &admin));
+        async move { p.add_member(req).await.ok().map(|m| m.into_inner().id) }
+    })
+    .await;
+    let call = party::CallVolunteersRequest {
+        incident_id: incident_a.to_string(),
+        organisation_id: branch_a.clone(),
+        needed: 2,
+        purpose: "清理楼道".into(),
+    };
+    let call = p.clone().call_volunteers(bearer(call, &admin)).await.unwrap().into_inner().id;
+    let volunteer = party::VolunteerRequest { call_id: call, member_id: member_b };
+    let refused = p.clone().sign_up_volunteer(bearer(volunteer.clone(), &worker_a)).await.unwrap_err();
+    assert_eq!(refused.code(), Code::NotFound, "another area's member: {}", refused.message());
+    let refused = p.clone().record_show_up(bearer(volunteer, &worker_a)).await.unwrap_err();
+    assert_eq!(refused.code(), Code::NotFound);
     shutdown.cancel();
 }

@@ -185,6 +185,9 @@ pub struct Claimant {
     /// Resident identity card number.
     pub id_number: Option<String>,
     pub representative: bool,
+    /// Why the sealed personal data cannot be opened (a retired key), when
+    /// it cannot; name, phone and ID number are then empty.
+    pub unreadable: Option<String>,
 }
 
 /// What the applicant states about when the right was infringed, for the

@@ -11,7 +11,7 @@ use dualnet_platform::calendar::{china_date, start_of_day};
 use dualnet_platform::{
     ApiError,
     calendar::Calendar,
-    sealing::{Sealer, reveal},
+    sealing::{Sealer, reveal_record},
 };
 use dualnet_proto::arbitration::v1 as pb;
 use sqlx::{PgConnection, PgPool};
@@ -204,14 +204,20 @@ async fn views(conn: &mut PgConnection, sealer: Option<&Sealer>, rows: Vec<Row>)
     .fetch_all(&mut *conn)
     .await?;
     let mut by_case_claimants: HashMap<Uuid, Vec<Claimant>> = HashMap::new();
-    let reveal = |plain, sealed| reveal(sealer, plain, sealed).map_err(ApiError::Internal);
     for (id, representative, name, phone, id_number, name_sealed, phone_sealed, id_number_sealed) in claimants {
-        by_case_claimants.entry(id).or_default().push(Claimant {
-            name: reveal(name, name_sealed)?.unwrap_or_default(),
-            phone: reveal(phone, phone_sealed)?,
-            id_number: reveal(id_number, id_number_sealed)?,
-            representative,
-        });
+        let columns = [(name, name_sealed), (phone, phone_sealed), (id_number, id_number_sealed)];
+        let claimant = match reveal_record(sealer, columns) {
+            Ok([name, phone, id_number]) => {
+                Claimant { name: name.unwrap_or_default(), phone, id_number, representative, unreadable: None }
+            }
+            // One claimant whose key is gone is answered as unreadable; the
+            // rest of the case, and every other case, as usual.
+            Err(why) => {
+                tracing::error!(case_id = %id, reason = %why, "a claimant's sealed personal data cannot be opened");
+                Claimant { name: String::new(), phone: None, id_number: None, representative, unreadable: Some(why) }
+            }
+        };
+        by_case_claimants.entry(id).or_default().push(claimant);
     }
     let mut by_case_representatives: HashMap<Uuid, Vec<String>> = HashMap::new();
     for (id, sub) in representatives {

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use dualnet_platform::{
     ApiError,
-    personal_data::{Read, ReadsFilter, seal_plaintext},
+    personal_data::{Read, ReadsFilter, reseal_retired, seal_plaintext},
 };
 use uuid::Uuid;
 
@@ -17,6 +17,12 @@ impl Store {
     pub async fn seal_plaintext_claimants(&self) -> Result<usize, ApiError> {
         let Some(sealer) = &self.sealer else { return Ok(0) };
         Ok(seal_plaintext(&self.pool, sealer, "case_claimants", &["name", "phone", "id_number"]).await?)
+    }
+
+    /// Re-seals claimants sealed under a retired key with the current one.
+    pub async fn reseal_claimants(&self) -> Result<usize, ApiError> {
+        let Some(sealer) = &self.sealer else { return Ok(0) };
+        Ok(reseal_retired(&self.pool, sealer, "case_claimants", &["name", "phone", "id_number"]).await?)
     }
 
     /// Records an unmasked read; the data goes out only once this row is in.

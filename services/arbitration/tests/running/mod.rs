@@ -32,10 +32,20 @@ pub async fn start_at(now: DateTime<Utc>) -> Running {
 
 /// Starts with the test settings, then `configure`'s changes to them.
 pub async fn start_configured(now: DateTime<Utc>, configure: impl FnOnce(&mut Config)) -> Running {
-    let pool = fresh_pool("arbitration").await;
+    start_on(fresh_pool("arbitration").await, now, configure).await
+}
+
+/// Starts on the database `pool` (e.g. one an earlier start used).
+pub async fn start_on(pool: sqlx::PgPool, now: DateTime<Utc>, configure: impl FnOnce(&mut Config)) -> Running {
     let transport = Arc::new(PgLogTransport::new(fresh_pool("log").await).await.unwrap());
     let clock = ManualClock::at(now);
     let mut config = Config::default();
+    // Sealed, as a service holding personal data must be (or it refuses to start).
+    config
+        .personal_data
+        .keys
+        .insert("test".into(), dualnet_platform::config::Secret::new(dualnet_testkit::SEALING_KEY));
+    config.personal_data.current = Some("test".into());
     config.deadlines.sweep_ms = 20;
     configure(&mut config);
     let deps = Deps {

@@ -24,7 +24,36 @@ async fn locked(conn: &mut PgConnection, id: Uuid) -> Result<Complaint, ApiError
     load(conn, id, true).await?.ok_or_else(|| ApiError::NotFound("complaint".into()))
 }
 
+/// Who gave a rating.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rater {
+    /// The resident, through the channel the request was filed with.
+    Resident,
+    /// Staff recording the resident's rating (by phone, at the counter):
+    /// the token subject that recorded it.
+    OnBehalf(String),
+}
+
+/// A resident's rating of the answer.
+#[derive(Debug, Clone)]
+pub struct Rating<'a> {
+    pub satisfaction: Satisfaction,
+    pub resolution: Option<Resolution>,
+    pub comment: &'a str,
+    pub rater: Rater,
+}
+
 impl Store {
+    /// The token subject the request was filed with; `NotFound` when there
+    /// is no such request.
+    pub async fn filed_with(&self, id: Uuid) -> Result<Option<String>, ApiError> {
+        let row: Option<Option<String>> = sqlx::query_scalar("SELECT filed_with FROM complaints WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.ok_or_else(|| ApiError::NotFound("complaint".into()))
+    }
+
     /// The lead department takes the request on.
     pub async fn accept(
         &self,
@@ -172,14 +201,8 @@ impl Store {
 
     /// The resident rates the reply. Dissatisfied, the request reopens: back
     /// to its lead department, a new incident, the clock restarted.
-    pub async fn rate(
-        &self,
-        id: Uuid,
-        satisfaction: Satisfaction,
-        resolution: Option<Resolution>,
-        comment: &str,
-        now: DateTime<Utc>,
-    ) -> Result<ComplaintView, ApiError> {
+    pub async fn rate(&self, id: Uuid, rating: Rating<'_>, now: DateTime<Utc>) -> Result<ComplaintView, ApiError> {
+        let Rating { satisfaction, resolution, comment, rater } = rating;
         let mut tx = self.pool.begin().await?;
         let mut c = locked(&mut tx, id).await?;
         c.status = complaint::rate(c.status, satisfaction).map_err(|e| refused(e.to_string()))?;
@@ -197,8 +220,12 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         let solved = resolution.map(|r| format!(", {}", r.as_str().replace('_', " "))).unwrap_or_default();
-        note(&mut tx, id, Status::Rated, &format!("rated {}{solved}", satisfaction.as_str().replace('_', " ")), now)
-            .await?;
+        let by = match &rater {
+            Rater::Resident => String::new(),
+            Rater::OnBehalf(subject) => format!(" (on the resident's behalf, recorded by {subject})"),
+        };
+        let text = format!("rated {}{solved}{by}", satisfaction.as_str().replace('_', " "));
+        note(&mut tx, id, Status::Rated, &text, now).await?;
         let event = pb::ComplaintRated {
             complaint_id: id.to_string(),
             satisfaction: wire::satisfaction(satisfaction) as i32,

@@ -29,7 +29,7 @@ use crate::{
 mod catalogue;
 mod lifecycle;
 
-pub use lifecycle::{dispatched, replied};
+pub use lifecycle::{Rater, Rating, dispatched, replied};
 mod map;
 mod personal_data;
 mod referrals;
@@ -60,6 +60,8 @@ pub struct NewComplaint {
     pub enterprise_id: Option<Uuid>,
     pub workers: i32,
     pub filed_by: Option<String>,
+    /// The token subject that filed it (none while authentication is off).
+    pub filed_with: Option<String>,
 }
 
 #[derive(Debug, Default)]
@@ -335,8 +337,9 @@ impl Store {
         sqlx::query(
             "INSERT INTO complaints (id, kind, category, channel, building_id, grid_id, community_id, description, status,
                                      correlation_id, enterprise_id, workers, filed_at, deadline, updated_at, address,
-                                     latitude, longitude, located_by, department, filed_by)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $13, $15, $16, $17, $18, $19, $20)",
+                                     latitude, longitude, located_by, department, filed_by, filed_with)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $13, $15, $16, $17, $18, $19, $20,
+                     $21)",
         )
         .bind(c.id)
         .bind(c.kind.as_str())
@@ -358,6 +361,7 @@ impl Store {
         .bind(c.located_by.as_str())
         .bind(&c.department)
         .bind(&c.filed_by)
+        .bind(&new.filed_with)
         .execute(&mut *tx)
         .await?;
         if new.resident_name.is_some() || new.resident_phone.is_some() || new.resident_email.is_some() {

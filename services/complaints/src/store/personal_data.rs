@@ -3,16 +3,20 @@
 
 use dualnet_platform::{
     ApiError,
-    personal_data::{Read, ReadsFilter, seal_plaintext},
-    sealing::reveal,
+    personal_data::{Read, ReadsFilter, reseal_retired, seal_plaintext},
+    sealing::reveal_record,
 };
 use uuid::Uuid;
 
 use super::Store;
 
 impl Store {
-    /// The resident's name and phone, when the request has a contact.
-    pub async fn resident(&self, id: Uuid) -> Result<Option<(Option<String>, Option<String>)>, ApiError> {
+    /// The resident's name and phone, when the request has a contact; why
+    /// not, when the sealed contact cannot be opened.
+    pub async fn resident(
+        &self,
+        id: Uuid,
+    ) -> Result<Option<Result<(Option<String>, Option<String>), String>>, ApiError> {
         type Row = (Option<String>, Option<String>, Option<Vec<u8>>, Option<Vec<u8>>);
         let row: Option<Row> = sqlx::query_as(
             "SELECT name, phone, name_sealed, phone_sealed FROM complaint_residents WHERE complaint_id = $1",
@@ -21,8 +25,11 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?;
         let Some((name, phone, name_sealed, phone_sealed)) = row else { return Ok(None) };
-        let reveal = |plain, sealed| reveal(self.sealer.as_deref(), plain, sealed).map_err(ApiError::Internal);
-        Ok(Some((reveal(name, name_sealed)?, reveal(phone, phone_sealed)?)))
+        let opened = reveal_record(self.sealer.as_deref(), [(name, name_sealed), (phone, phone_sealed)]);
+        if let Err(why) = &opened {
+            tracing::error!(complaint_id = %id, reason = %why, "a resident's sealed contact cannot be opened");
+        }
+        Ok(Some(opened.map(|[name, phone]| (name, phone))))
     }
 
     /// Seals contacts stored in plaintext (before keys were configured) and
@@ -30,6 +37,12 @@ impl Store {
     pub async fn seal_plaintext_residents(&self) -> Result<usize, ApiError> {
         let Some(sealer) = &self.sealer else { return Ok(0) };
         Ok(seal_plaintext(&self.pool, sealer, "complaint_residents", &["name", "phone", "email"]).await?)
+    }
+
+    /// Re-seals contacts sealed under a retired key with the current one.
+    pub async fn reseal_residents(&self) -> Result<usize, ApiError> {
+        let Some(sealer) = &self.sealer else { return Ok(0) };
+        Ok(reseal_retired(&self.pool, sealer, "complaint_residents", &["name", "phone", "email"]).await?)
     }
 
     /// Records an unmasked read; the data goes out only once this row is in.

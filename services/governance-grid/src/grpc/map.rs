@@ -1,6 +1,6 @@
 //! Staff on the map, and the map's import and export.
 
-use dualnet_platform::{Fields, fields::NAME_MAX, timestamp::to_proto};
+use dualnet_platform::{ApiError, Fields, fields::NAME_MAX, timestamp::to_proto};
 use dualnet_proto::governance::v1 as pb;
 use tonic::{Request, Response};
 
@@ -33,6 +33,23 @@ pub async fn assign_grid_worker(api: &Api, req: Request<pb::AssignGridWorkerRequ
     let name = f.text("name", &r.name, NAME_MAX);
     f.finish()?;
     api.confine_place(area.as_ref(), Place::Grid(grid_id)).await?;
+    // A worker already serving elsewhere is moved only by someone whose area
+    // takes in that grid too: no one pulls another area's staff out of it.
+    if area.is_some() {
+        match api.store.grid_of_worker(&staff_code).await {
+            Ok(current) => match api.confine_place(area.as_ref(), Place::Grid(current)).await {
+                Err(ApiError::NotFound(_)) => {
+                    return Err(ApiError::PermissionDenied(format!(
+                        "grid worker {staff_code} serves a grid outside the token's area; it is assigned from there"
+                    ))
+                    .into());
+                }
+                other => other?,
+            },
+            Err(ApiError::NotFound(_)) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
     let w = api.store.assign_grid_worker(&staff_code, grid_id, &name, &chain, api.clock.now()).await?;
     Ok(Response::new(worker(w)))
 }

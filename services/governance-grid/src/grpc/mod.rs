@@ -6,6 +6,8 @@ use std::sync::Arc;
 use dualnet_events::Chain;
 use dualnet_platform::{
     ApiError, Fields,
+    actor::{self, Actor},
+    auth::caller,
     clock::Clock,
     correlation,
     fields::{NAME_MAX, TEXT_MAX},
@@ -227,13 +229,14 @@ impl GovernanceGrid for Api {
     async fn report_incident(&self, req: Request<pb::ReportIncidentRequest>) -> Answer<pb::Incident> {
         let chain = chain(&req);
         let area = area(&req);
+        let caller = caller(req.extensions());
         let r = req.into_inner();
         let mut f = Fields::new();
         let grid_id = f.id("grid_id", &r.grid_id);
         let building_id = f.optional_id("building_id", &r.building_id);
         let category = f.text("category", &r.category, NAME_MAX);
         let summary = f.text("summary", &r.summary, TEXT_MAX);
-        let reporter = f.text("reporter", &r.reporter, NAME_MAX);
+        let reporter = f.optional_text("reporter", &r.reporter, NAME_MAX);
         let severity = match pb::Severity::try_from(r.severity) {
             Ok(s) => wire::severity_from(s),
             Err(_) => {
@@ -251,6 +254,7 @@ impl GovernanceGrid for Api {
         };
         f.finish()?;
         self.confine_place(area.as_ref(), Place::Grid(grid_id)).await?;
+        let reporter = Actor::of(caller.as_ref(), "reporter", reporter)?.recorded();
         let placement = self.store.placement(grid_id, building_id).await?;
         let new = NewIncident {
             placement,
@@ -294,16 +298,18 @@ impl GovernanceGrid for Api {
 
     async fn transition_incident(&self, req: Request<pb::TransitionIncidentRequest>) -> Answer<pb::Incident> {
         let area = area(&req);
+        let caller = caller(req.extensions());
         let r = req.into_inner();
         let mut f = Fields::new();
         let id = f.id("id", &r.id);
         let action = f.enumeration::<pb::IncidentAction>("action", r.action).and_then(wire::requested_action);
-        let actor = f.text("actor", &r.actor, NAME_MAX);
+        let actor = f.optional_text("actor", &r.actor, NAME_MAX);
         let note = f.optional_text("note", &r.note, TEXT_MAX).unwrap_or_default();
         let assignee = f.optional_text("assignee", &r.assignee, NAME_MAX);
         f.finish()?;
         let action = action.ok_or_else(|| ApiError::field("action", "must be specified"))?;
         self.confine(area.as_ref(), id).await?;
+        let actor = Actor::of(caller.as_ref(), "actor", actor)?.recorded();
         // A transition continues the incident's own chain (the complaint's
         // correlation id), whoever asks for it.
         let step = Step { action, actor: &actor, note: &note, assignee: assignee.as_deref() };
@@ -313,23 +319,26 @@ impl GovernanceGrid for Api {
 
     async fn escalate_incident(&self, req: Request<pb::EscalateIncidentRequest>) -> Answer<pb::Incident> {
         let area = area(&req);
+        let caller = caller(req.extensions());
         let r = req.into_inner();
         let mut f = Fields::new();
         let id = f.id("id", &r.id);
-        let actor = f.text("actor", &r.actor, NAME_MAX);
+        let actor = f.optional_text("actor", &r.actor, NAME_MAX);
         let reason = f.optional_text("reason", &r.reason, TEXT_MAX).unwrap_or_default();
         f.finish()?;
         self.confine(area.as_ref(), id).await?;
+        let actor = Actor::of(caller.as_ref(), "actor", actor)?.recorded();
         let escalated = self.store.escalate(id, &actor, &reason, self.clock.now()).await?;
         Ok(Response::new(view(self.store.incident(escalated.id).await?)))
     }
 
     async fn blow_whistle(&self, req: Request<pb::BlowWhistleRequest>) -> Answer<pb::Incident> {
         let area = area(&req);
+        let caller = caller(req.extensions());
         let r = req.into_inner();
         let mut f = Fields::new();
         let id = f.id("id", &r.id);
-        let actor = f.text("actor", &r.actor, NAME_MAX);
+        let actor = f.optional_text("actor", &r.actor, NAME_MAX);
         if r.departments.is_empty() || r.departments.len() > 50 {
             f.violation("departments", "name between 1 and 50 departments");
         }
@@ -339,20 +348,23 @@ impl GovernanceGrid for Api {
         departments.dedup();
         f.finish()?;
         self.confine(area.as_ref(), id).await?;
+        let actor = Actor::of(caller.as_ref(), "actor", actor)?.recorded();
         self.store.blow_whistle(id, &actor, &departments, self.clock.now()).await?;
         Ok(Response::new(view(self.store.incident(id).await?)))
     }
 
     async fn check_in(&self, req: Request<pb::CheckInRequest>) -> Answer<pb::Incident> {
         let area = area(&req);
+        let caller = caller(req.extensions());
         let r = req.into_inner();
-        self.answer(area, &r.id, &r.department, "", WhistleAnswer::CheckIn).await
+        self.answer((area, caller), &r.id, &r.department, "", WhistleAnswer::CheckIn).await
     }
 
     async fn report_department_done(&self, req: Request<pb::ReportDepartmentDoneRequest>) -> Answer<pb::Incident> {
         let area = area(&req);
+        let caller = caller(req.extensions());
         let r = req.into_inner();
-        self.answer(area, &r.id, &r.department, &r.note, WhistleAnswer::Done).await
+        self.answer((area, caller), &r.id, &r.department, &r.note, WhistleAnswer::Done).await
     }
 
     async fn assign_grid_worker(&self, req: Request<pb::AssignGridWorkerRequest>) -> Answer<pb::GridWorker> {
@@ -426,9 +438,11 @@ impl GovernanceGrid for Api {
 }
 
 impl Api {
+    /// A summoned department's answer to a whistle, given with that
+    /// department's own token (吹哨报到: the department reports in itself).
     async fn answer(
         &self,
-        area: Option<Area>,
+        (area, caller): (Option<Area>, Option<dualnet_platform::auth::Claims>),
         id: &str,
         department: &str,
         note: &str,
@@ -436,10 +450,11 @@ impl Api {
     ) -> Answer<pb::Incident> {
         let mut f = Fields::new();
         let id = f.id("id", id);
-        let department = f.text("department", department, NAME_MAX);
+        let department = f.optional_text("department", department, NAME_MAX);
         let note = f.optional_text("note", note, TEXT_MAX).unwrap_or_default();
         f.finish()?;
         self.confine(area.as_ref(), id).await?;
+        let department = actor::own_department(caller.as_ref(), "department", department)?;
         self.store.answer_whistle(id, &department, answer, &note, self.clock.now()).await?;
         Ok(Response::new(view(self.store.incident(id).await?)))
     }

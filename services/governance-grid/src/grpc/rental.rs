@@ -65,10 +65,11 @@ pub async fn get(api: &Api, req: Request<pb::GetRentalUnitRequest>) -> Answer<pb
 pub async fn record_inspection(api: &Api, req: Request<pb::RecordInspectionRequest>) -> Answer<pb::RentalUnit> {
     let chain = chain(&req);
     let area = area(&req);
+    let caller = dualnet_platform::auth::caller(req.extensions());
     let r = req.into_inner();
     let mut f = Fields::new();
     let id = f.id("unit_id", &r.unit_id);
-    let inspector = f.text("inspector", &r.inspector, NAME_MAX);
+    let inspector = f.optional_text("inspector", &r.inspector, NAME_MAX);
     let note = f.optional_text("note", &r.note, TEXT_MAX).unwrap_or_default();
     if r.hazards.len() > HAZARDS_MAX {
         f.violation("hazards", format!("at most {HAZARDS_MAX} hazards per inspection"));
@@ -91,6 +92,7 @@ pub async fn record_inspection(api: &Api, req: Request<pb::RecordInspectionReque
     }
     f.finish()?;
     api.confine_place(area.as_ref(), Place::RentalUnit(id)).await?;
+    let inspector = dualnet_platform::actor::Actor::of(caller.as_ref(), "inspector", inspector)?.recorded();
     let now = api.clock.now();
     let inspection = Inspection { inspector: &inspector, hazards, note: &note };
     let u = api.store.record_inspection(id, inspection, &chain, now).await?;

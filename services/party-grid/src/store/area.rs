@@ -49,4 +49,17 @@ impl Store {
         .fetch_one(&self.pool)
         .await?)
     }
+
+    /// Whether `area` takes in every subdistrict known (and at least one):
+    /// what the network-wide figures need, since they cover them all.
+    pub async fn area_covers_network(&self, area: &[Uuid]) -> Result<bool, ApiError> {
+        Ok(sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM governance_units WHERE unit_kind = 'subdistrict' AND unit_id = ANY($1))
+                AND NOT EXISTS (SELECT 1 FROM governance_units
+                                 WHERE unit_kind = 'subdistrict' AND NOT unit_id = ANY($1))",
+        )
+        .bind(area)
+        .fetch_one(&self.pool)
+        .await?)
+    }
 }
