@@ -7,6 +7,7 @@ use anyhow::Context;
 use dualnet_platform::{
     clock::SystemClock,
     config::{Config, Secret, TransportKind},
+    db,
     embedded_pg::EmbeddedPostgres,
     grpc_server, metrics,
     service::{self, Deps, ServiceDef},
@@ -30,6 +31,48 @@ pub struct Args {
     /// temporary directory removed on exit).
     #[arg(long)]
     data_dir: Option<PathBuf>,
+}
+
+/// The database of the PostgreSQL log transport.
+const LOG_DATABASE: &str = "dualnet_log";
+
+/// Where the services' databases live: a configured server (its URL used
+/// as given), or the private one, where each service signs in as a role of
+/// its own named after its database, with a password made for this run.
+struct Databases {
+    server: String,
+    /// The private server's service roles' passwords, by database.
+    roles: Option<std::collections::HashMap<String, String>>,
+}
+
+impl Databases {
+    async fn private(pg: &EmbeddedPostgres) -> anyhow::Result<Self> {
+        let admin = pg.url("postgres");
+        let mut roles = std::collections::HashMap::new();
+        for db in SERVICES.iter().map(|d| d.database).chain([LOG_DATABASE]) {
+            let password = dualnet_platform::embedded_pg::generate_password();
+            db::provision(&admin, db, db, &password).await.with_context(|| format!("provisioning {db}"))?;
+            roles.insert(db.to_string(), pg.url_for(db, &password, db));
+        }
+        Ok(Self { server: admin, roles: Some(roles) })
+    }
+
+    /// The URL a service uses for `database`.
+    fn url(&self, database: &str) -> String {
+        match self.roles.as_ref().and_then(|r| r.get(database)) {
+            Some(url) => url.clone(),
+            None => db::with_database(&self.server, database),
+        }
+    }
+
+    /// On the private server, hands the audit tables to the superuser once
+    /// the service's migrations ran; a configured server is its operator's.
+    async fn lock_audit(&self, database: &str) -> anyhow::Result<()> {
+        if self.roles.is_none() {
+            return Ok(());
+        }
+        db::lock_audit_tables(&db::with_database(&self.server, database), database).await
+    }
 }
 
 /// The key id of a key made for one run.
@@ -65,24 +108,6 @@ fn sealing_key_in(dir: &std::path::Path) -> anyhow::Result<String> {
     Ok(key)
 }
 
-/// `url` with its database name replaced by `db`.
-fn with_database(url: &str, db: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((b, q)) => (b, Some(q)),
-        None => (url, None),
-    };
-    let server = match base.rfind('/') {
-        // Keep `postgres://host` intact when the URL names no database.
-        Some(i) if base[..i].ends_with('/') => base,
-        Some(i) => &base[..i],
-        None => base,
-    };
-    match query {
-        Some(q) => format!("{server}/{db}?{q}"),
-        None => format!("{server}/{db}"),
-    }
-}
-
 pub async fn run(args: Args, mut config: Config) -> anyhow::Result<()> {
     if let Some(path) = &config.address_file {
         dualnet_platform::addresses::record_to(path.clone());
@@ -109,21 +134,24 @@ pub async fn run(args: Args, mut config: Config) -> anyhow::Result<()> {
     let metrics = metrics::init("dualnet", &config.telemetry)?;
     // The private server lives as long as this function; dropping it stops it.
     let mut private = None;
-    let server_url = match &config.database.url {
-        Some(url) => url.expose().to_string(),
+    let databases = match &config.database.url {
+        Some(url) => Databases { server: url.expose().to_string(), roles: None },
         None => {
             let pg = EmbeddedPostgres::start(args.data_dir.as_deref()).context("starting a private PostgreSQL")?;
             tracing::info!("private PostgreSQL started");
-            let url = pg.url("postgres");
+            let databases = Databases::private(&pg).await.context("the private PostgreSQL's roles")?;
             private = Some(Arc::new(pg));
-            url
+            databases
         }
     };
     config.transport.kind = TransportKind::Pglog;
     config.open311.listen = config.open311.listen.or(Some(args.open311));
-    config.transport.log_database_url = Some(Secret::new(with_database(&server_url, "dualnet_log")));
-    // A private server's URL holds no secret: say how to benchmark this node.
-    let bench_hint = private.as_ref().map(|_| server_url.clone());
+    config.transport.log_database_url = Some(Secret::new(databases.url(LOG_DATABASE)));
+    // How to benchmark this node: the superuser's URL, its password read
+    // from the file rather than printed.
+    let bench_hint = private
+        .as_ref()
+        .map(|pg| pg.url_for("postgres", &format!("$(cat {})", pg.password_file().display()), "postgres"));
     let shutdown = service::shutdown_on_signal();
     // A private server that dies is started again; one that cannot be
     // stops the node, with the reason as its exit.
@@ -135,7 +163,7 @@ pub async fn run(args: Args, mut config: Config) -> anyhow::Result<()> {
             kept
         })
     });
-    let result = serve(args, config, session_key, &server_url, bench_hint, metrics, shutdown.clone()).await;
+    let result = serve(args, config, session_key, &databases, bench_hint, metrics, shutdown.clone()).await;
     shutdown.cancel();
     if let Some(watch) = watch {
         watch.await??;
@@ -148,7 +176,7 @@ async fn serve(
     args: Args,
     config: Config,
     session_key: bool,
-    server_url: &str,
+    databases: &Databases,
     bench_hint: Option<String>,
     metrics: Arc<dualnet_platform::metrics::Metrics>,
     shutdown: tokio_util::sync::CancellationToken,
@@ -163,10 +191,11 @@ async fn serve(
     let mut health = Vec::new();
     let mut tasks = Vec::new();
     for def in SERVICES {
-        let url = with_database(server_url, def.database);
+        let url = databases.url(def.database);
         let pool = service::open_database(&url, config.database.max_connections, def.migrator)
             .await
             .with_context(|| format!("database of {}", def.name))?;
+        databases.lock_audit(def.database).await.with_context(|| format!("the audit tables of {}", def.name))?;
         let deps = Deps {
             pool,
             transport: transport.clone(),
@@ -266,13 +295,13 @@ fn print_bench_hint(addr: SocketAddr, server_url: &str) {
     println!("Benchmark this node (the event log lives on its private PostgreSQL):");
     println!(
         "  DUALNET_TRANSPORT__KIND=pglog DUALNET_TRANSPORT__LOG_DATABASE_URL={} DUALNET_DATABASE__URL={server_url} \\\n    dualnet bench --endpoint http://{addr} --complaints 1000 --rate 100",
-        with_database(server_url, "dualnet_log")
+        db::with_database(server_url, LOG_DATABASE)
     );
 }
 
 #[cfg(test)]
 mod tests {
-    use super::with_database;
+    use dualnet_platform::db::with_database;
 
     #[test]
     fn the_database_name_is_replaced_and_the_rest_kept() {

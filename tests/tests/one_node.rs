@@ -219,7 +219,14 @@ async fn with_authentication_on_the_demo_seeds_itself_and_bench_needs_a_token() 
     // how to benchmark the node: the log and server URLs of its PostgreSQL.
     printed(&mut lines, "Demo map:", "the demo map").await;
     let addr = addresses.wait("grpc", WAIT).await;
-    let hint = printed(&mut lines, "DUALNET_TRANSPORT__KIND=pglog", "the benchmark hint").await;
+    let mut hint = printed(&mut lines, "DUALNET_TRANSPORT__KIND=pglog", "the benchmark hint").await;
+    // The superuser's password is not printed: the hint reads it from its
+    // file (`$(cat …)`), as the shell would.
+    while let Some(start) = hint.find("$(cat ") {
+        let end = start + hint[start..].find(')').expect("a closed $(cat …)");
+        let password = std::fs::read_to_string(&hint[start + 6..end]).expect("the password file").trim().to_string();
+        hint.replace_range(start..=end, &password);
+    }
     let setting = |name: &str| {
         hint.split_whitespace()
             .find_map(|kv| kv.strip_prefix(&format!("{name}=")))

@@ -170,7 +170,8 @@ async fn the_private_postgresql_of_one_node_killed_mid_burst_is_started_again_an
     )
     .await;
     // Nothing went to the node's dead-letter log either.
-    let socket = format!("postgres://postgres@localhost:5432/dualnet_log?host={}", data.display());
+    let password = std::fs::read_to_string(data.join("superuser.password")).expect("the superuser's password");
+    let socket = format!("postgres://postgres:{}@localhost:5432/dualnet_log?host={}", password.trim(), data.display());
     let out = std::process::Command::new(binary("dualnet"))
         .args(["deadletter", "list"])
         .env("DUALNET_TRANSPORT__KIND", "pglog")

@@ -6,7 +6,11 @@
 //! The server listens on no TCP port at all, only on a Unix socket inside its
 //! own directory (mode 0700, owned by the server's user): no other local
 //! account can reach it, and no port has to be picked that another process
-//! might take first.
+//! might take first. Even through the socket every role signs in with its
+//! password (scram-sha-256): the superuser's is generated on the first start
+//! and kept in `superuser.password` (mode 0600, the starting account's, not
+//! the server user's), and the services get roles of their own
+//! (`crate::db::provision`), never the superuser.
 
 use std::{
     os::unix::fs::PermissionsExt,
@@ -25,6 +29,20 @@ pub struct EmbeddedPostgres {
     /// Remove `dir` on stop (a throwaway cluster).
     temporary: bool,
     run_as: Option<String>,
+    /// The superuser's password.
+    password: String,
+}
+
+/// Who may connect, and how: the socket only, every role with its password.
+const HBA: &str = "# dualnet: the Unix socket only; every role signs in with its password\n\
+                   local all all scram-sha-256\n";
+
+/// A fresh password: 64 hex digits from the system's random source.
+pub fn generate_password() -> String {
+    use aes_gcm::aead::{OsRng, rand_core::RngCore};
+    let mut bytes = [0u8; 32];
+    OsRng.fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Names the socket file (`.s.PGSQL.5432`); no TCP port is opened.
@@ -95,16 +113,65 @@ impl EmbeddedPostgres {
                 bail!("cannot hand {} to the {user} user", dir.display());
             }
         }
-        let mut pg = Self { bin, dir, temporary, run_as };
+        let password = superuser_password(&dir)?;
+        let mut pg = Self { bin, dir, temporary, run_as, password };
         if !pg.dir.join("data/PG_VERSION").exists() {
             let data = pg.dir.join("data");
             pg.run("initdb", &["-D", path(&data), "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync"])?;
         }
-        if let Err(e) = pg.launch() {
+        if let Err(e) = pg.launch().and_then(|()| pg.require_passwords()) {
             pg.temporary = false;
             return Err(e);
         }
         Ok(pg)
+    }
+
+    /// Turns password sign-in on, once per cluster: while `pg_hba.conf` is
+    /// not yet ours (a new cluster, or one made before passwords), the
+    /// superuser's password is set through the still-trusted socket, then
+    /// the rules are replaced and the server reloads them.
+    fn require_passwords(&self) -> anyhow::Result<()> {
+        let hba = self.dir.join("data/pg_hba.conf");
+        if std::fs::read_to_string(&hba).unwrap_or_default() == HBA {
+            return Ok(());
+        }
+        // The statement goes through a file only the server's user reads,
+        // so the password is never on a command line.
+        let script = self.dir.join("data/.dualnet-password.sql");
+        std::fs::write(&script, format!("ALTER ROLE postgres PASSWORD '{}';\n", self.password))?;
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o600))?;
+        if let Some(user) = &self.run_as {
+            Command::new("chown").arg(user).arg(&script).status()?;
+        }
+        let socket = path(&self.dir).to_string();
+        let port = SOCKET_PORT.to_string();
+        let set = self.run(
+            "psql",
+            &[
+                "-h",
+                &socket,
+                "-p",
+                &port,
+                "-U",
+                "postgres",
+                "-d",
+                "postgres",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-q",
+                "-f",
+                path(&script),
+            ],
+        );
+        let _ = std::fs::remove_file(&script);
+        set.context("setting the superuser's password")?;
+        std::fs::write(&hba, HBA).with_context(|| format!("writing {}", hba.display()))?;
+        self.run("pg_ctl", &["-D", path(&self.dir.join("data")), "reload"])
+    }
+
+    /// Where the superuser's password is kept.
+    pub fn password_file(&self) -> PathBuf {
+        self.dir.join("superuser.password")
     }
 
     /// Starts the server of an existing cluster and waits until it accepts
@@ -149,7 +216,12 @@ impl EmbeddedPostgres {
                 _ => format!("%{b:02X}"),
             })
             .collect();
-        format!("postgres://postgres@localhost:{SOCKET_PORT}/{db}?host={socket}")
+        format!("postgres://postgres:{}@localhost:{SOCKET_PORT}/{db}?host={socket}", self.password)
+    }
+
+    /// A URL of database `db` for `role` signing in with `password`.
+    pub fn url_for(&self, role: &str, password: &str, db: &str) -> String {
+        self.url(db).replacen(&format!("postgres:{}@", self.password), &format!("{role}:{password}@"), 1)
     }
 
     fn run(&self, tool: &str, args: &[&str]) -> anyhow::Result<()> {
@@ -214,6 +286,30 @@ impl EmbeddedPostgres {
             }
         }
     }
+}
+
+/// The superuser's password kept in `dir`, made (mode 0600) on the first start.
+fn superuser_password(dir: &Path) -> anyhow::Result<String> {
+    use std::{io::Write, os::unix::fs::OpenOptionsExt};
+    let file = dir.join("superuser.password");
+    match std::fs::read_to_string(&file) {
+        Ok(p) if !p.trim().is_empty() => return Ok(p.trim().to_string()),
+        Ok(_) => {}
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            return Err(e).with_context(|| format!("reading {}", file.display()));
+        }
+        Err(_) => {}
+    }
+    let password = generate_password();
+    let mut out = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&file)
+        .with_context(|| format!("creating {}", file.display()))?;
+    writeln!(out, "{password}")?;
+    Ok(password)
 }
 
 fn path(p: &Path) -> &str {
