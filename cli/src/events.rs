@@ -66,9 +66,12 @@ pub enum DeadletterCommand {
     /// Dead letters not yet retried or discarded, oldest first.
     List(DeadletterArgs),
     /// Republishes pending dead letters to the topic they came from (after a
-    /// fix); consumers that applied them before ignore them.
+    /// fix); consumers that applied them before ignore them. Only a dualnet
+    /// topic, only an event its own producer published there, with its
+    /// original headers; each retry is recorded on the audit topic.
     Retry(DeadletterArgs),
-    /// Marks pending dead letters handled without republishing them.
+    /// Marks pending dead letters handled without republishing them (recorded
+    /// on the audit topic).
     Discard(DeadletterArgs),
 }
 
@@ -79,7 +82,15 @@ pub struct DeadletterArgs {
     count: Option<usize>,
     #[arg(long, default_value_t = 2000)]
     idle_ms: u64,
+    /// Who retries or discards (a staff code), as the audit topic records
+    /// it; required for retry and discard.
+    #[arg(long)]
+    actor: Option<String>,
 }
+
+/// Where retries and discards of dead letters are recorded: CloudEvents
+/// with a JSON payload (docs/events.md).
+pub const AUDIT_TOPIC: &str = "dualnet.audit.v1";
 
 /// The consumer group whose progress marks dead letters handled.
 const DEADLETTER_GROUP: &str = "dualnet-deadletter-tool";
@@ -98,7 +109,11 @@ impl Decoder {
     /// the dead-letter headers if any, and the payload decoded.
     pub fn json(&self, d: &Delivery) -> Value {
         let envelope = Envelope::from_headers(&d.record.headers).ok();
+        let json_payload = d.record.header("content-type") == Some("application/json");
         let data = match &envelope {
+            Some(_) if json_payload => {
+                serde_json::from_slice(&d.record.payload).unwrap_or_else(|e| json!({ "undecodable": e.to_string() }))
+            }
             Some(e) => match self.pool.get_message_by_name(&e.ty) {
                 Some(desc) => match DynamicMessage::decode(desc, d.record.payload.as_slice()) {
                     Ok(m) => serde_json::to_value(&m).unwrap_or(Value::Null),
@@ -217,15 +232,60 @@ pub async fn replay(args: ReplayArgs, config: Config) -> anyhow::Result<()> {
 }
 
 /// The record as it was before it was dead-lettered: its origin topic and
-/// headers without the `dl_*` ones.
+/// headers without the `dl_*` ones. Refused unless the origin is a dualnet
+/// topic and the event is its producer's (`ce_source` and `ce_type` of that
+/// topic): a dead letter's headers are whatever someone wrote, and retrying
+/// must not turn into publishing anything anywhere.
 fn origin(record: &Record) -> anyhow::Result<Record> {
     let topic = record.header(deadletter::ORIGIN_TOPIC).context("a dead letter without dl_origin_topic")?;
+    let producer = dualnet_proto::topics::producer(topic)
+        .with_context(|| format!("dl_origin_topic {topic:?} is no dualnet event topic"))?;
+    let source = record.header("ce_source").unwrap_or_default();
+    if source != producer {
+        anyhow::bail!("an event from {source:?} cannot go back to {topic}, which only {producer} publishes to");
+    }
+    let ty = record.header("ce_type").unwrap_or_default();
+    if !ty.starts_with(&format!("{topic}.")) {
+        anyhow::bail!("an event of type {ty:?} is not one of {topic}'s");
+    }
     Ok(Record {
         topic: topic.to_string(),
         key: record.key.clone(),
         headers: record.headers.iter().filter(|h| !h.name.starts_with("dl_")).cloned().collect::<Vec<Header>>(),
         payload: record.payload.clone(),
     })
+}
+
+/// The audit record of `action` on dead letter `d` by `actor`.
+fn audit(d: &Delivery, action: &str, actor: &str) -> Record {
+    let event = d.record.header("ce_id").unwrap_or_default().to_string();
+    let now = chrono::Utc::now();
+    let payload = json!({
+        "actor": actor,
+        "at": now.to_rfc3339(),
+        "event_id": event,
+        "event_type": d.record.header("ce_type"),
+        "origin_topic": d.record.header(deadletter::ORIGIN_TOPIC),
+        "origin_partition": d.record.header(deadletter::ORIGIN_PARTITION),
+        "origin_offset": d.record.header(deadletter::ORIGIN_OFFSET),
+        "deadletter_partition": d.partition,
+        "deadletter_offset": d.offset,
+        "error": d.record.header(deadletter::ERROR),
+    });
+    Record {
+        topic: AUDIT_TOPIC.to_string(),
+        key: event.clone(),
+        headers: vec![
+            Header::new("ce_specversion", "1.0"),
+            Header::new("ce_id", uuid::Uuid::now_v7().to_string()),
+            Header::new("ce_source", "/dualnet/deadletter-tool"),
+            Header::new("ce_type", format!("dualnet.audit.v1.{action}")),
+            Header::new("ce_subject", &event),
+            Header::new("ce_time", now.to_rfc3339()),
+            Header::new("content-type", "application/json"),
+        ],
+        payload: payload.to_string().into_bytes(),
+    }
 }
 
 #[allow(clippy::print_stdout)]
@@ -238,6 +298,14 @@ pub async fn deadletter(command: DeadletterCommand, config: Config) -> anyhow::R
         DeadletterCommand::Retry(a) => (a, "retried"),
         DeadletterCommand::Discard(a) => (a, "discarded"),
     };
+    let actor = match (&command, args.actor.as_deref().map(str::trim)) {
+        (DeadletterCommand::List(_), _) => String::new(),
+        (_, Some(a)) if !a.is_empty() => a.to_string(),
+        _ => anyhow::bail!("name who {act} the dead letters: --actor <staff code> (recorded on {AUDIT_TOPIC})"),
+    };
+    if !matches!(command, DeadletterCommand::List(_)) {
+        transport.ensure_topics(&[AUDIT_TOPIC.to_string()]).await?;
+    }
     let mut sub = transport.subscribe(DEADLETTER_GROUP, &topics).await?;
     let decoder = Decoder::new()?;
     let publisher = transport.publisher();
@@ -248,10 +316,18 @@ pub async fn deadletter(command: DeadletterCommand, config: Config) -> anyhow::R
             // Listing moves nothing: the group's position stays where it was.
             DeadletterCommand::List(_) => {}
             DeadletterCommand::Retry(_) => {
-                publisher.publish(&[origin(&d.record)?]).await?;
+                // A refused one stops the run where it is: it stays pending
+                // (to inspect, or to discard), and nothing after it moves.
+                let back = origin(&d.record).with_context(|| {
+                    format!("dead letter at partition {} offset {} refused; discard it instead", d.partition, d.offset)
+                })?;
+                publisher.publish(&[back, audit(&d, "DeadLetterRetried", &actor)]).await?;
                 sub.commit(&d).await?;
             }
-            DeadletterCommand::Discard(_) => sub.commit(&d).await?,
+            DeadletterCommand::Discard(_) => {
+                publisher.publish(&[audit(&d, "DeadLetterDiscarded", &actor)]).await?;
+                sub.commit(&d).await?
+            }
         }
         done += 1;
         eprintln!("{act} {done}");

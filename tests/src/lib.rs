@@ -152,19 +152,24 @@ impl System {
     /// Runs the `dualnet` CLI against the system's broker namespace; the
     /// JSON lines it prints.
     pub fn dualnet(&self, args: &[&str]) -> Vec<serde_json::Value> {
-        let out = std::process::Command::new(binary("dualnet"))
-            .args(args)
-            .env("DUALNET_KAFKA__BOOTSTRAP_SERVERS", &self.bootstrap)
-            .env("DUALNET_KAFKA__NAMESPACE", &self.namespace)
-            .env("DUALNET_TELEMETRY__LOG", "warn")
-            .output()
-            .expect("dualnet runs");
+        let out = self.dualnet_output(args);
         assert!(out.status.success(), "dualnet {args:?}: {}", String::from_utf8_lossy(&out.stderr));
         String::from_utf8(out.stdout)
             .expect("UTF-8")
             .lines()
             .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
             .collect()
+    }
+
+    /// `dualnet <args>` against the system's broker, as it exited.
+    pub fn dualnet_output(&self, args: &[&str]) -> std::process::Output {
+        std::process::Command::new(binary("dualnet"))
+            .args(args)
+            .env("DUALNET_KAFKA__BOOTSTRAP_SERVERS", &self.bootstrap)
+            .env("DUALNET_KAFKA__NAMESPACE", &self.namespace)
+            .env("DUALNET_TELEMETRY__LOG", "warn")
+            .output()
+            .expect("dualnet runs")
     }
 
     /// The dead letters waiting in the system's dead-letter topic.

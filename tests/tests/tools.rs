@@ -97,15 +97,43 @@ async fn events_tail_prints_the_chain_dead_letters_are_retried_and_discarded_and
     assert!(listed.iter().all(|l| l["deadletter"]["dl_origin_topic"] == topics::COMPLAINTS));
     assert!(listed.iter().all(|l| l["data"]["undecodable"].is_string()), "{listed:#?}");
 
-    // Retried, it goes back to its topic and both consumers try it again.
-    let retried = system.dualnet(&["deadletter", "retry", "--count", "1"]);
+    // Retried, it goes back to its topic and both consumers try it again;
+    // who retried is required and recorded.
+    let anonymous = system.dualnet_output(&["deadletter", "retry", "--count", "1"]);
+    assert!(!anonymous.status.success() && String::from_utf8_lossy(&anonymous.stderr).contains("--actor"));
+    let retried = system.dualnet(&["deadletter", "retry", "--count", "1", "--actor", "ops-1"]);
     assert_eq!(retried.len(), 1);
     pending(&system, 3).await;
     let again = system.dualnet(&["events", "tail", "--topic", topics::COMPLAINTS, "--subject", &poison.to_string()]);
     assert_eq!(again.len(), 2, "published once, retried once");
-    let discarded = system.dualnet(&["deadletter", "discard"]);
+    let discarded = system.dualnet(&["deadletter", "discard", "--actor", "ops-1"]);
     assert_eq!(discarded.len(), 3);
     assert!(system.dualnet(&["deadletter", "list"]).is_empty(), "nothing pending after the discard");
+
+    // A forged dead letter — anyone who can write to the dead-letter topic
+    // can name any origin — is not republished: not to a topic that is not
+    // dualnet's, not as an event of another service.
+    let forged = uuid::Uuid::now_v7();
+    for (origin, source) in [("dualnet.governance.v1", "/dualnet/complaints"), ("payments.v1", "/dualnet/complaints")] {
+        let mut headers = Envelope { subject: forged.to_string(), ..envelope.clone() }.to_headers();
+        headers.push(dualnet_events::Header::new("dl_origin_topic", origin));
+        headers.retain(|h| h.name != "ce_source");
+        headers.push(dualnet_events::Header::new("ce_source", source));
+        let dead = Record { topic: "dualnet.deadletter.v1".into(), key: forged.to_string(), headers, payload: vec![1] };
+        kafka.publisher().publish(&[dead]).await.unwrap();
+        pending(&system, 1).await;
+        let refused = system.dualnet_output(&["deadletter", "retry", "--actor", "ops-1"]);
+        let said = String::from_utf8_lossy(&refused.stderr);
+        assert!(!refused.status.success() && said.contains("refused"), "{said}");
+        assert_eq!(system.dualnet(&["deadletter", "list"]).len(), 1, "still pending");
+        system.dualnet(&["deadletter", "discard", "--actor", "ops-1"]);
+    }
+    let leaked = system.dualnet(&["events", "tail", "--topic", topics::GOVERNANCE, "--subject", &forged.to_string()]);
+    assert!(leaked.is_empty(), "nothing reached governance-grid's topic: {leaked:#?}");
+    let audit = system.dualnet(&["events", "tail", "--topic", "dualnet.audit.v1"]);
+    let of = |ty: &str| audit.iter().filter(|l| l["ce"]["type"] == ty).count();
+    assert_eq!((of("dualnet.audit.v1.DeadLetterRetried"), of("dualnet.audit.v1.DeadLetterDiscarded")), (1, 5));
+    assert!(audit.iter().all(|l| l["data"]["actor"] == "ops-1"), "{audit:#?}");
 
     // Replay rebuilds a read model: complaints' map is wiped with the inbox
     // rows of the events that fed it, its group rewound, and on restart it
