@@ -29,12 +29,27 @@ pub struct Args {
     /// Lifetime in seconds.
     #[arg(long, default_value_t = 3600)]
     ttl_secs: u32,
+    /// The services the token is for (repeatable): governance-grid,
+    /// party-grid, complaints, arbitration, open311; every service when
+    /// none. `--service open311` alone mints an Open311 api_key, signed with
+    /// `open311.signing_kid` when Open311 has keys of its own.
+    #[arg(long = "service")]
+    services: Vec<String>,
 }
 
 #[allow(clippy::print_stdout)]
 pub fn run(args: Args, config: &Config) -> anyhow::Result<()> {
+    if let Some(unknown) = args.services.iter().find(|s| !auth::SERVICES.contains(&s.as_str())) {
+        anyhow::bail!("--service {unknown}: name one of {}", auth::SERVICES.join(", "));
+    }
     let scope = Scope { subdistricts: args.subdistricts, communities: args.communities, grids: args.grids };
-    let claims = Claims::issue(&config.auth, args.sub, args.department, args.roles, scope, i64::from(args.ttl_secs));
-    println!("{}", auth::mint(&config.auth, &claims)?);
+    let mut claims =
+        Claims::issue(&config.auth, args.sub, args.department, args.roles, scope, i64::from(args.ttl_secs));
+    if !args.services.is_empty() {
+        let services: Vec<&str> = args.services.iter().map(String::as_str).collect();
+        claims.aud = auth::Audience::of_services(&config.auth.audience, &services);
+    }
+    let signer = if args.services == ["open311"] { config.open311_auth() } else { config.auth.clone() };
+    println!("{}", auth::mint(&signer, &claims)?);
     Ok(())
 }

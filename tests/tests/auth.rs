@@ -51,7 +51,7 @@ fn token(kid: &str, key: &str, expires_in: i64) -> String {
     let claims = Claims {
         sub: "gw-0001".into(),
         iss: config.issuer.clone(),
-        aud: config.audience.clone(),
+        aud: config.audience.as_str().into(),
         exp: now + expires_in,
         iat: now - 7200,
         department: "urban-management".into(),
@@ -228,4 +228,100 @@ async fn a_service_without_keys_refuses_to_start_unless_authentication_is_disabl
     assert!(!out.status.success(), "a service with no keys does not serve");
     let said = String::from_utf8_lossy(&out.stderr);
     assert!(said.contains("auth.keys is empty") && said.contains("auth.disabled"), "{said}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn complaints_without_a_sealing_key_refuses_to_start_unless_sealing_is_disabled_out_loud() {
+    let run = |disabled: bool| async move {
+        let mut command = tokio::process::Command::new(binary("complaints"));
+        command
+            .env("DUALNET_DATABASE__URL", fresh_database("complaints").await)
+            .env("DUALNET_TRANSPORT__KIND", "kafka")
+            .env("DUALNET_KAFKA__BOOTSTRAP_SERVERS", kafka_bootstrap())
+            .env("DUALNET_LISTEN", "127.0.0.1:0")
+            .env("DUALNET_AUTH__DISABLED", "true")
+            .kill_on_drop(true);
+        if disabled {
+            command.env("DUALNET_PERSONAL_DATA__DISABLED", "true");
+        }
+        command
+    };
+    let out = run(false).await.output().await.expect("complaints runs");
+    assert!(!out.status.success(), "residents' contacts are never stored unsealed by default");
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("personal_data.keys is empty") && said.contains("personal_data.disabled"), "{said}");
+    // Said out loud, it serves (and warns): started and stopped again.
+    let addresses = dualnet_testkit::AddressFile::new("unsealed");
+    let mut child =
+        run(true).await.env("DUALNET_ADDRESS_FILE", addresses.path()).spawn().expect("complaints starts unsealed");
+    addresses.wait("grpc", dualnet_e2e::WAIT).await;
+    child.kill().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_for_one_service_is_refused_by_another_and_an_open311_key_opens_no_grpc_api() {
+    const API_KEY: &str = "api-key-0123456789abcdef0123456789abc";
+    let env = vec![
+        ("DUALNET_DATABASE__URL".to_string(), fresh_database("complaints").await),
+        ("DUALNET_TRANSPORT__KIND".to_string(), "kafka".to_string()),
+        ("DUALNET_KAFKA__BOOTSTRAP_SERVERS".to_string(), kafka_bootstrap()),
+        ("DUALNET_KAFKA__NAMESPACE".to_string(), format!("{}.", unique("aud"))),
+        ("DUALNET_AUTH__KEYS__NEW".to_string(), NEW_KEY.to_string()),
+        ("DUALNET_OPEN311__KEYS__API".to_string(), API_KEY.to_string()),
+        ("DUALNET_OPEN311__LISTEN".to_string(), "127.0.0.1:0".to_string()),
+    ];
+    let complaints = ServiceProcess::start("complaints", env).await.expect("complaints starts");
+    let channel = Channel::from_shared(complaints.endpoint()).unwrap().connect().await.unwrap();
+    let open311 = complaints.bound("open311").expect("complaints reported its Open311 address");
+    let mint = |args: &'static [&'static str]| async move {
+        let out = tokio::process::Command::new(binary("dualnet"))
+            .args(["token", "--sub", "probe", "--department", "ops"])
+            .args(args)
+            .env("DUALNET_AUTH__KEYS__NEW", NEW_KEY)
+            .env("DUALNET_AUTH__SIGNING_KID", "new")
+            .env("DUALNET_OPEN311__KEYS__API", API_KEY)
+            .env("DUALNET_OPEN311__SIGNING_KID", "api")
+            .output()
+            .await
+            .expect("dualnet token runs");
+        assert!(out.status.success(), "dualnet token: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    };
+    let for_arbitration = mint(&["--role", "admin", "--service", "arbitration"]).await;
+    let refused = list(&channel, Some(&for_arbitration)).await.expect_err("arbitration's token");
+    assert_eq!(refused.code(), Code::Unauthenticated);
+    assert!(refused.message().contains("not for complaints"), "{}", refused.message());
+    list(&channel, Some(&mint(&["--role", "admin", "--service", "complaints"]).await)).await.expect("its own token");
+
+    // An Open311 api_key, signed with Open311's key: it files on Open311,
+    // and even with the admin role it opens no gRPC API.
+    let api_key = mint(&["--role", "resident_channel", "--service", "open311"]).await;
+    let filing = format!("service_code=noise&description=Drilling&lat=22.6&long=114.06&api_key={api_key}");
+    let (status, _) = dualnet_testkit::http_json(
+        open311,
+        "POST",
+        "/open311/v2/requests.json",
+        "application/x-www-form-urlencoded",
+        filing.as_bytes(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(status, 201, "the api_key files");
+    let forged_admin = mint(&["--role", "admin", "--service", "open311"]).await;
+    for token in [&api_key, &forged_admin] {
+        assert_eq!(list(&channel, Some(token)).await.unwrap_err().code(), Code::Unauthenticated);
+    }
+    // A staff token for complaints only is not an Open311 key.
+    let staff = mint(&["--role", "resident_channel", "--service", "complaints"]).await;
+    let filing = format!("service_code=noise&description=Drilling&lat=22.6&long=114.06&api_key={staff}");
+    let (status, _) = dualnet_testkit::http_json(
+        open311,
+        "POST",
+        "/open311/v2/requests.json",
+        "application/x-www-form-urlencoded",
+        filing.as_bytes(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(status, 401, "a complaints-only token on Open311");
 }

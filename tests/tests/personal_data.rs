@@ -168,7 +168,7 @@ async fn contacts_are_masked_unless_entitled_with_a_purpose_and_every_unmasked_r
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn contacts_stored_before_keys_were_configured_are_sealed_at_the_next_start() {
+async fn contacts_stored_while_sealing_was_disabled_are_sealed_at_the_next_start_with_keys() {
     let namespace = format!("{}.", unique("pd"));
     let database = fresh_database("complaints").await;
     let base = vec![
@@ -177,8 +177,10 @@ async fn contacts_stored_before_keys_were_configured_are_sealed_at_the_next_star
         ("DUALNET_KAFKA__BOOTSTRAP_SERVERS".to_string(), kafka_bootstrap()),
         ("DUALNET_KAFKA__NAMESPACE".to_string(), namespace),
     ];
-    // First without any keys: the contact is stored as given.
-    let mut open = ServiceProcess::start("complaints", base.clone()).await.expect("complaints starts");
+    // First with sealing disabled out loud: the contact is stored as given.
+    let mut unsealed = base.clone();
+    unsealed.push(("DUALNET_PERSONAL_DATA__DISABLED".to_string(), "true".to_string()));
+    let mut open = ServiceProcess::start("complaints", unsealed).await.expect("complaints starts");
     let channel = Channel::from_shared(open.endpoint()).unwrap().connect().await.unwrap();
     let filing = pb::FileComplaintRequest {
         kind: pb::RequestKind::Complaint as i32,

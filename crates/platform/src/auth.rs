@@ -4,6 +4,11 @@
 //! with it, retire the old one). Issuer, audience, expiry and signature are
 //! checked; the claims name the caller's department, roles and area scope
 //! and travel with the request for the services' permission checks.
+//!
+//! The audience says which services a token is for: the deployment's
+//! audience alone (`dualnet`) is every service's; `dualnet/<service>`
+//! (`governance-grid`, `party-grid`, `complaints`, `arbitration`, `open311`)
+//! is that service's only, and another service refuses it.
 
 use std::{
     collections::BTreeMap,
@@ -40,13 +45,51 @@ impl Scope {
     }
 }
 
+/// Whom a token is for: one audience or several (JWT `aud`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Audience {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl Audience {
+    fn names(&self) -> Vec<&str> {
+        match self {
+            Self::One(a) => vec![a.as_str()],
+            Self::Many(list) => list.iter().map(String::as_str).collect(),
+        }
+    }
+
+    /// Whether a service `service` of the deployment whose audience is
+    /// `base` accepts it: the deployment's audience, or the service's own.
+    pub fn admits(&self, base: &str, service: &str) -> bool {
+        let own = format!("{base}/{service}");
+        self.names().iter().any(|a| *a == base || *a == own)
+    }
+
+    /// The audience of `services` only, in the deployment `base`.
+    pub fn of_services(base: &str, services: &[&str]) -> Self {
+        Self::Many(services.iter().map(|s| format!("{base}/{s}")).collect())
+    }
+}
+
+impl From<&str> for Audience {
+    fn from(a: &str) -> Self {
+        Self::One(a.to_string())
+    }
+}
+
+/// The services a token's audience may name.
+pub const SERVICES: [&str; 5] = ["governance-grid", "party-grid", "complaints", "arbitration", "open311"];
+
 /// What a token says about its bearer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Claims {
     /// The person or system acting, e.g. a staff code.
     pub sub: String,
     pub iss: String,
-    pub aud: String,
+    pub aud: Audience,
     /// Expiry and issue time, seconds since the epoch.
     pub exp: i64,
     pub iat: i64,
@@ -72,7 +115,7 @@ impl Claims {
         Self {
             sub: sub.into(),
             iss: config.issuer.clone(),
-            aud: config.audience.clone(),
+            aud: Audience::One(config.audience.clone()),
             exp: now + ttl_s,
             iat: now,
             department: department.into(),
@@ -120,6 +163,7 @@ pub fn refusal(config: &AuthConfig) -> Option<&'static str> {
 pub struct Verifier {
     keys: BTreeMap<String, DecodingKey>,
     validation: Validation,
+    audience: String,
     leeway_s: u64,
     max_lifetime_s: u64,
 }
@@ -149,11 +193,18 @@ impl Verifier {
         }
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_issuer(&[&config.issuer]);
-        validation.set_audience(&[&config.audience]);
+        // The audience is checked per service (`verify_for`).
+        validation.validate_aud = false;
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
         validation.leeway = config.leeway_s;
         validation.validate_nbf = true;
-        Ok(Some(Self { keys, validation, leeway_s: config.leeway_s, max_lifetime_s: config.max_lifetime_s }))
+        Ok(Some(Self {
+            keys,
+            validation,
+            audience: config.audience.clone(),
+            leeway_s: config.leeway_s,
+            max_lifetime_s: config.max_lifetime_s,
+        }))
     }
 
     /// The claims of a valid token.
@@ -186,14 +237,29 @@ impl Verifier {
         Ok(claims)
     }
 
-    /// The claims of an `authorization: Bearer …` header value.
-    pub fn verify_header(&self, value: Option<&str>) -> Result<Claims, AuthError> {
+    /// The claims of a valid token for `service` (one of [`SERVICES`]):
+    /// its audience is the deployment's or that service's own.
+    pub fn verify_for(&self, token: &str, service: &str) -> Result<Claims, AuthError> {
+        let claims = self.verify(token)?;
+        if !claims.aud.admits(&self.audience, service) {
+            return Err(AuthError::Invalid(format!(
+                "the token is not for {service}: its audience is {:?}, {service} takes {:?} or {:?}",
+                claims.aud.names(),
+                self.audience,
+                format!("{}/{service}", self.audience)
+            )));
+        }
+        Ok(claims)
+    }
+
+    /// The claims of an `authorization: Bearer …` header value, for `service`.
+    pub fn verify_header(&self, value: Option<&str>, service: &str) -> Result<Claims, AuthError> {
         let token = value
             .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
             .map(str::trim)
             .filter(|t| !t.is_empty())
             .ok_or(AuthError::Missing)?;
-        self.verify(token)
+        self.verify_for(token, service)
     }
 }
 
@@ -261,7 +327,8 @@ where
             && !is_open(req.uri().path())
         {
             let header = req.headers().get(http::header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-            let refusal = match verifier.verify_header(header) {
+            let service = crate::permissions::service_of(req.uri().path()).unwrap_or("");
+            let refusal = match verifier.verify_header(header, service) {
                 Ok(claims) => match crate::permissions::required(req.uri().path()) {
                     Some(p) if crate::permissions::granted(&claims.roles, p) => {
                         req.extensions_mut().insert(claims);
@@ -346,15 +413,15 @@ mod tests {
         let c = config(&[("k1", K1)], "k1");
         let v = Verifier::from_config(&c).unwrap().unwrap();
         let token = mint(&c, &claims(600)).unwrap();
-        assert_eq!(v.verify_header(Some(&format!("Bearer {token}"))).unwrap(), claims(600));
+        assert_eq!(v.verify_header(Some(&format!("Bearer {token}")), "complaints").unwrap(), claims(600));
     }
 
     #[test]
     fn missing_expired_foreign_and_tampered_tokens_are_refused() {
         let c = config(&[("k1", K1)], "k1");
         let v = Verifier::from_config(&c).unwrap().unwrap();
-        assert_eq!(v.verify_header(None), Err(AuthError::Missing));
-        assert_eq!(v.verify_header(Some("Basic abc")), Err(AuthError::Missing));
+        assert_eq!(v.verify_header(None, "complaints"), Err(AuthError::Missing));
+        assert_eq!(v.verify_header(Some("Basic abc"), "complaints"), Err(AuthError::Missing));
         assert_eq!(v.verify(&mint(&c, &claims(-3600)).unwrap()), Err(AuthError::Expired));
         // Signed with another secret under the same key id.
         let forged = mint(&config(&[("k1", K2)], "k1"), &claims(600)).unwrap();
@@ -364,10 +431,32 @@ mod tests {
         assert_eq!(v.verify(&unknown), Err(AuthError::UnknownKey));
         let mut other_audience = claims(600);
         other_audience.aud = "someone-else".into();
-        assert!(matches!(v.verify(&mint(&c, &other_audience).unwrap()), Err(AuthError::Invalid(_))));
+        assert!(matches!(v.verify_for(&mint(&c, &other_audience).unwrap(), "complaints"), Err(AuthError::Invalid(_))));
         let good = mint(&c, &claims(600)).unwrap();
         let tampered = good.replace('.', ".x");
         assert!(v.verify(&tampered).is_err());
+    }
+
+    #[test]
+    fn a_token_for_one_service_is_refused_by_the_others() {
+        let c = config(&[("k1", K1)], "k1");
+        let v = Verifier::from_config(&c).unwrap().unwrap();
+        let mut complaints_only = claims(600);
+        complaints_only.aud = Audience::of_services("dualnet", &["complaints"]);
+        let token = mint(&c, &complaints_only).unwrap();
+        assert!(v.verify_for(&token, "complaints").is_ok());
+        for other in ["governance-grid", "party-grid", "arbitration", "open311"] {
+            let refused = v.verify_for(&token, other).unwrap_err().to_string();
+            assert!(refused.contains("not for"), "{other}: {refused}");
+        }
+        // The deployment's audience alone is every service's.
+        let everywhere = mint(&c, &claims(600)).unwrap();
+        assert!(SERVICES.iter().all(|s| v.verify_for(&everywhere, s).is_ok()));
+        // Several named services: those.
+        let mut two = claims(600);
+        two.aud = Audience::of_services("dualnet", &["complaints", "open311"]);
+        let token = mint(&c, &two).unwrap();
+        assert!(v.verify_for(&token, "open311").is_ok() && v.verify_for(&token, "arbitration").is_err());
     }
 
     #[test]

@@ -91,6 +91,13 @@ pub struct Open311Config {
     /// The categories a keyless read may show (with `public_reads`), e.g.
     /// `["noise", "refuse"]`; none by default.
     pub public_categories: Vec<String>,
+    /// Keys that sign Open311 `api_key`s (handed to resident channels and
+    /// app vendors), by key id: accepted by Open311 only, never by the gRPC
+    /// APIs, so a leaked API-key secret mints no staff token. Open311 also
+    /// accepts staff tokens (`auth.keys`).
+    pub keys: BTreeMap<String, Secret>,
+    /// The key of `keys` that `dualnet token --service open311` signs with.
+    pub signing_kid: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -275,6 +282,11 @@ pub struct TlsConfig {
     /// PEM CA certificates; when set, callers must present a client
     /// certificate signed by one of them (mutual TLS).
     pub client_ca_file: Option<std::path::PathBuf>,
+    /// The name `--health-check` expects in the server's certificate
+    /// (default `localhost`); the probe trusts the certificates of
+    /// `cert_file` (include the root of a CA-issued chain) and, under
+    /// mutual TLS, presents the server's own certificate.
+    pub probe_name: Option<String>,
 }
 
 /// Keys that seal residents' and workers' personal data at rest.
@@ -331,6 +343,20 @@ pub struct AuthConfig {
     /// Serve without authentication (a developer's machine, a trusted
     /// network). A service with no keys refuses to start unless this is set.
     pub disabled: bool,
+}
+
+impl Config {
+    /// What Open311 verifies `api_key`s with: the staff keys and Open311's
+    /// own; `dualnet token --service open311` signs with Open311's signing
+    /// key when it has keys.
+    pub fn open311_auth(&self) -> AuthConfig {
+        let mut auth = self.auth.clone();
+        auth.keys.extend(self.open311.keys.iter().map(|(k, v)| (k.clone(), v.clone())));
+        if !self.open311.keys.is_empty() {
+            auth.signing_kid = self.open311.signing_kid.clone();
+        }
+        auth
+    }
 }
 
 impl Default for AuthConfig {
@@ -423,6 +449,10 @@ impl Config {
         }
         crate::calendar::Calendar::load(self.calendar.file.as_deref()).context("calendar.file")?;
         crate::auth::Verifier::from_config(&self.auth)?;
+        if let Some(kid) = self.open311.keys.keys().find(|k| self.auth.keys.contains_key(*k)) {
+            bail!("open311.keys.{kid} has the id of a key in auth.keys: give Open311's keys ids of their own");
+        }
+        crate::auth::Verifier::from_config(&self.open311_auth())?;
         crate::sealing::Sealer::from_config(&self.personal_data)?;
         if self.tls.cert_file.is_some() != self.tls.key_file.is_some() {
             bail!("tls.cert_file and tls.key_file go together");

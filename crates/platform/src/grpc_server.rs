@@ -191,6 +191,39 @@ pub async fn serve(
     Ok(())
 }
 
+/// Asks the gRPC server at `addr` for its overall health, as a container
+/// health check does: over TLS when `tls` has a certificate (trusting the
+/// server's own chain, and presenting it as the client certificate under
+/// mutual TLS), else in plaintext. Fails unless it answers SERVING.
+pub async fn probe(addr: std::net::SocketAddr, tls: &crate::config::TlsConfig) -> anyhow::Result<()> {
+    use anyhow::Context as _;
+    use tonic::transport::{Certificate, Channel, ClientTlsConfig, Identity};
+    use tonic_health::pb::{HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient};
+    let endpoint = match (&tls.cert_file, &tls.key_file) {
+        (Some(cert), Some(key)) => {
+            let read = |p: &std::path::Path| std::fs::read(p).with_context(|| format!("reading {}", p.display()));
+            let chain = read(cert)?;
+            let name = tls.probe_name.clone().unwrap_or_else(|| "localhost".into());
+            let mut client = ClientTlsConfig::new().ca_certificate(Certificate::from_pem(&chain)).domain_name(name);
+            if tls.client_ca_file.is_some() {
+                client = client.identity(Identity::from_pem(&chain, read(key)?));
+            }
+            Channel::from_shared(format!("https://{addr}"))?.tls_config(client)?
+        }
+        _ => Channel::from_shared(format!("http://{addr}"))?,
+    };
+    let channel = endpoint
+        .connect_timeout(std::time::Duration::from_secs(2))
+        .timeout(std::time::Duration::from_secs(2))
+        .connect()
+        .await
+        .with_context(|| format!("connecting to {addr}"))?;
+    let status =
+        HealthClient::new(channel).check(HealthCheckRequest { service: String::new() }).await?.into_inner().status;
+    anyhow::ensure!(status == ServingStatus::Serving as i32, "the server at {addr} is not serving");
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::{
@@ -261,6 +294,7 @@ mod tests {
             cert_file: Some(dir.join("cert.pem")),
             key_file: Some(dir.join("key.pem")),
             client_ca_file: None,
+            probe_name: None,
         };
         let admission = Admission { tls: Admission::tls(&config).unwrap(), ..Admission::open() };
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -296,6 +330,10 @@ mod tests {
             ClientTlsConfig::new().ca_certificate(Certificate::from_pem(stranger)).domain_name("localhost");
         let doubtful = Channel::from_shared(format!("https://{addr}")).unwrap().tls_config(distrusting).unwrap();
         assert!(doubtful.connect().await.is_err(), "a caller that does not trust the certificate does not connect");
+        // The container health check speaks TLS to it; in plaintext it
+        // would fail, as it did before it knew TLS.
+        probe(addr, &config).await.expect("the health probe over TLS");
+        assert!(probe(addr, &crate::config::TlsConfig::default()).await.is_err(), "a plaintext probe");
         shutdown.cancel();
     }
 }

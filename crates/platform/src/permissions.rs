@@ -166,6 +166,19 @@ pub fn required(path: &str) -> Option<Permission> {
     RPCS.iter().find(|(s, _)| *s == service)?.1.iter().find(|(m, _)| *m == method).map(|(_, p)| *p)
 }
 
+/// The service a gRPC path belongs to, as token audiences name it
+/// (`complaints` for `/dualnet.complaints.v1.Complaints/…`).
+pub fn service_of(path: &str) -> Option<&'static str> {
+    let service = path.strip_prefix('/')?.split_once('/')?.0;
+    Some(match service {
+        "dualnet.governance.v1.GovernanceGrid" => "governance-grid",
+        "dualnet.partygrid.v1.PartyGrid" => "party-grid",
+        "dualnet.complaints.v1.Complaints" => "complaints",
+        "dualnet.arbitration.v1.Arbitration" => "arbitration",
+        _ => return None,
+    })
+}
+
 /// Whether any of `roles` grants `permission`.
 pub fn granted(roles: &[String], permission: Permission) -> bool {
     roles.iter().any(|r| ROLES.iter().any(|(name, grants)| name == r && grants.contains(&permission)))
@@ -191,6 +204,7 @@ mod tests {
         assert_eq!(contract.len(), 73);
         for path in &contract {
             assert!(required(path).is_some(), "{path} has no entry in the permission matrix");
+            assert!(service_of(path).is_some(), "{path} belongs to no audience");
         }
         let listed: usize = RPCS.iter().map(|(_, m)| m.len()).sum();
         assert_eq!(listed, contract.len(), "the matrix names RPCs the contract does not have");

@@ -329,21 +329,11 @@ fn listen_addr(def: &ServiceDef, config: &Config) -> SocketAddr {
 }
 
 async fn health_check(def: &ServiceDef, config: &Config) -> anyhow::Result<()> {
-    use tonic_health::pb::{HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient};
     let mut addr = listen_addr(def, config);
     if addr.ip().is_unspecified() {
         addr.set_ip([127, 0, 0, 1].into());
     }
-    let channel = tonic::transport::Channel::from_shared(format!("http://{addr}"))?
-        .connect_timeout(Duration::from_secs(2))
-        .timeout(Duration::from_secs(2))
-        .connect()
-        .await
-        .with_context(|| format!("connecting to {addr}"))?;
-    let status =
-        HealthClient::new(channel).check(HealthCheckRequest { service: String::new() }).await?.into_inner().status;
-    anyhow::ensure!(status == ServingStatus::Serving as i32, "{} at {addr} is not serving", def.name);
-    Ok(())
+    crate::grpc_server::probe(addr, &config.tls).await.with_context(|| format!("{} at {addr}", def.name))
 }
 
 async fn run(def: &'static ServiceDef, config: Config) -> anyhow::Result<()> {

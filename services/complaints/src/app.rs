@@ -47,7 +47,7 @@ pub async fn start(deps: Deps, shutdown: CancellationToken) -> anyhow::Result<St
             clock: deps.clock.clone(),
             jurisdiction_id: deps.config.open311.jurisdiction_id.clone(),
             max_body_bytes: deps.config.limits.max_request_bytes,
-            verifier: dualnet_platform::auth::Verifier::from_config(&deps.config.auth)?.map(Arc::new),
+            verifier: dualnet_platform::auth::Verifier::from_config(&deps.config.open311_auth())?.map(Arc::new),
             public_reads: deps.config.open311.public_reads,
             public_categories: deps.config.open311.public_categories.clone(),
         };

@@ -64,8 +64,8 @@ impl Open311 {
         params: &HashMap<String, String>,
     ) -> Result<dualnet_platform::auth::Claims, Failure> {
         match params.get("api_key").filter(|k| !k.is_empty()) {
-            Some(key) => verifier.verify(key),
-            None => verifier.verify_header(headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok())),
+            Some(key) => verifier.verify_for(key, "open311"),
+            None => verifier.verify_header(headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()), "open311"),
         }
         .map_err(|e| Failure(StatusCode::UNAUTHORIZED, format!("api_key: {e}")))
     }
