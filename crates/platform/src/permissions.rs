@@ -228,7 +228,8 @@ mod tests {
     #[test]
     fn the_documented_matrix_is_the_enforced_one() {
         let docs = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/integrators.md")).unwrap();
-        let columns = [Read, Report, Transition, Escalate, Bind, Import, Configure, PersonalData, Audit, Inspect];
+        let columns =
+            [Read, Report, Transition, Escalate, Bind, Import, Configure, PersonalData, Audit, Inspect, OnBehalf, Rate];
         let mut documented = Vec::new();
         for line in docs.lines().filter(|l| l.starts_with("| `")) {
             let cells: Vec<&str> = line.split('|').map(str::trim).collect();
