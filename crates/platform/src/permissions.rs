@@ -35,6 +35,10 @@ pub enum Permission {
     /// a field worker's report or a resident's rating given by phone): the
     /// record names the token's subject and the one it acted for.
     OnBehalf,
+    /// The arbitration commission director's approvals (2017 Arbitration
+    /// Rules): extending the award period (Art. 45) and suspending a case
+    /// (Art. 47) — a role of its own, not any holder of `transition`.
+    Direct,
     /// Rate a request: the resident, through a resident channel, or a
     /// dispatcher recording the resident's rating on their behalf — never
     /// the staff whose work is rated.
@@ -47,7 +51,21 @@ use Permission::*;
 pub const ROLES: &[(&str, &[Permission])] = &[
     (
         "admin",
-        &[Read, Report, Transition, Escalate, Bind, Import, Configure, PersonalData, Audit, Inspect, OnBehalf, Rate],
+        &[
+            Read,
+            Report,
+            Transition,
+            Escalate,
+            Bind,
+            Import,
+            Configure,
+            PersonalData,
+            Audit,
+            Inspect,
+            OnBehalf,
+            Rate,
+            Direct,
+        ],
     ),
     ("dispatcher", &[Read, Report, Transition, Escalate, PersonalData, OnBehalf, Rate]),
     ("grid_worker", &[Read, Report, Transition]),
@@ -57,6 +75,7 @@ pub const ROLES: &[(&str, &[Permission])] = &[
     ("policy_officer", &[Read, Configure]),
     ("arbitrator", &[Read, Report, Transition, PersonalData, Inspect]),
     ("labour_inspector", &[Read, Inspect]),
+    ("commission_director", &[Read, Transition, PersonalData, Direct]),
     ("representative", &[Read, Report]),
     ("resident_channel", &[Report, Rate]),
     ("auditor", &[Read, Audit]),
@@ -128,7 +147,7 @@ const RPCS: &[(&str, &[(&str, Permission)])] = &[
             ("ListCases", Read),
             ("ListDeadlines", Read),
             ("TransitionCase", Transition),
-            ("ExtendAwardPeriod", Transition),
+            ("ExtendAwardPeriod", Direct),
             ("ListPersonalDataReads", Audit),
             ("SetRepresentatives", Transition),
         ],
@@ -228,8 +247,21 @@ mod tests {
     #[test]
     fn the_documented_matrix_is_the_enforced_one() {
         let docs = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/integrators.md")).unwrap();
-        let columns =
-            [Read, Report, Transition, Escalate, Bind, Import, Configure, PersonalData, Audit, Inspect, OnBehalf, Rate];
+        let columns = [
+            Read,
+            Report,
+            Transition,
+            Escalate,
+            Bind,
+            Import,
+            Configure,
+            PersonalData,
+            Audit,
+            Inspect,
+            OnBehalf,
+            Rate,
+            Direct,
+        ];
         let mut documented = Vec::new();
         for line in docs.lines().filter(|l| l.starts_with("| `")) {
             let cells: Vec<&str> = line.split('|').map(str::trim).collect();

@@ -13,8 +13,12 @@ use crate::{SERVICE, consumers::Reactions, grpc::Api, store::Store};
 pub async fn start(deps: Deps, shutdown: CancellationToken) -> anyhow::Result<Started> {
     let calendar = deps.calendar(&shutdown)?;
     let handler = Arc::new(Reactions { clock: deps.clock.clone() });
-    let pipeline =
-        Pipeline { service: SERVICE, topic: topics::ARBITRATION, subscribes: &[topics::COMPLAINTS], handler };
+    let pipeline = Pipeline {
+        service: SERVICE,
+        topic: topics::ARBITRATION,
+        subscribes: &[topics::COMPLAINTS, topics::GOVERNANCE],
+        handler,
+    };
     let mut tasks = start_pipeline(&deps, pipeline, &shutdown).await?;
     let store = Store::new(deps.pool.clone(), calendar).sealing(deps.sealer("claimants' personal data")?);
     let sealed = store.seal_plaintext_claimants().await.context("sealing stored claimants")?;

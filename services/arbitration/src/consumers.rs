@@ -1,6 +1,8 @@
 //! arbitration's reactions: a complaint in a labour category opens a draft
 //! application, pre-filled from the complaint, that the commission
-//! completes with `ApplyCase`.
+//! completes with `ApplyCase`; governance-grid's communities, grids and
+//! enterprises are remembered, so that a relocation notice names an
+//! enterprise on the map and comes from its area.
 
 use std::sync::Arc;
 
@@ -10,7 +12,7 @@ use dualnet_events::{
     consumer::{optional_uuid_field, uuid_field},
 };
 use dualnet_platform::clock::Clock;
-use dualnet_proto::complaints::v1 as complaints;
+use dualnet_proto::{complaints::v1 as complaints, governance::v1 as governance};
 use sqlx::PgConnection;
 
 use crate::{domain::case, store};
@@ -22,6 +24,26 @@ pub struct Reactions {
 #[async_trait]
 impl Handler for Reactions {
     async fn handle(&self, conn: &mut PgConnection, event: &Event) -> Result<(), HandleError> {
+        if event.is::<governance::CommunityCreated>() {
+            let e: governance::CommunityCreated = event.decode()?;
+            let (community, subdistrict) =
+                (uuid_field("community_id", &e.community_id)?, uuid_field("subdistrict_id", &e.subdistrict_id)?);
+            store::remember_community(conn, community, subdistrict).await?;
+            return Ok(());
+        }
+        if event.is::<governance::GridCreated>() {
+            let e: governance::GridCreated = event.decode()?;
+            let (grid, community) = (uuid_field("grid_id", &e.grid_id)?, uuid_field("community_id", &e.community_id)?);
+            store::remember_grid(conn, grid, community).await?;
+            return Ok(());
+        }
+        if event.is::<governance::EnterpriseCreated>() {
+            let e: governance::EnterpriseCreated = event.decode()?;
+            let (enterprise, grid) =
+                (uuid_field("enterprise_id", &e.enterprise_id)?, uuid_field("grid_id", &e.grid_id)?);
+            store::remember_enterprise(conn, enterprise, grid).await?;
+            return Ok(());
+        }
         if !event.is::<complaints::ComplaintFiled>() {
             return Ok(());
         }

@@ -68,7 +68,7 @@ fn reach<T>(req: &Request<T>) -> Option<Reach> {
     dualnet_platform::auth::confinement(req.extensions())?;
     let claims = req.extensions().get::<Claims>()?;
     let has = |role: &str| claims.roles.iter().any(|r| r == role);
-    if has("arbitrator") {
+    if has("arbitrator") || has("commission_director") {
         return None;
     }
     Some(Reach { representative: has("representative").then(|| claims.sub.clone()) })
@@ -122,7 +122,9 @@ impl Api {
     fn view_as(&self, v: CaseView, unmasked: bool) -> pb::Case {
         let c = v.case;
         let text = |id: Option<uuid::Uuid>| id.map(|i| i.to_string()).unwrap_or_default();
-        let due_at = |k: Kind| v.deadlines.iter().find(|d| d.kind == k).map(|d| d.due_at);
+        // A deadline standing still has no end while it does.
+        let due_at =
+            |k: Kind| v.deadlines.iter().find(|d| d.kind == k && d.state != clocks::State::Paused).map(|d| d.due_at);
         let due = |k: Kind| due_at(k).map(to_proto);
         let due_on = |k: Kind| due_at(k).map(|t| last_day(t).to_string()).unwrap_or_default();
         let calendar = self.store.calendar();
@@ -153,6 +155,8 @@ impl Api {
             tribunal_notice_due_on: due_on(Kind::TribunalNotice),
             award_due_on: due_on(Kind::Award),
             provisional,
+            award_paused: c.award_clock.paused.is_some(),
+            award_days_not_counted: i32::try_from(c.award_clock.paused_days).unwrap_or(i32::MAX),
         };
         // Art. 47 is judged at the figure in force on the day of the award;
         // before it, on today's, provisionally.
@@ -166,6 +170,8 @@ impl Api {
                 amount_fen: k.amount_fen,
                 description: k.description.clone(),
                 final_award: award::is_final(k, wage_fen),
+                limitation_expires: k.limitation_expires.map(|d| d.to_string()).unwrap_or_default(),
+                time_barred: k.time_barred,
             })
             .collect();
         pb::Case {
@@ -262,7 +268,13 @@ impl Arbitration for Api {
             let description =
                 f.optional_text(&format!("claims[{i}].description"), &c.description, TEXT_MAX).unwrap_or_default();
             if let Some(kind) = kind {
-                claims.push(Claim { kind, amount_fen: c.amount_fen, description });
+                claims.push(Claim {
+                    kind,
+                    amount_fen: c.amount_fen,
+                    description,
+                    limitation_expires: None,
+                    time_barred: false,
+                });
             }
         }
         let right_known_on = f.optional_date("right_known_on", &r.right_known_on);
@@ -402,8 +414,14 @@ impl Arbitration for Api {
     async fn transition_case(&self, req: Request<pb::TransitionCaseRequest>) -> Answer<pb::Case> {
         let reach = reach(&req);
         // The commission itself (or a deployment without authentication).
-        let commission =
-            req.extensions().get::<Claims>().is_none_or(|c| c.roles.iter().any(|r| r == "arbitrator" || r == "admin"));
+        let commission = req
+            .extensions()
+            .get::<Claims>()
+            .is_none_or(|c| c.roles.iter().any(|r| r == "arbitrator" || r == "commission_director" || r == "admin"));
+        // Rules Art. 47: a suspension needs the director's approval.
+        let director = req.extensions().get::<Claims>().is_none_or(|c| {
+            dualnet_platform::permissions::granted(&c.roles, dualnet_platform::permissions::Permission::Direct)
+        });
         let caller = dualnet_platform::auth::caller(req.extensions());
         let r = req.into_inner();
         let mut f = Fields::new();
@@ -421,6 +439,14 @@ impl Arbitration for Api {
         let action = action.ok_or_else(|| ApiError::field("action", "must be specified"))?;
         self.confine(reach.as_ref(), id).await?;
         let actor = Actor::of(caller.as_ref(), "actor", actor)?.recorded();
+        if action == crate::domain::case::Action::Suspend && !director {
+            return Err(ApiError::PermissionDenied(
+                "suspending a case needs the commission director's approval (role commission_director; \
+                 2017 Arbitration Rules Art. 47)"
+                    .into(),
+            )
+            .into());
+        }
         let step = Step {
             action,
             actor: &actor,
@@ -483,11 +509,24 @@ impl Arbitration for Api {
         req: Request<pb::ReportRelocationRequest>,
     ) -> Answer<pb::ReportRelocationResponse> {
         let chain = Chain::start(correlation::of(&req));
+        // The commission is not confined to an area, here as for cases;
+        // labour inspection is, to its scope.
+        let commission = req.extensions().get::<Claims>().is_some_and(|c| c.roles.iter().any(|r| r == "arbitrator"));
+        let scope = dualnet_platform::auth::confinement(req.extensions()).filter(|_| !commission);
         let r = req.into_inner();
         let mut f = Fields::new();
         let enterprise = f.id("enterprise_id", &r.enterprise_id);
         let note = f.optional_text("note", &r.note, TEXT_MAX).unwrap_or_default();
         f.finish()?;
+        // An enterprise on the map, and in the caller's area: a notice about
+        // an unknown id, or another area's enterprise, raises nothing.
+        let place = self.store.enterprise_place(enterprise).await?;
+        if let Some(scope) = scope {
+            let ids = dualnet_platform::auth::Scope::uuids;
+            if !place.within(&ids(&scope.grids), &ids(&scope.communities), &ids(&scope.subdistricts)) {
+                return Err(ApiError::NotFound("enterprise (none such on the map)".into()).into());
+            }
+        }
         let raised = self.store.report_relocation(enterprise, &note, &chain, self.clock.now()).await?;
         Ok(Response::new(pb::ReportRelocationResponse { raised }))
     }

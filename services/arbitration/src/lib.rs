@@ -6,9 +6,10 @@
 //! - Publishes to `dualnet.arbitration.v1`: `CaseOpened`, `CaseTransitioned`,
 //!   `AwardPeriodExtended`, `CaseDeadlinePassed`, `EnterpriseRiskRaised`.
 //! - Consumes: `dualnet.complaints.v1` — complaints in labour categories open
-//!   draft applications.
+//!   draft applications; `dualnet.governance.v1` — communities, grids and
+//!   enterprises, where a relocation notice may come from.
 //!
-//! Layout: `domain/` pure rules, `store.rs` the database, `grpc.rs` the API,
+//! Layout: `domain/` pure rules, `store/` the database, `grpc.rs` the API,
 //! `consumers.rs` the reactions, `app.rs` the wiring.
 
 pub mod app;

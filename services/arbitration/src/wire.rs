@@ -42,6 +42,15 @@ pub fn action(a: Action) -> pb::CaseAction {
         Action::Award => pb::CaseAction::Award,
         Action::Close => pb::CaseAction::Close,
         Action::Withdraw => pb::CaseAction::Withdraw,
+        Action::SupplementMaterials => pb::CaseAction::SupplementMaterials,
+        Action::AddParty => pb::CaseAction::AddParty,
+        Action::AmendClaims => pb::CaseAction::AmendClaims,
+        Action::JoinCounterclaim => pb::CaseAction::JoinCounterclaim,
+        Action::AcceptTransfer => pb::CaseAction::AcceptTransfer,
+        Action::Suspend => pb::CaseAction::Suspend,
+        Action::Resume => pb::CaseAction::Resume,
+        Action::ServeByPublicNotice => pb::CaseAction::ServeByPublicNotice,
+        Action::PublicNoticeServed => pb::CaseAction::PublicNoticeServed,
     }
 }
 
@@ -83,5 +92,6 @@ pub fn deadline_state(s: State) -> pb::DeadlineState {
         State::Met => pb::DeadlineState::Met,
         State::Passed => pb::DeadlineState::Passed,
         State::Cancelled => pb::DeadlineState::Cancelled,
+        State::Paused => pb::DeadlineState::Paused,
     }
 }

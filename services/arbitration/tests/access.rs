@@ -267,16 +267,63 @@ async fn only_labour_inspection_and_the_commission_report_a_relocation() {
     let s = start_configured(Utc::now(), |c| c.auth = auth_config()).await;
     let notice =
         |enterprise: &str| pb::ReportRelocationRequest { enterprise_id: enterprise.into(), note: "moving".into() };
-    let enterprise = uuid::Uuid::now_v7().to_string();
+    let (here, elsewhere) = (s.enterprise_on_map().await, s.enterprise_on_map().await);
     for role in ["resident_channel", "grid_worker", "representative", "department"] {
-        let refused = s.client.clone().report_relocation(bearer(notice(&enterprise), &token("x", role))).await;
+        let refused = s.client.clone().report_relocation(bearer(notice(&here.id), &token("x", role))).await;
         assert_eq!(refused.unwrap_err().code(), Code::PermissionDenied, "{role} raises no labour risk");
     }
-    let inspector = token("inspector-1", "labour_inspector");
-    let raised = s.client.clone().report_relocation(bearer(notice(&enterprise), &inspector)).await.unwrap();
+    // Labour inspection of the enterprise's subdistrict: not of another's.
+    let config = auth_config();
+    let inspector_of = |subdistrict: &str| {
+        let scope = Scope { subdistricts: vec![subdistrict.to_string()], ..Scope::default() };
+        let claims =
+            Claims::issue(&config, "inspector-1", "labour-bureau", vec!["labour_inspector".into()], scope, 600);
+        auth::mint(&config, &claims).unwrap()
+    };
+    let mut c = s.client.clone();
+    let stranger = c.report_relocation(bearer(notice(&here.id), &inspector_of(&elsewhere.subdistrict))).await;
+    assert_eq!(stranger.unwrap_err().code(), Code::NotFound, "another subdistrict's enterprise");
+    let unknown = notice(&uuid::Uuid::now_v7().to_string());
+    let refused = s.client.clone().report_relocation(bearer(unknown, &inspector_of(&here.subdistrict))).await;
+    assert_eq!(refused.unwrap_err().code(), Code::NotFound, "no such enterprise on the map");
+    let inspector = inspector_of(&here.subdistrict);
+    let raised = s.client.clone().report_relocation(bearer(notice(&here.id), &inspector)).await.unwrap();
     assert!(raised.into_inner().raised, "the first notice the window sees, from labour inspection");
-    let other = uuid::Uuid::now_v7().to_string();
-    let commission = s.client.clone().report_relocation(bearer(notice(&other), &token("arb-01", "arbitrator"))).await;
+    // The commission (not confined to an area) for any enterprise on the map.
+    let commission = c.report_relocation(bearer(notice(&elsewhere.id), &token("arb-01", "arbitrator"))).await;
     assert!(commission.unwrap().into_inner().raised);
+    s.shutdown.cancel();
+}
+
+/// 2017 Arbitration Rules Art. 45 and 47: extending the award period and
+/// suspending a case need the commission director's approval — not any
+/// arbitrator's, whose role moves the case along.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_the_commission_director_extends_the_award_period_or_suspends_a_case() {
+    let s = start_configured(Utc::now(), |c| c.auth = auth_config()).await;
+    let (arbitrator, director) = (token("arb-01", "arbitrator"), token("director-1", "commission_director"));
+    let case = s.client.clone().apply_case(bearer(application(&[]), &arbitrator)).await.unwrap().into_inner();
+    let step = |action: pb::CaseAction| pb::TransitionCaseRequest {
+        id: case.id.clone(),
+        action: action as i32,
+        note: "劳动者住院".into(),
+        ..Default::default()
+    };
+    s.client.clone().transition_case(bearer(step(pb::CaseAction::Accept), &arbitrator)).await.unwrap();
+    let extend =
+        pb::ExtendAwardPeriodRequest {
+            id: case.id.clone(), days: 10, reason: "案情复杂".into(), ..Default::default()
+        };
+    let refused = s.client.clone().extend_award_period(bearer(extend.clone(), &arbitrator)).await.unwrap_err();
+    assert_eq!(refused.code(), Code::PermissionDenied, "{}", refused.message());
+    let refused = s.client.clone().transition_case(bearer(step(pb::CaseAction::Suspend), &arbitrator)).await;
+    assert_eq!(refused.unwrap_err().code(), Code::PermissionDenied);
+    let extended = s.client.clone().extend_award_period(bearer(extend, &director)).await.unwrap().into_inner();
+    assert_eq!(extended.clocks.unwrap().award_extension_days, 10);
+    let suspended = s.client.clone().transition_case(bearer(step(pb::CaseAction::Suspend), &director)).await;
+    assert!(suspended.unwrap().into_inner().clocks.unwrap().award_paused);
+    // The arbitrator resumes when the cause is gone.
+    let resumed = s.client.clone().transition_case(bearer(step(pb::CaseAction::Resume), &arbitrator)).await;
+    assert!(!resumed.unwrap().into_inner().clocks.unwrap().award_paused);
     s.shutdown.cancel();
 }

@@ -4,7 +4,10 @@
 mod running;
 
 use chrono::{DateTime, TimeZone, Utc};
-use dualnet_platform::timestamp::{from_proto, to_proto};
+use dualnet_platform::{
+    clock::Clock,
+    timestamp::{from_proto, to_proto},
+};
 use dualnet_proto::arbitration::v1::{self as pb, arbitration_client::ArbitrationClient};
 use dualnet_testkit::wait_for;
 use running::{WAIT, start_at};
@@ -209,10 +212,76 @@ async fn the_award_period_is_extended_once_by_at_most_fifteen_days() {
     let second = s.client.extend_award_period(extend(1)).await.unwrap_err();
     assert_eq!(second.code(), Code::FailedPrecondition);
     assert!(second.message().contains("once"), "{}", second.message());
-    // Past the end of day 60 the award is overdue and the claimant may sue.
+    // Past the end of day 60 the award is overdue and a party may sue.
     s.clock.advance(chrono::Duration::days(60) + chrono::Duration::minutes(15 * 60 + 1));
     let passed = wait_passed(&s.client, &c.id, pb::DeadlineKind::Award).await;
     assert!(passed.consequence.contains("Art. 43"), "{}", passed.consequence);
+    assert!(passed.consequence.contains("a party may sue"), "either party, not only the claimant");
+    s.shutdown.cancel();
+}
+
+/// 2017 Arbitration Rules Art. 46: amended claims (para. 3) start the award
+/// period afresh; a suspension (para. 6, Art. 47) stops it — its days are not
+/// counted, and no award is announced overdue meanwhile; Art. 45 and 47: the
+/// extension and the suspension are notified to both parties in writing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn amended_claims_restart_the_award_period_and_a_suspension_stops_it_with_notice_to_both_parties() {
+    // Monday 2 March 2026, 10:00 China time.
+    let mut s = start_at(at(2026, 3, 2, 2)).await;
+    let accepted = |s: &running::Running| {
+        let mut c = s.client.clone();
+        async move {
+            let case = c.apply_case(application(vec![wages(1_000_000)])).await.unwrap().into_inner();
+            step(&mut c, &case.id, pb::CaseAction::Accept).await.unwrap()
+        }
+    };
+    let a = accepted(&s).await;
+    let first_due = a.clocks.unwrap().award_due_on;
+
+    // Ten days on, the claimant's amended claims are accepted: the period
+    // runs from today, as that of a case accepted today.
+    s.clock.advance(chrono::Duration::days(10));
+    let amended = step(&mut s.client, &a.id, pb::CaseAction::AmendClaims).await.unwrap().clocks.unwrap();
+    let control = accepted(&s).await;
+    assert_eq!(amended.award_due_on, control.clocks.unwrap().award_due_on, "afresh from the amendment");
+    assert_ne!(amended.award_due_on, first_due);
+
+    // Suspended the same day: no end while it stands still.
+    let suspended = step(&mut s.client, &a.id, pb::CaseAction::Suspend).await.unwrap().clocks.unwrap();
+    assert!(suspended.award_paused && suspended.award_due.is_none() && suspended.award_due_on.is_empty());
+    let twice = step(&mut s.client, &a.id, pb::CaseAction::ServeByPublicNotice).await.unwrap_err();
+    assert_eq!(twice.code(), Code::FailedPrecondition, "{}", twice.message());
+    // Fifty days later the control case's award is overdue; the suspended
+    // one is not announced, its deadline stands still.
+    s.clock.advance(chrono::Duration::days(50));
+    wait_passed(&s.client, &control.id, pb::DeadlineKind::Award).await;
+    let standing = deadlines(&s.client, &a.id).await;
+    let award = standing.iter().find(|d| d.kind == pb::DeadlineKind::Award as i32).unwrap();
+    assert_eq!(award.state, pb::DeadlineState::Paused as i32, "{standing:?}");
+    let resumed = step(&mut s.client, &a.id, pb::CaseAction::Resume).await.unwrap().clocks.unwrap();
+    assert_eq!(resumed.award_days_not_counted, 50);
+    assert!(!resumed.award_paused);
+    let due = from_proto(&resumed.award_due.unwrap()).unwrap();
+    assert!(due > s.clock.now(), "35 days of the period are left after the 50 not counted");
+    let extend =
+        pb::ExtendAwardPeriodRequest { id: a.id.clone(), days: 5, actor: "主任".into(), reason: "复杂".into() };
+    s.client.extend_award_period(extend).await.unwrap();
+
+    // Both written notices, each to both parties.
+    let notices: Vec<Vec<u8>> = sqlx::query_scalar(
+        "SELECT payload FROM event_outbox WHERE event_type = 'dualnet.arbitration.v1.PartiesNotified' AND record_key = $1
+         ORDER BY seq",
+    )
+    .bind(&a.id)
+    .fetch_all(&s.pool)
+    .await
+    .unwrap();
+    let notices: Vec<pb::PartiesNotified> =
+        notices.iter().map(|p| prost::Message::decode(p.as_slice()).unwrap()).collect();
+    let kinds: Vec<&str> = notices.iter().map(|n| n.notice.as_str()).collect();
+    assert_eq!(kinds, ["case_suspended", "award_period_extended"]);
+    assert!(notices.iter().all(|n| n.to == ["applicant", "respondent"]), "{notices:?}");
+    assert!(notices[1].article.contains("Art. 45") && notices[1].award_due.is_some());
     s.shutdown.cancel();
 }
 
@@ -245,6 +314,53 @@ async fn an_interrupted_limitation_period_keeps_a_late_claim_in_time() {
     let running = s.client.apply_case(employed).await.unwrap().into_inner().clocks.unwrap();
     assert_eq!(running.limitation_expires, "");
     assert!(!running.time_barred);
+    s.shutdown.cancel();
+}
+
+/// LDMAL Art. 27: para. 4 (wage arrears do not run while the employment
+/// lasts) is the wage claim's own rule, whatever else the case claims; a
+/// mediation organisation receiving the dispute is relief sought (para. 2),
+/// which interrupts the period; and a last day on a rest day moves to the
+/// next working day (Civil Code Art. 203).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_claim_runs_its_own_limitation_a_mediation_interrupts_it_and_a_sunday_last_day_moves_to_monday() {
+    // Monday 1 June 2026; the worker is still employed.
+    let mut s = start_at(at(2026, 6, 1, 2)).await;
+    let compensation =
+        pb::Claim { kind: pb::ClaimKind::Compensation as i32, amount_fen: 500_000, ..Default::default() };
+    let mixed = pb::ApplyCaseRequest {
+        right_known_on: "2025-03-10".into(),
+        employment_ended_on: String::new(),
+        ..application(vec![wages(100_000), compensation.clone()])
+    };
+    let case = s.client.apply_case(mixed.clone()).await.unwrap().into_inner();
+    let (wage, other) = (&case.claims[0], &case.claims[1]);
+    assert!(!wage.time_barred && wage.limitation_expires.is_empty(), "the wage claim does not run: {wage:?}");
+    assert!(other.time_barred && other.limitation_expires == "2026-03-10", "compensation is out of time: {other:?}");
+    let clocks = case.clocks.unwrap();
+    assert!(!clocks.time_barred, "the case is in time while one of its claims is");
+    assert_eq!(clocks.limitation_expires, "");
+
+    // The dispute went to the people's mediation committee on 1 December 2025.
+    let mediated =
+        pb::ApplyCaseRequest { mediation_started_on: "2025-12-01".into(), ..application(vec![compensation.clone()]) };
+    let mediated =
+        pb::ApplyCaseRequest { right_known_on: "2025-03-10".into(), employment_ended_on: String::new(), ..mediated };
+    let claim = s.client.apply_case(mediated).await.unwrap().into_inner().claims.remove(0);
+    assert_eq!((claim.limitation_expires.as_str(), claim.time_barred), ("2026-12-01", false));
+
+    // Known on 14 June 2025: one year on is Sunday 14 June 2026, so
+    // the period runs to Monday 15 June, and an application that Monday at
+    // 23:00 China time is in time.
+    s.clock.advance(chrono::Duration::days(14) + chrono::Duration::hours(13));
+    let sunday = pb::ApplyCaseRequest {
+        right_known_on: "2025-06-14".into(),
+        employment_ended_on: String::new(),
+        ..application(vec![compensation])
+    };
+    let clocks = s.client.apply_case(sunday).await.unwrap().into_inner().clocks.unwrap();
+    assert_eq!(clocks.limitation_expires, "2026-06-15");
+    assert!(!clocks.time_barred, "applied on the Monday the period ran to");
     s.shutdown.cancel();
 }
 
@@ -337,7 +453,7 @@ async fn a_period_counted_into_a_year_without_a_holiday_schedule_is_provisional_
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_relocation_notice_raises_an_enterprise_risk_once_per_window() {
     let mut s = start_at(at(2026, 11, 2, 1)).await;
-    let enterprise = uuid::Uuid::now_v7().to_string();
+    let enterprise = s.enterprise_on_map().await.id;
     let notice = |note: &str| pb::ReportRelocationRequest { enterprise_id: enterprise.clone(), note: note.into() };
     let first = s.client.report_relocation(notice("moving to Huizhou in December")).await.unwrap().into_inner();
     assert!(first.raised);
@@ -347,6 +463,9 @@ async fn a_relocation_notice_raises_an_enterprise_risk_once_per_window() {
     assert!(s.client.report_relocation(notice("a second site")).await.unwrap().into_inner().raised);
     let bad = s.client.report_relocation(pb::ReportRelocationRequest::default()).await.unwrap_err();
     assert_eq!(bad.code(), Code::InvalidArgument);
+    // An id no enterprise on the map has raises nothing.
+    let unknown = pb::ReportRelocationRequest { enterprise_id: uuid::Uuid::now_v7().to_string(), note: "?".into() };
+    assert_eq!(s.client.report_relocation(unknown).await.unwrap_err().code(), Code::NotFound);
     s.shutdown.cancel();
 }
 
@@ -355,7 +474,7 @@ async fn a_relocation_notice_raises_an_enterprise_risk_once_per_window() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_collective_dispute_after_an_ordinary_risk_is_raised_again_as_collective() {
     let mut s = start_at(at(2026, 11, 2, 1)).await;
-    let enterprise = uuid::Uuid::now_v7().to_string();
+    let enterprise = s.enterprise_on_map().await.id;
     let notice = pb::ReportRelocationRequest { enterprise_id: enterprise.clone(), note: "moving".into() };
     assert!(s.client.report_relocation(notice).await.unwrap().into_inner().raised);
     let collective =

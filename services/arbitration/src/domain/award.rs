@@ -48,6 +48,11 @@ pub struct Claim {
     /// In fen (0.01 yuan).
     pub amount_fen: i64,
     pub description: String,
+    /// The claim's own limitation period (Art. 27): its last day, none
+    /// while it does not run (or before the application), and whether the
+    /// application came after it.
+    pub limitation_expires: Option<chrono::NaiveDate>,
+    pub time_barred: bool,
 }
 
 /// Art. 47(1): twelve months of the local monthly minimum wage.
@@ -78,8 +83,18 @@ mod tests {
     /// Shenzhen's monthly minimum wage of 2,360 yuan (from July 2022).
     const SHENZHEN: i64 = 236_000;
 
+    fn other(fen: i64) -> Claim {
+        Claim {
+            kind: ClaimKind::Other,
+            amount_fen: fen,
+            description: String::new(),
+            limitation_expires: None,
+            time_barred: false,
+        }
+    }
+
     fn wages(fen: i64) -> Claim {
-        Claim { kind: ClaimKind::Wages, amount_fen: fen, description: String::new() }
+        Claim { kind: ClaimKind::Wages, amount_fen: fen, ..other(0) }
     }
 
     #[test]
@@ -93,9 +108,9 @@ mod tests {
 
     #[test]
     fn labour_standards_are_final_whatever_the_amount_and_other_claims_never() {
-        let standards = Claim { kind: ClaimKind::LabourStandards, amount_fen: i64::MAX, description: String::new() };
+        let standards = Claim { kind: ClaimKind::LabourStandards, amount_fen: i64::MAX, ..other(0) };
         assert!(is_final(&standards, SHENZHEN));
-        let other = Claim { kind: ClaimKind::Other, amount_fen: 1, description: String::new() };
+        let other = other(1);
         assert!(!is_final(&other, SHENZHEN));
     }
 

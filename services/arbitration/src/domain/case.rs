@@ -104,10 +104,29 @@ pub enum Action {
     Award,
     Close,
     Withdraw,
+    /// Rules Art. 46(2): the application counts as received on the day its
+    /// missing materials arrive; the acceptance period runs from then.
+    SupplementMaterials,
+    /// Rules Art. 46(1): a party or third party added; the award period runs afresh.
+    AddParty,
+    /// Rules Art. 46(3): added or amended claims accepted; afresh.
+    AmendClaims,
+    /// Rules Art. 46(4): a counterclaim joined; afresh.
+    JoinCounterclaim,
+    /// Rules Art. 46(5): a case transferred here accepted; afresh.
+    AcceptTransfer,
+    /// Rules Art. 47: suspended with the director's approval; the award
+    /// period stands still (Art. 46(6)).
+    Suspend,
+    Resume,
+    /// Rules Art. 46(6): a document served by public notice; the period
+    /// stands still until the notice period ends.
+    ServeByPublicNotice,
+    PublicNoticeServed,
 }
 
 impl Action {
-    pub const ALL: [Action; 13] = [
+    pub const ALL: [Action; 22] = [
         Action::Apply,
         Action::Accept,
         Action::Refuse,
@@ -121,6 +140,15 @@ impl Action {
         Action::Award,
         Action::Close,
         Action::Withdraw,
+        Action::SupplementMaterials,
+        Action::AddParty,
+        Action::AmendClaims,
+        Action::JoinCounterclaim,
+        Action::AcceptTransfer,
+        Action::Suspend,
+        Action::Resume,
+        Action::ServeByPublicNotice,
+        Action::PublicNoticeServed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -138,6 +166,15 @@ impl Action {
             Action::Award => "award",
             Action::Close => "close",
             Action::Withdraw => "withdraw",
+            Action::SupplementMaterials => "supplement_materials",
+            Action::AddParty => "add_party",
+            Action::AmendClaims => "amend_claims",
+            Action::JoinCounterclaim => "join_counterclaim",
+            Action::AcceptTransfer => "accept_transfer",
+            Action::Suspend => "suspend",
+            Action::Resume => "resume",
+            Action::ServeByPublicNotice => "serve_by_public_notice",
+            Action::PublicNoticeServed => "public_notice_served",
         }
     }
 }
@@ -173,6 +210,19 @@ pub fn transition(from: Status, action: Action) -> Result<Status, IllegalTransit
         (S::Heard, A::Award) => S::Awarded,
         (S::Settled | S::Awarded, A::Close) => S::Closed,
         (s, A::Withdraw) if !s.is_final() && !matches!(s, S::Settled | S::Awarded) => S::Withdrawn,
+        // What moves the clocks, not the case: the status stays.
+        (S::Applied, A::SupplementMaterials) => S::Applied,
+        (
+            s,
+            A::AddParty
+            | A::AmendClaims
+            | A::JoinCounterclaim
+            | A::AcceptTransfer
+            | A::Suspend
+            | A::Resume
+            | A::ServeByPublicNotice
+            | A::PublicNoticeServed,
+        ) if s.awaiting_award() => s,
         _ => return Err(IllegalTransition { from, action }),
     };
     Ok(to)
@@ -222,6 +272,8 @@ pub struct Case {
     pub arbitrator: Option<String>,
     pub hearing_at: Option<DateTime<Utc>>,
     pub award_extension_days: u32,
+    /// The award period's start, pauses and days not counted (Rules Art. 46).
+    pub award_clock: super::award_clock::AwardClock,
     pub limitation: LimitationFacts,
     pub mediation_started_on: Option<NaiveDate>,
 }
@@ -267,6 +319,7 @@ pub fn draft(
         arbitrator: None,
         hearing_at: None,
         award_extension_days: 0,
+        award_clock: Default::default(),
         limitation: LimitationFacts::default(),
         mediation_started_on: None,
     }
@@ -276,7 +329,7 @@ pub fn draft(
 mod tests {
     use super::*;
 
-    const ACTIONS: [Action; 13] = Action::ALL;
+    const ACTIONS: [Action; 22] = Action::ALL;
 
     #[test]
     fn no_sequence_of_actions_awards_without_a_hearing_or_reopens_an_ended_case() {

@@ -79,7 +79,7 @@ impl Kind {
             Kind::Defence => "defence period over: the case proceeds without a defence (LDMAL Art. 30)",
             Kind::TribunalNotice => "tribunal composition not notified in time (LDMAL Art. 32)",
             Kind::HearingSoon => "hearing in 5 days",
-            Kind::Award => "award overdue: the claimant may sue in court (LDMAL Art. 43)",
+            Kind::Award => "award overdue: a party may sue in court (LDMAL Art. 43)",
         }
     }
 }
@@ -92,6 +92,9 @@ pub enum State {
     Passed,
     /// The case ended before it mattered.
     Cancelled,
+    /// Standing still: the days are not counted (the award period during a
+    /// suspension or service by public notice, Rules Art. 46(6)).
+    Paused,
 }
 
 impl State {
@@ -101,11 +104,14 @@ impl State {
             State::Met => "met",
             State::Passed => "passed",
             State::Cancelled => "cancelled",
+            State::Paused => "paused",
         }
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [State::Pending, State::Met, State::Passed, State::Cancelled].into_iter().find(|v| v.as_str() == s)
+        [State::Pending, State::Met, State::Passed, State::Cancelled, State::Paused]
+            .into_iter()
+            .find(|v| v.as_str() == s)
     }
 }
 

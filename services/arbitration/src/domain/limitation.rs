@@ -7,7 +7,13 @@
 //!   runs on from the day the obstacle ends (para. 3).
 //! - A claim for labour remuneration in arrears is not time-barred while the
 //!   employment lasts; once it ends, the year runs from the day it ended
-//!   (para. 4).
+//!   (para. 4). That rule is the wage claim's own: every claim of a case has
+//!   its own period, and the case is out of time only when each one is.
+//! - Applying to a mediation organisation is seeking relief: it interrupts
+//!   the period like the other interruptions (para. 2).
+//! - A last day that falls on a rest day moves to the next working day
+//!   (Civil Code Art. 203, which the period of Art. 27 follows); a swapped
+//!   working Saturday is a working day.
 
 use chrono::{Months, NaiveDate};
 
@@ -56,6 +62,37 @@ pub fn period(
         }
     }
     Limitation::Expires(last)
+}
+
+/// `l` with a last day on a rest day moved to the next working day (Civil
+/// Code Art. 203).
+pub fn off_rest_day(l: Limitation, is_working_day: impl Fn(NaiveDate) -> bool) -> Limitation {
+    match l {
+        Limitation::NotRunning => l,
+        Limitation::Expires(mut last) => {
+            while !is_working_day(last) {
+                match last.succ_opt() {
+                    Some(next) => last = next,
+                    None => break,
+                }
+            }
+            Limitation::Expires(last)
+        }
+    }
+}
+
+/// The application as a whole: in time while any of its claims is — never
+/// barred while a claim's period does not run, else until the last of the
+/// claims' last days.
+pub fn of_case(claims: &[Limitation]) -> Option<Limitation> {
+    if claims.contains(&Limitation::NotRunning) {
+        return Some(Limitation::NotRunning);
+    }
+    claims
+        .iter()
+        .filter_map(|l| if let Limitation::Expires(d) = l { Some(*d) } else { None })
+        .max()
+        .map(Limitation::Expires)
 }
 
 /// One year from `start`, lengthened by every suspended day inside it.
@@ -116,6 +153,19 @@ mod tests {
         let typhoon = Suspension { from: day(2025, 9, 1), to: day(2025, 9, 10) };
         let l = period(day(2025, 3, 10), false, None, &[], &[typhoon]);
         assert_eq!(l, Limitation::Expires(day(2026, 3, 20)));
+    }
+
+    #[test]
+    fn a_last_day_on_a_rest_day_moves_to_the_next_working_day_and_the_case_is_barred_only_claim_by_claim() {
+        // Sunday 14 March 2027 → Monday 15 March.
+        let weekdays = |d: NaiveDate| chrono::Datelike::weekday(&d).num_days_from_monday() < 5;
+        let l = off_rest_day(period(day(2026, 3, 14), false, None, &[], &[]), weekdays);
+        assert_eq!(l, Limitation::Expires(day(2027, 3, 15)));
+        let wages = Limitation::NotRunning;
+        let other = Limitation::Expires(day(2025, 1, 5));
+        assert_eq!(of_case(&[other, wages]), Some(Limitation::NotRunning), "the wage claim keeps it in time");
+        assert_eq!(of_case(&[other, Limitation::Expires(day(2026, 2, 1))]), Some(Limitation::Expires(day(2026, 2, 1))));
+        assert_eq!(of_case(&[]), None);
     }
 
     #[test]

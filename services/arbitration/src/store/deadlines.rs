@@ -34,7 +34,9 @@ pub async fn set(conn: &mut PgConnection, case_id: Uuid, kind: Kind, due_at: Dat
 /// passed: the breach happened.
 pub async fn meet(conn: &mut PgConnection, case_id: Uuid, kinds: &[Kind]) -> Result<(), sqlx::Error> {
     let kinds: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
-    sqlx::query("UPDATE case_deadlines SET state = 'met' WHERE case_id = $1 AND kind = ANY($2) AND state = 'pending'")
+    sqlx::query(
+        "UPDATE case_deadlines SET state = 'met' WHERE case_id = $1 AND kind = ANY($2) AND state IN ('pending', 'paused')",
+    )
         .bind(case_id)
         .bind(&kinds)
         .execute(conn)
@@ -44,8 +46,19 @@ pub async fn meet(conn: &mut PgConnection, case_id: Uuid, kinds: &[Kind]) -> Res
 
 /// The case ended: what was still pending no longer matters.
 pub async fn cancel_pending(conn: &mut PgConnection, case_id: Uuid) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE case_deadlines SET state = 'cancelled' WHERE case_id = $1 AND state = 'pending'")
+    sqlx::query("UPDATE case_deadlines SET state = 'cancelled' WHERE case_id = $1 AND state IN ('pending', 'paused')")
         .bind(case_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// A pending deadline stands still (the award period during a suspension
+/// or service by public notice): it cannot pass until it is set again.
+pub async fn pause(conn: &mut PgConnection, case_id: Uuid, kind: Kind) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE case_deadlines SET state = 'paused' WHERE case_id = $1 AND kind = $2 AND state = 'pending'")
+        .bind(case_id)
+        .bind(kind.as_str())
         .execute(conn)
         .await?;
     Ok(())

@@ -1,6 +1,8 @@
 //! A case moving along its lifecycle after the application: each step under
-//! the statute's rules with its deadlines, the award period's one
-//! extension, and relocation notices raising an enterprise's risk.
+//! the statute's rules with its deadlines, what restarts or stops the award
+//! period (2017 Arbitration Rules Art. 46), its one extension, the written
+//! notices to the parties, and relocation notices raising an enterprise's
+//! risk.
 
 use chrono::{DateTime, Utc};
 use dualnet_events::Chain;
@@ -12,10 +14,35 @@ use super::{CaseView, Step, Store, Trigger, deadlines, lock_case, record_history
 use crate::{
     OUTBOX,
     domain::{
-        case::{Action, transition},
+        award_clock::Pause,
+        case::{Action, Case, transition},
         clocks::{self, Kind},
     },
 };
+
+/// The parties a written notice goes to.
+const PARTIES: [&str; 2] = ["applicant", "respondent"];
+
+/// Announces the commission's written notice to both parties.
+async fn notify_parties(
+    conn: &mut sqlx::PgConnection,
+    case: &Case,
+    notice: &str,
+    reason: &str,
+    article: &str,
+    award_due: Option<DateTime<Utc>>,
+) -> Result<(), sqlx::Error> {
+    let event = pb::PartiesNotified {
+        case_id: case.id.to_string(),
+        notice: notice.into(),
+        reason: reason.into(),
+        article: article.into(),
+        award_due: award_due.map(dualnet_platform::timestamp::to_proto),
+        to: PARTIES.iter().map(|p| p.to_string()).collect(),
+    };
+    OUTBOX.append(conn, case.id, &event, &Chain::start(case.correlation_id)).await?;
+    Ok(())
+}
 
 impl Store {
     /// Moves a case one step, enforcing the statute's rules on the way.
@@ -24,12 +51,13 @@ impl Store {
         let mut case = lock_case(&mut tx, id).await?;
         let from = case.status;
         let refused = |m: String| ApiError::FailedPrecondition(m);
-        let mut granted_late: Option<String> = None;
+        let mut annotation: Option<String> = None;
         case.status = transition(from, step.action).map_err(|e| refused(e.to_string()))?;
         match step.action {
             Action::Apply => return Err(refused("an application is made with ApplyCase".into())),
             Action::Accept => {
                 case.accepted_at = Some(now);
+                case.award_clock.from = Some(now);
                 deadlines::meet(&mut tx, id, &[Kind::Acceptance]).await?;
                 deadlines::set(&mut tx, id, Kind::Service, clocks::service_due(now, &self.calendar)).await?;
                 deadlines::set(&mut tx, id, Kind::TribunalNotice, clocks::tribunal_notice_due(now, &self.calendar))
@@ -61,7 +89,7 @@ impl Store {
                     let Some(reason) = step.late_reason else {
                         return Err(refused(format!("{late}; the commission may grant it with a late_reason")));
                     };
-                    granted_late = Some(format!("{late}; granted late by the commission: {reason}"));
+                    annotation = Some(format!("{late}; granted late by the commission: {reason}"));
                 }
                 clocks::check_notice(now, at, &self.calendar).map_err(|e| refused(e.to_string()))?;
                 case.hearing_at = Some(at);
@@ -76,10 +104,37 @@ impl Store {
                 deadlines::cancel_pending(&mut tx, id).await?;
             }
             Action::Close => deadlines::cancel_pending(&mut tx, id).await?,
+            // Rules Art. 46(2): received on the day the materials are complete.
+            Action::SupplementMaterials => {
+                deadlines::set(&mut tx, id, Kind::Acceptance, clocks::acceptance_due(now, &self.calendar)).await?;
+            }
+            // Rules Art. 46(1), (3), (4), (5): the award period runs afresh.
+            Action::AddParty | Action::AmendClaims | Action::JoinCounterclaim | Action::AcceptTransfer => {
+                case.award_clock.restart(now).map_err(refused)?;
+                let due = case.award_clock.due(case.award_extension_days, &self.calendar);
+                deadlines::set(&mut tx, id, Kind::Award, due.expect("running")).await?;
+                annotation = Some("the award period runs afresh from today (2017 Arbitration Rules Art. 46)".into());
+            }
+            // Rules Art. 46(6): the days of a suspension or of service by
+            // public notice are not counted.
+            Action::Suspend | Action::ServeByPublicNotice => {
+                let why = if step.action == Action::Suspend { Pause::Suspension } else { Pause::PublicNotice };
+                case.award_clock.pause(why, now).map_err(refused)?;
+                deadlines::pause(&mut tx, id, Kind::Award).await?;
+            }
+            Action::Resume | Action::PublicNoticeServed => {
+                let why = if step.action == Action::Resume { Pause::Suspension } else { Pause::PublicNotice };
+                let days = case.award_clock.resume(why, now).map_err(refused)?;
+                let due = case.award_clock.due(case.award_extension_days, &self.calendar);
+                deadlines::set(&mut tx, id, Kind::Award, due.expect("running again")).await?;
+                annotation = Some(format!("{days} days not counted (2017 Arbitration Rules Art. 46(6))"));
+            }
         }
+        let clock = &case.award_clock;
         sqlx::query(
             "UPDATE cases SET status = $2, accepted_at = $3, arbitrator = $4, hearing_at = $5, updated_at = $6,
-                 awarded_at = $7, collective = $8
+                 awarded_at = $7, collective = $8, award_from = $9, award_paused_days = $10,
+                 award_paused_since = $11, award_paused_by = $12
              WHERE id = $1",
         )
         .bind(id)
@@ -90,8 +145,17 @@ impl Store {
         .bind(now)
         .bind(case.awarded_at)
         .bind(case.collective())
+        .bind(clock.from)
+        .bind(i32::try_from(clock.paused_days).unwrap_or(i32::MAX))
+        .bind(clock.paused.map(|(_, since)| since))
+        .bind(clock.paused.map(|(why, _)| why.as_str()))
         .execute(&mut *tx)
         .await?;
+        // Rules Art. 47: a suspension is notified to the parties in writing.
+        if step.action == Action::Suspend {
+            let reason = if step.note.is_empty() { "the case is suspended" } else { step.note };
+            notify_parties(&mut tx, &case, "case_suspended", reason, "2017 Arbitration Rules Art. 47", None).await?;
+        }
         // Accepted, a collective dispute is the commission's count: the
         // enterprise's risk is raised as collective (or raised again so, after
         // an ordinary one).
@@ -102,7 +166,7 @@ impl Store {
             let chain = Chain::start(case.correlation_id);
             risk::raise_if_due(&mut tx, enterprise, Trigger::Case { collective: true }, now, &chain).await?;
         }
-        let note = match &granted_late {
+        let note = match &annotation {
             Some(grant) if step.note.is_empty() => grant.clone(),
             Some(grant) => format!("{}; {grant}", step.note),
             None => step.note.to_string(),
@@ -125,16 +189,19 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         let case = lock_case(&mut tx, id).await?;
         let refused = |m: &str| Err(ApiError::FailedPrecondition(m.to_string()));
-        let Some(accepted) = case.accepted_at.filter(|_| case.status.awaiting_award()) else {
+        if case.accepted_at.is_none() || !case.status.awaiting_award() {
             return refused("only a case accepted and not yet decided has an award period");
-        };
+        }
         if case.award_extension_days > 0 {
             return refused("the award period was extended once already (LDMAL Art. 43)");
         }
-        if clocks::award_due(accepted, 0, &self.calendar) < now {
-            return refused("the award period has run out: the claimant may sue (LDMAL Art. 43)");
+        let Some(current) = case.award_clock.due(0, &self.calendar) else {
+            return refused("the award period stands still (suspension or public notice): resume it first");
+        };
+        if current < now {
+            return refused("the award period has run out: a party may sue (LDMAL Art. 43)");
         }
-        let due = clocks::award_due(accepted, days, &self.calendar);
+        let due = case.award_clock.due(days, &self.calendar).expect("running");
         sqlx::query("UPDATE cases SET award_extension_days = $2, updated_at = $3 WHERE id = $1")
             .bind(id)
             .bind(i32::try_from(days).unwrap_or(i32::MAX))
@@ -159,6 +226,9 @@ impl Store {
             award_due: Some(dualnet_platform::timestamp::to_proto(due)),
         };
         OUTBOX.append(&mut tx, id, &event, &Chain::start(case.correlation_id)).await?;
+        // Rules Art. 45: approved by the director, notified to the parties in writing.
+        notify_parties(&mut tx, &case, "award_period_extended", reason, "2017 Arbitration Rules Art. 45", Some(due))
+            .await?;
         tx.commit().await?;
         self.get(id).await
     }

@@ -21,6 +21,7 @@ use crate::{
     OUTBOX,
     domain::{
         award::{Claim, ClaimKind},
+        award_clock::{AwardClock, Pause},
         case::{Action, Case, Claimant, LimitationFacts, Status, transition},
         clocks::{self, Deadline, Kind},
         limitation::{self, Limitation, Suspension},
@@ -30,12 +31,14 @@ use crate::{
 
 mod deadlines;
 mod lifecycle;
+mod map;
 mod parties;
 mod personal_data;
 mod risk;
 
 use parties::write_parties;
 
+pub use map::{remember_community, remember_enterprise, remember_grid};
 pub use risk::Trigger;
 
 #[derive(Clone)]
@@ -120,6 +123,10 @@ struct Row {
     arbitrator: Option<String>,
     hearing_at: Option<DateTime<Utc>>,
     award_extension_days: i32,
+    award_from: Option<DateTime<Utc>>,
+    award_paused_days: i32,
+    award_paused_since: Option<DateTime<Utc>>,
+    award_paused_by: Option<String>,
     right_known_on: Option<NaiveDate>,
     employment_ended_on: Option<NaiveDate>,
     interruptions: Vec<NaiveDate>,
@@ -131,7 +138,8 @@ struct Row {
 }
 
 const COLUMNS: &str = "id, complaint_id, enterprise_id, respondent, category, status, claimant_count, facts,
-    correlation_id, opened_at, applied_at, accepted_at, awarded_at, arbitrator, hearing_at, award_extension_days, right_known_on,
+    correlation_id, opened_at, applied_at, accepted_at, awarded_at, arbitrator, hearing_at, award_extension_days,
+    award_from, award_paused_days, award_paused_since, award_paused_by, right_known_on,
     employment_ended_on, interruptions, suspensions_from, suspensions_to, mediation_started_on, limitation_expires,
     time_barred";
 
@@ -167,6 +175,11 @@ impl Row {
             arbitrator: self.arbitrator,
             hearing_at: self.hearing_at,
             award_extension_days: u32::try_from(self.award_extension_days).unwrap_or(0),
+            award_clock: AwardClock {
+                from: self.award_from,
+                paused_days: u32::try_from(self.award_paused_days).unwrap_or(0),
+                paused: self.award_paused_by.as_deref().and_then(Pause::parse).zip(self.award_paused_since),
+            },
             limitation: LimitationFacts {
                 right_known_on: self.right_known_on,
                 employment_ended_on: self.employment_ended_on,
@@ -197,8 +210,10 @@ async fn views(conn: &mut PgConnection, sealer: Option<&Sealer>, rows: Vec<Row>)
             .bind(&ids)
             .fetch_all(&mut *conn)
             .await?;
-    let claims: Vec<(Uuid, String, i64, String)> = sqlx::query_as(
-        "SELECT case_id, kind, amount_fen, description FROM case_claims WHERE case_id = ANY($1) ORDER BY case_id, seq",
+    type StoredClaim = (Uuid, String, i64, String, Option<NaiveDate>, bool);
+    let claims: Vec<StoredClaim> = sqlx::query_as(
+        "SELECT case_id, kind, amount_fen, description, limitation_expires, time_barred
+         FROM case_claims WHERE case_id = ANY($1) ORDER BY case_id, seq",
     )
     .bind(&ids)
     .fetch_all(&mut *conn)
@@ -224,9 +239,10 @@ async fn views(conn: &mut PgConnection, sealer: Option<&Sealer>, rows: Vec<Row>)
         by_case_representatives.entry(id).or_default().push(sub);
     }
     let mut by_case_claims: HashMap<Uuid, Vec<Claim>> = HashMap::new();
-    for (id, kind, amount_fen, description) in claims {
+    for (id, kind, amount_fen, description, limitation_expires, time_barred) in claims {
         let Some(kind) = ClaimKind::parse(&kind) else { continue };
-        by_case_claims.entry(id).or_default().push(Claim { kind, amount_fen, description });
+        let claim = Claim { kind, amount_fen, description, limitation_expires, time_barred };
+        by_case_claims.entry(id).or_default().push(claim);
     }
     let mut by_case_deadlines: HashMap<Uuid, Vec<Deadline>> = HashMap::new();
     for d in deadlines::of_cases(conn, &ids).await? {
@@ -339,11 +355,35 @@ impl Store {
     pub async fn apply(&self, app: Application, chain: &Chain, now: DateTime<Utc>) -> Result<CaseView, ApiError> {
         let mut tx = self.pool.begin().await?;
         let applied_on = china_date(now);
-        let wages_only = !app.claims.is_empty() && app.claims.iter().all(|c| c.kind == ClaimKind::Wages);
         let f = &app.limitation;
-        let limitation = f.right_known_on.map(|known| {
-            limitation::period(known, wages_only, f.employment_ended_on, &f.interruptions, &f.suspensions)
+        // Each claim its own period (Art. 27(4) is the wage claim's rule);
+        // a mediation organisation receiving the dispute was relief sought
+        // (Art. 27(2)), an interruption like the others.
+        let mut interruptions = f.interruptions.clone();
+        interruptions.extend(app.mediation_started_on);
+        let wages: Vec<bool> = match app.claims.is_empty() {
+            true => vec![false],
+            false => app.claims.iter().map(|c| c.kind == ClaimKind::Wages).collect(),
+        };
+        let calendar = self.calendar.clone();
+        let per_claim: Option<Vec<Limitation>> = f.right_known_on.map(|known| {
+            wages
+                .iter()
+                .map(|w| {
+                    let l = limitation::period(known, *w, f.employment_ended_on, &interruptions, &f.suspensions);
+                    limitation::off_rest_day(l, |d| calendar.is_working_day(d))
+                })
+                .collect()
         });
+        let limitation = per_claim.as_deref().and_then(limitation::of_case);
+        let mut claims = app.claims.clone();
+        for (claim, l) in claims.iter_mut().zip(per_claim.iter().flatten()) {
+            claim.limitation_expires = match l {
+                Limitation::Expires(d) => Some(*d),
+                Limitation::NotRunning => None,
+            };
+            claim.time_barred = l.bars(applied_on);
+        }
         let expires = match limitation {
             Some(Limitation::Expires(d)) => Some(d),
             _ => None,
@@ -400,7 +440,7 @@ impl Store {
         .bind(time_barred)
         .execute(&mut *tx)
         .await?;
-        write_parties(&mut tx, self.sealer.as_deref(), id, &app.claimants, &app.claims).await?;
+        write_parties(&mut tx, self.sealer.as_deref(), id, &app.claimants, &claims).await?;
         sqlx::query(
             "INSERT INTO case_representatives (case_id, sub) SELECT $1, UNNEST($2::text[]) ON CONFLICT DO NOTHING",
         )

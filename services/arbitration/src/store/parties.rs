@@ -64,15 +64,20 @@ pub(super) async fn write_parties(
     let kinds: Vec<&str> = claims.iter().map(|c| c.kind.as_str()).collect();
     let amounts: Vec<i64> = claims.iter().map(|c| c.amount_fen).collect();
     let descriptions: Vec<&str> = claims.iter().map(|c| c.description.as_str()).collect();
+    let expires: Vec<Option<chrono::NaiveDate>> = claims.iter().map(|c| c.limitation_expires).collect();
+    let barred: Vec<bool> = claims.iter().map(|c| c.time_barred).collect();
     sqlx::query(
-        "INSERT INTO case_claims (case_id, seq, kind, amount_fen, description)
-         SELECT $1, n, kind, amount, description
-         FROM UNNEST($2::text[], $3::bigint[], $4::text[]) WITH ORDINALITY AS t(kind, amount, description, n)",
+        "INSERT INTO case_claims (case_id, seq, kind, amount_fen, description, limitation_expires, time_barred)
+         SELECT $1, n, kind, amount, description, expires, barred
+         FROM UNNEST($2::text[], $3::bigint[], $4::text[], $5::date[], $6::bool[])
+             WITH ORDINALITY AS t(kind, amount, description, expires, barred, n)",
     )
     .bind(case_id)
     .bind(&kinds)
     .bind(&amounts)
     .bind(&descriptions)
+    .bind(&expires)
+    .bind(&barred)
     .execute(&mut *conn)
     .await?;
     Ok(())

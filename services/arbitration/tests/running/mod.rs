@@ -24,6 +24,85 @@ pub struct Running {
     pub pool: sqlx::PgPool,
     pub clock: ManualClock,
     pub shutdown: CancellationToken,
+    /// The event log it reads (to feed it other services' events).
+    pub log: Arc<PgLogTransport>,
+}
+
+/// An enterprise governance-grid put on the map, and where.
+pub struct Enterprise {
+    pub id: String,
+    pub grid: String,
+    pub community: String,
+    pub subdistrict: String,
+}
+
+impl Running {
+    /// Publishes a subdistrict's community, grid and enterprise as
+    /// governance-grid would, and waits until arbitration knows them.
+    pub async fn enterprise_on_map(&self) -> Enterprise {
+        use dualnet_events::{Record, Transport};
+        use dualnet_proto::{governance::v1 as gov, topics};
+        let (id, grid, community, subdistrict) =
+            (uuid::Uuid::now_v7(), uuid::Uuid::now_v7(), uuid::Uuid::now_v7(), uuid::Uuid::now_v7());
+        let records = vec![
+            Record::of_message(
+                topics::GOVERNANCE,
+                "/dualnet/governance-grid",
+                uuid::Uuid::now_v7(),
+                community,
+                &gov::CommunityCreated {
+                    community_id: community.to_string(),
+                    subdistrict_id: subdistrict.to_string(),
+                    ..Default::default()
+                },
+            ),
+            Record::of_message(
+                topics::GOVERNANCE,
+                "/dualnet/governance-grid",
+                uuid::Uuid::now_v7(),
+                grid,
+                &gov::GridCreated {
+                    grid_id: grid.to_string(),
+                    community_id: community.to_string(),
+                    ..Default::default()
+                },
+            ),
+            Record::of_message(
+                topics::GOVERNANCE,
+                "/dualnet/governance-grid",
+                uuid::Uuid::now_v7(),
+                id,
+                &gov::EnterpriseCreated {
+                    enterprise_id: id.to_string(),
+                    grid_id: grid.to_string(),
+                    ..Default::default()
+                },
+            ),
+        ];
+        self.log.publisher().publish(&records).await.unwrap();
+        let pool = self.pool.clone();
+        wait_for("arbitration to know the enterprise", WAIT, || {
+            let pool = pool.clone();
+            async move {
+                let known: bool = sqlx::query_scalar(
+                    "SELECT EXISTS (SELECT 1 FROM known_enterprises e JOIN known_grids g USING (grid_id)
+                     JOIN known_communities c USING (community_id) WHERE e.enterprise_id = $1)",
+                )
+                .bind(id)
+                .fetch_one(&pool)
+                .await
+                .ok()?;
+                known.then_some(())
+            }
+        })
+        .await;
+        Enterprise {
+            id: id.to_string(),
+            grid: grid.to_string(),
+            community: community.to_string(),
+            subdistrict: subdistrict.to_string(),
+        }
+    }
 }
 
 pub async fn start_at(now: DateTime<Utc>) -> Running {
@@ -38,6 +117,7 @@ pub async fn start_configured(now: DateTime<Utc>, configure: impl FnOnce(&mut Co
 /// Starts on the database `pool` (e.g. one an earlier start used).
 pub async fn start_on(pool: sqlx::PgPool, now: DateTime<Utc>, configure: impl FnOnce(&mut Config)) -> Running {
     let transport = Arc::new(PgLogTransport::new(fresh_pool("log").await).await.unwrap());
+    let log = transport.clone();
     let clock = ManualClock::at(now);
     let mut config = Config::default();
     // Sealed, as a service holding personal data must be (or it refuses to start).
@@ -59,5 +139,5 @@ pub async fn start_on(pool: sqlx::PgPool, now: DateTime<Utc>, configure: impl Fn
     let addr = start_in_process(&arbitration::DEFINITION, deps, shutdown.clone()).await.unwrap();
     let client =
         wait_for("the API", WAIT, || async { ArbitrationClient::connect(format!("http://{addr}")).await.ok() }).await;
-    Running { client, pool, clock, shutdown }
+    Running { client, pool, clock, shutdown, log }
 }
