@@ -7,6 +7,8 @@ use std::{collections::BTreeMap, fmt, net::SocketAddr, path::Path};
 use anyhow::{Context, bail};
 use serde::Deserialize;
 
+pub use open311::Open311Config;
+
 /// A value that must not reach logs: `Debug` and `Display` print `***`.
 #[derive(Clone, Deserialize, PartialEq, Eq)]
 #[serde(transparent)]
@@ -72,32 +74,6 @@ impl Default for ShutdownConfig {
     fn default() -> Self {
         Self { grace_ms: 10_000 }
     }
-}
-
-#[derive(Debug, Clone, Deserialize, Default)]
-#[serde(default, deny_unknown_fields)]
-pub struct Open311Config {
-    /// complaints' Open311 GeoReport v2 HTTP face (`/open311/v2/…`); off
-    /// when unset.
-    pub listen: Option<SocketAddr>,
-    /// The `jurisdiction_id` accepted (any, when empty).
-    pub jurisdiction_id: String,
-    /// Whether requests may be read without an api_key. Off: reading needs
-    /// a key granting `read`, and shows the key's area. On: a keyless read
-    /// shows only `public_categories`, never reports, petitions (letters and
-    /// visits), on-behalf filings or labour complaints, with descriptions
-    /// redacted, places rounded and notes reduced to status words.
-    pub public_reads: bool,
-    /// The categories a keyless read may show (with `public_reads`), e.g.
-    /// `["noise", "refuse"]`; none by default.
-    pub public_categories: Vec<String>,
-    /// Keys that sign Open311 `api_key`s (handed to resident channels and
-    /// app vendors), by key id: accepted by Open311 only, never by the gRPC
-    /// APIs, so a leaked API-key secret mints no staff token. Open311 also
-    /// accepts staff tokens (`auth.keys`).
-    pub keys: BTreeMap<String, Secret>,
-    /// The key of `keys` that `dualnet token --service open311` signs with.
-    pub signing_kid: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -345,20 +321,6 @@ pub struct AuthConfig {
     pub disabled: bool,
 }
 
-impl Config {
-    /// What Open311 verifies `api_key`s with: the staff keys and Open311's
-    /// own; `dualnet token --service open311` signs with Open311's signing
-    /// key when it has keys.
-    pub fn open311_auth(&self) -> AuthConfig {
-        let mut auth = self.auth.clone();
-        auth.keys.extend(self.open311.keys.iter().map(|(k, v)| (k.clone(), v.clone())));
-        if !self.open311.keys.is_empty() {
-            auth.signing_kid = self.open311.signing_kid.clone();
-        }
-        auth
-    }
-}
-
 impl Default for AuthConfig {
     fn default() -> Self {
         Self {
@@ -498,5 +460,6 @@ fn set(table: &mut toml::Table, path: &[String], raw: &str) {
     t.insert(last.clone(), value);
 }
 
+mod open311;
 #[cfg(test)]
 mod tests;

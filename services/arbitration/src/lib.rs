@@ -9,7 +9,7 @@
 //!   draft applications; `dualnet.governance.v1` — communities, grids and
 //!   enterprises, where a relocation notice may come from.
 //!
-//! Layout: `domain/` pure rules, `store/` the database, `grpc.rs` the API,
+//! Layout: `domain/` pure rules, `store/` the database, `grpc/` the API,
 //! `consumers.rs` the reactions, `app.rs` the wiring.
 
 pub mod app;

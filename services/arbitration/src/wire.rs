@@ -51,6 +51,7 @@ pub fn action(a: Action) -> pb::CaseAction {
         Action::Resume => pb::CaseAction::Resume,
         Action::ServeByPublicNotice => pb::CaseAction::ServeByPublicNotice,
         Action::PublicNoticeServed => pb::CaseAction::PublicNoticeServed,
+        Action::SendDefenceCopy => pb::CaseAction::SendDefenceCopy,
     }
 }
 
@@ -83,6 +84,7 @@ pub fn deadline_kind(k: Kind) -> pb::DeadlineKind {
         Kind::TribunalNotice => pb::DeadlineKind::TribunalNotice,
         Kind::HearingSoon => pb::DeadlineKind::HearingSoon,
         Kind::Award => pb::DeadlineKind::Award,
+        Kind::DefenceCopy => pb::DeadlineKind::DefenceCopy,
     }
 }
 

@@ -8,69 +8,9 @@ use dualnet_platform::{
     clock::Clock,
     timestamp::{from_proto, to_proto},
 };
-use dualnet_proto::arbitration::v1::{self as pb, arbitration_client::ArbitrationClient};
-use dualnet_testkit::wait_for;
-use running::{WAIT, start_at};
-use tonic::{Code, transport::Channel};
-
-fn at(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(y, m, d, h, 0, 0).unwrap()
-}
-
-fn wages(fen: i64) -> pb::Claim {
-    pb::Claim { kind: pb::ClaimKind::Wages as i32, amount_fen: fen, ..Default::default() }
-}
-
-fn application(claims: Vec<pb::Claim>) -> pb::ApplyCaseRequest {
-    pb::ApplyCaseRequest {
-        respondent: "坂田电子厂".into(),
-        claimants: vec![pb::Claimant { name: "张三".into(), ..Default::default() }],
-        claims,
-        facts: "Three months of wages unpaid".into(),
-        category: "labour.wage_arrears".into(),
-        right_known_on: "2026-08-01".into(),
-        employment_ended_on: "2026-08-31".into(),
-        ..Default::default()
-    }
-}
-
-async fn step(c: &mut ArbitrationClient<Channel>, id: &str, action: pb::CaseAction) -> Result<pb::Case, tonic::Status> {
-    let req = pb::TransitionCaseRequest {
-        id: id.into(),
-        action: action as i32,
-        actor: "仲裁委".into(),
-        ..Default::default()
-    };
-    c.transition_case(req).await.map(|r| r.into_inner())
-}
-
-/// The commission forms the tribunal, 王仲裁员 presiding.
-async fn form_tribunal(c: &mut ArbitrationClient<Channel>, id: &str) {
-    let form = pb::TransitionCaseRequest {
-        id: id.into(),
-        action: pb::CaseAction::FormTribunal as i32,
-        actor: "仲裁委".into(),
-        arbitrator: "王仲裁员".into(),
-        ..Default::default()
-    };
-    c.transition_case(form).await.unwrap();
-}
-
-async fn deadlines(c: &ArbitrationClient<Channel>, case: &str) -> Vec<pb::Deadline> {
-    let mut c = c.clone();
-    let req = pb::ListDeadlinesRequest { case_id: case.into(), ..Default::default() };
-    c.list_deadlines(req).await.unwrap().into_inner().deadlines
-}
-
-async fn wait_passed(c: &ArbitrationClient<Channel>, case: &str, kind: pb::DeadlineKind) -> pb::Deadline {
-    wait_for(&format!("{kind:?} passed"), WAIT, || async {
-        deadlines(c, case)
-            .await
-            .into_iter()
-            .find(|d| d.kind == kind as i32 && d.state == pb::DeadlineState::Passed as i32)
-    })
-    .await
-}
+use dualnet_proto::arbitration::v1 as pb;
+use running::{application, at, deadlines, form_tribunal, start_at, step, wages, wait_passed};
+use tonic::Code;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acceptance_is_due_five_working_days_later_across_the_national_day_holiday_and_silence_lets_the_claimant_sue() {
@@ -502,5 +442,47 @@ async fn a_collective_dispute_after_an_ordinary_risk_is_raised_again_as_collecti
         .await
         .unwrap();
     assert_eq!(count, 2);
+    s.shutdown.cancel();
+}
+
+/// LDMAL Art. 32 gives five days from acceptance to notify the tribunal,
+/// Art. 30 the same five to serve the respondent: the tribunal may be formed
+/// first, and the hearing waits for service. Art. 30 also gives the copy of
+/// the defence to the applicant a deadline of its own; and a dispute over a
+/// collective contract is collective whatever its number of workers (2017
+/// Arbitration Rules Arts 5 and 62).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_tribunal_may_stand_before_service_the_defence_copy_has_its_own_deadline_and_a_collective_contract_is_collective()
+ {
+    // Monday 2 November 2026, 10:00 China time.
+    let mut s = start_at(at(2026, 11, 2, 2)).await;
+    let contract =
+        pb::ApplyCaseRequest { category: "labour.collective_contract".into(), ..application(vec![wages(1_000)]) };
+    let c = s.client.apply_case(contract).await.unwrap().into_inner();
+    let accepted = step(&mut s.client, &c.id, pb::CaseAction::Accept).await.unwrap();
+    assert!(accepted.collective, "a collective contract's dispute, with one claimant");
+    form_tribunal(&mut s.client, &c.id).await;
+    let hearing = |at_utc| pb::TransitionCaseRequest {
+        id: c.id.clone(),
+        action: pb::CaseAction::NoticeHearing as i32,
+        actor: "仲裁委".into(),
+        hearing_at: Some(to_proto(at_utc)),
+        ..Default::default()
+    };
+    let early = s.client.transition_case(hearing(at(2026, 11, 20, 2))).await.unwrap_err();
+    assert_eq!(early.code(), Code::FailedPrecondition);
+    assert!(early.message().contains("served"), "{}", early.message());
+    let served = step(&mut s.client, &c.id, pb::CaseAction::Serve).await.unwrap();
+    assert_eq!(served.status, pb::CaseStatus::TribunalFormed as i32, "served while the tribunal stands");
+    step(&mut s.client, &c.id, pb::CaseAction::ReceiveDefence).await.unwrap();
+    let copy = |list: Vec<pb::Deadline>| list.into_iter().find(|d| d.kind == pb::DeadlineKind::DefenceCopy as i32);
+    let pending = copy(deadlines(&s.client, &c.id).await).expect("the defence copy's deadline");
+    assert_eq!(pending.state, pb::DeadlineState::Pending as i32);
+    // Five working days from Monday 2 November: the end of Monday 9 November.
+    assert_eq!(from_proto(&pending.due_at.unwrap()).unwrap(), at(2026, 11, 9, 16));
+    step(&mut s.client, &c.id, pb::CaseAction::SendDefenceCopy).await.unwrap();
+    let met = copy(deadlines(&s.client, &c.id).await).unwrap();
+    assert_eq!(met.state, pb::DeadlineState::Met as i32);
+    s.client.transition_case(hearing(at(2026, 11, 20, 2))).await.expect("noticed once served");
     s.shutdown.cancel();
 }

@@ -9,9 +9,15 @@ use uuid::Uuid;
 
 use super::{award::Claim, limitation::Suspension};
 
-/// LDMAL Art. 7: ten or more workers with a common claim make a collective
-/// dispute, which the commission handles with priority.
+/// Ten or more workers with a common claim make a collective dispute (LDMAL
+/// Art. 7; 2017 Arbitration Rules Art. 62), as does any dispute over the
+/// performance of a collective contract; the commission registers and
+/// hears it with priority (Rules Art. 5).
 pub const COLLECTIVE_MIN_WORKERS: i32 = 10;
+
+/// The category of a dispute over a collective contract's performance:
+/// collective whatever the number of workers (Rules Arts 5, 62).
+pub const COLLECTIVE_CONTRACT_CATEGORY: &str = "labour.collective_contract";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
@@ -123,10 +129,12 @@ pub enum Action {
     /// stands still until the notice period ends.
     ServeByPublicNotice,
     PublicNoticeServed,
+    /// LDMAL Art. 30: the defence's copy served on the applicant.
+    SendDefenceCopy,
 }
 
 impl Action {
-    pub const ALL: [Action; 22] = [
+    pub const ALL: [Action; 23] = [
         Action::Apply,
         Action::Accept,
         Action::Refuse,
@@ -149,6 +157,7 @@ impl Action {
         Action::Resume,
         Action::ServeByPublicNotice,
         Action::PublicNoticeServed,
+        Action::SendDefenceCopy,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -175,6 +184,7 @@ impl Action {
             Action::Resume => "resume",
             Action::ServeByPublicNotice => "serve_by_public_notice",
             Action::PublicNoticeServed => "public_notice_served",
+            Action::SendDefenceCopy => "send_defence_copy",
         }
     }
 }
@@ -192,7 +202,11 @@ impl std::fmt::Display for IllegalTransition {
 }
 
 /// The lifecycle. A respondent's silence does not stop the case (Art. 30):
-/// the tribunal may be formed once the copy was served, defence or not.
+/// the tribunal may be formed once the copy was served, defence or not —
+/// or before, since Art. 32 gives five days from acceptance to notify its
+/// composition, the same five Art. 30 gives for service: the copy is then
+/// served, and the defence received, while the tribunal stands (the store
+/// holds the hearing notice back until the respondent was served).
 pub fn transition(from: Status, action: Action) -> Result<Status, IllegalTransition> {
     use Action as A;
     use Status as S;
@@ -202,7 +216,11 @@ pub fn transition(from: Status, action: Action) -> Result<Status, IllegalTransit
         (S::Applied, A::Refuse) => S::Refused,
         (S::Accepted, A::Serve) => S::Served,
         (S::Served, A::ReceiveDefence) => S::DefenceReceived,
-        (S::Served | S::DefenceReceived, A::FormTribunal) => S::TribunalFormed,
+        (S::Accepted | S::Served | S::DefenceReceived, A::FormTribunal) => S::TribunalFormed,
+        (S::TribunalFormed, A::Serve) => S::TribunalFormed,
+        (S::TribunalFormed | S::HearingNoticed, A::ReceiveDefence) => from,
+        // Art. 30: the defence's copy to the applicant, once it was received.
+        (S::DefenceReceived | S::TribunalFormed | S::HearingNoticed | S::Heard, A::SendDefenceCopy) => from,
         (S::TribunalFormed | S::Heard, A::NoticeHearing) => S::HearingNoticed,
         (S::HearingNoticed, A::PostponeHearing) => S::HearingNoticed,
         (S::HearingNoticed, A::HoldHearing) => S::Heard,
@@ -286,7 +304,8 @@ impl Case {
     /// declare it, and a collective dispute opens a major incident at the
     /// subdistrict and takes the enterprise's risk.
     pub fn collective(&self) -> bool {
-        self.accepted_at.is_some() && self.claimant_count >= COLLECTIVE_MIN_WORKERS
+        self.accepted_at.is_some()
+            && (self.claimant_count >= COLLECTIVE_MIN_WORKERS || self.category == COLLECTIVE_CONTRACT_CATEGORY)
     }
 }
 
@@ -329,7 +348,7 @@ pub fn draft(
 mod tests {
     use super::*;
 
-    const ACTIONS: [Action; 22] = Action::ALL;
+    const ACTIONS: [Action; 23] = Action::ALL;
 
     #[test]
     fn no_sequence_of_actions_awards_without_a_hearing_or_reopens_an_ended_case() {
@@ -337,7 +356,10 @@ mod tests {
         let mut random = dualnet_testkit::Xorshift::seeded(0x2545_f491_4f6c_dd1d);
         for walk in 0..20_000 {
             let mut status = Status::Draft;
-            let (mut served, mut tribunal, mut heard) = (false, false, false);
+            // A tribunal may stand before the copy is served (LDMAL Art. 32);
+            // that the hearing waits for service is the store's rule, tested
+            // through the API.
+            let (mut tribunal, mut heard) = (false, false);
             for step in 0..40 {
                 let action = ACTIONS[random.below(ACTIONS.len())];
                 let Ok(to) = transition(status, action) else { continue };
@@ -347,11 +369,7 @@ mod tests {
                     "an ended case moved ({at})"
                 );
                 match to {
-                    Status::Served => served = true,
-                    Status::TribunalFormed => {
-                        assert!(served, "a tribunal before the copy was served ({at})");
-                        tribunal = true;
-                    }
+                    Status::TribunalFormed => tribunal = true,
                     Status::Heard => {
                         assert!(tribunal, "a hearing without a tribunal ({at})");
                         heard = true;
@@ -402,6 +420,16 @@ mod tests {
     }
 
     #[test]
+    fn the_tribunal_may_be_formed_before_service_which_then_follows() {
+        // LDMAL Arts 30 and 32 both run five days from acceptance.
+        assert_eq!(transition(Status::Accepted, Action::FormTribunal), Ok(Status::TribunalFormed));
+        assert_eq!(transition(Status::TribunalFormed, Action::Serve), Ok(Status::TribunalFormed));
+        assert_eq!(transition(Status::TribunalFormed, Action::ReceiveDefence), Ok(Status::TribunalFormed));
+        assert!(transition(Status::Served, Action::SendDefenceCopy).is_err(), "no defence yet");
+        assert_eq!(transition(Status::DefenceReceived, Action::SendDefenceCopy), Ok(Status::DefenceReceived));
+    }
+
+    #[test]
     fn nothing_is_awarded_before_a_hearing_and_nothing_moves_a_finished_case() {
         assert!(transition(Status::TribunalFormed, Action::Award).is_err());
         assert!(transition(Status::Applied, Action::Serve).is_err());
@@ -431,5 +459,11 @@ mod tests {
         // Declared, not yet counted by the commission.
         assert!(!draft(Uuid::now_v7(), None, "labour.wage_arrears", 12, Uuid::now_v7(), now).collective());
         assert_eq!(draft(Uuid::now_v7(), None, "labour.other", 0, Uuid::now_v7(), now).claimant_count, 1);
+        // A dispute over a collective contract, whatever the count (Rules Art. 5).
+        let contract = Case {
+            accepted_at: Some(now),
+            ..draft(Uuid::now_v7(), None, COLLECTIVE_CONTRACT_CATEGORY, 3, Uuid::now_v7(), now)
+        };
+        assert!(contract.collective());
     }
 }

@@ -19,6 +19,8 @@ pub const ACCEPTANCE_WORKING_DAYS: u32 = 5;
 pub const SERVICE_WORKING_DAYS: u32 = 5;
 /// Art. 30: the respondent's defence within 10 days of being served.
 pub const DEFENCE_WORKING_DAYS: u32 = 10;
+/// Art. 30: the defence's copy to the applicant within 5 days of receiving it.
+pub const DEFENCE_COPY_WORKING_DAYS: u32 = 5;
 /// Art. 32: notify the parties of the tribunal within 5 days of acceptance.
 pub const TRIBUNAL_NOTICE_WORKING_DAYS: u32 = 5;
 /// Art. 35: notice of the hearing at least 5 days ahead.
@@ -41,10 +43,11 @@ pub enum Kind {
     TribunalNotice,
     HearingSoon,
     Award,
+    DefenceCopy,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 7] = [
+    pub const ALL: [Kind; 8] = [
         Kind::MediationOver,
         Kind::Acceptance,
         Kind::Service,
@@ -52,6 +55,7 @@ impl Kind {
         Kind::TribunalNotice,
         Kind::HearingSoon,
         Kind::Award,
+        Kind::DefenceCopy,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -63,6 +67,7 @@ impl Kind {
             Kind::TribunalNotice => "tribunal_notice",
             Kind::HearingSoon => "hearing_soon",
             Kind::Award => "award",
+            Kind::DefenceCopy => "defence_copy",
         }
     }
 
@@ -80,6 +85,7 @@ impl Kind {
             Kind::TribunalNotice => "tribunal composition not notified in time (LDMAL Art. 32)",
             Kind::HearingSoon => "hearing in 5 days",
             Kind::Award => "award overdue: a party may sue in court (LDMAL Art. 43)",
+            Kind::DefenceCopy => "copy of the defence not served on the applicant in time (LDMAL Art. 30)",
         }
     }
 }
@@ -141,6 +147,10 @@ pub fn service_due(accepted: DateTime<Utc>, cal: &Calendar) -> DateTime<Utc> {
 
 pub fn defence_due(served: DateTime<Utc>, cal: &Calendar) -> DateTime<Utc> {
     cal.add_working_days(served, DEFENCE_WORKING_DAYS)
+}
+
+pub fn defence_copy_due(received: DateTime<Utc>, cal: &Calendar) -> DateTime<Utc> {
+    cal.add_working_days(received, DEFENCE_COPY_WORKING_DAYS)
 }
 
 pub fn tribunal_notice_due(accepted: DateTime<Utc>, cal: &Calendar) -> DateTime<Utc> {

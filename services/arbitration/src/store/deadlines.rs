@@ -53,6 +53,17 @@ pub async fn cancel_pending(conn: &mut PgConnection, case_id: Uuid) -> Result<()
     Ok(())
 }
 
+/// Whether the deadline of `kind` was met (the step it waited for done).
+pub async fn is_met(conn: &mut PgConnection, case_id: Uuid, kind: Kind) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM case_deadlines WHERE case_id = $1 AND kind = $2 AND state IN ('met', 'passed'))",
+    )
+    .bind(case_id)
+    .bind(kind.as_str())
+    .fetch_one(conn)
+    .await
+}
+
 /// A pending deadline stands still (the award period during a suspension
 /// or service by public notice): it cannot pass until it is set again.
 pub async fn pause(conn: &mut PgConnection, case_id: Uuid, kind: Kind) -> Result<(), sqlx::Error> {

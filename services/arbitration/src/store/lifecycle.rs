@@ -72,7 +72,11 @@ impl Store {
                 deadlines::meet(&mut tx, id, &[Kind::Service]).await?;
                 deadlines::set(&mut tx, id, Kind::Defence, clocks::defence_due(now, &self.calendar)).await?;
             }
-            Action::ReceiveDefence => deadlines::meet(&mut tx, id, &[Kind::Defence]).await?,
+            Action::ReceiveDefence => {
+                deadlines::meet(&mut tx, id, &[Kind::Defence]).await?;
+                deadlines::set(&mut tx, id, Kind::DefenceCopy, clocks::defence_copy_due(now, &self.calendar)).await?;
+            }
+            Action::SendDefenceCopy => deadlines::meet(&mut tx, id, &[Kind::DefenceCopy]).await?,
             Action::FormTribunal => {
                 let arbitrator =
                     step.arbitrator.ok_or_else(|| ApiError::field("arbitrator", "name the presiding arbitrator"))?;
@@ -81,6 +85,13 @@ impl Store {
             }
             Action::NoticeHearing | Action::PostponeHearing => {
                 let at = step.hearing_at.ok_or_else(|| ApiError::field("hearing_at", "give the hearing's time"))?;
+                // A tribunal formed before service (Art. 32) hears nothing
+                // until the respondent has the application (Art. 30).
+                if !deadlines::is_met(&mut tx, id, Kind::Service).await? {
+                    return Err(refused(
+                        "the respondent has not been served the application yet (LDMAL Art. 30)".into(),
+                    ));
+                }
                 if step.action == Action::PostponeHearing
                     && let Some(current) = case.hearing_at
                     && let Err(late) = clocks::check_postponement(now, current, &self.calendar)

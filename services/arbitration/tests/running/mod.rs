@@ -4,14 +4,14 @@
 
 use std::{sync::Arc, time::Duration};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeZone, Utc};
 use dualnet_events::pglog::PgLogTransport;
 use dualnet_platform::{
     clock::ManualClock,
     config::Config,
     service::{Deps, start_in_process},
 };
-use dualnet_proto::arbitration::v1::arbitration_client::ArbitrationClient;
+use dualnet_proto::arbitration::v1::{self as pb, arbitration_client::ArbitrationClient};
 use dualnet_testkit::{fresh_pool, wait_for};
 use tokio_util::sync::CancellationToken;
 use tonic::transport::Channel;
@@ -140,4 +140,69 @@ pub async fn start_on(pool: sqlx::PgPool, now: DateTime<Utc>, configure: impl Fn
     let client =
         wait_for("the API", WAIT, || async { ArbitrationClient::connect(format!("http://{addr}")).await.ok() }).await;
     Running { client, pool, clock, shutdown, log }
+}
+
+// What the clock tests share: an application, a step, the deadlines.
+
+pub fn at(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(y, m, d, h, 0, 0).unwrap()
+}
+
+pub fn wages(fen: i64) -> pb::Claim {
+    pb::Claim { kind: pb::ClaimKind::Wages as i32, amount_fen: fen, ..Default::default() }
+}
+
+pub fn application(claims: Vec<pb::Claim>) -> pb::ApplyCaseRequest {
+    pb::ApplyCaseRequest {
+        respondent: "坂田电子厂".into(),
+        claimants: vec![pb::Claimant { name: "张三".into(), ..Default::default() }],
+        claims,
+        facts: "Three months of wages unpaid".into(),
+        category: "labour.wage_arrears".into(),
+        right_known_on: "2026-08-01".into(),
+        employment_ended_on: "2026-08-31".into(),
+        ..Default::default()
+    }
+}
+
+pub async fn step(
+    c: &mut ArbitrationClient<Channel>,
+    id: &str,
+    action: pb::CaseAction,
+) -> Result<pb::Case, tonic::Status> {
+    let req = pb::TransitionCaseRequest {
+        id: id.into(),
+        action: action as i32,
+        actor: "仲裁委".into(),
+        ..Default::default()
+    };
+    c.transition_case(req).await.map(|r| r.into_inner())
+}
+
+/// The commission forms the tribunal, 王仲裁员 presiding.
+pub async fn form_tribunal(c: &mut ArbitrationClient<Channel>, id: &str) {
+    let form = pb::TransitionCaseRequest {
+        id: id.into(),
+        action: pb::CaseAction::FormTribunal as i32,
+        actor: "仲裁委".into(),
+        arbitrator: "王仲裁员".into(),
+        ..Default::default()
+    };
+    c.transition_case(form).await.unwrap();
+}
+
+pub async fn deadlines(c: &ArbitrationClient<Channel>, case: &str) -> Vec<pb::Deadline> {
+    let mut c = c.clone();
+    let req = pb::ListDeadlinesRequest { case_id: case.into(), ..Default::default() };
+    c.list_deadlines(req).await.unwrap().into_inner().deadlines
+}
+
+pub async fn wait_passed(c: &ArbitrationClient<Channel>, case: &str, kind: pb::DeadlineKind) -> pb::Deadline {
+    wait_for(&format!("{kind:?} passed"), WAIT, || async {
+        deadlines(c, case)
+            .await
+            .into_iter()
+            .find(|d| d.kind == kind as i32 && d.state == pb::DeadlineState::Passed as i32)
+    })
+    .await
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use dualnet_events::Chain;
 use dualnet_platform::{
     ApiError, Fields,
-    actor::{self, Actor},
+    actor::Actor,
     auth::caller,
     clock::Clock,
     correlation,
@@ -31,6 +31,7 @@ mod map;
 mod rental;
 mod statistics;
 mod warnings;
+mod whistle;
 
 pub struct Api {
     pub store: Store,
@@ -434,29 +435,6 @@ impl GovernanceGrid for Api {
 
     async fn get_statistics(&self, req: Request<pb::GetStatisticsRequest>) -> Answer<pb::Statistics> {
         statistics::get(self, req).await
-    }
-}
-
-impl Api {
-    /// A summoned department's answer to a whistle, given with that
-    /// department's own token (吹哨报到: the department reports in itself).
-    async fn answer(
-        &self,
-        (area, caller): (Option<Area>, Option<dualnet_platform::auth::Claims>),
-        id: &str,
-        department: &str,
-        note: &str,
-        answer: WhistleAnswer,
-    ) -> Answer<pb::Incident> {
-        let mut f = Fields::new();
-        let id = f.id("id", id);
-        let department = f.optional_text("department", department, NAME_MAX);
-        let note = f.optional_text("note", note, TEXT_MAX).unwrap_or_default();
-        f.finish()?;
-        self.confine(area.as_ref(), id).await?;
-        let department = actor::own_department(caller.as_ref(), "department", department)?;
-        self.store.answer_whistle(id, &department, answer, &note, self.clock.now()).await?;
-        Ok(Response::new(view(self.store.incident(id).await?)))
     }
 }
 
