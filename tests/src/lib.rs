@@ -3,6 +3,7 @@
 //! (in a namespace of their own, so tests can share the broker).
 
 pub mod burst;
+pub mod node;
 
 use std::time::Duration;
 

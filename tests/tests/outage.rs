@@ -8,7 +8,6 @@
 //! complaint that was committed has reached both networks exactly once.
 
 use std::{
-    process::Stdio,
     sync::{
         Arc,
         atomic::{AtomicUsize, Ordering},
@@ -19,6 +18,7 @@ use std::{
 use dualnet_e2e::{
     Seed, System, WAIT,
     burst::{check_exactly_once, file_all, file_through, until_filed},
+    node::up_on,
 };
 use dualnet_platform::embedded_pg::EmbeddedPostgres;
 use dualnet_proto::{
@@ -26,7 +26,7 @@ use dualnet_proto::{
     governance::v1::{self as gov, governance_grid_client::GovernanceGridClient},
     partygrid::v1::party_grid_client::PartyGridClient,
 };
-use dualnet_testkit::{AddressFile, KafkaBroker, TcpProxy, admin_url, binary, kafka_bootstrap, wait_for};
+use dualnet_testkit::{KafkaBroker, TcpProxy, admin_url, binary, kafka_bootstrap, wait_for};
 use tonic::transport::Channel;
 use tonic_health::pb::{HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient};
 
@@ -109,25 +109,7 @@ async fn postgresql_stopped_as_by_a_crash_for_15_s_mid_burst_loses_and_doubles_n
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_private_postgresql_of_one_node_killed_mid_burst_is_started_again_and_nothing_is_lost() {
     let data = std::env::temp_dir().join(format!("dualnet-test-up-{}", uuid::Uuid::now_v7().simple()));
-    let addresses = AddressFile::new("up-outage");
-    let mut node = tokio::process::Command::new(binary("dualnet"))
-        .args(["up", "--listen", "127.0.0.1:0", "--open311", "127.0.0.1:0", "--data-dir"])
-        .arg(&data)
-        .env_remove("DUALNET_DATABASE__URL")
-        .env("DUALNET_AUTH__DISABLED", "true")
-        .env("DUALNET_TELEMETRY__LOG", "warn")
-        .env("DUALNET_ADDRESS_FILE", addresses.path())
-        .stdout(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("dualnet up starts");
-    let addr = addresses.wait("grpc", WAIT).await;
-    let channel = Channel::from_shared(format!("http://{addr}")).unwrap().connect().await.expect("connect");
-    wait_for("the node to serve", WAIT, || {
-        let channel = channel.clone();
-        async move { (health(channel).await? == ServingStatus::Serving as i32).then_some(()) }
-    })
-    .await;
+    let (mut node, channel) = up_on(&data).await;
     let seed =
         Seed::plant(GovernanceGridClient::new(channel.clone()), PartyGridClient::new(channel.clone()), false).await;
     let filed = Arc::new(AtomicUsize::new(0));

@@ -5,40 +5,11 @@
 //! personal-data reads; and the sealing key kept under `--data-dir` opens,
 //! after a restart, what the earlier run sealed.
 
-use std::{path::Path, process::Stdio};
+use std::path::Path;
 
-use dualnet_e2e::WAIT;
+use dualnet_e2e::{WAIT, node::up_on};
 use dualnet_proto::complaints::v1::{self as cpb, complaints_client::ComplaintsClient};
-use dualnet_testkit::{AddressFile, binary, wait_for};
 use sqlx::{Connection, postgres::PgConnection};
-use tonic::transport::Channel;
-use tonic_health::pb::{HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient};
-
-async fn node(data: &Path) -> (tokio::process::Child, Channel) {
-    let addresses = AddressFile::new("up-private");
-    let child = tokio::process::Command::new(binary("dualnet"))
-        .args(["up", "--listen", "127.0.0.1:0", "--open311", "127.0.0.1:0", "--data-dir"])
-        .arg(data)
-        .env_remove("DUALNET_DATABASE__URL")
-        .env("DUALNET_AUTH__DISABLED", "true")
-        .env("DUALNET_TELEMETRY__LOG", "warn")
-        .env("DUALNET_ADDRESS_FILE", addresses.path())
-        .stdout(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("dualnet up starts");
-    let addr = addresses.wait("grpc", WAIT).await;
-    let channel = Channel::from_shared(format!("http://{addr}")).unwrap().connect().await.expect("connect");
-    wait_for("the node to serve", WAIT, || {
-        let mut health = HealthClient::new(channel.clone());
-        async move {
-            let status = health.check(HealthCheckRequest::default()).await.ok()?.into_inner().status;
-            (status == ServingStatus::Serving as i32).then_some(())
-        }
-    })
-    .await;
-    (child, channel)
-}
 
 async fn stop(mut child: tokio::process::Child) {
     let pid = child.id().expect("running").to_string();
@@ -64,7 +35,7 @@ async fn as_role(conn: &mut PgConnection, role: &str, sql: &str) -> Option<Strin
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_private_postgresql_asks_every_role_for_a_password_and_the_services_are_no_superusers() {
     let data = std::env::temp_dir().join(format!("dualnet-test-private-{}", uuid::Uuid::now_v7().simple()));
-    let (child, channel) = node(&data).await;
+    let (child, channel) = up_on(&data).await;
     let filed = cpb::FileComplaintRequest {
         kind: cpb::RequestKind::Complaint as i32,
         category: "noise".into(),
@@ -124,7 +95,7 @@ async fn the_private_postgresql_asks_every_role_for_a_password_and_the_services_
     stop(child).await;
 
     // Started again on the same directory: the kept key opens the contact.
-    let (child, channel) = node(&data).await;
+    let (child, channel) = up_on(&data).await;
     let mut complaints = ComplaintsClient::new(channel);
     let got = complaints.get_complaint(cpb::GetComplaintRequest { id, ..Default::default() }).await.unwrap();
     let resident = got.into_inner().resident.expect("a contact");

@@ -8,11 +8,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 // Dates are the commission's: China Standard Time.
 use dualnet_events::Chain;
 use dualnet_platform::calendar::{china_date, start_of_day};
-use dualnet_platform::{
-    ApiError,
-    calendar::Calendar,
-    sealing::Sealer,
-};
+use dualnet_platform::{ApiError, calendar::Calendar, sealing::Sealer};
 use dualnet_proto::arbitration::v1 as pb;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
