@@ -10,6 +10,14 @@ pub const NAME_MAX: usize = 200;
 /// Longest free text accepted in a description-like field.
 pub const TEXT_MAX: usize = 4000;
 
+/// Text another service's event carries, made fit for a record of this
+/// one: control characters (but tab and newline) dropped, at most `max`
+/// characters. The event was checked at its producer's edge; this one does
+/// not trust that it was.
+pub fn clean(text: &str, max: usize) -> String {
+    text.chars().filter(|c| !c.is_control() || matches!(c, '\t' | '\n')).take(max).collect()
+}
+
 #[derive(Debug, Default)]
 pub struct Fields {
     violations: Vec<(String, String)>,
@@ -178,6 +186,12 @@ impl Fields {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_from_another_service_is_capped_and_stripped_of_control_characters() {
+        assert_eq!(clean("moving\u{1b}[2J to\tHuizhou\u{0}", 100), "moving[2J to\tHuizhou");
+        assert_eq!(clean(&"很".repeat(5000), 4000).chars().count(), 4000);
+    }
 
     fn violations(f: Fields) -> Vec<String> {
         match f.finish() {

@@ -109,7 +109,12 @@ impl Reactions {
         let new = NewIncident {
             placement,
             category: "labour.enterprise_risk".into(),
-            summary: format!("{} recent labour cases: {}", risk.recent_cases, risk.reason),
+            // The reason is another service's text (a relocation notice's
+            // note): capped and stripped before it becomes a summary.
+            summary: dualnet_platform::fields::clean(
+                &format!("{} recent labour cases: {}", risk.recent_cases, risk.reason),
+                dualnet_platform::fields::TEXT_MAX,
+            ),
             source: Source::LabourRisk,
             complaint_id: None,
             reporter: "arbitration".into(),
@@ -150,7 +155,7 @@ impl Reactions {
             task_id: id("task_id", ids.0)?,
             organisation_id: id("organisation_id", ids.1)?,
             status: status.to_string(),
-            note: note.to_string(),
+            note: dualnet_platform::fields::clean(note, dualnet_platform::fields::TEXT_MAX),
             updated_at: event.envelope.time,
         };
         let incident_id = id("incident_id", ids.2)?;
