@@ -14,29 +14,40 @@ use uuid::Uuid;
 use crate::{
     OUTBOX,
     domain::{
-        escalation::{self, CannotEscalate, Reason, Severity},
+        escalation::{CannotEscalate, Reason, Severity},
         incident::{
             Action, HistoryEntry, IllegalTransition, Incident, Level, PartyResponse, Placement, Source, Status,
             transition,
         },
         map::{Building, Grid},
-        whistle::{self, Summons, WhistleError},
+        whistle::{Summons, WhistleError},
     },
     wire,
 };
 
 mod area;
 mod deadlines;
+mod escalation;
+mod followers;
+mod incident;
 mod map;
 mod measures;
+mod placement;
 mod rental;
 mod staff;
 mod statistics;
 mod warnings;
+mod whistle;
 
 pub use area::Place;
+pub use escalation::escalate_incident;
+pub use followers::{incident_of_complaint, note_on_risk_incident, record_party_response, record_satisfaction};
+use incident::{INCIDENT_COLUMNS, IncidentRow};
+pub use placement::{building_placement, enterprise_placement};
 pub use rental::Inspection;
 pub use statistics::{Group, Period, StatisticsRow};
+pub use whistle::Answer;
+use whistle::load_summons;
 
 /// An incident with everything shown beside it.
 pub struct IncidentView {
@@ -133,57 +144,6 @@ fn parent_missing(e: sqlx::Error, what: &str) -> ApiError {
         _ => e.into(),
     }
 }
-
-#[derive(sqlx::FromRow)]
-struct IncidentRow {
-    id: Uuid,
-    grid_id: Option<Uuid>,
-    building_id: Option<Uuid>,
-    community_id: Option<Uuid>,
-    category: String,
-    summary: String,
-    status: String,
-    level: String,
-    source: String,
-    complaint_id: Option<Uuid>,
-    correlation_id: Uuid,
-    assignee: Option<String>,
-    opened_at: DateTime<Utc>,
-    deadline: DateTime<Utc>,
-    severity: String,
-    enterprise_id: Option<Uuid>,
-}
-
-impl TryFrom<IncidentRow> for Incident {
-    type Error = ApiError;
-    fn try_from(r: IncidentRow) -> Result<Self, ApiError> {
-        let bad =
-            |what: &str, v: &str| ApiError::Internal(anyhow::anyhow!("stored incident {} has {what} {v:?}", r.id));
-        Ok(Incident {
-            id: r.id,
-            placement: Placement {
-                grid_id: r.grid_id,
-                building_id: r.building_id,
-                community_id: r.community_id,
-                level: Level::parse(&r.level).ok_or_else(|| bad("level", &r.level))?,
-            },
-            status: Status::parse(&r.status).ok_or_else(|| bad("status", &r.status))?,
-            source: Source::parse(&r.source).ok_or_else(|| bad("source", &r.source))?,
-            category: r.category,
-            summary: r.summary,
-            complaint_id: r.complaint_id,
-            correlation_id: r.correlation_id,
-            assignee: r.assignee,
-            opened_at: r.opened_at,
-            deadline: r.deadline,
-            severity: Severity::parse(&r.severity).ok_or_else(|| bad("severity", &r.severity))?,
-            enterprise_id: r.enterprise_id,
-        })
-    }
-}
-
-const INCIDENT_COLUMNS: &str = "id, grid_id, building_id, community_id, category, summary, status, level, source,
-    complaint_id, correlation_id, assignee, opened_at, deadline, severity, enterprise_id";
 
 impl Store {
     pub fn new(pool: PgPool, calendar: Arc<Calendar>) -> Self {
@@ -318,57 +278,6 @@ impl Store {
     }
 }
 
-impl Store {
-    pub async fn escalate(&self, id: Uuid, actor: &str, note: &str, now: DateTime<Utc>) -> Result<Incident, ApiError> {
-        let mut tx = self.pool.begin().await?;
-        let incident = escalate_incident(&mut tx, &self.calendar, id, Reason::Requested, actor, note, None, now)
-            .await?
-            .ok_or_else(|| ApiError::NotFound("incident".into()))?
-            .map_err(|e| ApiError::FailedPrecondition(e.to_string()))?;
-        tx.commit().await?;
-        Ok(incident)
-    }
-
-    /// Escalates every incident whose deadline passed unresolved, one tier
-    /// each, one transaction each. Returns how many went up.
-    pub async fn escalate_overdue(&self, now: DateTime<Utc>, limit: i64) -> Result<usize, sqlx::Error> {
-        let due: Vec<Uuid> = sqlx::query_scalar(
-            "SELECT id FROM incidents
-             WHERE deadline < $1 AND status NOT IN ('closed', 'rated', 'rejected') AND level <> 'subdistrict'
-             ORDER BY deadline LIMIT $2",
-        )
-        .bind(now)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
-        let mut escalated = 0;
-        for id in due {
-            let mut tx = self.pool.begin().await?;
-            // `escalate_incident` re-checks the deadline under the row lock:
-            // a concurrent close or escalation wins.
-            if let Some(Ok(_)) =
-                escalate_incident(&mut tx, &self.calendar, id, Reason::DeadlinePassed, "deadline", "", None, now)
-                    .await?
-            {
-                escalated += 1;
-            }
-            tx.commit().await?;
-        }
-        Ok(escalated)
-    }
-}
-
-/// The grid and community of a building, when the map knows it.
-pub async fn building_placement(conn: &mut PgConnection, building_id: Uuid) -> Result<Option<Placement>, sqlx::Error> {
-    let row: Option<(Uuid, Uuid)> = sqlx::query_as(
-        "SELECT b.grid_id, g.community_id FROM buildings b JOIN grids g ON g.id = b.grid_id WHERE b.id = $1",
-    )
-    .bind(building_id)
-    .fetch_optional(conn)
-    .await?;
-    Ok(row.map(|(grid, community)| Placement::new(Some(grid), Some(building_id), Some(community))))
-}
-
 /// Opens an incident and announces it, inside the caller's transaction; the
 /// early-warning rules it may set off run in the same transaction.
 pub async fn open_incident(
@@ -447,7 +356,7 @@ async fn insert_incident(
     };
     OUTBOX.append(conn, incident.id, &event, chain).await?;
     measures::opened(p.level, incident.source);
-    if incident.severity == Severity::Major && escalation::escalate(&incident).is_ok() {
+    if incident.severity == Severity::Major && crate::domain::escalation::escalate(&incident).is_ok() {
         // 大事全网联动: a major incident mobilises the next tier at once.
         let escalated =
             escalate_incident(conn, calendar, incident.id, Reason::Major, &new.reporter, "", chain.causation_id, now)
@@ -494,71 +403,6 @@ async fn lock_incident(conn: &mut PgConnection, id: Uuid) -> Result<Option<Incid
     row.map(|r| Incident::try_from(r).map_err(|e| sqlx::Error::Protocol(e.to_string()))).transpose()
 }
 
-/// Raises an incident one tier inside the caller's transaction and announces
-/// it. `None` when the incident does not exist.
-#[allow(clippy::too_many_arguments)]
-pub async fn escalate_incident(
-    conn: &mut PgConnection,
-    calendar: &Calendar,
-    id: Uuid,
-    reason: Reason,
-    actor: &str,
-    note: &str,
-    causation_id: Option<Uuid>,
-    now: DateTime<Utc>,
-) -> Result<Option<Result<Incident, CannotEscalate>>, sqlx::Error> {
-    let Some(mut incident) = lock_incident(conn, id).await? else { return Ok(None) };
-    if reason == Reason::DeadlinePassed && !escalation::is_overdue(&incident, now) {
-        return Ok(Some(Err(CannotEscalate::NotDue)));
-    }
-    let from = incident.placement.level;
-    let to = match escalation::escalate(&incident) {
-        Ok(to) => to,
-        Err(e) => return Ok(Some(Err(e))),
-    };
-    incident.placement.level = to;
-    incident.deadline = deadlines::due(conn, calendar, &incident.category, to, now).await?;
-    sqlx::query(
-        "UPDATE incidents SET level = $2, deadline = $3, updated_at = $4, missed_deadline = missed_deadline OR $5
-         WHERE id = $1",
-    )
-    .bind(id)
-    .bind(to.as_str())
-    .bind(incident.deadline)
-    .bind(now)
-    .bind(reason == Reason::DeadlinePassed)
-    .execute(&mut *conn)
-    .await?;
-    let line = match note {
-        "" => format!("escalated from {} to {} ({})", from.as_str(), to.as_str(), reason.as_str()),
-        note => format!("escalated from {} to {} ({}): {note}", from.as_str(), to.as_str(), reason.as_str()),
-    };
-    history(conn, id, (incident.status, incident.status), actor, &line, now).await?;
-    let subdistrict: Option<Uuid> = match incident.placement.community_id {
-        Some(c) => {
-            sqlx::query_scalar("SELECT subdistrict_id FROM communities WHERE id = $1")
-                .bind(c)
-                .fetch_optional(&mut *conn)
-                .await?
-        }
-        None => None,
-    };
-    let text = |id: Option<Uuid>| id.map(|i| i.to_string()).unwrap_or_default();
-    let event = pb::IncidentEscalated {
-        incident_id: id.to_string(),
-        from_level: wire::level(from) as i32,
-        to_level: wire::level(to) as i32,
-        grid_id: text(incident.placement.grid_id),
-        community_id: text(incident.placement.community_id),
-        subdistrict_id: text(subdistrict),
-        reason: reason.as_str().to_string(),
-        complaint_id: text(incident.complaint_id),
-    };
-    let chain = Chain { correlation_id: incident.correlation_id, causation_id };
-    OUTBOX.append(conn, id, &event, &chain).await?;
-    Ok(Some(Ok(incident)))
-}
-
 /// Applies `action` to an incident inside the caller's transaction. `None`
 /// when the incident does not exist; the inner error when the action is not
 /// allowed in its state. The events continue the incident's own chain.
@@ -580,7 +424,7 @@ pub async fn transition_incident(
     };
     if to == Status::Closed {
         let summons = load_summons(conn, id).await?;
-        let owed = whistle::outstanding(&summons);
+        let owed = crate::domain::whistle::outstanding(&summons);
         if !owed.is_empty() {
             return Ok(Some(Err(StepRefused::Outstanding(owed.into_iter().map(str::to_string).collect()))));
         }
@@ -626,217 +470,4 @@ pub async fn transition_incident(
         measures::closed(incident.placement.level);
     }
     Ok(Some(Ok(incident)))
-}
-
-/// Records what a party organisation did about an incident. Unknown
-/// incidents are ignored (the task came from another deployment's data).
-pub async fn record_party_response(
-    conn: &mut PgConnection,
-    response: &PartyResponse,
-    incident_id: Uuid,
-    correlation_id: Uuid,
-) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
-        "INSERT INTO incident_party_responses (task_id, incident_id, organisation_id, status, note, correlation_id, updated_at)
-         SELECT $1, $2, $3, $4, $5, $6, $7 WHERE EXISTS (SELECT 1 FROM incidents WHERE id = $2)
-         ON CONFLICT (task_id) DO UPDATE SET status = EXCLUDED.status,
-             note = CASE WHEN EXCLUDED.note = '' THEN incident_party_responses.note ELSE EXCLUDED.note END,
-             updated_at = EXCLUDED.updated_at",
-    )
-    .bind(response.task_id)
-    .bind(incident_id)
-    .bind(response.organisation_id)
-    .bind(&response.status)
-    .bind(&response.note)
-    .bind(correlation_id)
-    .bind(response.updated_at)
-    .execute(conn)
-    .await?;
-    Ok(done.rows_affected() == 1)
-}
-
-/// Adds a note to the history of the enterprise's most recent open
-/// labour-risk incident; false when it has none.
-pub async fn note_on_risk_incident(
-    conn: &mut PgConnection,
-    enterprise: Uuid,
-    actor: &str,
-    note: &str,
-    now: DateTime<Utc>,
-) -> Result<bool, sqlx::Error> {
-    let open: Option<(Uuid, String)> = sqlx::query_as(
-        "SELECT id, status FROM incidents
-         WHERE enterprise_id = $1 AND source = 'labour_risk' AND status NOT IN ('closed', 'rated', 'rejected')
-         ORDER BY opened_at DESC LIMIT 1 FOR UPDATE",
-    )
-    .bind(enterprise)
-    .fetch_optional(&mut *conn)
-    .await?;
-    let Some((id, status)) = open else { return Ok(false) };
-    let status = Status::parse(&status).unwrap_or(Status::Reported);
-    history(conn, id, (status, status), actor, note, now).await?;
-    Ok(true)
-}
-
-/// Keeps the resident's satisfaction with a rated incident for the statistics.
-pub async fn record_satisfaction(conn: &mut PgConnection, id: Uuid, satisfaction: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE incidents SET satisfaction = $2 WHERE id = $1")
-        .bind(id)
-        .bind(satisfaction)
-        .execute(conn)
-        .await?;
-    Ok(())
-}
-
-/// The latest incident opened for a complaint (a reopened one has several).
-pub async fn incident_of_complaint(conn: &mut PgConnection, complaint_id: Uuid) -> Result<Option<Uuid>, sqlx::Error> {
-    sqlx::query_scalar("SELECT id FROM incidents WHERE complaint_id = $1 ORDER BY opened_at DESC, id DESC LIMIT 1")
-        .bind(complaint_id)
-        .fetch_optional(conn)
-        .await
-}
-
-async fn load_summons(conn: &mut PgConnection, incident_id: Uuid) -> Result<Vec<Summons>, sqlx::Error> {
-    type Row = (String, DateTime<Utc>, Option<DateTime<Utc>>, Option<DateTime<Utc>>, String);
-    let rows: Vec<Row> = sqlx::query_as(
-        "SELECT department, summoned_at, checked_in_at, done_at, note FROM incident_summons
-         WHERE incident_id = $1 ORDER BY summoned_at, department",
-    )
-    .bind(incident_id)
-    .fetch_all(conn)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(department, summoned_at, checked_in_at, done_at, note)| Summons {
-            department,
-            summoned_at,
-            checked_in_at,
-            done_at,
-            note,
-        })
-        .collect())
-}
-
-/// What a department does after the whistle.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Answer {
-    CheckIn,
-    Done,
-}
-
-impl Store {
-    async fn locked(&self, tx: &mut PgConnection, id: Uuid) -> Result<Incident, ApiError> {
-        lock_incident(tx, id).await?.ok_or_else(|| ApiError::NotFound("incident".into()))
-    }
-
-    pub async fn blow_whistle(
-        &self,
-        id: Uuid,
-        actor: &str,
-        departments: &[String],
-        now: DateTime<Utc>,
-    ) -> Result<(), ApiError> {
-        let mut tx = self.pool.begin().await?;
-        let incident = self.locked(&mut tx, id).await?;
-        whistle::can_blow(&incident).map_err(|e| ApiError::FailedPrecondition(e.to_string()))?;
-        sqlx::query(
-            "INSERT INTO incident_summons (incident_id, department, summoned_at)
-             SELECT $1, UNNEST($2::text[]), $3 ON CONFLICT DO NOTHING",
-        )
-        .bind(id)
-        .bind(departments)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        let line = format!("whistle blown: {}", departments.join(", "));
-        history(&mut tx, id, (incident.status, incident.status), actor, &line, now).await?;
-        let event = pb::WhistleBlown { incident_id: id.to_string(), departments: departments.to_vec() };
-        OUTBOX.append(&mut tx, id, &event, &Chain::start(incident.correlation_id)).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    pub async fn answer_whistle(
-        &self,
-        id: Uuid,
-        department: &str,
-        answer: Answer,
-        note: &str,
-        now: DateTime<Utc>,
-    ) -> Result<(), ApiError> {
-        let mut tx = self.pool.begin().await?;
-        let incident = self.locked(&mut tx, id).await?;
-        let summons = load_summons(&mut tx, id).await?;
-        let mine = summons.iter().find(|s| s.department == department);
-        let refused = |e: WhistleError| ApiError::FailedPrecondition(e.to_string());
-        let chain = Chain::start(incident.correlation_id);
-        let (incident_id, dept) = (id.to_string(), department.to_string());
-        match answer {
-            Answer::CheckIn => {
-                whistle::check_in(mine, department).map_err(refused)?;
-                sqlx::query(
-                    "UPDATE incident_summons SET checked_in_at = $3 WHERE incident_id = $1 AND department = $2",
-                )
-                .bind(id)
-                .bind(department)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-                let event = pb::DepartmentCheckedIn { incident_id, department: dept };
-                OUTBOX.append(&mut tx, id, &event, &chain).await?;
-            }
-            Answer::Done => {
-                whistle::report_done(mine, department).map_err(refused)?;
-                sqlx::query(
-                    "UPDATE incident_summons SET done_at = $3, note = $4 WHERE incident_id = $1 AND department = $2",
-                )
-                .bind(id)
-                .bind(department)
-                .bind(now)
-                .bind(note)
-                .execute(&mut *tx)
-                .await?;
-                let event = pb::DepartmentReportedDone { incident_id, department: dept };
-                OUTBOX.append(&mut tx, id, &event, &chain).await?;
-            }
-        }
-        tx.commit().await?;
-        Ok(())
-    }
-}
-
-impl Store {
-    pub async fn retire_building(&self, id: Uuid, reason: &str, now: DateTime<Utc>) -> Result<Building, ApiError> {
-        let mut tx = self.pool.begin().await?;
-        let mut building = staff::lock_building(&mut tx, id).await?;
-        if building.retired {
-            return Err(ApiError::FailedPrecondition("the building is already retired".into()));
-        }
-        sqlx::query("UPDATE buildings SET retired_at = $2, retired_reason = $3 WHERE id = $1")
-            .bind(id)
-            .bind(now)
-            .bind(reason)
-            .execute(&mut *tx)
-            .await?;
-        let event = pb::BuildingRetired {
-            building_id: id.to_string(),
-            grid_id: building.grid_id.to_string(),
-            reason: reason.into(),
-        };
-        OUTBOX.append(&mut tx, id, &event, &Chain::start(Uuid::now_v7())).await?;
-        tx.commit().await?;
-        building.retired = true;
-        Ok(building)
-    }
-}
-
-/// The grid and community of an enterprise, when the map knows it.
-pub async fn enterprise_placement(conn: &mut PgConnection, enterprise: Uuid) -> Result<Option<Placement>, sqlx::Error> {
-    let row: Option<(Uuid, Uuid)> = sqlx::query_as(
-        "SELECT e.grid_id, g.community_id FROM enterprises e JOIN grids g ON g.id = e.grid_id WHERE e.id = $1",
-    )
-    .bind(enterprise)
-    .fetch_optional(conn)
-    .await?;
-    Ok(row.map(|(grid, community)| Placement::new(Some(grid), None, Some(community))))
 }
