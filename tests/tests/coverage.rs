@@ -227,7 +227,7 @@ async fn coverage_counts_match_a_map_with_known_gaps() {
         .into_inner();
     assert_eq!(moved.organisation_id, groups[0]);
     let listed = p
-        .list_members(party::ListMembersRequest { organisation_id: groups[0].clone(), page_size: 0 })
+        .list_members(party::ListMembersRequest { organisation_id: groups[0].clone(), ..Default::default() })
         .await
         .unwrap()
         .into_inner()

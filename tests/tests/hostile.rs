@@ -159,7 +159,10 @@ impl World {
         let name = field.name();
         Some(match field.r#type() {
             Type::String => {
-                if name == "id" || name.ends_with("_id") || name.ends_with("_ids") {
+                if name == "page_token" {
+                    // The first page: only a token the list issued is plausible.
+                    return None;
+                } else if name == "id" || name.ends_with("_id") || name.ends_with("_ids") {
                     text(&self.id(rpc, name))
                 } else if name.ends_with("_on") || name.ends_with("date") {
                     text("2026-11-02")

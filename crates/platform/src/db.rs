@@ -44,11 +44,16 @@ pub async fn ensure_database(url: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Runs the event pipeline's migrations and then the service's own. Both
-/// record themselves in the same `_sqlx_migrations` table (their versions do
-/// not overlap), so each must tolerate the other's rows.
+/// The platform's own tables (versions 0100–0999): the page-token key.
+pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
+
+/// Runs the event pipeline's migrations, the platform's and then the
+/// service's own. All record themselves in the same `_sqlx_migrations`
+/// table (their versions do not overlap), so each must tolerate the others'
+/// rows.
 pub async fn migrate(pool: &PgPool, service: &'static Migrator) -> anyhow::Result<()> {
     tolerant(&dualnet_events::MIGRATOR).run(pool).await.context("running pipeline migrations")?;
+    tolerant(&MIGRATOR).run(pool).await.context("running platform migrations")?;
     tolerant(service).run(pool).await.context("running service migrations")?;
     Ok(())
 }

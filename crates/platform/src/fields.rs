@@ -100,6 +100,11 @@ impl Fields {
     }
 
     /// An optional timestamp: absent stays absent, out of range is refused.
+    /// An optional enumeration: 0 (its `UNSPECIFIED`) means absent.
+    pub fn optional_enumeration<E: TryFrom<i32>>(&mut self, field: &str, value: i32) -> Option<E> {
+        if value == 0 { None } else { self.enumeration(field, value) }
+    }
+
     pub fn timestamp(
         &mut self,
         field: &str,

@@ -17,6 +17,7 @@ pub mod fields;
 pub mod grpc_server;
 pub mod metrics;
 pub mod minimum_wage;
+pub mod page;
 pub mod permissions;
 pub mod personal_data;
 pub mod sealing;

@@ -10,6 +10,7 @@ use crate::{
     ApiError, Fields,
     auth::Claims,
     fields::NAME_MAX,
+    page::{Page, PageTokens},
     permissions::{self, Permission},
     sealing::Sealer,
 };
@@ -57,54 +58,64 @@ impl Read {
         Ok(())
     }
 
-    /// Recorded reads, newest first.
-    pub async fn list(pool: &PgPool, filter: &ReadsFilter) -> Result<Vec<Self>, sqlx::Error> {
-        type Stored = (DateTime<Utc>, String, String, Uuid, Vec<String>, String);
+    /// Recorded reads, newest first, each with its place in the log.
+    pub async fn list(pool: &PgPool, filter: &ReadsFilter) -> Result<Vec<(i64, Self)>, sqlx::Error> {
+        type Stored = (i64, DateTime<Utc>, String, String, Uuid, Vec<String>, String);
         let rows: Vec<Stored> = sqlx::query_as(
-            "SELECT at, reader, department, record_id, fields, purpose FROM personal_data_reads
+            "SELECT seq, at, reader, department, record_id, fields, purpose FROM personal_data_reads
              WHERE ($1::uuid IS NULL OR record_id = $1) AND ($2::text IS NULL OR reader = $2)
+               AND ($4::bigint IS NULL OR seq < $4)
              ORDER BY seq DESC LIMIT $3",
         )
         .bind(filter.record_id)
         .bind(&filter.reader)
         .bind(filter.limit)
+        .bind(filter.after)
         .fetch_all(pool)
         .await?;
         Ok(rows
             .into_iter()
-            .map(|(at, reader, department, record_id, fields, purpose)| Self {
-                at,
-                reader,
-                department,
-                record_id,
-                fields,
-                purpose,
+            .map(|(seq, at, reader, department, record_id, fields, purpose)| {
+                (seq, Self { at, reader, department, record_id, fields, purpose })
             })
             .collect())
     }
 }
 
 /// What an auditor asks of the log: the reads of one record, of one
-/// reader, or all, newest first.
+/// reader, or all, newest first, a page at a time.
 #[derive(Debug, Clone)]
 pub struct ReadsFilter {
     pub record_id: Option<Uuid>,
     pub reader: Option<String>,
     pub limit: i64,
+    /// Only reads older than this place in the log.
+    pub after: Option<i64>,
 }
 
 impl ReadsFilter {
-    /// From a `ListPersonalDataReads` request; `record_field` is the
-    /// request's name for the record id (`complaint_id`, `case_id`).
-    pub fn parse(record_field: &str, record_id: &str, reader: &str, page_size: i32) -> Result<Self, ApiError> {
+    /// The filter and page a `ListPersonalDataReads` request asks for;
+    /// `filters` is the request with its page fields cleared, `record_field`
+    /// its name for the record id (`complaint_id`, `case_id`).
+    pub fn parse(
+        pages: &PageTokens,
+        filters: &impl prost::Message,
+        record_field: &str,
+        record_id: &str,
+        reader: &str,
+        page_size: i32,
+        page_token: &str,
+    ) -> Result<(Self, Page<i64>), ApiError> {
         let mut f = Fields::new();
+        let page = pages.page(&mut f, "personal data reads", filters, page_size, page_token);
         let filter = Self {
             record_id: f.optional_id(record_field, record_id),
             reader: f.optional_text("reader", reader, NAME_MAX),
-            limit: f.page_size("page_size", page_size, 100, 1000),
+            limit: page.fetch(),
+            after: page.after,
         };
         f.finish()?;
-        Ok(filter)
+        Ok((filter, page))
     }
 }
 

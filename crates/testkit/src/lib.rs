@@ -10,9 +10,11 @@ use std::{
 };
 
 pub mod broker;
+pub mod in_process;
 pub mod proxy;
 
 pub use broker::{Halt, KafkaBroker};
+pub use in_process::{InProcess, WAIT};
 pub use proxy::TcpProxy;
 
 use anyhow::{Context, bail};
@@ -141,6 +143,26 @@ where
             panic!("timed out after {within:?} waiting for {what}");
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Every page of a list, in order: `fetch` is given each page token (empty
+/// for the first) and answers the page's items and the next token. Fails
+/// the test after `max_pages`, which no walk should need.
+pub async fn walk<T, F, Fut>(max_pages: usize, mut fetch: F) -> Vec<Vec<T>>
+where
+    F: FnMut(String) -> Fut,
+    Fut: Future<Output = (Vec<T>, String)>,
+{
+    let (mut pages, mut token) = (Vec::new(), String::new());
+    loop {
+        let (items, next) = fetch(token).await;
+        pages.push(items);
+        assert!(pages.len() <= max_pages, "more than {max_pages} pages");
+        if next.is_empty() {
+            return pages;
+        }
+        token = next;
     }
 }
 

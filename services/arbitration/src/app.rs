@@ -46,7 +46,8 @@ pub async fn start(deps: Deps, shutdown: CancellationToken) -> anyhow::Result<St
     let a = &deps.config.arbitration;
     let minimum_wage =
         Arc::new(dualnet_platform::minimum_wage::MinimumWage::load(a.minimum_wage_file.as_deref(), &a.city)?);
-    let api = Api { store, clock: deps.clock.clone(), minimum_wage };
+    let pages = dualnet_platform::page::PageTokens::load(&deps.pool).await?;
+    let api = Api { store, pages, clock: deps.clock.clone(), minimum_wage };
     let max_request = deps.config.limits.max_request_bytes;
     Ok(Started {
         register: Box::new(move |routes| {

@@ -47,6 +47,7 @@ pub fn bare_api(pool: sqlx::PgPool) -> tonic::service::Routes {
         std::sync::Arc::new(dualnet_platform::calendar::Calendar::load(None).expect("the built-in calendar"));
     tonic::service::Routes::new(dualnet_proto::arbitration::v1::arbitration_server::ArbitrationServer::new(grpc::Api {
         store: store::Store::new(pool, calendar),
+        pages: dualnet_platform::page::PageTokens::ephemeral(),
         clock,
         minimum_wage: std::sync::Arc::new(
             dualnet_platform::minimum_wage::MinimumWage::load(None, "Shenzhen").expect("the shipped table"),

@@ -8,6 +8,11 @@ use crate::domain::{
     clocks::{Kind, State},
 };
 
+/// The status a filter names (`UNSPECIFIED`: none).
+pub fn status_from(s: pb::CaseStatus) -> Option<Status> {
+    Status::ALL.into_iter().find(|v| status(*v) == s)
+}
+
 pub fn status(s: Status) -> pb::CaseStatus {
     match s {
         Status::Draft => pb::CaseStatus::Draft,

@@ -14,6 +14,7 @@ use dualnet_platform::{
     clock::Clock,
     correlation,
     fields::{NAME_MAX, TEXT_MAX},
+    page::PageTokens,
     permissions::{self, Permission},
     personal_data::{self, Read, ReadsFilter},
     timestamp::to_proto,
@@ -33,6 +34,7 @@ use crate::{
 
 pub struct Api {
     pub store: Store,
+    pub pages: PageTokens,
     pub clock: Arc<dyn Clock>,
 }
 
@@ -243,12 +245,22 @@ impl Complaints for Api {
         req: Request<pb::ListPersonalDataReadsRequest>,
     ) -> Answer<pb::ListPersonalDataReadsResponse> {
         let r = req.into_inner();
-        let filter = ReadsFilter::parse("complaint_id", &r.complaint_id, &r.reader, r.page_size)?;
-        let reads = self.store.reads(&filter).await?;
+        let filters = pb::ListPersonalDataReadsRequest { page_size: 0, page_token: String::new(), ..r.clone() };
+        let (filter, page) = ReadsFilter::parse(
+            &self.pages,
+            &filters,
+            "complaint_id",
+            &r.complaint_id,
+            &r.reader,
+            r.page_size,
+            &r.page_token,
+        )?;
+        let mut reads = self.store.reads(&filter).await?;
+        let next_page_token = page.next(&mut reads, |r| r.0);
         Ok(Response::new(pb::ListPersonalDataReadsResponse {
             reads: reads
                 .into_iter()
-                .map(|r| pb::PersonalDataRead {
+                .map(|(_, r)| pb::PersonalDataRead {
                     at: Some(to_proto(r.at)),
                     reader: r.reader,
                     department: r.department,
@@ -257,6 +269,7 @@ impl Complaints for Api {
                     purpose: r.purpose,
                 })
                 .collect(),
+            next_page_token,
         }))
     }
 
@@ -264,27 +277,34 @@ impl Complaints for Api {
         let reach = reach(&req);
         let r = req.into_inner();
         let mut f = Fields::new();
-        let status = if r.status == 0 {
-            None
-        } else {
-            f.enumeration::<pb::ComplaintStatus>("status", r.status).and_then(wire::status_from)
-        };
+        let page = self.pages.page(
+            &mut f,
+            "complaints",
+            &pb::ListComplaintsRequest { page_size: 0, page_token: String::new(), ..r.clone() },
+            r.page_size,
+            &r.page_token,
+        );
         let filter = ComplaintFilter {
             building_id: f.optional_id("building_id", &r.building_id),
-            status,
+            status: f.optional_enumeration::<pb::ComplaintStatus>("status", r.status).and_then(wire::status_from),
             department: f.optional_text("department", &r.department, NAME_MAX),
             overdue_only: r.overdue_only,
-            limit: f.page_size("page_size", r.page_size, 100, 1000),
+            category: f.optional_text("category", &r.category, NAME_MAX),
+            filed_from: f.timestamp("filed_from", r.filed_from.as_ref()),
+            filed_to: f.timestamp("filed_to", r.filed_to.as_ref()),
+            limit: page.fetch(),
+            after: page.after,
             reach,
             ..Default::default()
         };
         f.finish()?;
-        let list = self.store.list(&filter).await?;
+        let mut list = self.store.list(&filter).await?;
+        let next_page_token = page.next(&mut list, |c| (c.filed_at, c.id));
         let complaints = list
             .into_iter()
             .map(|c| view(ComplaintView { complaint: c, referrals: vec![], notes: vec![], duplicates: vec![] }))
             .collect();
-        Ok(Response::new(pb::ListComplaintsResponse { complaints }))
+        Ok(Response::new(pb::ListComplaintsResponse { complaints, next_page_token }))
     }
 
     async fn rate_complaint(&self, req: Request<pb::RateComplaintRequest>) -> Answer<pb::Complaint> {

@@ -50,6 +50,7 @@ pub fn bare_api(pool: sqlx::PgPool) -> tonic::service::Routes {
     let (store, clock) = bare_parts(pool);
     tonic::service::Routes::new(dualnet_proto::complaints::v1::complaints_server::ComplaintsServer::new(grpc::Api {
         store,
+        pages: dualnet_platform::page::PageTokens::ephemeral(),
         clock,
     }))
 }

@@ -53,7 +53,8 @@ pub async fn start(deps: Deps, shutdown: CancellationToken) -> anyhow::Result<St
             }
         }
     }));
-    let api = Api { store, clock: deps.clock.clone() };
+    let pages = dualnet_platform::page::PageTokens::load(&deps.pool).await?;
+    let api = Api { store, pages, clock: deps.clock.clone() };
     let max_request = deps.config.limits.max_request_bytes;
     Ok(Started {
         register: Box::new(move |routes| {

@@ -48,6 +48,10 @@ pub fn bare_api(pool: sqlx::PgPool) -> tonic::service::Routes {
     let calendar =
         std::sync::Arc::new(dualnet_platform::calendar::Calendar::load(None).expect("the built-in calendar"));
     tonic::service::Routes::new(dualnet_proto::governance::v1::governance_grid_server::GovernanceGridServer::new(
-        grpc::Api { store: store::Store::new(pool, calendar), clock },
+        grpc::Api {
+            store: store::Store::new(pool, calendar),
+            pages: dualnet_platform::page::PageTokens::ephemeral(),
+            clock,
+        },
     ))
 }

@@ -24,6 +24,16 @@ pub fn status(s: Status) -> pb::IncidentStatus {
     }
 }
 
+/// The status a filter names (`UNSPECIFIED`: none).
+pub fn status_from(s: pb::IncidentStatus) -> Option<Status> {
+    Status::ALL.into_iter().find(|v| status(*v) == s)
+}
+
+/// The level a filter names (`UNSPECIFIED`: none).
+pub fn level_from(l: pb::IncidentLevel) -> Option<Level> {
+    Level::ALL.into_iter().find(|v| level(*v) == l)
+}
+
 pub fn level(l: Level) -> pb::IncidentLevel {
     match l {
         Level::Grid => pb::IncidentLevel::Grid,
@@ -114,6 +124,14 @@ pub fn hazard_severity(s: HazardSeverity) -> pb::HazardSeverity {
         HazardSeverity::Minor => pb::HazardSeverity::Minor,
         HazardSeverity::Major => pb::HazardSeverity::Major,
         HazardSeverity::Critical => pb::HazardSeverity::Critical,
+    }
+}
+
+pub fn warning_kind_from(k: pb::WarningKind) -> Option<WarningKind> {
+    match k {
+        pb::WarningKind::Unspecified => None,
+        pb::WarningKind::Rule => Some(WarningKind::Rule),
+        pb::WarningKind::InspectionOverdue => Some(WarningKind::InspectionOverdue),
     }
 }
 

@@ -12,7 +12,8 @@ pub async fn start(deps: Deps, shutdown: CancellationToken) -> anyhow::Result<St
     let handler = Arc::new(Reactions { clock: deps.clock.clone() });
     let pipeline = Pipeline { service: SERVICE, topic: topics::PARTYGRID, subscribes: &[topics::GOVERNANCE], handler };
     let tasks = start_pipeline(&deps, pipeline, &shutdown).await?;
-    let api = Api { store: Store::new(deps.pool.clone()), clock: deps.clock.clone() };
+    let pages = dualnet_platform::page::PageTokens::load(&deps.pool).await?;
+    let api = Api { store: Store::new(deps.pool.clone()), pages, clock: deps.clock.clone() };
     let max_request = deps.config.limits.max_request_bytes;
     Ok(Started {
         register: Box::new(move |routes| {

@@ -33,6 +33,7 @@ use crate::{
 
 pub struct Api {
     pub store: Store,
+    pub pages: dualnet_platform::page::PageTokens,
     pub clock: Arc<dyn Clock>,
 }
 
@@ -248,15 +249,23 @@ impl PartyGrid for Api {
         let area = area(&req);
         let r = req.into_inner();
         let mut f = Fields::new();
+        let filters = pb::ListLinkageTasksRequest { page_size: 0, page_token: String::new(), ..r.clone() };
+        let page = self.pages.page(&mut f, "linkage tasks", &filters, r.page_size, &r.page_token);
         let filter = TaskFilter {
             incident_id: f.optional_id("incident_id", &r.incident_id),
             organisation_id: f.optional_id("organisation_id", &r.organisation_id),
-            limit: f.page_size("page_size", r.page_size, 100, 1000),
+            status: f.optional_enumeration::<pb::TaskStatus>("status", r.status).and_then(wire::task_status_from),
+            limit: page.fetch(),
+            after: page.after,
             area,
         };
         f.finish()?;
-        let tasks = self.store.tasks(&filter).await?;
-        Ok(Response::new(pb::ListLinkageTasksResponse { tasks: tasks.into_iter().map(task).collect() }))
+        let mut tasks = self.store.tasks(&filter).await?;
+        let next_page_token = page.next(&mut tasks, |t| (t.created_at, t.id));
+        Ok(Response::new(pb::ListLinkageTasksResponse {
+            tasks: tasks.into_iter().map(task).collect(),
+            next_page_token,
+        }))
     }
 
     async fn accept_linkage_task(&self, req: Request<pb::AcceptLinkageTaskRequest>) -> Answer<pb::LinkageTask> {
@@ -393,11 +402,16 @@ impl PartyGrid for Api {
         let r = req.into_inner();
         let mut f = Fields::new();
         let org = f.id("organisation_id", &r.organisation_id);
-        let limit = f.page_size("page_size", r.page_size, 100, 1000);
+        let filters = pb::ListMembersRequest { page_size: 0, page_token: String::new(), ..r.clone() };
+        let page = self.pages.page(&mut f, "members", &filters, r.page_size, &r.page_token);
         f.finish()?;
         self.confine(area.as_deref(), &[Target::Organisation(org)]).await?;
-        let members = self.store.members(org, limit).await?;
-        Ok(Response::new(pb::ListMembersResponse { members: members.into_iter().map(member).collect() }))
+        let mut members = self.store.members(org, page.fetch(), page.after).await?;
+        let next_page_token = page.next(&mut members, |(joined, m)| (*joined, m.id));
+        Ok(Response::new(pb::ListMembersResponse {
+            members: members.into_iter().map(|(_, m)| member(m)).collect(),
+            next_page_token,
+        }))
     }
 
     async fn get_grid_network(&self, req: Request<pb::GetGridNetworkRequest>) -> Answer<pb::GridNetwork> {
@@ -420,13 +434,14 @@ impl PartyGrid for Api {
         req: Request<pb::ListFlaggedBindingsRequest>,
     ) -> Answer<pb::ListFlaggedBindingsResponse> {
         let mut f = Fields::new();
-        let limit = f.page_size("page_size", req.get_ref().page_size, 100, 1000);
+        let r = req.get_ref();
+        let filters = pb::ListFlaggedBindingsRequest { page_size: 0, page_token: String::new() };
+        let page = self.pages.page(&mut f, "flagged bindings", &filters, r.page_size, &r.page_token);
         f.finish()?;
         let area = area(&req);
-        let bindings = self
-            .store
-            .flagged_bindings(limit, area.as_deref())
-            .await?
+        let mut flagged = self.store.flagged_bindings(page.fetch(), page.after, area.as_deref()).await?;
+        let next_page_token = page.next(&mut flagged, |b| (b.at, b.organisation_id));
+        let bindings = flagged
             .into_iter()
             .map(|b| pb::FlaggedBinding {
                 organisation_id: b.organisation_id.to_string(),
@@ -438,7 +453,7 @@ impl PartyGrid for Api {
                 flagged_at: Some(to_proto(b.at)),
             })
             .collect();
-        Ok(Response::new(pb::ListFlaggedBindingsResponse { bindings }))
+        Ok(Response::new(pb::ListFlaggedBindingsResponse { bindings, next_page_token }))
     }
 
     async fn get_coverage(&self, req: Request<pb::GetCoverageRequest>) -> Answer<pb::Coverage> {

@@ -44,6 +44,7 @@ pub fn bare_api(pool: sqlx::PgPool) -> tonic::service::Routes {
         std::sync::Arc::new(dualnet_platform::clock::SystemClock);
     tonic::service::Routes::new(dualnet_proto::partygrid::v1::party_grid_server::PartyGridServer::new(grpc::Api {
         store: store::Store::new(pool),
+        pages: dualnet_platform::page::PageTokens::ephemeral(),
         clock,
     }))
 }

@@ -38,6 +38,11 @@ pub fn unit_kind_from(k: pb::UnitKind) -> Option<UnitKind> {
     UnitKind::ALL.into_iter().find(|d| unit_kind(*d) == k)
 }
 
+/// The status a filter names (`UNSPECIFIED`: none).
+pub fn task_status_from(s: pb::TaskStatus) -> Option<TaskStatus> {
+    TaskStatus::ALL.into_iter().find(|v| task_status(*v) == s)
+}
+
 pub fn task_status(s: TaskStatus) -> pb::TaskStatus {
     match s {
         TaskStatus::Open => pb::TaskStatus::Open,

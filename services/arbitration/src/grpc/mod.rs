@@ -15,6 +15,7 @@ use dualnet_platform::{
     clock::Clock,
     correlation,
     fields::{NAME_MAX, TEXT_MAX},
+    page::PageTokens,
     personal_data::{self, Read, ReadsFilter},
     timestamp::to_proto,
 };
@@ -37,6 +38,7 @@ use case::deadline;
 
 pub struct Api {
     pub store: Store,
+    pub pages: PageTokens,
     pub clock: Arc<dyn Clock>,
     /// The city's monthly minimum wage by date (Art. 47).
     pub minimum_wage: Arc<dualnet_platform::minimum_wage::MinimumWage>,
@@ -252,12 +254,15 @@ impl Arbitration for Api {
         req: Request<pb::ListPersonalDataReadsRequest>,
     ) -> Answer<pb::ListPersonalDataReadsResponse> {
         let r = req.into_inner();
-        let filter = ReadsFilter::parse("case_id", &r.case_id, &r.reader, r.page_size)?;
-        let reads = self.store.reads(&filter).await?;
+        let filters = pb::ListPersonalDataReadsRequest { page_size: 0, page_token: String::new(), ..r.clone() };
+        let (filter, page) =
+            ReadsFilter::parse(&self.pages, &filters, "case_id", &r.case_id, &r.reader, r.page_size, &r.page_token)?;
+        let mut reads = self.store.reads(&filter).await?;
+        let next_page_token = page.next(&mut reads, |r| r.0);
         Ok(Response::new(pb::ListPersonalDataReadsResponse {
             reads: reads
                 .into_iter()
-                .map(|r| pb::PersonalDataRead {
+                .map(|(_, r)| pb::PersonalDataRead {
                     at: Some(to_proto(r.at)),
                     reader: r.reader,
                     department: r.department,
@@ -266,6 +271,7 @@ impl Arbitration for Api {
                     purpose: r.purpose,
                 })
                 .collect(),
+            next_page_token,
         }))
     }
 
@@ -273,16 +279,26 @@ impl Arbitration for Api {
         let reach = reach(&req);
         let r = req.into_inner();
         let mut f = Fields::new();
+        let filters = pb::ListCasesRequest { page_size: 0, page_token: String::new(), ..r.clone() };
+        let page = self.pages.page(&mut f, "cases", &filters, r.page_size, &r.page_token);
         let filter = CaseFilter {
             enterprise_id: f.optional_id("enterprise_id", &r.enterprise_id),
             complaint_id: f.optional_id("complaint_id", &r.complaint_id),
             arbitrator: f.optional_text("arbitrator", &r.arbitrator, NAME_MAX),
-            limit: f.page_size("page_size", r.page_size, 100, 1000),
+            status: f.optional_enumeration::<pb::CaseStatus>("status", r.status).and_then(wire::status_from),
+            opened_from: f.timestamp("opened_from", r.opened_from.as_ref()),
+            opened_to: f.timestamp("opened_to", r.opened_to.as_ref()),
+            limit: page.fetch(),
+            after: page.after,
             reach,
         };
         f.finish()?;
-        let cases = self.store.list(&filter).await?;
-        Ok(Response::new(pb::ListCasesResponse { cases: cases.into_iter().map(|c| self.view(c)).collect() }))
+        let mut cases = self.store.list(&filter).await?;
+        let next_page_token = page.next(&mut cases, |c| (c.case.opened_at, c.case.id));
+        Ok(Response::new(pb::ListCasesResponse {
+            cases: cases.into_iter().map(|c| self.view(c)).collect(),
+            next_page_token,
+        }))
     }
 
     async fn transition_case(&self, req: Request<pb::TransitionCaseRequest>) -> Answer<pb::Case> {
@@ -358,24 +374,25 @@ impl Arbitration for Api {
         if case_id.is_some() == arbitrator.is_some() {
             f.violation("case_id", "give exactly one of case_id and arbitrator");
         }
-        let limit = f.page_size("page_size", r.page_size, 100, 1000);
+        let filters = pb::ListDeadlinesRequest { page_size: 0, page_token: String::new(), ..r.clone() };
+        let page = self.pages.page(&mut f, "deadlines", &filters, r.page_size, &r.page_token);
         f.finish()?;
-        let list = match (case_id, arbitrator) {
+        let (list, next_page_token) = match (case_id, arbitrator) {
             (Some(id), _) => {
                 self.confine(reach.as_ref(), id).await?;
-                self.store.deadlines_of_case(id).await?
+                (self.store.deadlines_of_case(id).await?, String::new())
             }
             (None, Some(a)) => {
-                let mut list = self.store.deadlines_of_arbitrator(&a, limit).await?;
-                if let Some(reach) = &reach {
-                    let reached = self.store.cases_in_reach(reach).await?;
-                    list.retain(|d| reached.contains(&d.case_id));
-                }
-                list
+                let mut list =
+                    self.store.deadlines_of_arbitrator(&a, reach.as_ref(), page.fetch(), page.after.as_ref()).await?;
+                let next = page.next(&mut list, |d| {
+                    (d.state == crate::domain::clocks::State::Pending, d.due_at, d.case_id, d.kind.as_str().to_string())
+                });
+                (list, next)
             }
             (None, None) => return Err(ApiError::field("case_id", "give exactly one of case_id and arbitrator").into()),
         };
-        Ok(Response::new(pb::ListDeadlinesResponse { deadlines: list.iter().map(deadline).collect() }))
+        Ok(Response::new(pb::ListDeadlinesResponse { deadlines: list.iter().map(deadline).collect(), next_page_token }))
     }
 
     async fn report_relocation(

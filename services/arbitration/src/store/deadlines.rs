@@ -9,7 +9,7 @@ use dualnet_proto::arbitration::v1 as pb;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use super::Store;
+use super::{Reach, Store};
 use crate::{
     OUTBOX,
     domain::clocks::{Deadline, Kind, State},
@@ -148,15 +148,30 @@ impl Store {
     }
 
     /// The deadlines of one arbitrator's cases: passed ones first, then the
-    /// pending by due time.
-    pub async fn deadlines_of_arbitrator(&self, arbitrator: &str, limit: i64) -> Result<Vec<Deadline>, ApiError> {
+    /// pending by due time; of the cases within `reach`, when given; after
+    /// `after` (pending, due, case, kind) when given.
+    pub async fn deadlines_of_arbitrator(
+        &self,
+        arbitrator: &str,
+        reach: Option<&Reach>,
+        limit: i64,
+        after: Option<&(bool, DateTime<Utc>, Uuid, String)>,
+    ) -> Result<Vec<Deadline>, ApiError> {
         let rows: Vec<Row> = sqlx::query_as(
             "SELECT d.case_id, d.kind, d.due_at, d.state, c.arbitrator FROM case_deadlines d JOIN cases c ON c.id = d.case_id
              WHERE c.arbitrator = $1 AND d.state IN ('pending', 'passed')
-             ORDER BY d.state = 'pending', d.due_at LIMIT $2",
+               AND (NOT $3 OR d.case_id IN (SELECT case_id FROM case_representatives WHERE sub = $8))
+               AND ($4::bool IS NULL OR (d.state = 'pending', d.due_at, d.case_id, d.kind) > ($4, $5, $6, $7))
+             ORDER BY d.state = 'pending', d.due_at, d.case_id, d.kind LIMIT $2",
         )
         .bind(arbitrator)
         .bind(limit)
+        .bind(reach.is_some())
+        .bind(after.map(|a| a.0))
+        .bind(after.map(|a| a.1))
+        .bind(after.map(|a| a.2))
+        .bind(after.map(|a| a.3.clone()))
+        .bind(reach.and_then(|r| r.representative.as_deref()))
         .fetch_all(&self.pool)
         .await?;
         Ok(rows.into_iter().filter_map(from_row).collect())

@@ -69,7 +69,12 @@ pub struct CaseFilter {
     pub enterprise_id: Option<Uuid>,
     pub complaint_id: Option<Uuid>,
     pub arbitrator: Option<String>,
+    pub status: Option<Status>,
+    pub opened_from: Option<DateTime<Utc>>,
+    pub opened_to: Option<DateTime<Utc>>,
     pub limit: i64,
+    /// Only cases after this (opening time, id) in the list's order.
+    pub after: Option<(DateTime<Utc>, Uuid)>,
     /// `None`: every case.
     pub reach: Option<Reach>,
 }
@@ -169,7 +174,10 @@ impl Store {
              WHERE ($1::uuid IS NULL OR enterprise_id = $1) AND ($2::uuid IS NULL OR complaint_id = $2)
                AND ($3::text IS NULL OR arbitrator = $3)
                AND (NOT $5 OR id IN (SELECT case_id FROM case_representatives WHERE sub = $6))
-             ORDER BY opened_at DESC, id LIMIT $4"
+               AND ($7::text IS NULL OR status = $7)
+               AND ($8::timestamptz IS NULL OR opened_at >= $8) AND ($9::timestamptz IS NULL OR opened_at < $9)
+               AND ($10::timestamptz IS NULL OR (opened_at, id) < ($10, $11))
+             ORDER BY opened_at DESC, id DESC LIMIT $4"
         ))
         .bind(filter.enterprise_id)
         .bind(filter.complaint_id)
@@ -177,6 +185,11 @@ impl Store {
         .bind(filter.limit)
         .bind(filter.reach.is_some())
         .bind(filter.reach.as_ref().and_then(|r| r.representative.as_deref()))
+        .bind(filter.status.map(Status::as_str))
+        .bind(filter.opened_from)
+        .bind(filter.opened_to)
+        .bind(filter.after.map(|a| a.0))
+        .bind(filter.after.map(|a| a.1))
         .fetch_all(&mut *conn)
         .await?;
         views(&mut conn, self.sealer.as_deref(), rows).await

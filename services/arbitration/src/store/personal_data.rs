@@ -1,8 +1,6 @@
 //! Claimants' personal data sealed at rest, the append-only log of its
 //! unmasked reads, and who may see a case at all.
 
-use std::collections::HashSet;
-
 use dualnet_platform::{
     ApiError,
     personal_data::{Read, ReadsFilter, reseal_retired, seal_plaintext},
@@ -30,8 +28,8 @@ impl Store {
         Ok(read.record(&self.pool).await?)
     }
 
-    /// Recorded reads, newest first.
-    pub async fn reads(&self, filter: &ReadsFilter) -> Result<Vec<Read>, ApiError> {
+    /// Recorded reads, newest first, each with its place in the log.
+    pub async fn reads(&self, filter: &ReadsFilter) -> Result<Vec<(i64, Read)>, ApiError> {
         Ok(Read::list(&self.pool, filter).await?)
     }
 
@@ -68,14 +66,5 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok(())
-    }
-
-    /// The cases within `reach`.
-    pub async fn cases_in_reach(&self, reach: &Reach) -> Result<HashSet<Uuid>, ApiError> {
-        let ids: Vec<Uuid> = sqlx::query_scalar("SELECT case_id FROM case_representatives WHERE sub = $1")
-            .bind(&reach.representative)
-            .fetch_all(&self.pool)
-            .await?;
-        Ok(ids.into_iter().collect())
     }
 }

@@ -78,6 +78,8 @@ pub struct ComplaintFilter {
     pub updated_after: Option<DateTime<Utc>>,
     pub limit: i64,
     pub offset: i64,
+    /// Only requests after this (filing time, id) in the list's order.
+    pub after: Option<(DateTime<Utc>, Uuid)>,
     /// Only requests within this reach, when set.
     pub reach: Option<Reach>,
     /// Only what may be public, of these categories, when set (see
@@ -425,7 +427,8 @@ impl Store {
                AND ($9::timestamptz IS NULL OR updated_at > $9)
                AND ($16::text[] IS NULL OR (category = ANY($16) AND kind <> 'report'
                     AND channel NOT IN ('letters_and_visits', 'on_behalf') AND category NOT LIKE 'labour%'))
-             ORDER BY filed_at DESC, id LIMIT $10 OFFSET $11",
+               AND ($17::timestamptz IS NULL OR (filed_at, id) < ($17, $18))
+             ORDER BY filed_at DESC, id DESC LIMIT $10 OFFSET $11",
             within = within(13)
         ))
         .bind(filter.building_id)
@@ -444,6 +447,8 @@ impl Store {
         .bind(&reach.grids)
         .bind(&reach.communities)
         .bind(&filter.public)
+        .bind(filter.after.map(|a| a.0))
+        .bind(filter.after.map(|a| a.1))
         .fetch_all(&self.pool)
         .await?;
         Ok(rows.into_iter().map(Row::into_complaint).collect::<Result<_, _>>()?)

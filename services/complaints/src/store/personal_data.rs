@@ -50,8 +50,8 @@ impl Store {
         Ok(read.record(&self.pool).await?)
     }
 
-    /// Recorded reads, newest first.
-    pub async fn reads(&self, filter: &ReadsFilter) -> Result<Vec<Read>, ApiError> {
+    /// Recorded reads, newest first, each with its place in the log.
+    pub async fn reads(&self, filter: &ReadsFilter) -> Result<Vec<(i64, Read)>, ApiError> {
         Ok(Read::list(&self.pool, filter).await?)
     }
 }

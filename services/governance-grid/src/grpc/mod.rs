@@ -35,6 +35,7 @@ mod whistle;
 
 pub struct Api {
     pub store: Store,
+    pub pages: dualnet_platform::page::PageTokens,
     pub clock: Arc<dyn Clock>,
 }
 
@@ -284,16 +285,28 @@ impl GovernanceGrid for Api {
         let area = area(&req);
         let r = req.into_inner();
         let mut f = Fields::new();
+        let filters = pb::ListIncidentsRequest { page_size: 0, page_token: String::new(), ..r.clone() };
+        let page = self.pages.page(&mut f, "incidents", &filters, r.page_size, &r.page_token);
         let filter = IncidentFilter {
             grid_id: f.optional_id("grid_id", &r.grid_id),
+            community_id: f.optional_id("community_id", &r.community_id),
             complaint_id: f.optional_id("complaint_id", &r.complaint_id),
-            limit: f.page_size("page_size", r.page_size, 100, 1000),
+            status: f.optional_enumeration::<pb::IncidentStatus>("status", r.status).and_then(wire::status_from),
+            level: f.optional_enumeration::<pb::IncidentLevel>("level", r.level).and_then(wire::level_from),
+            category: f.optional_text("category", &r.category, NAME_MAX),
+            opened_from: f.timestamp("opened_from", r.opened_from.as_ref()),
+            opened_to: f.timestamp("opened_to", r.opened_to.as_ref()),
+            overdue_at: r.overdue_only.then(|| self.clock.now()),
+            limit: page.fetch(),
+            after: page.after,
             area,
         };
         f.finish()?;
-        let incidents = self.store.list_incidents(&filter).await?;
+        let mut incidents = self.store.list_incidents(&filter).await?;
+        let next_page_token = page.next(&mut incidents, |i| (i.opened_at, i.id));
         Ok(Response::new(pb::ListIncidentsResponse {
             incidents: incidents.into_iter().map(|i| incident(i, vec![], vec![])).collect(),
+            next_page_token,
         }))
     }
 

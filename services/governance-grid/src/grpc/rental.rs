@@ -112,7 +112,8 @@ pub async fn list_due(
         f.violation("grid_id", "give exactly one of grid_id and staff_code");
     }
     let due_by = f.timestamp("due_by", r.due_by.as_ref());
-    let limit = f.page_size("page_size", r.page_size, 100, 1000);
+    let filters = pb::ListInspectionsDueRequest { page_size: 0, page_token: String::new(), ..r.clone() };
+    let page = api.pages.page(&mut f, "inspections due", &filters, r.page_size, &r.page_token);
     f.finish()?;
     let grid_id = match (grid_id, staff_code) {
         (Some(g), _) => {
@@ -124,6 +125,10 @@ pub async fn list_due(
     };
     api.confine_place(area.as_ref(), Place::Grid(grid_id)).await?;
     let now = api.clock.now();
-    let units = api.store.inspections_due(grid_id, due_by.unwrap_or(now), limit).await?;
-    Ok(Response::new(pb::ListInspectionsDueResponse { units: units.into_iter().map(|u| unit(u, now)).collect() }))
+    let mut units = api.store.inspections_due(grid_id, due_by.unwrap_or(now), page.fetch(), page.after).await?;
+    let next_page_token = page.next(&mut units, |u| (u.next_inspection_due, u.id));
+    Ok(Response::new(pb::ListInspectionsDueResponse {
+        units: units.into_iter().map(|u| unit(u, now)).collect(),
+        next_page_token,
+    }))
 }

@@ -7,7 +7,7 @@ use tonic::{Request, Response};
 use super::{Answer, Api, area};
 use crate::{
     domain::warning::{Rule, Warning},
-    store::Place,
+    store::{Place, WarningFilter},
     wire,
 };
 
@@ -73,13 +73,25 @@ pub async fn list(api: &Api, req: Request<pb::ListWarningsRequest>) -> Answer<pb
     let area = area(&req);
     let r = req.into_inner();
     let mut f = Fields::new();
-    let grid_id = f.optional_id("grid_id", &r.grid_id);
-    let limit = f.page_size("page_size", r.page_size, 100, 1000);
+    let filters = pb::ListWarningsRequest { page_size: 0, page_token: String::new(), ..r.clone() };
+    let page = api.pages.page(&mut f, "warnings", &filters, r.page_size, &r.page_token);
+    let filter = WarningFilter {
+        grid_id: f.optional_id("grid_id", &r.grid_id),
+        kind: f.optional_enumeration::<pb::WarningKind>("kind", r.kind).and_then(wire::warning_kind_from),
+        raised_from: f.timestamp("raised_from", r.raised_from.as_ref()),
+        raised_to: f.timestamp("raised_to", r.raised_to.as_ref()),
+        limit: page.fetch(),
+        after: page.after,
+    };
     f.finish()?;
-    match grid_id {
+    match filter.grid_id {
         Some(g) => api.confine_place(area.as_ref(), Place::Grid(g)).await?,
         None => api.whole_map(area.as_ref()).await?,
     }
-    let warnings = api.store.warnings(grid_id, limit).await?;
-    Ok(Response::new(pb::ListWarningsResponse { warnings: warnings.into_iter().map(warning).collect() }))
+    let mut warnings = api.store.warnings(&filter).await?;
+    let next_page_token = page.next(&mut warnings, |w| (w.raised_at, w.id));
+    Ok(Response::new(pb::ListWarningsResponse {
+        warnings: warnings.into_iter().map(warning).collect(),
+        next_page_token,
+    }))
 }

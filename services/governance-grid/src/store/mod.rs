@@ -46,6 +46,7 @@ use incident::{INCIDENT_COLUMNS, IncidentRow};
 pub use placement::{building_placement, enterprise_placement};
 pub use rental::Inspection;
 pub use statistics::{Group, Period, StatisticsRow};
+pub use warnings::WarningFilter;
 pub use whistle::Answer;
 use whistle::load_summons;
 
@@ -107,8 +108,19 @@ pub struct Step<'a> {
 #[derive(Debug, Default)]
 pub struct IncidentFilter {
     pub grid_id: Option<Uuid>,
+    pub community_id: Option<Uuid>,
     pub complaint_id: Option<Uuid>,
+    pub status: Option<Status>,
+    pub level: Option<Level>,
+    /// A category code, or a prefix ending where a dot follows.
+    pub category: Option<String>,
+    pub opened_from: Option<DateTime<Utc>>,
+    pub opened_to: Option<DateTime<Utc>>,
+    /// Only incidents past their deadline at this time and not yet handled.
+    pub overdue_at: Option<DateTime<Utc>>,
     pub limit: i64,
+    /// Only incidents after this (opening time, id) in the list's order.
+    pub after: Option<(DateTime<Utc>, Uuid)>,
     /// Only incidents inside this area, when set.
     pub area: Option<Area>,
 }
@@ -241,7 +253,13 @@ impl Store {
             "SELECT {INCIDENT_COLUMNS} FROM incidents i
              WHERE ($1::uuid IS NULL OR grid_id = $1) AND ($2::uuid IS NULL OR complaint_id = $2)
                AND (NOT $4 OR {inside})
-             ORDER BY opened_at DESC, id LIMIT $3",
+               AND ($8::uuid IS NULL OR community_id = $8) AND ($9::text IS NULL OR status = $9)
+               AND ($10::text IS NULL OR level = $10)
+               AND ($11::text IS NULL OR category = $11 OR starts_with(category, $11 || '.'))
+               AND ($12::timestamptz IS NULL OR opened_at >= $12) AND ($13::timestamptz IS NULL OR opened_at < $13)
+               AND ($14::timestamptz IS NULL OR (deadline < $14 AND status IN ('reported', 'accepted', 'dispatched')))
+               AND ($15::timestamptz IS NULL OR (opened_at, id) < ($15, $16))
+             ORDER BY opened_at DESC, id DESC LIMIT $3",
             inside = inside(5)
         ))
         .bind(filter.grid_id)
@@ -251,6 +269,15 @@ impl Store {
         .bind(&area.grids)
         .bind(&area.communities)
         .bind(&area.subdistricts)
+        .bind(filter.community_id)
+        .bind(filter.status.map(Status::as_str))
+        .bind(filter.level.map(Level::as_str))
+        .bind(&filter.category)
+        .bind(filter.opened_from)
+        .bind(filter.opened_to)
+        .bind(filter.overdue_at)
+        .bind(filter.after.map(|a| a.0))
+        .bind(filter.after.map(|a| a.1))
         .fetch_all(&self.pool)
         .await?;
         rows.into_iter().map(Incident::try_from).collect()

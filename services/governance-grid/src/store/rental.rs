@@ -221,21 +221,26 @@ impl Store {
         Ok(unit)
     }
 
-    /// Rental units of a grid due for inspection by `due_by`, soonest first.
+    /// Rental units of a grid due for inspection by `due_by`, soonest first,
+    /// after `after` (due time, unit id) when given.
     pub async fn inspections_due(
         &self,
         grid_id: Uuid,
         due_by: DateTime<Utc>,
         limit: i64,
+        after: Option<(DateTime<Utc>, Uuid)>,
     ) -> Result<Vec<RentalUnit>, ApiError> {
         let rows: Vec<UnitRow> = sqlx::query_as(&format!(
             "SELECT {UNIT_COLUMNS} FROM rental_units u JOIN buildings b ON b.id = u.building_id
              WHERE b.grid_id = $1 AND b.retired_at IS NULL AND u.next_inspection_due <= $2
-             ORDER BY u.next_inspection_due, u.code LIMIT $3"
+               AND ($4::timestamptz IS NULL OR (u.next_inspection_due, u.id) > ($4, $5))
+             ORDER BY u.next_inspection_due, u.id LIMIT $3"
         ))
         .bind(grid_id)
         .bind(due_by)
         .bind(limit)
+        .bind(after.map(|a| a.0))
+        .bind(after.map(|a| a.1))
         .fetch_all(&self.pool)
         .await?;
         rows.into_iter().map(unit_from).collect()

@@ -9,6 +9,18 @@ use sqlx::PgConnection;
 use uuid::Uuid;
 
 use super::{NewIncident, Store, insert_incident};
+
+/// Which warnings a list shows, and from where.
+#[derive(Debug, Default)]
+pub struct WarningFilter {
+    pub grid_id: Option<Uuid>,
+    pub kind: Option<Kind>,
+    pub raised_from: Option<DateTime<Utc>>,
+    pub raised_to: Option<DateTime<Utc>>,
+    pub limit: i64,
+    /// Only warnings after this (time raised, id) in the list's order.
+    pub after: Option<(DateTime<Utc>, Uuid)>,
+}
 use crate::{
     OUTBOX,
     domain::{
@@ -201,13 +213,22 @@ impl Store {
         Ok(rows.into_iter().filter_map(rule_from).collect())
     }
 
-    pub async fn warnings(&self, grid_id: Option<Uuid>, limit: i64) -> Result<Vec<Warning>, ApiError> {
+    /// Warnings newest first.
+    pub async fn warnings(&self, filter: &WarningFilter) -> Result<Vec<Warning>, ApiError> {
         let rows: Vec<WarningRow> = sqlx::query_as(
             "SELECT id, kind, rule_code, scope, subject_id, grid_id, count, raised_at, incident_id FROM warnings
-             WHERE ($1::uuid IS NULL OR grid_id = $1) ORDER BY raised_at DESC, id DESC LIMIT $2",
+             WHERE ($1::uuid IS NULL OR grid_id = $1) AND ($3::text IS NULL OR kind = $3)
+               AND ($4::timestamptz IS NULL OR raised_at >= $4) AND ($5::timestamptz IS NULL OR raised_at < $5)
+               AND ($6::timestamptz IS NULL OR (raised_at, id) < ($6, $7))
+             ORDER BY raised_at DESC, id DESC LIMIT $2",
         )
-        .bind(grid_id)
-        .bind(limit)
+        .bind(filter.grid_id)
+        .bind(filter.limit)
+        .bind(filter.kind.map(Kind::as_str))
+        .bind(filter.raised_from)
+        .bind(filter.raised_to)
+        .bind(filter.after.map(|a| a.0))
+        .bind(filter.after.map(|a| a.1))
         .fetch_all(&self.pool)
         .await?;
         Ok(rows

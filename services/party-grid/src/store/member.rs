@@ -99,15 +99,27 @@ impl Store {
         Ok(m)
     }
 
-    pub async fn members(&self, organisation_id: Uuid, limit: i64) -> Result<Vec<Member>, ApiError> {
-        let rows: Vec<MemberRow> = sqlx::query_as(&format!(
-            "SELECT {MEMBER_COLUMNS} FROM members WHERE organisation_id = $1 ORDER BY joined_at, id LIMIT $2"
+    /// An organisation's members in the order they joined, each with the
+    /// time it joined; after `after` (joined, id) when given.
+    pub async fn members(
+        &self,
+        organisation_id: Uuid,
+        limit: i64,
+        after: Option<(DateTime<Utc>, Uuid)>,
+    ) -> Result<Vec<(DateTime<Utc>, Member)>, ApiError> {
+        type Joined = (DateTime<Utc>, Uuid, Uuid, String, String, Option<Uuid>, Option<Uuid>);
+        let rows: Vec<Joined> = sqlx::query_as(&format!(
+            "SELECT joined_at, {MEMBER_COLUMNS} FROM members WHERE organisation_id = $1
+               AND ($3::timestamptz IS NULL OR (joined_at, id) > ($3, $4))
+             ORDER BY joined_at, id LIMIT $2"
         ))
         .bind(organisation_id)
         .bind(limit)
+        .bind(after.map(|a| a.0))
+        .bind(after.map(|a| a.1))
         .fetch_all(&self.pool)
         .await?;
-        rows.into_iter().map(member).collect()
+        rows.into_iter().map(|(joined, a, b, c, d, e, g)| Ok((joined, member((a, b, c, d, e, g))?))).collect()
     }
 
     /// Coverage over the map party-grid knows, or one community of it.

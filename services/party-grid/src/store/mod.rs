@@ -85,7 +85,10 @@ const TASK_COLUMNS: &str =
 pub struct TaskFilter {
     pub incident_id: Option<Uuid>,
     pub organisation_id: Option<Uuid>,
+    pub status: Option<TaskStatus>,
     pub limit: i64,
+    /// Only tasks after this (creation time, id) in the list's order.
+    pub after: Option<(DateTime<Utc>, Uuid)>,
     /// Only the tasks of organisations in this area; `None`: all.
     pub area: Option<Vec<Uuid>>,
 }
@@ -189,12 +192,17 @@ impl Store {
             "SELECT {TASK_COLUMNS} FROM linkage_tasks
              WHERE ($1::uuid IS NULL OR incident_id = $1) AND ($2::uuid IS NULL OR organisation_id = $2)
                AND ($4::uuid[] IS NULL OR organisation_in_area(organisation_id, $4))
+               AND ($5::text IS NULL OR status = $5)
+               AND ($6::timestamptz IS NULL OR (created_at, id) > ($6, $7))
              ORDER BY created_at, id LIMIT $3"
         ))
         .bind(filter.incident_id)
         .bind(filter.organisation_id)
         .bind(filter.limit)
         .bind(&filter.area)
+        .bind(filter.status.map(TaskStatus::as_str))
+        .bind(filter.after.map(|a| a.0))
+        .bind(filter.after.map(|a| a.1))
         .fetch_all(&self.pool)
         .await?;
         Ok(rows.into_iter().map(TaskRow::into_task).collect::<Result<_, _>>()?)

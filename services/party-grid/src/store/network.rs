@@ -68,14 +68,23 @@ pub struct Flagged {
 
 impl Store {
     /// Flagged bindings, of organisations in `area` when one is given.
-    pub async fn flagged_bindings(&self, limit: i64, area: Option<&[Uuid]>) -> Result<Vec<Flagged>, ApiError> {
+    /// Oldest flag first; after `after` (flagged, organisation) when given.
+    pub async fn flagged_bindings(
+        &self,
+        limit: i64,
+        after: Option<(DateTime<Utc>, Uuid)>,
+        area: Option<&[Uuid]>,
+    ) -> Result<Vec<Flagged>, ApiError> {
         let rows: Vec<(Uuid, String, Uuid, String, DateTime<Utc>)> = sqlx::query_as(
             "SELECT organisation_id, unit_kind, unit_id, flagged_reason, flagged_at FROM bindings
              WHERE flagged_at IS NOT NULL AND ($2::uuid[] IS NULL OR organisation_in_area(organisation_id, $2))
+               AND ($3::timestamptz IS NULL OR (flagged_at, organisation_id) > ($3, $4))
              ORDER BY flagged_at, organisation_id LIMIT $1",
         )
         .bind(limit)
         .bind(area)
+        .bind(after.map(|a| a.0))
+        .bind(after.map(|a| a.1))
         .fetch_all(&self.pool)
         .await?;
         rows.into_iter()

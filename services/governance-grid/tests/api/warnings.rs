@@ -1,11 +1,11 @@
 //! Early warning: repeated incidents at one building open an incident of
 //! their own, once per window.
 
-mod running;
+use crate::running;
 
+use crate::running::start;
 use chrono::Duration;
 use dualnet_proto::governance::v1 as gov;
-use running::start;
 
 async fn noise_at(s: &mut running::Running, grid: &str, building: &str) -> gov::Incident {
     let req = gov::ReportIncidentRequest {
@@ -56,7 +56,7 @@ async fn three_noise_incidents_at_one_building_within_a_week_raise_one_warning()
     assert_eq!(early_warning_incidents(&mut s, &grid).await.len(), 1);
     let warnings = s
         .client
-        .list_warnings(gov::ListWarningsRequest { grid_id: grid.clone(), page_size: 0 })
+        .list_warnings(gov::ListWarningsRequest { grid_id: grid.clone(), ..Default::default() })
         .await
         .unwrap()
         .into_inner()

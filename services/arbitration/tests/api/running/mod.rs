@@ -1,22 +1,17 @@
-//! arbitration in-process on the PostgreSQL log transport, served on port
-//! 0, under a clock the tests move instead of waiting.
+//! arbitration in-process (`dualnet_testkit::InProcess`) and what its tests
+//! share: an enterprise on the map, an application, a step, the deadlines.
 #![allow(dead_code)]
 
-use std::{sync::Arc, time::Duration};
+use std::sync::Arc;
 
 use chrono::{DateTime, TimeZone, Utc};
 use dualnet_events::pglog::PgLogTransport;
-use dualnet_platform::{
-    clock::ManualClock,
-    config::Config,
-    service::{Deps, start_in_process},
-};
+use dualnet_platform::{clock::ManualClock, config::Config};
 use dualnet_proto::arbitration::v1::{self as pb, arbitration_client::ArbitrationClient};
-use dualnet_testkit::{fresh_pool, wait_for};
+pub use dualnet_testkit::WAIT;
+use dualnet_testkit::{InProcess, fresh_pool, wait_for};
 use tokio_util::sync::CancellationToken;
 use tonic::transport::Channel;
-
-pub const WAIT: Duration = Duration::from_secs(60);
 
 pub struct Running {
     pub client: ArbitrationClient<Channel>,
@@ -116,30 +111,9 @@ pub async fn start_configured(now: DateTime<Utc>, configure: impl FnOnce(&mut Co
 
 /// Starts on the database `pool` (e.g. one an earlier start used).
 pub async fn start_on(pool: sqlx::PgPool, now: DateTime<Utc>, configure: impl FnOnce(&mut Config)) -> Running {
-    let transport = Arc::new(PgLogTransport::new(fresh_pool("log").await).await.unwrap());
-    let log = transport.clone();
-    let clock = ManualClock::at(now);
-    let mut config = Config::default();
-    // Sealed, as a service holding personal data must be (or it refuses to start).
-    config
-        .personal_data
-        .keys
-        .insert("test".into(), dualnet_platform::config::Secret::new(dualnet_testkit::SEALING_KEY));
-    config.personal_data.current = Some("test".into());
-    config.deadlines.sweep_ms = 20;
-    configure(&mut config);
-    let deps = Deps {
-        pool: pool.clone(),
-        transport,
-        clock: Arc::new(clock.clone()),
-        config: Arc::new(config),
-        readiness: Default::default(),
-    };
-    let shutdown = CancellationToken::new();
-    let addr = start_in_process(&arbitration::DEFINITION, deps, shutdown.clone()).await.unwrap();
-    let client =
-        wait_for("the API", WAIT, || async { ArbitrationClient::connect(format!("http://{addr}")).await.ok() }).await;
-    Running { client, pool, clock, shutdown, log }
+    let s = InProcess::start_on(&arbitration::DEFINITION, pool, now, configure).await;
+    let client = ArbitrationClient::new(s.channel().await);
+    Running { client, pool: s.pool, clock: s.clock, shutdown: s.shutdown, log: s.log }
 }
 
 // What the clock tests share: an application, a step, the deadlines.

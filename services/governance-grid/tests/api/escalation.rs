@@ -1,12 +1,10 @@
 //! The escalation ladder and the whistle through the API, deadlines in
 //! working days under a moved clock.
 
-mod running;
-
+use crate::running::{grid, level_of, report, start, start_at, step, wait_level};
 use chrono::{TimeZone, Utc};
 use dualnet_platform::timestamp::from_proto;
 use dualnet_proto::governance::v1 as gov;
-use running::{grid, level_of, report, start, start_at, step, wait_level};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_incident_left_unresolved_escalates_one_tier_per_passed_deadline() {

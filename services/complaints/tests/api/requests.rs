@@ -2,13 +2,11 @@
 //! in-process on the PostgreSQL log transport, fed governance-grid's events
 //! directly, under a clock the tests move.
 
-mod running;
-
+use crate::running::{AT, noise, start_at};
 use chrono::{TimeZone, Utc};
 use dualnet_platform::timestamp::from_proto;
 use dualnet_proto::complaints::v1 as pb;
 use dualnet_testkit::http_json;
-use running::{AT, noise, start_at};
 use tonic::Code;
 use uuid::Uuid;
 
@@ -261,5 +259,50 @@ async fn open311_clients_file_and_follow_requests() {
             .await
             .unwrap();
     assert_eq!((status, too_big[0]["code"].as_u64()), (413, Some(413)), "{too_big}");
+    s.shutdown.cancel();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_page_newest_first_by_category_and_filing_time() {
+    let s = start_at(Utc::now()).await;
+    let mut noisy = Vec::new();
+    for n in 0..7 {
+        noisy.push(s.file(noise()).await.id);
+        if n == 3 {
+            s.clock.advance(chrono::Duration::minutes(1));
+        }
+    }
+    let policy = s.file(pb::FileComplaintRequest { category: "policy".into(), ..noise() }).await;
+    let list = |token: String, filed_from| pb::ListComplaintsRequest {
+        category: "noise".into(),
+        page_size: 3,
+        page_token: token,
+        filed_from,
+        ..Default::default()
+    };
+    let pages = dualnet_testkit::walk(10, |token| {
+        let mut client = s.client.clone();
+        let req = list(token, None);
+        async move {
+            let page = client.list_complaints(req).await.unwrap().into_inner();
+            (page.complaints.into_iter().map(|c| c.id).collect::<Vec<_>>(), page.next_page_token)
+        }
+    })
+    .await;
+    assert_eq!(pages.iter().map(Vec::len).collect::<Vec<_>>(), [3, 3, 1]);
+    let walked: Vec<String> = pages.concat();
+    assert_eq!(walked, noisy.iter().rev().cloned().collect::<Vec<_>>(), "newest first, each once, none of policy");
+    assert!(!walked.contains(&policy.id));
+    // The last minute's three alone.
+    let since = Some(dualnet_platform::timestamp::to_proto(dualnet_platform::clock::Clock::now(&s.clock)));
+    let recent = s.client.clone().list_complaints(list(String::new(), since)).await.unwrap().into_inner();
+    assert_eq!(recent.complaints.len(), 3);
+    assert_eq!(recent.next_page_token, "", "three fit one page");
+    // A token of one filter is refused for another.
+    let first = s.client.clone().list_complaints(list(String::new(), None)).await.unwrap().into_inner();
+    let other = pb::ListComplaintsRequest { category: "policy".into(), ..list(first.next_page_token, None) };
+    let e = s.client.clone().list_complaints(other).await.unwrap_err();
+    assert_eq!(e.code(), Code::InvalidArgument);
+    assert!(e.message().starts_with("page_token:"), "{e:?}");
     s.shutdown.cancel();
 }

@@ -1,22 +1,14 @@
-//! governance-grid in-process on the PostgreSQL log transport, served on
-//! port 0, under a clock the tests move instead of waiting.
+//! governance-grid in-process (`dualnet_testkit::InProcess`) and what its
+//! tests share: a grid, a report, a step.
 #![allow(dead_code)]
 
-use std::{sync::Arc, time::Duration};
-
 use chrono::Utc;
-use dualnet_events::pglog::PgLogTransport;
-use dualnet_platform::{
-    clock::ManualClock,
-    config::Config,
-    service::{Deps, start_in_process},
-};
+use dualnet_platform::{clock::ManualClock, config::Config};
 use dualnet_proto::governance::v1::{self as gov, governance_grid_client::GovernanceGridClient};
-use dualnet_testkit::{fresh_pool, wait_for};
+pub use dualnet_testkit::WAIT;
+use dualnet_testkit::{InProcess, wait_for};
 use tokio_util::sync::CancellationToken;
 use tonic::transport::Channel;
-
-pub const WAIT: Duration = Duration::from_secs(60);
 
 pub struct Running {
     pub client: GovernanceGridClient<Channel>,
@@ -36,25 +28,9 @@ pub async fn start_at(now: chrono::DateTime<Utc>) -> Running {
 
 /// Starts with the test settings, then `configure`'s changes to them.
 pub async fn start_configured(now: chrono::DateTime<Utc>, configure: impl FnOnce(&mut Config)) -> Running {
-    let pool = fresh_pool("governance").await;
-    let transport = Arc::new(PgLogTransport::new(fresh_pool("log").await).await.unwrap());
-    let clock = ManualClock::at(now);
-    let mut config = Config::default();
-    config.deadlines.sweep_ms = 20;
-    configure(&mut config);
-    let deps = Deps {
-        pool: pool.clone(),
-        transport,
-        clock: Arc::new(clock.clone()),
-        config: Arc::new(config),
-        readiness: Default::default(),
-    };
-    let shutdown = CancellationToken::new();
-    let addr = start_in_process(&governance_grid::DEFINITION, deps, shutdown.clone()).await.unwrap();
-    let client =
-        wait_for("the API", WAIT, || async { GovernanceGridClient::connect(format!("http://{addr}")).await.ok() })
-            .await;
-    Running { client, pool, clock, shutdown }
+    let s = InProcess::start(&governance_grid::DEFINITION, now, configure).await;
+    let client = GovernanceGridClient::new(s.channel().await);
+    Running { client, pool: s.pool, clock: s.clock, shutdown: s.shutdown }
 }
 
 pub async fn grid(client: &mut GovernanceGridClient<Channel>) -> String {

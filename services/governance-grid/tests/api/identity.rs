@@ -3,8 +3,7 @@
 //! actor, a summoned department answers a whistle only with its own token,
 //! and a dispatcher recording for someone else leaves both names behind.
 
-mod running;
-
+use crate::running::{Running, start_configured};
 use chrono::Utc;
 use dualnet_platform::{
     auth::{self, Claims, Scope},
@@ -12,7 +11,6 @@ use dualnet_platform::{
 };
 use dualnet_proto::governance::v1 as gov;
 use dualnet_testkit::bearer;
-use running::{Running, start_configured};
 use tonic::Code;
 
 const KEY: &str = "identity-key-0123456789abcdef01234567";

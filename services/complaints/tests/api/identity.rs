@@ -4,8 +4,7 @@
 //! that filed the request, or a dispatcher records the resident's rating
 //! on their behalf and the record says so.
 
-mod running;
-
+use crate::running::{Running, noise, start_configured};
 use chrono::Utc;
 use dualnet_platform::{
     auth::{self, Claims, Scope},
@@ -13,7 +12,6 @@ use dualnet_platform::{
 };
 use dualnet_proto::complaints::v1 as pb;
 use dualnet_testkit::bearer;
-use running::{Running, noise, start_configured};
 use tonic::Code;
 
 const KEY: &str = "identity-key-0123456789abcdef01234567";

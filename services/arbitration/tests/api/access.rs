@@ -5,8 +5,7 @@
 //! purpose, and each such read is in the append-only audit log. At rest
 //! they are sealed.
 
-mod running;
-
+use crate::running::start_configured;
 use chrono::Utc;
 use dualnet_platform::{
     auth::{self, Claims, Scope},
@@ -14,7 +13,6 @@ use dualnet_platform::{
 };
 use dualnet_proto::arbitration::v1::{self as pb, arbitration_client::ArbitrationClient};
 use dualnet_testkit::bearer;
-use running::start_configured;
 use tonic::{Code, transport::Channel};
 
 const KEY: &str = "case-key-0123456789abcdef0123456789ab";
@@ -325,5 +323,72 @@ async fn only_the_commission_director_extends_the_award_period_or_suspends_a_cas
     // The arbitrator resumes when the cause is gone.
     let resumed = s.client.clone().transition_case(bearer(step(pb::CaseAction::Resume), &arbitrator)).await;
     assert!(!resumed.unwrap().into_inner().clocks.unwrap().award_paused);
+    s.shutdown.cancel();
+}
+
+/// Cases and the reads log page newest first; a status filter narrows the
+/// cases; a page token serves only its own list and filters.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cases_and_the_reads_log_page_newest_first() {
+    let s = start_configured(Utc::now(), |c| c.auth = auth_config()).await;
+    let c = &s.client;
+    let commission = token("arb-01", "arbitrator");
+    let auditor = token("aud-1", "auditor");
+    let mut applied = Vec::new();
+    for _ in 0..5 {
+        applied.push(c.clone().apply_case(bearer(application(&[]), &commission)).await.unwrap().into_inner().id);
+    }
+    let accept = |id: &str| pb::TransitionCaseRequest {
+        id: id.into(),
+        action: pb::CaseAction::Accept as i32,
+        ..Default::default()
+    };
+    for id in &applied[1..3] {
+        c.clone().transition_case(bearer(accept(id), &commission)).await.unwrap();
+    }
+    for id in &applied {
+        get(c, &commission, id, "hearing preparation").await.unwrap();
+    }
+    let cases = |req: pb::ListCasesRequest| {
+        let c = c.clone();
+        let who = commission.clone();
+        dualnet_testkit::walk(10, move |page_token| {
+            let (mut c, who) = (c.clone(), who.clone());
+            let req = pb::ListCasesRequest { page_size: 2, page_token, ..req.clone() };
+            async move {
+                let page = c.list_cases(bearer(req, &who)).await.unwrap().into_inner();
+                (page.cases.into_iter().map(|c| c.id).collect::<Vec<_>>(), page.next_page_token)
+            }
+        })
+    };
+    let all = cases(pb::ListCasesRequest::default()).await;
+    assert_eq!(all.iter().map(Vec::len).collect::<Vec<_>>(), [2, 2, 1]);
+    assert_eq!(all.concat(), applied.iter().rev().cloned().collect::<Vec<_>>(), "newest first, each once");
+    let accepted = cases(pb::ListCasesRequest { status: pb::CaseStatus::Accepted as i32, ..Default::default() }).await;
+    assert_eq!(accepted.concat(), [applied[2].clone(), applied[1].clone()]);
+
+    let log = dualnet_testkit::walk(10, |page_token| {
+        let mut c = c.clone();
+        let req = pb::ListPersonalDataReadsRequest { page_size: 3, page_token, ..Default::default() };
+        let who = auditor.clone();
+        async move {
+            let page = c.list_personal_data_reads(bearer(req, &who)).await.unwrap().into_inner();
+            (page.reads.into_iter().map(|r| r.case_id).collect::<Vec<_>>(), page.next_page_token)
+        }
+    })
+    .await;
+    assert_eq!(log.iter().map(Vec::len).collect::<Vec<_>>(), [3, 2]);
+    assert_eq!(log.concat(), applied.iter().rev().cloned().collect::<Vec<_>>(), "the newest read first");
+
+    // A cases token is no reads token.
+    let first = c
+        .clone()
+        .list_cases(bearer(pb::ListCasesRequest { page_size: 2, ..Default::default() }, &commission))
+        .await
+        .unwrap()
+        .into_inner();
+    let req = pb::ListPersonalDataReadsRequest { page_token: first.next_page_token, ..Default::default() };
+    let e = c.clone().list_personal_data_reads(bearer(req, &auditor)).await.unwrap_err();
+    assert!(e.code() == Code::InvalidArgument && e.message().starts_with("page_token:"), "{e:?}");
     s.shutdown.cancel();
 }

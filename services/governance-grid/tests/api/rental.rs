@@ -1,13 +1,13 @@
 //! Rental housing: grades from hazards, the cadence they set, red
 //! prohibiting use, inspections due per grid worker, overdue warnings.
 
-mod running;
+use crate::running;
 
+use crate::running::{WAIT, start};
 use chrono::Duration;
 use dualnet_platform::timestamp::from_proto;
 use dualnet_proto::governance::v1 as gov;
 use dualnet_testkit::wait_for;
-use running::{WAIT, start};
 
 fn hazard(kind: &str) -> gov::Hazard {
     gov::Hazard { kind: kind.into(), ..Default::default() }
@@ -165,7 +165,7 @@ async fn a_missed_inspection_raises_one_warning() {
         let mut c = c.clone();
         let grid = grid.clone();
         async move {
-            let req = gov::ListWarningsRequest { grid_id: grid, page_size: 0 };
+            let req = gov::ListWarningsRequest { grid_id: grid, ..Default::default() };
             c.list_warnings(req).await.unwrap().into_inner().warnings
         }
     };

@@ -3,13 +3,13 @@
 //! key can be removed; a row whose key is gone is answered as unreadable on
 //! that claimant, and every list still answers.
 
-mod running;
+use crate::running;
 
+use crate::running::{WAIT, start_on};
 use chrono::Utc;
 use dualnet_platform::config::{Config, PersonalDataConfig, Secret};
 use dualnet_proto::arbitration::v1 as pb;
 use dualnet_testkit::wait_for;
-use running::{WAIT, start_on};
 
 /// Base64 of 32 bytes, one key per id: `p1` is 32 × '1', and so on.
 fn key(id: &str) -> &'static str {

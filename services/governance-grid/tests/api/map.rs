@@ -1,10 +1,10 @@
 //! The map: bulk import all or nothing, export that imports back unchanged,
 //! grid workers and building heads.
 
-mod running;
+use crate::running;
 
+use crate::running::start;
 use dualnet_proto::governance::v1 as gov;
-use running::start;
 
 const GOOD: &str = "kind,code,parent_code,name,address
 subdistrict,BT,,坂田街道,

@@ -2,12 +2,10 @@
 //! clock: the honest on-time rate counts late incidents still open, the
 //! naive one does not; the change against the same period a year earlier.
 
-mod running;
-
+use crate::running::{grid, report, start_configured, step, wait_level};
 use chrono::{Duration, TimeZone, Utc};
 use dualnet_platform::timestamp::to_proto;
 use dualnet_proto::governance::v1 as gov;
-use running::{grid, report, start_configured, step, wait_level};
 
 const TO_CLOSE: [gov::IncidentAction; 5] = [
     gov::IncidentAction::Accept,

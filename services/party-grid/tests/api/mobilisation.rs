@@ -2,25 +2,15 @@
 //! transport, fed governance-grid's events directly — each escalation
 //! delivered twice — mobilises every level exactly once.
 
-use std::{sync::Arc, time::Duration};
-
-use dualnet_events::{Record, Transport, pglog::PgLogTransport};
-use dualnet_platform::{
-    clock::SystemClock,
-    config::Config,
-    service::{Deps, start_in_process},
-};
+use dualnet_events::{Record, Transport};
 use dualnet_proto::{
     governance::v1 as gov,
     partygrid::v1::{self as party, party_grid_client::PartyGridClient},
     topics,
 };
-use dualnet_testkit::{fresh_pool, wait_for};
-use tokio_util::sync::CancellationToken;
+use dualnet_testkit::{InProcess, WAIT, wait_for};
 use tonic::transport::Channel;
 use uuid::Uuid;
-
-const WAIT: Duration = Duration::from_secs(60);
 
 /// A governance-grid event as it would arrive, with a given event id.
 fn record<M: prost::Name>(event_id: Uuid, subject: Uuid, message: &M) -> Record {
@@ -38,18 +28,9 @@ async fn tasks(p: &PartyGridClient<Channel>, incident: Uuid) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redelivered_escalations_mobilise_each_level_exactly_once() {
-    let pool = fresh_pool("partygrid").await;
-    let log = Arc::new(PgLogTransport::new(fresh_pool("log").await).await.unwrap());
-    let deps = Deps {
-        pool,
-        transport: log.clone(),
-        clock: Arc::new(SystemClock),
-        config: Arc::new(Config::default()),
-        readiness: Default::default(),
-    };
-    let shutdown = CancellationToken::new();
-    let addr = start_in_process(&party_grid::DEFINITION, deps, shutdown.clone()).await.unwrap();
-    let p = wait_for("the API", WAIT, || async { PartyGridClient::connect(format!("http://{addr}")).await.ok() }).await;
+    let service = InProcess::start(&party_grid::DEFINITION, chrono::Utc::now(), |_| {}).await;
+    let (log, shutdown) = (service.log.clone(), service.shutdown.clone());
+    let p = PartyGridClient::new(service.channel().await);
 
     // The map, as governance-grid announces it.
     let (sub, community, grid) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
@@ -158,5 +139,28 @@ async fn redelivered_escalations_mobilise_each_level_exactly_once() {
     let mut expected = orgs.clone();
     expected.sort();
     assert_eq!(tasks(&p, incident).await, expected, "branch, community committee and working committee, once each");
+    // A page at a time, oldest first, the same three; open ones alone, too.
+    let paged = |status: party::TaskStatus| {
+        let p = p.clone();
+        dualnet_testkit::walk(5, move |page_token| {
+            let mut p = p.clone();
+            let req = party::ListLinkageTasksRequest {
+                incident_id: incident.to_string(),
+                page_size: 1,
+                page_token,
+                status: status as i32,
+                ..Default::default()
+            };
+            async move {
+                let page = p.list_linkage_tasks(req).await.unwrap().into_inner();
+                (page.tasks.into_iter().map(|t| t.organisation_id).collect::<Vec<_>>(), page.next_page_token)
+            }
+        })
+    };
+    let mut walked = paged(party::TaskStatus::Unspecified).await.concat();
+    walked.sort();
+    assert_eq!(walked, expected);
+    assert_eq!(paged(party::TaskStatus::Open).await.concat().len(), 3, "none accepted yet");
+    assert!(paged(party::TaskStatus::Completed).await.concat().is_empty());
     shutdown.cancel();
 }

@@ -3,8 +3,7 @@
 //! (`NOT_FOUND` on reads and changes alike, absent from lists). An admin is
 //! not confined.
 
-mod running;
-
+use crate::running::{Running, start_configured};
 use chrono::Utc;
 use dualnet_platform::{
     auth::{self, Claims, Scope},
@@ -12,7 +11,6 @@ use dualnet_platform::{
 };
 use dualnet_proto::governance::v1 as gov;
 use dualnet_testkit::bearer;
-use running::{Running, start_configured};
 use tonic::Code;
 
 const KEY: &str = "scope-key-0123456789abcdef0123456789";

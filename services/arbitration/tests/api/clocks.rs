@@ -1,15 +1,15 @@
 //! The statute's clocks through the Arbitration API, in-process on the
 //! PostgreSQL log transport, under a clock the tests move.
 
-mod running;
+use crate::running;
 
+use crate::running::{application, at, deadlines, form_tribunal, start_at, step, wages, wait_passed};
 use chrono::{DateTime, TimeZone, Utc};
 use dualnet_platform::{
     clock::Clock,
     timestamp::{from_proto, to_proto},
 };
 use dualnet_proto::arbitration::v1 as pb;
-use running::{application, at, deadlines, form_tribunal, start_at, step, wages, wait_passed};
 use tonic::Code;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

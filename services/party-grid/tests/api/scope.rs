@@ -5,26 +5,20 @@
 //! names there (a building, a member). Network-wide figures need every
 //! subdistrict the network knows.
 
-use std::{sync::Arc, time::Duration};
-
-use dualnet_events::{Record, Transport, pglog::PgLogTransport};
+use dualnet_events::{Record, Transport};
 use dualnet_platform::{
     auth::{self, Claims, Scope},
-    clock::SystemClock,
-    config::{AuthConfig, Config, Secret},
-    service::{Deps, start_in_process},
+    config::{AuthConfig, Secret},
 };
 use dualnet_proto::{
     governance::v1 as gov,
     partygrid::v1::{self as party, party_grid_client::PartyGridClient},
     topics,
 };
-use dualnet_testkit::{bearer, fresh_pool, wait_for};
-use tokio_util::sync::CancellationToken;
+use dualnet_testkit::{InProcess, WAIT, bearer, wait_for};
 use tonic::{Code, transport::Channel};
 use uuid::Uuid;
 
-const WAIT: Duration = Duration::from_secs(60);
 const KEY: &str = "party-key-0123456789abcdef0123456789a";
 
 fn auth_config() -> AuthConfig {
@@ -51,18 +45,9 @@ async fn tasks(p: &PartyGridClient<Channel>, who: &str) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_caller_confined_to_an_area_reaches_only_the_party_organisations_bound_in_it() {
-    let log = Arc::new(PgLogTransport::new(fresh_pool("log").await).await.unwrap());
-    let config = Config { auth: auth_config(), ..Config::default() };
-    let deps = Deps {
-        pool: fresh_pool("partygrid").await,
-        transport: log.clone(),
-        clock: Arc::new(SystemClock),
-        config: Arc::new(config),
-        readiness: Default::default(),
-    };
-    let shutdown = CancellationToken::new();
-    let addr = start_in_process(&party_grid::DEFINITION, deps, shutdown.clone()).await.unwrap();
-    let p = wait_for("the API", WAIT, || async { PartyGridClient::connect(format!("http://{addr}")).await.ok() }).await;
+    let service = InProcess::start(&party_grid::DEFINITION, chrono::Utc::now(), |c| c.auth = auth_config()).await;
+    let (log, shutdown) = (service.log.clone(), service.shutdown.clone());
+    let p = PartyGridClient::new(service.channel().await);
 
     // Subdistrict S; community A with grid a, community B with grid b.
     let (s, ca, cb, ga, gb) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());

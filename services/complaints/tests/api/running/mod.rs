@@ -1,28 +1,23 @@
-//! complaints in-process on the PostgreSQL log transport, served on port 0
-//! with its Open311 face, fed governance-grid's events directly, under a
-//! clock the tests move instead of waiting.
+//! complaints in-process (`dualnet_testkit::InProcess`) with its Open311
+//! face on port 0, fed governance-grid's events directly; what its tests
+//! share: a building on the map, a filing, the incident of a request.
 #![allow(dead_code)]
 
-use std::{net::SocketAddr, sync::Arc, time::Duration};
+use std::{net::SocketAddr, sync::Arc};
 
 use chrono::{DateTime, Utc};
 use dualnet_events::{Record, Transport, pglog::PgLogTransport};
-use dualnet_platform::{
-    clock::ManualClock,
-    config::Config,
-    service::{Deps, start_in_process_bound},
-};
+use dualnet_platform::{clock::ManualClock, config::Config};
 use dualnet_proto::{
     complaints::v1::{self as pb, complaints_client::ComplaintsClient},
     governance::v1 as gov,
     topics,
 };
-use dualnet_testkit::{bearer, fresh_pool, wait_for};
+pub use dualnet_testkit::WAIT;
+use dualnet_testkit::{InProcess, bearer, wait_for};
 use tokio_util::sync::CancellationToken;
 use tonic::transport::Channel;
 use uuid::Uuid;
-
-pub const WAIT: Duration = Duration::from_secs(60);
 
 pub struct Running {
     pub client: ComplaintsClient<Channel>,
@@ -120,31 +115,14 @@ pub async fn start_configured(
     configure: impl FnOnce(&mut Config),
     admin: Option<String>,
 ) -> Running {
-    let pool = fresh_pool("complaints").await;
-    let log = Arc::new(PgLogTransport::new(fresh_pool("log").await).await.unwrap());
-    let clock = ManualClock::at(now);
-    let mut config = Config::default();
-    // Sealed, as a service holding personal data must be (or it refuses to start).
-    config
-        .personal_data
-        .keys
-        .insert("test".into(), dualnet_platform::config::Secret::new(dualnet_testkit::SEALING_KEY));
-    config.personal_data.current = Some("test".into());
-    config.deadlines.sweep_ms = 20;
-    config.open311.listen = Some(SocketAddr::from(([127, 0, 0, 1], 0)));
-    configure(&mut config);
-    let deps = Deps {
-        pool,
-        transport: log.clone(),
-        clock: Arc::new(clock.clone()),
-        config: Arc::new(config),
-        readiness: Default::default(),
+    let configure = |c: &mut Config| {
+        c.open311.listen = Some(SocketAddr::from(([127, 0, 0, 1], 0)));
+        configure(c)
     };
-    let shutdown = CancellationToken::new();
-    let (addr, bound) = start_in_process_bound(&complaints::DEFINITION, deps, shutdown.clone()).await.unwrap();
-    let open311 = bound.iter().find(|(name, _)| *name == "open311").expect("the Open311 listener").1;
-    let client =
-        wait_for("the API", WAIT, || async { ComplaintsClient::connect(format!("http://{addr}")).await.ok() }).await;
+    let started = InProcess::start(&complaints::DEFINITION, now, configure).await;
+    let client = ComplaintsClient::new(started.channel().await);
+    let open311 = started.listener("open311");
+    let InProcess { clock, log, shutdown, .. } = started;
     let (community, grid, building) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
     let s = Running { client, clock, log, open311, shutdown, building, grid, admin };
     s.publish(

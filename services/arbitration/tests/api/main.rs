@@ -1,0 +1,7 @@
+//! arbitration's tests, one binary (one link on a slow machine): each
+//! module drives the service in-process through its gRPC API.
+
+mod access;
+mod clocks;
+mod running;
+mod sealing;

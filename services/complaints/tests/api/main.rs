@@ -1,0 +1,6 @@
+//! complaints' tests, one binary (one link on a slow machine): each module
+//! drives the service in-process through its gRPC API and Open311 face.
+
+mod identity;
+mod requests;
+mod running;

@@ -1,0 +1,12 @@
+//! governance-grid's tests, one binary (one link on a slow machine): each
+//! module drives the service in-process through its gRPC API.
+
+mod escalation;
+mod identity;
+mod map;
+mod pages;
+mod rental;
+mod running;
+mod scope;
+mod statistics;
+mod warnings;

@@ -1,0 +1,7 @@
+//! party-grid's tests, one binary (one link on a slow machine): each module
+//! drives the service in-process through its gRPC API, fed
+//! governance-grid's events directly.
+
+mod mobilisation;
+mod pages;
+mod scope;
