@@ -13,8 +13,10 @@
 //! - Consumes: `dualnet.governance.v1` — grid and building changes (to place
 //!   requests on the map) and the incident lifecycle.
 //!
-//! Layout: `domain/` pure rules, `store/` the database, `grpc.rs` and
-//! `open311.rs` the APIs, `consumers.rs` the reactions, `app.rs` the wiring.
+//! Layout: `domain/` pure rules, `store/` the database, `grpc/` and
+//! `open311/` the APIs — `grpc/` a file per aggregate (requests, referrals,
+//! the catalogue, the reads log); `wire.rs` the enums across the wire,
+//! `consumers.rs` the reactions, `app.rs` the wiring.
 
 pub mod app;
 pub mod consumers;

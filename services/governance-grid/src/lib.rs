@@ -10,8 +10,11 @@
 //!   a rating rates it), `dualnet.partygrid.v1` (linkage-task progress) and
 //!   `dualnet.arbitration.v1` (enterprise labour risk opens an incident).
 //!
-//! Layout: `domain/` pure rules, `store.rs` the database, `grpc.rs` the API,
-//! `consumers.rs` the reactions, `app.rs` the wiring.
+//! Layout: `domain/` pure rules, `store/` the database and `grpc/` the API,
+//! a file per aggregate on each floor (incidents, escalation, whistles, the
+//! map and its staff, rental housing, warnings, statistics, deadlines);
+//! `wire.rs` the enums across the wire, `consumers.rs` the reactions,
+//! `app.rs` the wiring.
 
 pub mod app;
 pub mod consumers;

@@ -8,8 +8,10 @@
 //! - Consumes: `dualnet.governance.v1` — grid and building changes (its read
 //!   model of the map) and the incident lifecycle (tasks opened and closed).
 //!
-//! Layout: `domain/` pure rules, `store.rs` the database, `grpc.rs` the API,
-//! `consumers.rs` the reactions, `app.rs` the wiring.
+//! Layout: `domain/` pure rules, `store/` the database and `grpc/` the API,
+//! a file per aggregate on each floor (organisations and bindings, tasks,
+//! members, volunteers, the network and its coverage); `wire.rs` the enums
+//! across the wire, `consumers.rs` the reactions, `app.rs` the wiring.
 
 pub mod app;
 pub mod consumers;

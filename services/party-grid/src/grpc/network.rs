@@ -1,0 +1,89 @@
+//! The network as a whole: one grid's, the bindings flagged when their
+//! unit changed, coverage of buildings and grids.
+
+use dualnet_platform::{Fields, timestamp::to_proto};
+use dualnet_proto::partygrid::v1 as pb;
+use tonic::{Request, Response};
+
+use super::{Answer, Api, area, member::member, organisation::organisation, task::task};
+use crate::{
+    domain::coverage::{Figures, Report},
+    store::Target,
+    wire,
+};
+
+pub(super) fn figures(f: &Figures) -> pb::CoverageFigures {
+    let n = |x: u32| i32::try_from(x).unwrap_or(i32::MAX);
+    pb::CoverageFigures {
+        buildings: n(f.buildings),
+        buildings_with_group: n(f.with_group),
+        buildings_with_party_head: n(f.with_party_head),
+        grids: n(f.grids),
+        grids_with_branch: n(f.with_branch),
+        group_share: f.group_share(),
+        party_head_share: f.party_head_share(),
+    }
+}
+
+pub(super) fn coverage(r: Report) -> pb::Coverage {
+    pb::Coverage {
+        total: Some(figures(&r.total)),
+        communities: r
+            .communities
+            .iter()
+            .map(|(id, f)| pb::CommunityCoverage { community_id: id.to_string(), figures: Some(figures(f)) })
+            .collect(),
+        uncovered_buildings: r.uncovered_buildings.iter().map(ToString::to_string).collect(),
+        uncovered_grids: r.uncovered_grids.iter().map(ToString::to_string).collect(),
+    }
+}
+
+pub async fn get_grid_network(api: &Api, req: Request<pb::GetGridNetworkRequest>) -> Answer<pb::GridNetwork> {
+    let mut f = Fields::new();
+    let grid = f.id("grid_id", &req.get_ref().grid_id);
+    f.finish()?;
+    api.confine(area(&req).as_deref(), &[Target::Unit(grid)]).await?;
+    let n = api.store.grid_network(grid).await?;
+    Ok(Response::new(pb::GridNetwork {
+        grid_id: grid.to_string(),
+        branch: n.branch.map(organisation),
+        groups: n.groups.into_iter().map(organisation).collect(),
+        members: n.members.into_iter().map(member).collect(),
+        open_tasks: n.open_tasks.into_iter().map(task).collect(),
+    }))
+}
+
+pub async fn list_flagged_bindings(
+    api: &Api,
+    req: Request<pb::ListFlaggedBindingsRequest>,
+) -> Answer<pb::ListFlaggedBindingsResponse> {
+    let mut f = Fields::new();
+    let r = req.get_ref();
+    let filters = pb::ListFlaggedBindingsRequest { page_size: 0, page_token: String::new() };
+    let page = api.pages.page(&mut f, "flagged bindings", &filters, r.page_size, &r.page_token);
+    f.finish()?;
+    let area = area(&req);
+    let mut flagged = api.store.flagged_bindings(page.fetch(), page.after, area.as_deref()).await?;
+    let next_page_token = page.next(&mut flagged, |b| (b.at, b.organisation_id));
+    let bindings = flagged
+        .into_iter()
+        .map(|b| pb::FlaggedBinding {
+            organisation_id: b.organisation_id.to_string(),
+            binding: Some(pb::Binding { unit_kind: wire::unit_kind(b.unit) as i32, unit_id: b.unit_id.to_string() }),
+            reason: b.reason,
+            flagged_at: Some(to_proto(b.at)),
+        })
+        .collect();
+    Ok(Response::new(pb::ListFlaggedBindingsResponse { bindings, next_page_token }))
+}
+
+pub async fn get_coverage(api: &Api, req: Request<pb::GetCoverageRequest>) -> Answer<pb::Coverage> {
+    let mut f = Fields::new();
+    let community = f.optional_id("community_id", &req.get_ref().community_id);
+    f.finish()?;
+    match community {
+        Some(c) => api.confine(area(&req).as_deref(), &[Target::Unit(c)]).await?,
+        None => api.whole_network(area(&req).as_deref()).await?,
+    }
+    Ok(Response::new(coverage(api.store.coverage(community).await?)))
+}
