@@ -1,5 +1,7 @@
 //! `dualnet`: run the whole system on one node, and tools around it.
 
+#![cfg_attr(test, allow(clippy::too_many_lines))]
+
 mod asyncapi;
 mod bearer;
 mod bench;

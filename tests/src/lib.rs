@@ -2,6 +2,8 @@
 //! processes, each with a fresh database of its own, over the test broker
 //! (in a namespace of their own, so tests can share the broker).
 
+#![cfg_attr(test, allow(clippy::too_many_lines))]
+
 pub mod burst;
 pub mod node;
 

@@ -4,6 +4,8 @@
 //! linkage tasks, shows their response on the incident, and closing the
 //! incident replies to the complaint.
 
+#![allow(clippy::too_many_lines)]
+
 use std::collections::HashSet;
 
 use dualnet_e2e::{System, WAIT};

@@ -1,6 +1,8 @@
 //! 红旗插在每个楼栋: coverage of the party network over a seeded map with
 //! known gaps, and party members with their roles, over Kafka.
 
+#![allow(clippy::too_many_lines)]
+
 use dualnet_e2e::{System, WAIT, bind};
 use dualnet_proto::{governance::v1 as gov, partygrid::v1 as party};
 use dualnet_testkit::{unique, wait_for};

@@ -5,6 +5,8 @@
 //! many noise complaints at one building also raise the
 //! early warning: exactly once.)
 
+#![allow(clippy::too_many_lines)]
+
 use std::sync::{
     Arc,
     atomic::{AtomicUsize, Ordering},

@@ -3,6 +3,8 @@
 //! left take over their partitions (and the outbox relay), and every
 //! complaint still reaches both networks exactly once.
 
+#![allow(clippy::too_many_lines)]
+
 use std::sync::{
     Arc,
     atomic::{AtomicUsize, Ordering},

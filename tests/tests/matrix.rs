@@ -5,6 +5,8 @@
 //! earns whatever an empty request earns (`INVALID_ARGUMENT`, `NOT_FOUND`,
 //! an answer).
 
+#![allow(clippy::too_many_lines)]
+
 use dualnet_e2e::System;
 use dualnet_platform::{
     auth::{self, Claims, Scope},

@@ -5,6 +5,8 @@
 //! token; with keys configured the demo seeds itself with its own token and
 //! `dualnet bench` needs one.
 
+#![allow(clippy::too_many_lines)]
+
 use std::{process::Stdio, time::Duration};
 
 use dualnet_e2e::WAIT;

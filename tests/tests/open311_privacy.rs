@@ -5,6 +5,8 @@
 //! complaint, nor a phone number, identity number, flat, exact point, staff
 //! or department.
 
+#![allow(clippy::too_many_lines)]
+
 use dualnet_platform::{
     auth::{self, Claims, Scope},
     config::{AuthConfig, Secret},

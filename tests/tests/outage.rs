@@ -7,6 +7,8 @@
 //! filing during the outage is refused as retryable, and afterwards every
 //! complaint that was committed has reached both networks exactly once.
 
+#![allow(clippy::too_many_lines)]
+
 use std::{
     sync::{
         Arc,

@@ -4,6 +4,8 @@
 //! auditors read; masked for everyone else; the log refuses changes; the
 //! contact is sealed at rest.
 
+#![allow(clippy::too_many_lines)]
+
 use dualnet_events::{
     Record, Transport,
     kafka::{KafkaSettings, KafkaTransport},

@@ -5,6 +5,8 @@
 //! personal-data reads; and the sealing key kept under `--data-dir` opens,
 //! after a restart, what the earlier run sealed.
 
+#![allow(clippy::too_many_lines)]
+
 use std::path::Path;
 
 use dualnet_e2e::{WAIT, node::up_on};

@@ -2,6 +2,8 @@
 //! confluent-kafka and the CloudEvents SDK) decodes a real event of a
 //! running system. `scripts/test` prepares its Python (`DUALNET_TEST_PYTHON`).
 
+#![allow(clippy::too_many_lines)]
+
 use dualnet_e2e::{System, WAIT};
 use dualnet_proto::{complaints::v1 as cpb, topics};
 use dualnet_testkit::{binary, kafka_bootstrap};

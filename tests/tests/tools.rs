@@ -4,6 +4,8 @@
 //! replay` rebuilds a read model; `bench` measures every complaint into
 //! both networks.
 
+#![allow(clippy::too_many_lines)]
+
 use dualnet_e2e::{System, WAIT};
 use dualnet_events::{
     Envelope, Record, Transport,

@@ -4,6 +4,8 @@
 //! complaints, the incident in governance-grid, the linkage task in
 //! party-grid, the draft case in arbitration, and back in complaints.
 
+#![allow(clippy::too_many_lines)]
+
 use std::{
     collections::{HashMap, HashSet},
     sync::{Arc, Mutex},

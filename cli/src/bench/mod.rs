@@ -134,25 +134,90 @@ pub async fn run(mut args: Args, config: Config) -> anyhow::Result<()> {
         ..Default::default()
     };
 
-    // Warm-up: until one complaint per building has reached the party
-    // network, every consumer is assigned and every read model current.
+    warm_up(&clients[0], &request, seeded.buildings.len(), &observer, wait).await?;
+
+    let run = load(&args, clients, request, &observer, wait).await?;
+
+    progress_line("measuring the floor: broker round trips and one-row commits");
+    let hop = Latency::of(floor::broker(&*transport, args.floor_samples, wait).await?);
+    let commit = match &config.database.url {
+        Some(url) => Some(Latency::of(floor::commit(url.expose(), args.floor_samples).await?)),
+        None => None,
+    };
+
+    let t = Timings::of(&run.filed, &observer, run.start);
+    let linked = t.linkage.len();
+    let results = Results {
+        args: &args,
+        transport: match config.transport.kind {
+            TransportKind::Kafka => "kafka",
+            TransportKind::Pglog => "pglog",
+        },
+        failed: run.failed,
+        first_error: run.first_error,
+        filed: run.filed.len(),
+        linked,
+        filing: Latency::of(t.filing),
+        governance: Latency::of(t.governance),
+        linkage: Latency::of(t.linkage),
+        filed_per_s: run.filed.len() as f64 / (t.last_returned - run.start).as_secs_f64().max(1e-9),
+        linked_per_s: if t.last_linked > run.start {
+            linked as f64 / (t.last_linked - run.start).as_secs_f64()
+        } else {
+            0.0
+        },
+        hop,
+        commit,
+        usage: run.usage,
+    };
+    results.print(&args)
+}
+
+/// Files a complaint per building until all of them have reached the party
+/// network: every consumer is assigned and every read model current.
+async fn warm_up(
+    client: &ComplaintsClient<Authed>,
+    request: &impl Fn(usize) -> cpb::FileComplaintRequest,
+    buildings: usize,
+    observer: &Observer,
+    wait: Duration,
+) -> anyhow::Result<()> {
     progress_line("warming up: a complaint per building through both networks");
     let warm_until = Instant::now() + wait;
     loop {
         let mut ids = Vec::new();
-        for i in 0..seeded.buildings.len() {
-            ids.push(clients[0].clone().file_complaint(request(i)).await?.into_inner().id);
+        for i in 0..buildings {
+            ids.push(client.clone().file_complaint(request(i)).await?.into_inner().id);
         }
         let settle = Instant::now() + Duration::from_secs(10);
         while observer.linked(&ids) < ids.len() && Instant::now() < settle {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         if observer.linked(&ids) == ids.len() {
-            break;
+            return Ok(());
         }
         anyhow::ensure!(Instant::now() < warm_until, "no complaint reached the party network: is the system up?");
     }
+}
 
+/// What the load phase filed, and what it cost.
+struct Run {
+    filed: Vec<Filed>,
+    failed: usize,
+    first_error: Option<String>,
+    start: Instant,
+    usage: std::collections::BTreeMap<String, procs::Usage>,
+}
+
+/// The load phase: the complaints filed as `args` says, progress shown as
+/// they reach both networks, the processes' CPU and memory sampled.
+async fn load(
+    args: &Args,
+    clients: Vec<ComplaintsClient<Authed>>,
+    request: impl Fn(usize) -> cpb::FileComplaintRequest + Clone + Send + Sync + 'static,
+    observer: &Observer,
+    wait: Duration,
+) -> anyhow::Result<Run> {
     let watched = if args.processes.is_empty() {
         procs::discover()
     } else {
@@ -163,7 +228,7 @@ pub async fn run(mut args: Args, config: Config) -> anyhow::Result<()> {
     let failed = Arc::new(AtomicUsize::new(0));
     let first_error: Arc<Mutex<Option<String>>> = Arc::default();
     let start = Instant::now();
-    let load = {
+    let filing = {
         let (filed, failed, first_error) = (filed.clone(), failed.clone(), first_error.clone());
         let file = move |i: usize, mut client: ComplaintsClient<Authed>| {
             let (filed, failed, first_error) = (filed.clone(), failed.clone(), first_error.clone());
@@ -195,11 +260,11 @@ pub async fn run(mut args: Args, config: Config) -> anyhow::Result<()> {
             linked
         }
     };
-    tokio::pin!(load);
+    tokio::pin!(filing);
     let mut tick = tokio::time::interval(Duration::from_millis(250));
     loop {
         tokio::select! {
-            _ = &mut load => break,
+            _ = &mut filing => break,
             _ = tick.tick() => { show(false); }
         }
     }
@@ -210,52 +275,43 @@ pub async fn run(mut args: Args, config: Config) -> anyhow::Result<()> {
     }
     show(true);
     sampler.lock().unwrap().finish();
-
-    progress_line("measuring the floor: broker round trips and one-row commits");
-    let hop = Latency::of(floor::broker(&*transport, args.floor_samples, wait).await?);
-    let commit = match &config.database.url {
-        Some(url) => Some(Latency::of(floor::commit(url.expose(), args.floor_samples).await?)),
-        None => None,
-    };
-
     let filed = std::mem::take(&mut *filed.lock().unwrap());
-    let mut filing = Vec::new();
-    let mut governance_after = Vec::new();
-    let mut linkage = Vec::new();
-    let mut last_linked = start;
-    let mut last_returned = start;
-    for f in &filed {
-        filing.push(f.returned - f.started);
-        last_returned = last_returned.max(f.returned);
-        if let Some(r) = observer.reached(&f.id) {
-            governance_after.push(r.governance.saturating_duration_since(f.returned));
-            if let Some(at) = r.party {
-                linkage.push(at.saturating_duration_since(f.returned));
-                last_linked = last_linked.max(at);
+    let first_error = first_error.lock().unwrap().clone();
+    let usage = sampler.lock().unwrap().usage.clone();
+    Ok(Run { filed, failed: failed.load(Ordering::Relaxed), first_error, start, usage })
+}
+
+/// Each complaint's times: filing, to governance-grid, to both networks.
+struct Timings {
+    filing: Vec<Duration>,
+    governance: Vec<Duration>,
+    linkage: Vec<Duration>,
+    last_linked: Instant,
+    last_returned: Instant,
+}
+
+impl Timings {
+    fn of(filed: &[Filed], observer: &Observer, start: Instant) -> Self {
+        let mut t = Timings {
+            filing: Vec::new(),
+            governance: Vec::new(),
+            linkage: Vec::new(),
+            last_linked: start,
+            last_returned: start,
+        };
+        for f in filed {
+            t.filing.push(f.returned - f.started);
+            t.last_returned = t.last_returned.max(f.returned);
+            if let Some(r) = observer.reached(&f.id) {
+                t.governance.push(r.governance.saturating_duration_since(f.returned));
+                if let Some(at) = r.party {
+                    t.linkage.push(at.saturating_duration_since(f.returned));
+                    t.last_linked = t.last_linked.max(at);
+                }
             }
         }
+        t
     }
-    let linked = linkage.len();
-    let results = Results {
-        args: &args,
-        transport: match config.transport.kind {
-            TransportKind::Kafka => "kafka",
-            TransportKind::Pglog => "pglog",
-        },
-        failed: failed.load(Ordering::Relaxed),
-        first_error: first_error.lock().unwrap().clone(),
-        filed: filed.len(),
-        linked,
-        filing: Latency::of(filing),
-        governance: Latency::of(governance_after),
-        linkage: Latency::of(linkage),
-        filed_per_s: filed.len() as f64 / (last_returned - start).as_secs_f64().max(1e-9),
-        linked_per_s: if last_linked > start { linked as f64 / (last_linked - start).as_secs_f64() } else { 0.0 },
-        hop,
-        commit,
-        usage: sampler.lock().unwrap().usage.clone(),
-    };
-    results.print(&args)
 }
 
 /// Files `n` complaints: at `rate` per second with at most `concurrency` in

@@ -125,47 +125,7 @@ async fn load(db: &mut PgConnection, args: &Args, from: chrono::DateTime<Utc>) -
         args.communities, args.grids_per_community, args.buildings_per_grid
     ));
     let mut tx = db.begin().await?;
-    sqlx::query("INSERT INTO subdistricts (id, code, name) VALUES (gen_random_uuid(), $1, '负载测试街道')")
-        .bind(&prefix)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query(
-        "INSERT INTO communities (id, subdistrict_id, code, name)
-         SELECT gen_random_uuid(), s.id, $1 || '-c' || c, '社区' || c
-         FROM subdistricts s, generate_series(1, $2) c WHERE s.code = $1",
-    )
-    .bind(&prefix)
-    .bind(args.communities as i32)
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query(
-        "INSERT INTO grids (id, community_id, code, name)
-         SELECT gen_random_uuid(), c.id, c.code || '-g' || g, c.name || '网格' || g
-         FROM communities c, generate_series(1, $2) g WHERE c.code LIKE $1 || '-c%'",
-    )
-    .bind(&prefix)
-    .bind(args.grids_per_community as i32)
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query(
-        "INSERT INTO buildings (id, grid_id, code, name, address)
-         SELECT gen_random_uuid(), g.id, g.code || '-b' || b, g.name || b || '栋', g.name || b || '栋'
-         FROM grids g, generate_series(1, $2) b WHERE g.code LIKE $1 || '-c%'",
-    )
-    .bind(&prefix)
-    .bind(args.buildings_per_grid as i32)
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query(
-        "CREATE TEMPORARY TABLE load_buildings ON COMMIT DROP AS
-         SELECT row_number() OVER () AS n, b.id, b.grid_id, g.community_id
-         FROM buildings b JOIN grids g ON g.id = b.grid_id WHERE b.code LIKE $1 || '-c%'",
-    )
-    .bind(&prefix)
-    .execute(&mut *tx)
-    .await?;
-    let buildings: i64 = sqlx::query_scalar("SELECT count(*) FROM load_buildings").fetch_one(&mut *tx).await?;
-    sqlx::query("CREATE INDEX ON load_buildings (n)").execute(&mut *tx).await?;
+    let buildings = load_map(&mut tx, args, &prefix).await?;
     // Per row: a building, an opening time in the year, and the dice that
     // decide its category, level, source, fate and rating.
     let insert = format!(
@@ -217,6 +177,53 @@ async fn load(db: &mut PgConnection, args: &Args, from: chrono::DateTime<Utc>) -
     eprintln_progress("ANALYZE incidents");
     sqlx::query("ANALYZE incidents").execute(&mut *db).await?;
     Ok(Loaded { buildings: buildings as u64, took: started.elapsed() })
+}
+
+/// The map the incidents are spread over, its buildings numbered in the
+/// temporary table `load_buildings`; answers how many buildings.
+async fn load_map(tx: &mut PgConnection, args: &Args, prefix: &str) -> anyhow::Result<i64> {
+    sqlx::query("INSERT INTO subdistricts (id, code, name) VALUES (gen_random_uuid(), $1, '负载测试街道')")
+        .bind(prefix)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO communities (id, subdistrict_id, code, name)
+         SELECT gen_random_uuid(), s.id, $1 || '-c' || c, '社区' || c
+         FROM subdistricts s, generate_series(1, $2) c WHERE s.code = $1",
+    )
+    .bind(prefix)
+    .bind(args.communities as i32)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO grids (id, community_id, code, name)
+         SELECT gen_random_uuid(), c.id, c.code || '-g' || g, c.name || '网格' || g
+         FROM communities c, generate_series(1, $2) g WHERE c.code LIKE $1 || '-c%'",
+    )
+    .bind(prefix)
+    .bind(args.grids_per_community as i32)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO buildings (id, grid_id, code, name, address)
+         SELECT gen_random_uuid(), g.id, g.code || '-b' || b, g.name || b || '栋', g.name || b || '栋'
+         FROM grids g, generate_series(1, $2) b WHERE g.code LIKE $1 || '-c%'",
+    )
+    .bind(prefix)
+    .bind(args.buildings_per_grid as i32)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "CREATE TEMPORARY TABLE load_buildings ON COMMIT DROP AS
+         SELECT row_number() OVER () AS n, b.id, b.grid_id, g.community_id
+         FROM buildings b JOIN grids g ON g.id = b.grid_id WHERE b.code LIKE $1 || '-c%'",
+    )
+    .bind(prefix)
+    .execute(&mut *tx)
+    .await?;
+    let buildings: i64 = sqlx::query_scalar("SELECT count(*) FROM load_buildings").fetch_one(&mut *tx).await?;
+    sqlx::query("CREATE INDEX ON load_buildings (n)").execute(&mut *tx).await?;
+    Ok(buildings)
 }
 
 #[allow(clippy::print_stderr)]

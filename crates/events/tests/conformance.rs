@@ -2,6 +2,8 @@
 //! way, on both transports — Kafka (against the test broker) and the
 //! PostgreSQL log (against the test PostgreSQL).
 
+#![allow(clippy::too_many_lines)]
+
 use std::{
     sync::{
         Arc,

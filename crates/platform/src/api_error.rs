@@ -33,7 +33,7 @@ impl From<sqlx::Error> for ApiError {
     fn from(e: sqlx::Error) -> Self {
         if let sqlx::Error::Database(db) = &e {
             if db.is_unique_violation() {
-                return Self::AlreadyExists("already exists".into());
+                return Self::AlreadyExists(duplicate(db.table(), db.constraint()));
             }
             // 22021, 22P05: a character text or JSON cannot hold (NUL) that reached the
             // database past the field checks; still the caller's input.
@@ -45,32 +45,79 @@ impl From<sqlx::Error> for ApiError {
     }
 }
 
-impl From<ApiError> for Status {
-    fn from(e: ApiError) -> Self {
-        match e {
-            ApiError::InvalidArgument(violations) => {
-                let summary = violations.iter().map(|(f, d)| format!("{f}: {d}")).collect::<Vec<_>>().join("; ");
-                let mut details = ErrorDetails::new();
-                for (field, description) in violations {
-                    details.add_bad_request_violation(field, description);
-                }
-                Status::with_error_details(Code::InvalidArgument, summary, details)
-            }
-            ApiError::NotFound(what) => Status::not_found(format!("{what} not found")),
-            ApiError::AlreadyExists(m) => Status::already_exists(m),
-            ApiError::FailedPrecondition(m) => Status::failed_precondition(m),
-            ApiError::PermissionDenied(m) => Status::permission_denied(m),
+/// What a caller is told of an error, on either face: the gRPC code, the
+/// HTTP status (Open311), the message, and the bad fields.
+#[derive(Debug)]
+pub struct Told {
+    pub code: Code,
+    pub http: u16,
+    pub message: String,
+    pub violations: Vec<(String, String)>,
+}
+
+impl ApiError {
+    /// The one code table of both faces. An internal fault is told only
+    /// that it happened; its detail goes to the log, here. (Open311 answers
+    /// its request failures 400, as GeoReport v2 has it.)
+    pub fn told(self) -> Told {
+        let told = |code, http, message: String| Told { code, http, message, violations: Vec::new() };
+        match self {
+            ApiError::InvalidArgument(violations) => Told {
+                code: Code::InvalidArgument,
+                http: 400,
+                message: violations.iter().map(|(f, d)| format!("{f}: {d}")).collect::<Vec<_>>().join("; "),
+                violations,
+            },
+            ApiError::NotFound(what) => told(Code::NotFound, 404, format!("{what} not found")),
+            ApiError::AlreadyExists(m) => told(Code::AlreadyExists, 400, m),
+            ApiError::FailedPrecondition(m) => told(Code::FailedPrecondition, 400, m),
+            ApiError::PermissionDenied(m) => told(Code::PermissionDenied, 403, m),
             // The database unreachable, failing over or out of connections:
             // nothing is wrong with the request, and a retry may succeed.
             ApiError::Internal(e) if dualnet_events::infrastructure::is_fault(&e) => {
                 tracing::warn!(error = format!("{e:#}"), "database unavailable");
-                Status::unavailable("temporarily unavailable; retry")
+                told(Code::Unavailable, 503, "temporarily unavailable; retry".into())
             }
             ApiError::Internal(e) => {
                 tracing::error!(error = format!("{e:#}"), "internal error");
-                Status::internal("internal error")
+                told(Code::Internal, 500, "internal error".into())
             }
         }
+    }
+}
+
+/// What a unique violation says already exists, from the constraint's
+/// name: `grids_code_key` on `grids` is "grids: an entry with the same code
+/// already exists (grids_code_key)".
+fn duplicate(table: Option<&str>, constraint: Option<&str>) -> String {
+    let Some(constraint) = constraint else { return "an entry with the same key already exists".into() };
+    let table = table.unwrap_or_default();
+    let columns = constraint
+        .strip_prefix(table)
+        .unwrap_or(constraint)
+        .trim_start_matches('_')
+        .trim_end_matches("_pkey")
+        .trim_end_matches("_key")
+        .trim_end_matches("_idx")
+        .replace('_', " ");
+    let what = if columns.is_empty() || constraint.ends_with("_pkey") { "id".to_string() } else { columns };
+    match table {
+        "" => format!("an entry with the same {what} already exists ({constraint})"),
+        t => format!("{t}: an entry with the same {what} already exists ({constraint})"),
+    }
+}
+
+impl From<ApiError> for Status {
+    fn from(e: ApiError) -> Self {
+        let told = e.told();
+        if told.violations.is_empty() {
+            return Status::new(told.code, told.message);
+        }
+        let mut details = ErrorDetails::new();
+        for (field, description) in told.violations {
+            details.add_bad_request_violation(field, description);
+        }
+        Status::with_error_details(told.code, told.message, details)
     }
 }
 
@@ -89,6 +136,29 @@ mod tests {
         let fields: Vec<String> =
             status.get_details_bad_request().unwrap().field_violations.into_iter().map(|v| v.field).collect();
         assert_eq!(fields, ["name", "grid_id"]);
+    }
+
+    #[test]
+    fn a_unique_violation_names_what_already_exists() {
+        assert_eq!(
+            duplicate(Some("grids"), Some("grids_code_key")),
+            "grids: an entry with the same code already exists (grids_code_key)"
+        );
+        assert_eq!(
+            duplicate(Some("grid_workers"), Some("grid_workers_pkey")),
+            "grid_workers: an entry with the same id already exists (grid_workers_pkey)"
+        );
+        assert_eq!(duplicate(None, None), "an entry with the same key already exists");
+    }
+
+    #[test]
+    fn open311_and_grpc_read_one_table() {
+        let told = ApiError::NotFound("service request".into()).told();
+        assert_eq!((told.code, told.http, told.message.as_str()), (Code::NotFound, 404, "service request not found"));
+        assert_eq!(ApiError::PermissionDenied("no".into()).told().http, 403);
+        assert_eq!(ApiError::field("x", "bad").told().http, 400);
+        let down = ApiError::from(sqlx::Error::PoolTimedOut).told();
+        assert_eq!((down.code, down.http), (Code::Unavailable, 503));
     }
 
     #[test]

@@ -3,6 +3,8 @@
 //! health and reflection, API errors and input validation, the business
 //! clock, and a private PostgreSQL for one-node runs.
 
+#![cfg_attr(test, allow(clippy::too_many_lines))]
+
 pub mod actor;
 pub mod addresses;
 pub mod api_error;

@@ -2,6 +2,8 @@
 //! `DUALNET_TEST_DATABASE_URL` and the Kafka-protocol broker named by
 //! `DUALNET_TEST_KAFKA` (both started by `scripts/test`).
 
+#![cfg_attr(test, allow(clippy::too_many_lines))]
+
 use std::{
     future::Future,
     path::PathBuf,
@@ -12,6 +14,7 @@ use std::{
 pub mod broker;
 pub mod in_process;
 pub mod proxy;
+pub mod tokens;
 
 pub use broker::{Halt, KafkaBroker};
 pub use in_process::{InProcess, WAIT};

@@ -12,6 +12,8 @@
 //! Layout: `domain/` pure rules, `store/` the database, `grpc/` the API,
 //! `consumers.rs` the reactions, `app.rs` the wiring.
 
+#![cfg_attr(test, allow(clippy::too_many_lines))]
+
 pub mod app;
 pub mod consumers;
 pub mod domain;

@@ -18,6 +18,8 @@
 //! the catalogue, the reads log); `wire.rs` the enums across the wire,
 //! `consumers.rs` the reactions, `app.rs` the wiring.
 
+#![cfg_attr(test, allow(clippy::too_many_lines))]
+
 pub mod app;
 pub mod consumers;
 pub mod domain;

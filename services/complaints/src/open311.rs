@@ -89,27 +89,11 @@ impl IntoResponse for Failure {
     }
 }
 
+/// The platform's one code table decides the status (`ApiError::told`).
 impl From<ApiError> for Failure {
     fn from(e: ApiError) -> Self {
-        match e {
-            ApiError::InvalidArgument(v) => Failure(
-                StatusCode::BAD_REQUEST,
-                v.into_iter().map(|(f, d)| format!("{f}: {d}")).collect::<Vec<_>>().join("; "),
-            ),
-            ApiError::NotFound(what) => Failure(StatusCode::NOT_FOUND, format!("{what} not found")),
-            ApiError::AlreadyExists(m) | ApiError::FailedPrecondition(m) => Failure(StatusCode::BAD_REQUEST, m),
-            ApiError::PermissionDenied(m) => Failure(StatusCode::FORBIDDEN, m),
-            // The database unreachable or failing over: retry later (as the
-            // gRPC face answers UNAVAILABLE).
-            ApiError::Internal(e) if dualnet_events::infrastructure::is_fault(&e) => {
-                tracing::warn!(error = format!("{e:#}"), "database unavailable");
-                Failure(StatusCode::SERVICE_UNAVAILABLE, "temporarily unavailable; retry".into())
-            }
-            ApiError::Internal(e) => {
-                tracing::error!(error = format!("{e:#}"), "internal error");
-                Failure(StatusCode::INTERNAL_SERVER_ERROR, "internal error".into())
-            }
-        }
+        let told = e.told();
+        Failure(StatusCode::from_u16(told.http).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), told.message)
     }
 }
 

@@ -17,6 +17,11 @@
 
 use chrono::{Months, NaiveDate};
 
+use super::{
+    award::{Claim, ClaimKind},
+    case::LimitationFacts,
+};
+
 /// A span during which the period stood still, both days included.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Suspension {
@@ -95,6 +100,43 @@ pub fn of_case(claims: &[Limitation]) -> Option<Limitation> {
         .map(Limitation::Expires)
 }
 
+/// The periods of an application made on `applied_on`: each claim's own,
+/// written onto `claims` (its last day, and whether the application came
+/// after it), and the application's as a whole — `None` when the day the
+/// right was known is not given. A mediation organisation receiving the
+/// dispute (`mediation_started_on`) interrupts like the other
+/// interruptions. An application stating no claim has one period, not the
+/// wage claim's.
+pub fn of_application(
+    facts: &LimitationFacts,
+    mediation_started_on: Option<NaiveDate>,
+    claims: &mut [Claim],
+    applied_on: NaiveDate,
+    is_working_day: impl Fn(NaiveDate) -> bool,
+) -> Option<Limitation> {
+    let known = facts.right_known_on?;
+    let mut interruptions = facts.interruptions.clone();
+    interruptions.extend(mediation_started_on);
+    let of = |wages: bool| {
+        let l = period(known, wages, facts.employment_ended_on, &interruptions, &facts.suspensions);
+        off_rest_day(l, &is_working_day)
+    };
+    if claims.is_empty() {
+        return Some(of(false));
+    }
+    let mut each = Vec::with_capacity(claims.len());
+    for claim in claims.iter_mut() {
+        let l = of(claim.kind == ClaimKind::Wages);
+        claim.limitation_expires = match l {
+            Limitation::Expires(d) => Some(d),
+            Limitation::NotRunning => None,
+        };
+        claim.time_barred = l.bars(applied_on);
+        each.push(l);
+    }
+    of_case(&each)
+}
+
 /// One year from `start`, lengthened by every suspended day inside it.
 fn expiry(start: NaiveDate, suspensions: &[Suspension]) -> NaiveDate {
     let one_year = start.checked_add_months(Months::new(12)).unwrap_or(NaiveDate::MAX);
@@ -166,6 +208,32 @@ mod tests {
         assert_eq!(of_case(&[other, wages]), Some(Limitation::NotRunning), "the wage claim keeps it in time");
         assert_eq!(of_case(&[other, Limitation::Expires(day(2026, 2, 1))]), Some(Limitation::Expires(day(2026, 2, 1))));
         assert_eq!(of_case(&[]), None);
+    }
+
+    fn claim(kind: ClaimKind) -> Claim {
+        Claim { kind, amount_fen: 100, description: String::new(), limitation_expires: None, time_barred: false }
+    }
+
+    #[test]
+    fn an_application_gives_each_claim_its_own_period_and_mediation_interrupts() {
+        let every_day = |_: NaiveDate| true;
+        let facts = LimitationFacts { right_known_on: Some(day(2024, 1, 5)), ..Default::default() };
+        let mut claims = vec![claim(ClaimKind::Wages), claim(ClaimKind::Compensation)];
+        let whole = of_application(&facts, None, &mut claims, day(2025, 3, 1), every_day);
+        assert_eq!(whole, Some(Limitation::NotRunning), "the wage claim runs only once the job ends");
+        assert_eq!((claims[0].limitation_expires, claims[0].time_barred), (None, false));
+        assert_eq!((claims[1].limitation_expires, claims[1].time_barred), (Some(day(2025, 1, 5)), true));
+        // Mediation received on 1 December 2024 started the year afresh.
+        let mut claims = vec![claim(ClaimKind::Compensation)];
+        let whole = of_application(&facts, Some(day(2024, 12, 1)), &mut claims, day(2025, 3, 1), every_day);
+        assert_eq!(whole, Some(Limitation::Expires(day(2025, 12, 1))));
+        assert!(!claims[0].time_barred);
+        assert_eq!(
+            of_application(&facts, None, &mut [], day(2025, 3, 1), every_day),
+            Some(Limitation::Expires(day(2025, 1, 5)))
+        );
+        let unknown = LimitationFacts::default();
+        assert_eq!(of_application(&unknown, None, &mut [], day(2025, 3, 1), every_day), None);
     }
 
     #[test]

@@ -1,23 +1,32 @@
-//! A case as the API answers it: its clocks and deadlines as the statute
+//! Cases: applying, reading, listing, the steps of the procedure, the award
+//! period's extension, the representatives; and a case as the API answers
+//! it: its clocks and deadlines as the statute
 //! counts them, its claims with their finality (Art. 47) and limitation
 //! (Art. 27), its claimants masked unless the read is audited.
 
+use dualnet_events::Chain;
 use dualnet_platform::{
+    ApiError, Fields,
+    actor::Actor,
+    auth::Claims,
     calendar::{china_date, last_day},
-    personal_data,
+    correlation,
+    fields::{NAME_MAX, TEXT_MAX},
+    personal_data::{self, Read},
     timestamp::to_proto,
 };
 use dualnet_proto::arbitration::v1 as pb;
+use tonic::{Request, Response};
 
-use super::Api;
+use super::{Answer, Api, application, reach};
 use crate::{
     domain::{
         award,
         case::Claimant,
-        clocks::{self, Deadline, Kind},
+        clocks::{self, AWARD_EXTENSION_MAX_DAYS, Deadline, Kind},
         limitation::Limitation,
     },
-    store::CaseView,
+    store::{CaseFilter, CaseView, Step},
     wire,
 };
 
@@ -149,4 +158,146 @@ impl Api {
             clocks: Some(clocks),
         }
     }
+}
+
+pub async fn apply_case(api: &Api, req: Request<pb::ApplyCaseRequest>) -> Answer<pb::Case> {
+    let chain = Chain::start(correlation::of(&req));
+    let reach = reach(&req);
+    // A representative who applies sees the case afterwards.
+    let me = reach.as_ref().and_then(|r| r.representative.clone());
+    let app = application::parse(req.into_inner(), me)?;
+    if let Some(draft) = app.draft_id {
+        api.confine(reach.as_ref(), draft).await?;
+    }
+    let view = api.store.apply(app, &chain, api.clock.now()).await?;
+    Ok(Response::new(api.view(view)))
+}
+
+pub async fn get_case(api: &Api, req: Request<pb::GetCaseRequest>) -> Answer<pb::Case> {
+    let mut f = Fields::new();
+    let id = f.id("id", &req.get_ref().id);
+    let purpose = f.optional_text("purpose", &req.get_ref().purpose, TEXT_MAX);
+    f.finish()?;
+    api.confine(reach(&req).as_ref(), id).await?;
+    let case = api.store.get(id).await?;
+    let Some((caller, purpose)) = personal_data::entitled(req.extensions()).zip(purpose) else {
+        return Ok(Response::new(api.view(case)));
+    };
+    let claimants = &case.case.claimants;
+    let fields = [
+        ("name", claimants.iter().any(|c| !c.name.is_empty())),
+        ("phone", claimants.iter().any(|c| c.phone.is_some())),
+        ("id_number", claimants.iter().any(|c| c.id_number.is_some())),
+    ];
+    let read = Read::by(caller, id, &fields, purpose, api.clock.now());
+    if !read.fields.is_empty() {
+        api.store.record_read(&read).await?;
+    }
+    Ok(Response::new(api.view_as(case, true)))
+}
+
+pub async fn set_representatives(api: &Api, req: Request<pb::SetRepresentativesRequest>) -> Answer<pb::Case> {
+    let reach = reach(&req);
+    let r = req.into_inner();
+    let mut f = Fields::new();
+    let id = f.id("case_id", &r.case_id);
+    let add = application::representatives(&mut f, "add", &r.add);
+    let remove = application::representatives(&mut f, "remove", &r.remove);
+    if add.is_empty() && remove.is_empty() {
+        f.violation("add", "name representatives to add or to remove");
+    }
+    f.finish()?;
+    api.confine(reach.as_ref(), id).await?;
+    api.store.set_representatives(id, &add, &remove).await?;
+    Ok(Response::new(api.view(api.store.get(id).await?)))
+}
+
+pub async fn list_cases(api: &Api, req: Request<pb::ListCasesRequest>) -> Answer<pb::ListCasesResponse> {
+    let reach = reach(&req);
+    let r = req.into_inner();
+    let mut f = Fields::new();
+    let filters = pb::ListCasesRequest { page_size: 0, page_token: String::new(), ..r.clone() };
+    let page = api.pages.page(&mut f, "cases", &filters, r.page_size, &r.page_token);
+    let filter = CaseFilter {
+        enterprise_id: f.optional_id("enterprise_id", &r.enterprise_id),
+        complaint_id: f.optional_id("complaint_id", &r.complaint_id),
+        arbitrator: f.optional_text("arbitrator", &r.arbitrator, NAME_MAX),
+        status: f.optional_enumeration::<pb::CaseStatus>("status", r.status).and_then(wire::status_from),
+        opened_from: f.timestamp("opened_from", r.opened_from.as_ref()),
+        opened_to: f.timestamp("opened_to", r.opened_to.as_ref()),
+        limit: page.fetch(),
+        after: page.after,
+        reach,
+    };
+    f.finish()?;
+    let mut cases = api.store.list(&filter).await?;
+    let next_page_token = page.next(&mut cases, |c| (c.case.opened_at, c.case.id));
+    Ok(Response::new(pb::ListCasesResponse {
+        cases: cases.into_iter().map(|c| api.view(c)).collect(),
+        next_page_token,
+    }))
+}
+
+pub async fn transition_case(api: &Api, req: Request<pb::TransitionCaseRequest>) -> Answer<pb::Case> {
+    let reach = reach(&req);
+    // The commission itself (or a deployment without authentication).
+    let commission = req
+        .extensions()
+        .get::<Claims>()
+        .is_none_or(|c| c.roles.iter().any(|r| r == "arbitrator" || r == "commission_director" || r == "admin"));
+    // Rules Art. 47: a suspension needs the director's approval.
+    let director = req.extensions().get::<Claims>().is_none_or(|c| {
+        dualnet_platform::permissions::granted(&c.roles, dualnet_platform::permissions::Permission::Direct)
+    });
+    let caller = dualnet_platform::auth::caller(req.extensions());
+    let r = req.into_inner();
+    let mut f = Fields::new();
+    let id = f.id("id", &r.id);
+    let action = f.enumeration::<pb::CaseAction>("action", r.action).and_then(wire::requested_action);
+    let actor = f.optional_text("actor", &r.actor, NAME_MAX);
+    let note = f.optional_text("note", &r.note, TEXT_MAX).unwrap_or_default();
+    let arbitrator = f.optional_text("arbitrator", &r.arbitrator, NAME_MAX);
+    let hearing_at = f.timestamp("hearing_at", r.hearing_at.as_ref());
+    let late_reason = f.optional_text("late_reason", &r.late_reason, TEXT_MAX);
+    if late_reason.is_some() && !commission {
+        f.violation("late_reason", "only the commission grants a late postponement");
+    }
+    f.finish()?;
+    let action = action.ok_or_else(|| ApiError::field("action", "must be specified"))?;
+    api.confine(reach.as_ref(), id).await?;
+    let actor = Actor::of(caller.as_ref(), "actor", actor)?.recorded();
+    if action == crate::domain::case::Action::Suspend && !director {
+        return Err(ApiError::PermissionDenied(
+            "suspending a case needs the commission director's approval (role commission_director; \
+             2017 Arbitration Rules Art. 47)"
+                .into(),
+        )
+        .into());
+    }
+    let step = Step {
+        action,
+        actor: &actor,
+        note: &note,
+        arbitrator: arbitrator.as_deref(),
+        hearing_at,
+        late_reason: late_reason.as_deref(),
+    };
+    let view = api.store.transition(id, step, api.clock.now()).await?;
+    Ok(Response::new(api.view(view)))
+}
+
+pub async fn extend_award_period(api: &Api, req: Request<pb::ExtendAwardPeriodRequest>) -> Answer<pb::Case> {
+    let reach = reach(&req);
+    let caller = dualnet_platform::auth::caller(req.extensions());
+    let r = req.into_inner();
+    let mut f = Fields::new();
+    let id = f.id("id", &r.id);
+    let days = f.count("days", r.days, 1, AWARD_EXTENSION_MAX_DAYS);
+    let actor = f.optional_text("actor", &r.actor, NAME_MAX);
+    let reason = f.text("reason", &r.reason, TEXT_MAX);
+    f.finish()?;
+    api.confine(reach.as_ref(), id).await?;
+    let actor = Actor::of(caller.as_ref(), "actor", actor)?.recorded();
+    let view = api.store.extend_award(id, days, &actor, &reason, api.clock.now()).await?;
+    Ok(Response::new(api.view(view)))
 }

@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use dualnet_events::Chain;
 use dualnet_platform::ApiError;
 use dualnet_proto::arbitration::v1 as pb;
+use sqlx::PgConnection;
 use uuid::Uuid;
 
 use super::{CaseView, Step, Store, Trigger, deadlines, lock_case, record_history, risk};
@@ -51,117 +52,9 @@ impl Store {
         let mut case = lock_case(&mut tx, id).await?;
         let from = case.status;
         let refused = |m: String| ApiError::FailedPrecondition(m);
-        let mut annotation: Option<String> = None;
         case.status = transition(from, step.action).map_err(|e| refused(e.to_string()))?;
-        match step.action {
-            Action::Apply => return Err(refused("an application is made with ApplyCase".into())),
-            Action::Accept => {
-                case.accepted_at = Some(now);
-                case.award_clock.from = Some(now);
-                deadlines::meet(&mut tx, id, &[Kind::Acceptance]).await?;
-                deadlines::set(&mut tx, id, Kind::Service, clocks::service_due(now, &self.calendar)).await?;
-                deadlines::set(&mut tx, id, Kind::TribunalNotice, clocks::tribunal_notice_due(now, &self.calendar))
-                    .await?;
-                deadlines::set(&mut tx, id, Kind::Award, clocks::award_due(now, 0, &self.calendar)).await?;
-            }
-            Action::Refuse | Action::Withdraw => {
-                deadlines::meet(&mut tx, id, &[Kind::Acceptance]).await?;
-                deadlines::cancel_pending(&mut tx, id).await?;
-            }
-            Action::Serve => {
-                deadlines::meet(&mut tx, id, &[Kind::Service]).await?;
-                deadlines::set(&mut tx, id, Kind::Defence, clocks::defence_due(now, &self.calendar)).await?;
-            }
-            Action::ReceiveDefence => {
-                deadlines::meet(&mut tx, id, &[Kind::Defence]).await?;
-                deadlines::set(&mut tx, id, Kind::DefenceCopy, clocks::defence_copy_due(now, &self.calendar)).await?;
-            }
-            Action::SendDefenceCopy => deadlines::meet(&mut tx, id, &[Kind::DefenceCopy]).await?,
-            Action::FormTribunal => {
-                let arbitrator =
-                    step.arbitrator.ok_or_else(|| ApiError::field("arbitrator", "name the presiding arbitrator"))?;
-                case.arbitrator = Some(arbitrator.to_string());
-                deadlines::meet(&mut tx, id, &[Kind::TribunalNotice]).await?;
-            }
-            Action::NoticeHearing | Action::PostponeHearing => {
-                let at = step.hearing_at.ok_or_else(|| ApiError::field("hearing_at", "give the hearing's time"))?;
-                // A tribunal formed before service (Art. 32) hears nothing
-                // until the respondent has the application (Art. 30).
-                if !deadlines::is_met(&mut tx, id, Kind::Service).await? {
-                    return Err(refused(
-                        "the respondent has not been served the application yet (LDMAL Art. 30)".into(),
-                    ));
-                }
-                if step.action == Action::PostponeHearing
-                    && let Some(current) = case.hearing_at
-                    && let Err(late) = clocks::check_postponement(now, current, &self.calendar)
-                {
-                    // Late, the commission may still grant it for a reason.
-                    let Some(reason) = step.late_reason else {
-                        return Err(refused(format!("{late}; the commission may grant it with a late_reason")));
-                    };
-                    annotation = Some(format!("{late}; granted late by the commission: {reason}"));
-                }
-                clocks::check_notice(now, at, &self.calendar).map_err(|e| refused(e.to_string()))?;
-                case.hearing_at = Some(at);
-                deadlines::set(&mut tx, id, Kind::HearingSoon, clocks::hearing_reminder(at)).await?;
-            }
-            Action::HoldHearing => deadlines::meet(&mut tx, id, &[Kind::HearingSoon]).await?,
-            Action::Settle | Action::Award => {
-                if step.action == Action::Award {
-                    case.awarded_at = Some(now);
-                }
-                deadlines::meet(&mut tx, id, &[Kind::Award, Kind::HearingSoon]).await?;
-                deadlines::cancel_pending(&mut tx, id).await?;
-            }
-            Action::Close => deadlines::cancel_pending(&mut tx, id).await?,
-            // Rules Art. 46(2): received on the day the materials are complete.
-            Action::SupplementMaterials => {
-                deadlines::set(&mut tx, id, Kind::Acceptance, clocks::acceptance_due(now, &self.calendar)).await?;
-            }
-            // Rules Art. 46(1), (3), (4), (5): the award period runs afresh.
-            Action::AddParty | Action::AmendClaims | Action::JoinCounterclaim | Action::AcceptTransfer => {
-                case.award_clock.restart(now).map_err(refused)?;
-                let due = case.award_clock.due(case.award_extension_days, &self.calendar);
-                deadlines::set(&mut tx, id, Kind::Award, due.expect("running")).await?;
-                annotation = Some("the award period runs afresh from today (2017 Arbitration Rules Art. 46)".into());
-            }
-            // Rules Art. 46(6): the days of a suspension or of service by
-            // public notice are not counted.
-            Action::Suspend | Action::ServeByPublicNotice => {
-                let why = if step.action == Action::Suspend { Pause::Suspension } else { Pause::PublicNotice };
-                case.award_clock.pause(why, now).map_err(refused)?;
-                deadlines::pause(&mut tx, id, Kind::Award).await?;
-            }
-            Action::Resume | Action::PublicNoticeServed => {
-                let why = if step.action == Action::Resume { Pause::Suspension } else { Pause::PublicNotice };
-                let days = case.award_clock.resume(why, now).map_err(refused)?;
-                let due = case.award_clock.due(case.award_extension_days, &self.calendar);
-                deadlines::set(&mut tx, id, Kind::Award, due.expect("running again")).await?;
-                annotation = Some(format!("{days} days not counted (2017 Arbitration Rules Art. 46(6))"));
-            }
-        }
-        let clock = &case.award_clock;
-        sqlx::query(
-            "UPDATE cases SET status = $2, accepted_at = $3, arbitrator = $4, hearing_at = $5, updated_at = $6,
-                 awarded_at = $7, collective = $8, award_from = $9, award_paused_days = $10,
-                 award_paused_since = $11, award_paused_by = $12
-             WHERE id = $1",
-        )
-        .bind(id)
-        .bind(case.status.as_str())
-        .bind(case.accepted_at)
-        .bind(&case.arbitrator)
-        .bind(case.hearing_at)
-        .bind(now)
-        .bind(case.awarded_at)
-        .bind(case.collective())
-        .bind(clock.from)
-        .bind(i32::try_from(clock.paused_days).unwrap_or(i32::MAX))
-        .bind(clock.paused.map(|(_, since)| since))
-        .bind(clock.paused.map(|(why, _)| why.as_str()))
-        .execute(&mut *tx)
-        .await?;
+        let annotation = self.take_step(&mut tx, &mut case, &step, now).await?;
+        save(&mut tx, &case, now).await?;
         // Rules Art. 47: a suspension is notified to the parties in writing.
         if step.action == Action::Suspend {
             let reason = if step.note.is_empty() { "the case is suspended" } else { step.note };
@@ -185,6 +78,122 @@ impl Store {
         record_history(&mut tx, &case, from, step.action, step.actor, &note, now).await?;
         tx.commit().await?;
         self.get(id).await
+    }
+
+    /// What `step` does to `case` and its deadlines, the statute's rules
+    /// enforced; the note the history gains beside the caller's, if any.
+    async fn take_step(
+        &self,
+        tx: &mut PgConnection,
+        case: &mut Case,
+        step: &Step<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<Option<String>, ApiError> {
+        let (id, refused) = (case.id, |m: String| ApiError::FailedPrecondition(m));
+        let mut annotation: Option<String> = None;
+        match step.action {
+            Action::Apply => return Err(refused("an application is made with ApplyCase".into())),
+            Action::Accept => {
+                case.accepted_at = Some(now);
+                case.award_clock.from = Some(now);
+                deadlines::meet(&mut *tx, id, &[Kind::Acceptance]).await?;
+                deadlines::set(&mut *tx, id, Kind::Service, clocks::service_due(now, &self.calendar)).await?;
+                deadlines::set(&mut *tx, id, Kind::TribunalNotice, clocks::tribunal_notice_due(now, &self.calendar))
+                    .await?;
+                deadlines::set(&mut *tx, id, Kind::Award, clocks::award_due(now, 0, &self.calendar)).await?;
+            }
+            Action::Refuse | Action::Withdraw => {
+                deadlines::meet(&mut *tx, id, &[Kind::Acceptance]).await?;
+                deadlines::cancel_pending(&mut *tx, id).await?;
+            }
+            Action::Serve => {
+                deadlines::meet(&mut *tx, id, &[Kind::Service]).await?;
+                deadlines::set(&mut *tx, id, Kind::Defence, clocks::defence_due(now, &self.calendar)).await?;
+            }
+            Action::ReceiveDefence => {
+                deadlines::meet(&mut *tx, id, &[Kind::Defence]).await?;
+                deadlines::set(&mut *tx, id, Kind::DefenceCopy, clocks::defence_copy_due(now, &self.calendar)).await?;
+            }
+            Action::SendDefenceCopy => deadlines::meet(&mut *tx, id, &[Kind::DefenceCopy]).await?,
+            Action::FormTribunal => {
+                let arbitrator =
+                    step.arbitrator.ok_or_else(|| ApiError::field("arbitrator", "name the presiding arbitrator"))?;
+                case.arbitrator = Some(arbitrator.to_string());
+                deadlines::meet(&mut *tx, id, &[Kind::TribunalNotice]).await?;
+            }
+            Action::NoticeHearing | Action::PostponeHearing => {
+                annotation = self.schedule_hearing(tx, case, step, now).await?;
+            }
+            Action::HoldHearing => deadlines::meet(&mut *tx, id, &[Kind::HearingSoon]).await?,
+            Action::Settle | Action::Award => {
+                if step.action == Action::Award {
+                    case.awarded_at = Some(now);
+                }
+                deadlines::meet(&mut *tx, id, &[Kind::Award, Kind::HearingSoon]).await?;
+                deadlines::cancel_pending(&mut *tx, id).await?;
+            }
+            Action::Close => deadlines::cancel_pending(&mut *tx, id).await?,
+            // Rules Art. 46(2): received on the day the materials are complete.
+            Action::SupplementMaterials => {
+                deadlines::set(&mut *tx, id, Kind::Acceptance, clocks::acceptance_due(now, &self.calendar)).await?;
+            }
+            // Rules Art. 46(1), (3), (4), (5): the award period runs afresh.
+            Action::AddParty | Action::AmendClaims | Action::JoinCounterclaim | Action::AcceptTransfer => {
+                case.award_clock.restart(now).map_err(refused)?;
+                let due = case.award_clock.due(case.award_extension_days, &self.calendar);
+                deadlines::set(&mut *tx, id, Kind::Award, due.expect("running")).await?;
+                annotation = Some("the award period runs afresh from today (2017 Arbitration Rules Art. 46)".into());
+            }
+            // Rules Art. 46(6): the days of a suspension or of service by
+            // public notice are not counted.
+            Action::Suspend | Action::ServeByPublicNotice => {
+                let why = if step.action == Action::Suspend { Pause::Suspension } else { Pause::PublicNotice };
+                case.award_clock.pause(why, now).map_err(refused)?;
+                deadlines::pause(&mut *tx, id, Kind::Award).await?;
+            }
+            Action::Resume | Action::PublicNoticeServed => {
+                let why = if step.action == Action::Resume { Pause::Suspension } else { Pause::PublicNotice };
+                let days = case.award_clock.resume(why, now).map_err(refused)?;
+                let due = case.award_clock.due(case.award_extension_days, &self.calendar);
+                deadlines::set(&mut *tx, id, Kind::Award, due.expect("running again")).await?;
+                annotation = Some(format!("{days} days not counted (2017 Arbitration Rules Art. 46(6))"));
+            }
+        }
+        Ok(annotation)
+    }
+
+    /// A hearing noticed, or moved: five days' notice (Art. 35), no
+    /// postponement later than three days before it unless the commission
+    /// grants it for a stated reason (the grant is the answer).
+    async fn schedule_hearing(
+        &self,
+        tx: &mut PgConnection,
+        case: &mut Case,
+        step: &Step<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<Option<String>, ApiError> {
+        let (id, refused) = (case.id, |m: String| ApiError::FailedPrecondition(m));
+        let mut granted = None;
+        let at = step.hearing_at.ok_or_else(|| ApiError::field("hearing_at", "give the hearing's time"))?;
+        // A tribunal formed before service (Art. 32) hears nothing
+        // until the respondent has the application (Art. 30).
+        if !deadlines::is_met(&mut *tx, id, Kind::Service).await? {
+            return Err(refused("the respondent has not been served the application yet (LDMAL Art. 30)".into()));
+        }
+        if step.action == Action::PostponeHearing
+            && let Some(current) = case.hearing_at
+            && let Err(late) = clocks::check_postponement(now, current, &self.calendar)
+        {
+            // Late, the commission may still grant it for a reason.
+            let Some(reason) = step.late_reason else {
+                return Err(refused(format!("{late}; the commission may grant it with a late_reason")));
+            };
+            granted = Some(format!("{late}; granted late by the commission: {reason}"));
+        }
+        clocks::check_notice(now, at, &self.calendar).map_err(|e| refused(e.to_string()))?;
+        case.hearing_at = Some(at);
+        deadlines::set(&mut *tx, id, Kind::HearingSoon, clocks::hearing_reminder(at)).await?;
+        Ok(granted)
     }
 
     /// Art. 43: one extension of the award period, by at most 15 days,
@@ -257,4 +266,30 @@ impl Store {
         tx.commit().await?;
         Ok(raised)
     }
+}
+
+/// Writes what a step changed on the case's row.
+async fn save(tx: &mut PgConnection, case: &Case, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
+    let (id, clock) = (case.id, &case.award_clock);
+    sqlx::query(
+        "UPDATE cases SET status = $2, accepted_at = $3, arbitrator = $4, hearing_at = $5, updated_at = $6,
+             awarded_at = $7, collective = $8, award_from = $9, award_paused_days = $10,
+             award_paused_since = $11, award_paused_by = $12
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(case.status.as_str())
+    .bind(case.accepted_at)
+    .bind(&case.arbitrator)
+    .bind(case.hearing_at)
+    .bind(now)
+    .bind(case.awarded_at)
+    .bind(case.collective())
+    .bind(clock.from)
+    .bind(i32::try_from(clock.paused_days).unwrap_or(i32::MAX))
+    .bind(clock.paused.map(|(_, since)| since))
+    .bind(clock.paused.map(|(why, _)| why.as_str()))
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
 }

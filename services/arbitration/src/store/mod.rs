@@ -16,7 +16,7 @@ use uuid::Uuid;
 use crate::{
     OUTBOX,
     domain::{
-        award::{Claim, ClaimKind},
+        award::Claim,
         case::{Action, Case, Claimant, LimitationFacts, Status, transition},
         clocks::{self, Deadline, Kind},
         limitation::{self, Limitation},
@@ -202,40 +202,16 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         let applied_on = china_date(now);
         let f = &app.limitation;
-        // Each claim its own period (Art. 27(4) is the wage claim's rule);
-        // a mediation organisation receiving the dispute was relief sought
-        // (Art. 27(2)), an interruption like the others.
-        let mut interruptions = f.interruptions.clone();
-        interruptions.extend(app.mediation_started_on);
-        let wages: Vec<bool> = match app.claims.is_empty() {
-            true => vec![false],
-            false => app.claims.iter().map(|c| c.kind == ClaimKind::Wages).collect(),
-        };
-        let calendar = self.calendar.clone();
-        let per_claim: Option<Vec<Limitation>> = f.right_known_on.map(|known| {
-            wages
-                .iter()
-                .map(|w| {
-                    let l = limitation::period(known, *w, f.employment_ended_on, &interruptions, &f.suspensions);
-                    limitation::off_rest_day(l, |d| calendar.is_working_day(d))
-                })
-                .collect()
-        });
-        let limitation = per_claim.as_deref().and_then(limitation::of_case);
+        // Each claim its own period (Art. 27).
         let mut claims = app.claims.clone();
-        for (claim, l) in claims.iter_mut().zip(per_claim.iter().flatten()) {
-            claim.limitation_expires = match l {
-                Limitation::Expires(d) => Some(*d),
-                Limitation::NotRunning => None,
-            };
-            claim.time_barred = l.bars(applied_on);
-        }
+        let limitation = limitation::of_application(f, app.mediation_started_on, &mut claims, applied_on, |d| {
+            self.calendar.is_working_day(d)
+        });
         let expires = match limitation {
             Some(Limitation::Expires(d)) => Some(d),
             _ => None,
         };
         let time_barred = limitation.is_some_and(|l| l.bars(applied_on));
-        let claimant_count = app.workers.max(i32::try_from(app.claimants.len()).unwrap_or(i32::MAX));
         let (id, from, new) = match app.draft_id {
             Some(draft) => {
                 let case = lock_case(&mut tx, draft).await?;
@@ -244,56 +220,8 @@ impl Store {
             }
             None => (Uuid::now_v7(), None, true),
         };
-        if new {
-            sqlx::query(
-                "INSERT INTO cases (id, category, claimant_count, status, collective, correlation_id, opened_at, updated_at)
-                 VALUES ($1, $2, $3, 'applied', false, $4, $5, $5)",
-            )
-            .bind(id)
-            .bind(&app.category)
-            .bind(claimant_count)
-            .bind(chain.correlation_id)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-        }
-        let (suspensions_from, suspensions_to): (Vec<NaiveDate>, Vec<NaiveDate>) =
-            f.suspensions.iter().map(|s| (s.from, s.to)).unzip();
-        sqlx::query(
-            "UPDATE cases SET status = 'applied', enterprise_id = COALESCE($2, enterprise_id), respondent = $3,
-                 category = $4, claimant_count = GREATEST($5, claimant_count),
-                 collective = accepted_at IS NOT NULL AND GREATEST($5, claimant_count) >= $6,
-                 facts = $7, applied_at = $8, right_known_on = $9, employment_ended_on = $10, interruptions = $11,
-                 suspensions_from = $12, suspensions_to = $13, mediation_started_on = $14, limitation_expires = $15,
-                 time_barred = $16, updated_at = $8
-             WHERE id = $1",
-        )
-        .bind(id)
-        .bind(app.enterprise_id)
-        .bind(&app.respondent)
-        .bind(&app.category)
-        .bind(claimant_count)
-        .bind(crate::domain::case::COLLECTIVE_MIN_WORKERS)
-        .bind(&app.facts)
-        .bind(now)
-        .bind(f.right_known_on)
-        .bind(f.employment_ended_on)
-        .bind(&f.interruptions)
-        .bind(&suspensions_from)
-        .bind(&suspensions_to)
-        .bind(app.mediation_started_on)
-        .bind(expires)
-        .bind(time_barred)
-        .execute(&mut *tx)
-        .await?;
+        write_application(&mut tx, id, new, &app, (expires, time_barred), chain, now).await?;
         write_parties(&mut tx, self.sealer.as_deref(), id, &app.claimants, &claims).await?;
-        sqlx::query(
-            "INSERT INTO case_representatives (case_id, sub) SELECT $1, UNNEST($2::text[]) ON CONFLICT DO NOTHING",
-        )
-        .bind(id)
-        .bind(&app.representatives)
-        .execute(&mut *tx)
-        .await?;
         deadlines::set(&mut tx, id, Kind::Acceptance, clocks::acceptance_due(now, &self.calendar)).await?;
         if let Some(started) = app.mediation_started_on {
             let over = clocks::mediation_over(start_of_day(started), &self.calendar);
@@ -304,32 +232,100 @@ impl Store {
         let case = lock_case(&mut tx, id).await?;
         match from {
             Some(from) => record_history(&mut tx, &case, from, Action::Apply, "applicant", "", now).await?,
-            None => {
-                let event = pb::CaseOpened {
-                    case_id: id.to_string(),
-                    complaint_id: String::new(),
-                    enterprise_id: case.enterprise_id.map(|e| e.to_string()).unwrap_or_default(),
-                    category: case.category.clone(),
-                    claimants: case.claimant_count,
-                    collective: case.collective(),
-                    status: pb::CaseStatus::Applied as i32,
-                };
-                OUTBOX.append(&mut tx, id, &event, chain).await?;
-                if let Some(enterprise) = case.enterprise_id {
-                    risk::raise_if_due(
-                        &mut tx,
-                        enterprise,
-                        Trigger::Case { collective: case.collective() },
-                        now,
-                        chain,
-                    )
-                    .await?;
-                }
-            }
+            None => announce_opened(&mut tx, &case, chain, now).await?,
         }
         tx.commit().await?;
         self.get(id).await
     }
+}
+
+/// The application's row: the case inserted first when it is new, then
+/// every fact the application states; its representatives added.
+/// `limitation` is the application's last day and whether it is past.
+async fn write_application(
+    tx: &mut PgConnection,
+    id: Uuid,
+    new: bool,
+    app: &Application,
+    (expires, time_barred): (Option<NaiveDate>, bool),
+    chain: &Chain,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    let f = &app.limitation;
+    let claimant_count = app.workers.max(i32::try_from(app.claimants.len()).unwrap_or(i32::MAX));
+    if new {
+        sqlx::query(
+            "INSERT INTO cases (id, category, claimant_count, status, collective, correlation_id, opened_at, updated_at)
+             VALUES ($1, $2, $3, 'applied', false, $4, $5, $5)",
+        )
+        .bind(id)
+        .bind(&app.category)
+        .bind(claimant_count)
+        .bind(chain.correlation_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    }
+    let (suspensions_from, suspensions_to): (Vec<NaiveDate>, Vec<NaiveDate>) =
+        f.suspensions.iter().map(|s| (s.from, s.to)).unzip();
+    sqlx::query(
+        "UPDATE cases SET status = 'applied', enterprise_id = COALESCE($2, enterprise_id), respondent = $3,
+             category = $4, claimant_count = GREATEST($5, claimant_count),
+             collective = accepted_at IS NOT NULL AND GREATEST($5, claimant_count) >= $6,
+             facts = $7, applied_at = $8, right_known_on = $9, employment_ended_on = $10, interruptions = $11,
+             suspensions_from = $12, suspensions_to = $13, mediation_started_on = $14, limitation_expires = $15,
+             time_barred = $16, updated_at = $8
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(app.enterprise_id)
+    .bind(&app.respondent)
+    .bind(&app.category)
+    .bind(claimant_count)
+    .bind(crate::domain::case::COLLECTIVE_MIN_WORKERS)
+    .bind(&app.facts)
+    .bind(now)
+    .bind(f.right_known_on)
+    .bind(f.employment_ended_on)
+    .bind(&f.interruptions)
+    .bind(&suspensions_from)
+    .bind(&suspensions_to)
+    .bind(app.mediation_started_on)
+    .bind(expires)
+    .bind(time_barred)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("INSERT INTO case_representatives (case_id, sub) SELECT $1, UNNEST($2::text[]) ON CONFLICT DO NOTHING")
+        .bind(id)
+        .bind(&app.representatives)
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
+}
+
+/// Announces a case opened by an application and counts it toward its
+/// enterprise's risk.
+async fn announce_opened(
+    tx: &mut PgConnection,
+    case: &Case,
+    chain: &Chain,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    let id = case.id;
+    let event = pb::CaseOpened {
+        case_id: id.to_string(),
+        complaint_id: String::new(),
+        enterprise_id: case.enterprise_id.map(|e| e.to_string()).unwrap_or_default(),
+        category: case.category.clone(),
+        claimants: case.claimant_count,
+        collective: case.collective(),
+        status: pb::CaseStatus::Applied as i32,
+    };
+    OUTBOX.append(&mut *tx, id, &event, chain).await?;
+    if let Some(enterprise) = case.enterprise_id {
+        risk::raise_if_due(&mut *tx, enterprise, Trigger::Case { collective: case.collective() }, now, chain).await?;
+    }
+    Ok(())
 }
 
 /// Records a draft application opened from a labour complaint (once per

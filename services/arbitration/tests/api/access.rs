@@ -8,31 +8,20 @@
 use crate::running::start_configured;
 use chrono::Utc;
 use dualnet_platform::{
-    auth::{self, Claims, Scope},
-    config::{AuthConfig, PersonalDataConfig, Secret},
+    auth::Scope,
+    config::{PersonalDataConfig, Secret},
 };
 use dualnet_proto::arbitration::v1::{self as pb, arbitration_client::ArbitrationClient};
-use dualnet_testkit::bearer;
+use dualnet_testkit::{bearer, tokens};
 use tonic::{Code, transport::Channel};
 
-const KEY: &str = "case-key-0123456789abcdef0123456789ab";
 /// base64 of 32 bytes.
 const SEAL: &str = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
 const PHONE: &str = "13912345678";
 const ID_NUMBER: &str = "440307199001011232";
 
-fn auth_config() -> AuthConfig {
-    AuthConfig {
-        keys: [("k".to_string(), Secret::new(KEY))].into_iter().collect(),
-        signing_kid: Some("k".into()),
-        ..AuthConfig::default()
-    }
-}
-
 fn token(sub: &str, role: &str) -> String {
-    let config = auth_config();
-    auth::mint(&config, &Claims::issue(&config, sub, "labour-bureau", vec![role.into()], Scope::default(), 600))
-        .unwrap()
+    tokens::token(sub, "labour-bureau", &[role], Scope::default())
 }
 
 fn application(representatives: &[&str]) -> pb::ApplyCaseRequest {
@@ -73,7 +62,7 @@ async fn reads(c: &ArbitrationClient<Channel>, who: &str) -> Result<Vec<pb::Pers
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_the_commission_and_the_cases_representatives_see_a_case() {
-    let s = start_configured(Utc::now(), |c| c.auth = auth_config()).await;
+    let s = start_configured(Utc::now(), |c| c.auth = tokens::auth_config()).await;
     let c = &s.client;
     let commission = token("arb-01", "arbitrator");
     let (counsel, other_counsel) = (token("lawyer-zhang", "representative"), token("lawyer-wang", "representative"));
@@ -178,7 +167,7 @@ async fn only_the_commission_and_the_cases_representatives_see_a_case() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn claimants_are_masked_unless_entitled_with_a_purpose_and_sealed_at_rest() {
     let s = start_configured(Utc::now(), |c| {
-        c.auth = auth_config();
+        c.auth = tokens::auth_config();
         c.personal_data = PersonalDataConfig {
             keys: [("p1".to_string(), Secret::new(SEAL))].into_iter().collect(),
             current: Some("p1".into()),
@@ -262,7 +251,7 @@ async fn claimants_are_masked_unless_entitled_with_a_purpose_and_sealed_at_rest(
 /// the commission may.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_labour_inspection_and_the_commission_report_a_relocation() {
-    let s = start_configured(Utc::now(), |c| c.auth = auth_config()).await;
+    let s = start_configured(Utc::now(), |c| c.auth = tokens::auth_config()).await;
     let notice =
         |enterprise: &str| pb::ReportRelocationRequest { enterprise_id: enterprise.into(), note: "moving".into() };
     let (here, elsewhere) = (s.enterprise_on_map().await, s.enterprise_on_map().await);
@@ -271,12 +260,9 @@ async fn only_labour_inspection_and_the_commission_report_a_relocation() {
         assert_eq!(refused.unwrap_err().code(), Code::PermissionDenied, "{role} raises no labour risk");
     }
     // Labour inspection of the enterprise's subdistrict: not of another's.
-    let config = auth_config();
     let inspector_of = |subdistrict: &str| {
         let scope = Scope { subdistricts: vec![subdistrict.to_string()], ..Scope::default() };
-        let claims =
-            Claims::issue(&config, "inspector-1", "labour-bureau", vec!["labour_inspector".into()], scope, 600);
-        auth::mint(&config, &claims).unwrap()
+        tokens::token("inspector-1", "labour-bureau", &["labour_inspector"], scope)
     };
     let mut c = s.client.clone();
     let stranger = c.report_relocation(bearer(notice(&here.id), &inspector_of(&elsewhere.subdistrict))).await;
@@ -298,7 +284,7 @@ async fn only_labour_inspection_and_the_commission_report_a_relocation() {
 /// arbitrator's, whose role moves the case along.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_the_commission_director_extends_the_award_period_or_suspends_a_case() {
-    let s = start_configured(Utc::now(), |c| c.auth = auth_config()).await;
+    let s = start_configured(Utc::now(), |c| c.auth = tokens::auth_config()).await;
     let (arbitrator, director) = (token("arb-01", "arbitrator"), token("director-1", "commission_director"));
     let case = s.client.clone().apply_case(bearer(application(&[]), &arbitrator)).await.unwrap().into_inner();
     let step = |action: pb::CaseAction| pb::TransitionCaseRequest {
@@ -330,7 +316,7 @@ async fn only_the_commission_director_extends_the_award_period_or_suspends_a_cas
 /// cases; a page token serves only its own list and filters.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cases_and_the_reads_log_page_newest_first() {
-    let s = start_configured(Utc::now(), |c| c.auth = auth_config()).await;
+    let s = start_configured(Utc::now(), |c| c.auth = tokens::auth_config()).await;
     let c = &s.client;
     let commission = token("arb-01", "arbitrator");
     let auditor = token("aud-1", "auditor");

@@ -336,53 +336,9 @@ impl Store {
             filed_by: new.filed_by,
             updated_at: now,
         };
-        sqlx::query(
-            "INSERT INTO complaints (id, kind, category, channel, building_id, grid_id, community_id, description, status,
-                                     correlation_id, enterprise_id, workers, filed_at, deadline, updated_at, address,
-                                     latitude, longitude, located_by, department, filed_by, filed_with)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $13, $15, $16, $17, $18, $19, $20,
-                     $21)",
-        )
-        .bind(c.id)
-        .bind(c.kind.as_str())
-        .bind(&c.category)
-        .bind(c.channel.as_str())
-        .bind(c.building_id)
-        .bind(c.grid_id)
-        .bind(c.community_id)
-        .bind(&c.description)
-        .bind(c.status.as_str())
-        .bind(c.correlation_id)
-        .bind(c.enterprise_id)
-        .bind(c.workers)
-        .bind(now)
-        .bind(deadline)
-        .bind(&c.address)
-        .bind(c.location.map(|l| l.0))
-        .bind(c.location.map(|l| l.1))
-        .bind(c.located_by.as_str())
-        .bind(&c.department)
-        .bind(&c.filed_by)
-        .bind(&new.filed_with)
-        .execute(&mut *tx)
-        .await?;
-        if new.resident_name.is_some() || new.resident_phone.is_some() || new.resident_email.is_some() {
-            let conceal = |v: &Option<String>| conceal(self.sealer.as_deref(), v.as_deref());
-            let [name, phone, email] = [&new.resident_name, &new.resident_phone, &new.resident_email].map(conceal);
-            sqlx::query(
-                "INSERT INTO complaint_residents (complaint_id, name, phone, email, name_sealed, phone_sealed, email_sealed)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            )
-            .bind(c.id)
-            .bind(name.0)
-            .bind(phone.0)
-            .bind(email.0)
-            .bind(name.1)
-            .bind(phone.1)
-            .bind(email.1)
-            .execute(&mut *tx)
-            .await?;
-        }
+        insert(&mut tx, &c, new.filed_with.as_deref()).await?;
+        let resident = [&new.resident_name, &new.resident_phone, &new.resident_email];
+        insert_resident(&mut tx, self.sealer.as_deref(), c.id, resident).await?;
         let text = match c.located_by {
             LocatedBy::None => format!("filed; its place is unknown, so {FALLBACK_OWNER} takes it"),
             _ => format!("filed; {} leads", c.department),
@@ -474,6 +430,70 @@ impl Store {
             .fetch_one(&self.pool)
             .await?)
     }
+}
+
+/// The request's row.
+async fn insert(tx: &mut PgConnection, c: &Complaint, filed_with: Option<&str>) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO complaints (id, kind, category, channel, building_id, grid_id, community_id, description, status,
+                                 correlation_id, enterprise_id, workers, filed_at, deadline, updated_at, address,
+                                 latitude, longitude, located_by, department, filed_by, filed_with)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $13, $15, $16, $17, $18, $19, $20,
+                 $21)",
+    )
+    .bind(c.id)
+    .bind(c.kind.as_str())
+    .bind(&c.category)
+    .bind(c.channel.as_str())
+    .bind(c.building_id)
+    .bind(c.grid_id)
+    .bind(c.community_id)
+    .bind(&c.description)
+    .bind(c.status.as_str())
+    .bind(c.correlation_id)
+    .bind(c.enterprise_id)
+    .bind(c.workers)
+    .bind(c.filed_at)
+    .bind(c.deadline)
+    .bind(&c.address)
+    .bind(c.location.map(|l| l.0))
+    .bind(c.location.map(|l| l.1))
+    .bind(c.located_by.as_str())
+    .bind(&c.department)
+    .bind(&c.filed_by)
+    .bind(filed_with)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+/// The resident's name, phone and email, sealed when a sealer is
+/// configured; nothing when none was given.
+async fn insert_resident(
+    tx: &mut PgConnection,
+    sealer: Option<&Sealer>,
+    id: Uuid,
+    resident: [&Option<String>; 3],
+) -> Result<(), sqlx::Error> {
+    if resident.iter().all(|v| v.is_none()) {
+        return Ok(());
+    }
+    let conceal = |v: &Option<String>| conceal(sealer, v.as_deref());
+    let [name, phone, email] = resident.map(conceal);
+    sqlx::query(
+        "INSERT INTO complaint_residents (complaint_id, name, phone, email, name_sealed, phone_sealed, email_sealed)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(id)
+    .bind(name.0)
+    .bind(phone.0)
+    .bind(email.0)
+    .bind(name.1)
+    .bind(phone.1)
+    .bind(email.1)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
 }
 
 async fn notes_of(conn: &mut PgConnection, id: Uuid) -> Result<Vec<StatusNote>, sqlx::Error> {

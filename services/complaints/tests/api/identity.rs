@@ -6,33 +6,18 @@
 
 use crate::running::{Running, noise, start_configured};
 use chrono::Utc;
-use dualnet_platform::{
-    auth::{self, Claims, Scope},
-    config::{AuthConfig, Secret},
-};
+use dualnet_platform::auth::Scope;
 use dualnet_proto::complaints::v1 as pb;
-use dualnet_testkit::bearer;
+use dualnet_testkit::{bearer, tokens};
 use tonic::Code;
 
-const KEY: &str = "identity-key-0123456789abcdef01234567";
-
-fn auth_config() -> AuthConfig {
-    AuthConfig {
-        keys: [("k".to_string(), Secret::new(KEY))].into_iter().collect(),
-        signing_kid: Some("k".into()),
-        ..AuthConfig::default()
-    }
-}
-
 fn token(sub: &str, department: &str, role: &str, grids: &[String]) -> String {
-    let config = auth_config();
-    let scope = Scope { grids: grids.to_vec(), ..Scope::default() };
-    auth::mint(&config, &Claims::issue(&config, sub, department, vec![role.into()], scope, 600)).unwrap()
+    tokens::token(sub, department, &[role], Scope { grids: grids.to_vec(), ..Scope::default() })
 }
 
 async fn start() -> Running {
     let admin = token("admin-1", "centre", "admin", &[]);
-    start_configured(Utc::now(), |c| c.auth = auth_config(), Some(admin)).await
+    start_configured(Utc::now(), |c| c.auth = tokens::auth_config(), Some(admin)).await
 }
 
 /// Files a noise complaint at the seeded building with `channel`'s token,

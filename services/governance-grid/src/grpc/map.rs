@@ -1,12 +1,20 @@
-//! Staff on the map, and the map's import and export.
+//! The map — subdistricts, communities, grids, buildings, enterprises —
+//! its staff, and its import and export.
 
-use dualnet_platform::{ApiError, Fields, fields::NAME_MAX, timestamp::to_proto};
+use dualnet_platform::{
+    ApiError, Fields,
+    fields::{NAME_MAX, TEXT_MAX},
+    timestamp::to_proto,
+};
 use dualnet_proto::governance::v1 as pb;
 use tonic::{Request, Response};
 
-use super::{Answer, Api, area, building, chain};
+use super::{Answer, Api, area, chain};
 use crate::{
-    domain::{map::GridWorker, map_import},
+    domain::{
+        map::{Building, Community, Grid, GridWorker, Subdistrict},
+        map_import,
+    },
     store::Place,
     wire,
 };
@@ -121,4 +129,123 @@ pub async fn export(api: &Api, req: Request<pb::ExportMapRequest>) -> Answer<pb:
     let rows = api.store.export_map().await?;
     let content = map_import::write(format, &rows).map_err(dualnet_platform::ApiError::Internal)?;
     Ok(Response::new(pb::ExportMapResponse { content, rows: i32::try_from(rows.len()).unwrap_or(i32::MAX) }))
+}
+
+pub async fn create_subdistrict(api: &Api, req: Request<pb::CreateSubdistrictRequest>) -> Answer<pb::Subdistrict> {
+    let chain = chain(&req);
+    let area = area(&req);
+    let r = req.into_inner();
+    let mut f = Fields::new();
+    let code = f.text("code", &r.code, NAME_MAX);
+    let name = f.text("name", &r.name, NAME_MAX);
+    f.finish()?;
+    api.whole_map(area.as_ref()).await?;
+    Ok(Response::new(subdistrict(api.store.create_subdistrict(&code, &name, &chain).await?)))
+}
+
+pub async fn create_community(api: &Api, req: Request<pb::CreateCommunityRequest>) -> Answer<pb::Community> {
+    let chain = chain(&req);
+    let area = area(&req);
+    let r = req.into_inner();
+    let mut f = Fields::new();
+    let parent = f.id("subdistrict_id", &r.subdistrict_id);
+    let code = f.text("code", &r.code, NAME_MAX);
+    let name = f.text("name", &r.name, NAME_MAX);
+    f.finish()?;
+    api.confine_place(area.as_ref(), Place::Subdistrict(parent)).await?;
+    Ok(Response::new(community(api.store.create_community(parent, &code, &name, &chain).await?)))
+}
+
+pub async fn create_grid(api: &Api, req: Request<pb::CreateGridRequest>) -> Answer<pb::Grid> {
+    let chain = chain(&req);
+    let area = area(&req);
+    let r = req.into_inner();
+    let mut f = Fields::new();
+    let parent = f.id("community_id", &r.community_id);
+    let code = f.text("code", &r.code, NAME_MAX);
+    let name = f.text("name", &r.name, NAME_MAX);
+    f.finish()?;
+    api.confine_place(area.as_ref(), Place::Community(parent)).await?;
+    Ok(Response::new(grid(api.store.create_grid(parent, &code, &name, &chain).await?)))
+}
+
+pub async fn create_building(api: &Api, req: Request<pb::CreateBuildingRequest>) -> Answer<pb::Building> {
+    let chain = chain(&req);
+    let area = area(&req);
+    let r = req.into_inner();
+    let mut f = Fields::new();
+    let parent = f.id("grid_id", &r.grid_id);
+    let code = f.text("code", &r.code, NAME_MAX);
+    let name = f.text("name", &r.name, NAME_MAX);
+    let address = f.optional_text("address", &r.address, TEXT_MAX).unwrap_or_default();
+    let location = f.coordinates(r.latitude, r.longitude);
+    f.finish()?;
+    api.confine_place(area.as_ref(), Place::Grid(parent)).await?;
+    let b = api.store.create_building(parent, &code, &name, &address, location, &chain).await?;
+    Ok(Response::new(building(b)))
+}
+
+pub async fn create_enterprise(api: &Api, req: Request<pb::CreateEnterpriseRequest>) -> Answer<pb::Enterprise> {
+    let chain = chain(&req);
+    let area = area(&req);
+    let r = req.into_inner();
+    let mut f = Fields::new();
+    let grid = f.id("grid_id", &r.grid_id);
+    let code = f.text("code", &r.code, NAME_MAX);
+    let name = f.text("name", &r.name, NAME_MAX);
+    f.finish()?;
+    api.confine_place(area.as_ref(), Place::Grid(grid)).await?;
+    let e = api.store.create_enterprise(grid, &code, &name, &chain).await?;
+    Ok(Response::new(pb::Enterprise {
+        id: e.id.to_string(),
+        grid_id: e.grid_id.to_string(),
+        code: e.code,
+        name: e.name,
+    }))
+}
+
+pub async fn retire_building(api: &Api, req: Request<pb::RetireBuildingRequest>) -> Answer<pb::Building> {
+    let area = area(&req);
+    let r = req.into_inner();
+    let mut f = Fields::new();
+    let id = f.id("id", &r.id);
+    let reason = f.text("reason", &r.reason, TEXT_MAX);
+    f.finish()?;
+    api.confine_place(area.as_ref(), Place::Building(id)).await?;
+    Ok(Response::new(building(api.store.retire_building(id, &reason, api.clock.now()).await?)))
+}
+
+pub async fn get_grid(api: &Api, req: Request<pb::GetGridRequest>) -> Answer<pb::Grid> {
+    let mut f = Fields::new();
+    let id = f.id("id", &req.get_ref().id);
+    f.finish()?;
+    api.confine_place(area(&req).as_ref(), Place::Grid(id)).await?;
+    Ok(Response::new(grid(api.store.grid(id).await?)))
+}
+
+pub(super) fn subdistrict(s: Subdistrict) -> pb::Subdistrict {
+    pb::Subdistrict { id: s.id.to_string(), code: s.code, name: s.name }
+}
+
+pub(super) fn community(c: Community) -> pb::Community {
+    pb::Community { id: c.id.to_string(), subdistrict_id: c.subdistrict_id.to_string(), code: c.code, name: c.name }
+}
+
+pub(super) fn grid(g: Grid) -> pb::Grid {
+    pb::Grid { id: g.id.to_string(), community_id: g.community_id.to_string(), code: g.code, name: g.name }
+}
+
+pub(super) fn building(b: Building) -> pb::Building {
+    pb::Building {
+        id: b.id.to_string(),
+        grid_id: b.grid_id.to_string(),
+        code: b.code,
+        name: b.name,
+        address: b.address,
+        retired: b.retired,
+        head_staff_code: b.head.as_ref().map(|h| h.0.clone()).unwrap_or_default(),
+        head_name: b.head.map(|h| h.1).unwrap_or_default(),
+        latitude: b.location.map(|l| l.0),
+        longitude: b.location.map(|l| l.1),
+    }
 }

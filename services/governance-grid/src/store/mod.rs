@@ -150,9 +150,6 @@ fn inside(n: usize) -> String {
 fn parent_missing(e: sqlx::Error, what: &str) -> ApiError {
     match &e {
         sqlx::Error::Database(db) if db.is_foreign_key_violation() => ApiError::NotFound(what.to_string()),
-        sqlx::Error::Database(db) if db.is_unique_violation() => {
-            ApiError::AlreadyExists("an entry with this code already exists".into())
-        }
         _ => e.into(),
     }
 }

@@ -5,29 +5,14 @@
 
 use crate::running::{Running, start_configured};
 use chrono::Utc;
-use dualnet_platform::{
-    auth::{self, Claims, Scope},
-    config::{AuthConfig, Secret},
-};
+use dualnet_platform::auth::Scope;
 use dualnet_proto::governance::v1 as gov;
-use dualnet_testkit::bearer;
+use dualnet_testkit::{bearer, tokens};
 use tonic::Code;
-
-const KEY: &str = "identity-key-0123456789abcdef01234567";
-
-fn auth_config() -> AuthConfig {
-    AuthConfig {
-        keys: [("k".to_string(), Secret::new(KEY))].into_iter().collect(),
-        signing_kid: Some("k".into()),
-        ..AuthConfig::default()
-    }
-}
 
 /// A token of `sub` in `department` with `role`, working in subdistrict `area`.
 fn token(sub: &str, department: &str, role: &str, area: &str) -> String {
-    let config = auth_config();
-    let scope = Scope { subdistricts: vec![area.into()], ..Scope::default() };
-    auth::mint(&config, &Claims::issue(&config, sub, department, vec![role.into()], scope, 600)).unwrap()
+    tokens::token(sub, department, &[role], Scope { subdistricts: vec![area.into()], ..Scope::default() })
 }
 
 /// A major incident in a new subdistrict's grid, and the subdistrict's id.
@@ -61,7 +46,7 @@ fn step(id: &str, action: gov::IncidentAction, actor: &str) -> gov::TransitionIn
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_token_subject_acts_and_a_body_name_makes_no_one_else_the_actor() {
-    let s = start_configured(Utc::now(), |c| c.auth = auth_config()).await;
+    let s = start_configured(Utc::now(), |c| c.auth = tokens::auth_config()).await;
     let admin = token("admin-1", "centre", "admin", "");
     let mut client = s.client.clone();
     let (i, area) = incident(&s, &admin).await;
@@ -91,7 +76,7 @@ async fn the_token_subject_acts_and_a_body_name_makes_no_one_else_the_actor() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_summoned_department_checks_in_and_reports_done_only_with_its_own_token() {
-    let s = start_configured(Utc::now(), |c| c.auth = auth_config()).await;
+    let s = start_configured(Utc::now(), |c| c.auth = tokens::auth_config()).await;
     let admin = token("admin-1", "centre", "admin", "");
     let mut client = s.client.clone();
     let (i, area) = incident(&s, &admin).await;

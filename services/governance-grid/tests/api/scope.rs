@@ -5,27 +5,13 @@
 
 use crate::running::{Running, start_configured};
 use chrono::Utc;
-use dualnet_platform::{
-    auth::{self, Claims, Scope},
-    config::{AuthConfig, Secret},
-};
+use dualnet_platform::auth::Scope;
 use dualnet_proto::governance::v1 as gov;
-use dualnet_testkit::bearer;
+use dualnet_testkit::{bearer, tokens};
 use tonic::Code;
 
-const KEY: &str = "scope-key-0123456789abcdef0123456789";
-
-fn auth_config() -> AuthConfig {
-    AuthConfig {
-        keys: [("k".to_string(), Secret::new(KEY))].into_iter().collect(),
-        signing_kid: Some("k".into()),
-        ..AuthConfig::default()
-    }
-}
-
 fn token(role: &str, scope: Scope) -> String {
-    let config = auth_config();
-    auth::mint(&config, &Claims::issue(&config, format!("{role}-1"), "bantian", vec![role.into()], scope, 600)).unwrap()
+    tokens::token(&format!("{role}-1"), "bantian", &[role], scope)
 }
 
 async fn get(s: &Running, token: &str, id: &str) -> Result<gov::Incident, tonic::Status> {
@@ -45,7 +31,7 @@ async fn listed(s: &Running, token: &str) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_caller_confined_to_an_area_finds_only_the_incidents_inside_it() {
-    let s = start_configured(Utc::now(), |c| c.auth = auth_config()).await;
+    let s = start_configured(Utc::now(), |c| c.auth = tokens::auth_config()).await;
     let admin = token("admin", Scope::default());
     let mut client = s.client.clone();
     let code = dualnet_testkit::unique("sd");

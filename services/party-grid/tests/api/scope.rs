@@ -6,32 +6,18 @@
 //! subdistrict the network knows.
 
 use dualnet_events::{Record, Transport};
-use dualnet_platform::{
-    auth::{self, Claims, Scope},
-    config::{AuthConfig, Secret},
-};
+use dualnet_platform::auth::Scope;
 use dualnet_proto::{
     governance::v1 as gov,
     partygrid::v1::{self as party, party_grid_client::PartyGridClient},
     topics,
 };
-use dualnet_testkit::{InProcess, WAIT, bearer, wait_for};
+use dualnet_testkit::{InProcess, WAIT, bearer, tokens, wait_for};
 use tonic::{Code, transport::Channel};
 use uuid::Uuid;
 
-const KEY: &str = "party-key-0123456789abcdef0123456789a";
-
-fn auth_config() -> AuthConfig {
-    AuthConfig {
-        keys: [("k".to_string(), Secret::new(KEY))].into_iter().collect(),
-        signing_kid: Some("k".into()),
-        ..AuthConfig::default()
-    }
-}
-
 fn token(role: &str, scope: Scope) -> String {
-    let config = auth_config();
-    auth::mint(&config, &Claims::issue(&config, format!("{role}-1"), "bantian", vec![role.into()], scope, 600)).unwrap()
+    tokens::token(&format!("{role}-1"), "bantian", &[role], scope)
 }
 
 fn record<M: prost::Name>(subject: Uuid, message: &M) -> Record {
@@ -45,7 +31,8 @@ async fn tasks(p: &PartyGridClient<Channel>, who: &str) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_caller_confined_to_an_area_reaches_only_the_party_organisations_bound_in_it() {
-    let service = InProcess::start(&party_grid::DEFINITION, chrono::Utc::now(), |c| c.auth = auth_config()).await;
+    let service =
+        InProcess::start(&party_grid::DEFINITION, chrono::Utc::now(), |c| c.auth = tokens::auth_config()).await;
     let (log, shutdown) = (service.log.clone(), service.shutdown.clone());
     let p = PartyGridClient::new(service.channel().await);
 
