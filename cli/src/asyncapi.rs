@@ -52,6 +52,47 @@ fn add_schema(m: &MessageDescriptor, schemas: &mut Map<String, Value>) {
     schemas.insert(m.full_name().to_string(), schema);
 }
 
+/// A value of field `f` for a message's example: ids look like ids, enums
+/// take their first real value, times a China-local morning.
+fn example_value(f: &FieldDescriptor, depth: usize) -> Value {
+    let one = match f.kind() {
+        Kind::String if f.name() == "id" || f.name().ends_with("_id") => json!("0193a1b2-7c3d-7e4f-8a5b-6c7d8e9f0a1b"),
+        Kind::String => json!(format!("<{}>", f.name())),
+        Kind::Bool => json!(true),
+        Kind::Int32 | Kind::Sint32 | Kind::Sfixed32 | Kind::Uint32 | Kind::Fixed32 => json!(1),
+        Kind::Int64 | Kind::Sint64 | Kind::Sfixed64 | Kind::Uint64 | Kind::Fixed64 => json!("1"),
+        Kind::Double | Kind::Float => json!(1.0),
+        Kind::Bytes => json!(""),
+        Kind::Enum(e) => json!(e.values().nth(1).or_else(|| e.values().next()).map(|v| v.name().to_string())),
+        Kind::Message(m) if m.full_name() == "google.protobuf.Timestamp" => json!("2026-11-02T07:00:00+08:00"),
+        Kind::Message(m) if depth < 3 => example(&m, depth + 1),
+        Kind::Message(_) => json!({}),
+    };
+    if f.is_list() { json!([one]) } else { one }
+}
+
+/// A message's example payload in the protobuf JSON mapping.
+fn example(m: &MessageDescriptor, depth: usize) -> Value {
+    Value::Object(m.fields().map(|f| (f.json_name().to_string(), example_value(&f, depth))).collect())
+}
+
+fn example_headers(m: &MessageDescriptor, area: &str) -> Value {
+    json!({
+        "ce_specversion": "1.0",
+        "ce_id": "0193a1b2-7c3d-7e4f-8a5b-6c7d8e9f0a1c",
+        "ce_source": format!("/dualnet/{}", match area {
+            "governance" => "governance-grid",
+            "partygrid" => "party-grid",
+            other => other,
+        }),
+        "ce_type": m.full_name(),
+        "ce_subject": "0193a1b2-7c3d-7e4f-8a5b-6c7d8e9f0a1b",
+        "ce_time": "2026-11-02T07:00:00+08:00",
+        "content-type": "application/protobuf",
+        "ce_correlationid": "0193a1b2-7c3d-7e4f-8a5b-6c7d8e9f0a1d",
+    })
+}
+
 fn headers() -> Value {
     let s = |d: &str| json!({ "type": "string", "description": d });
     json!({
@@ -86,6 +127,42 @@ fn deadletter_headers() -> Value {
     h
 }
 
+/// One event message: its payload schema, headers, key and an example.
+fn message(m: &MessageDescriptor, area: &str, key: &Value) -> Value {
+    json!({
+        "name": m.name(),
+        "title": m.full_name(),
+        "contentType": "application/protobuf",
+        "headers": { "$ref": "#/components/schemas/CloudEventHeaders" },
+        "payload": { "$ref": format!("#/components/schemas/{}", m.full_name()) },
+        "bindings": { "kafka": { "key": key } },
+        "examples": [{
+            "name": format!("{}-example", m.name()),
+            "summary": "the payload in the protobuf JSON mapping; on the wire it is protobuf-encoded",
+            "headers": example_headers(m, area),
+            "payload": example(m, 0),
+        }],
+    })
+}
+
+/// Where the topics are: the compose broker, from inside and from the host.
+fn servers() -> Value {
+    json!({
+        "compose": {
+            "host": "kafka:19092",
+            "protocol": "kafka",
+            "protocolVersion": "4.1.1",
+            "description": "Apache Kafka as docker-compose.yml runs it, inside the compose network",
+        },
+        "local": {
+            "host": "127.0.0.1:9092",
+            "protocol": "kafka",
+            "protocolVersion": "4.1.1",
+            "description": "the same broker from the compose host (KAFKA_PORT, 9092 by default)",
+        },
+    })
+}
+
 /// The document, from the contract compiled into the binary.
 pub fn document() -> anyhow::Result<Value> {
     let pool = DescriptorPool::decode(dualnet_proto::FILE_DESCRIPTOR_SET)?;
@@ -103,22 +180,17 @@ pub fn document() -> anyhow::Result<Value> {
         names.sort_by(|a, b| a.name().cmp(b.name()));
         for m in names {
             add_schema(&m, &mut schemas);
-            messages.insert(
-                m.full_name().to_string(),
-                json!({
-                    "name": m.name(),
-                    "title": m.full_name(),
-                    "contentType": "application/protobuf",
-                    "headers": { "$ref": "#/components/schemas/CloudEventHeaders" },
-                    "payload": { "$ref": format!("#/components/schemas/{}", m.full_name()) },
-                    "bindings": { "kafka": { "key": key.clone() } },
-                }),
-            );
+            messages.insert(m.full_name().to_string(), message(&m, &area, &key));
             refs.insert(m.name().to_string(), json!({ "$ref": format!("#/components/messages/{}", m.full_name()) }));
         }
         channels.insert(
             area.clone(),
-            json!({ "address": topic, "messages": refs, "bindings": { "kafka": { "topic": topic } } }),
+            json!({
+                "address": topic,
+                "servers": [{ "$ref": "#/servers/compose" }, { "$ref": "#/servers/local" }],
+                "messages": refs,
+                "bindings": { "kafka": { "topic": topic } },
+            }),
         );
         operations.insert(
             format!("receive-{area}"),
@@ -129,6 +201,7 @@ pub fn document() -> anyhow::Result<Value> {
         "deadletter".into(),
         json!({
             "address": "dualnet.deadletter.v1",
+            "servers": [{ "$ref": "#/servers/compose" }, { "$ref": "#/servers/local" }],
             "description": "Records no consumer could apply, unchanged, with dl_* headers. Any message of the other channels.",
             "messages": { "DeadLetter": { "$ref": "#/components/messages/DeadLetter" } },
             "bindings": { "kafka": { "topic": "dualnet.deadletter.v1" } },
@@ -157,7 +230,9 @@ pub fn document() -> anyhow::Result<Value> {
             "version": "1.0.0",
             "description": "Events of the linked dual network: CloudEvents 1.0 in Kafka binary mode, protobuf payloads. \
                             Topics are prefixed by the deployment's kafka.namespace. No personal data.",
+            "license": { "name": "Apache-2.0", "url": "https://www.apache.org/licenses/LICENSE-2.0" },
         },
+        "servers": servers(),
         "defaultContentType": "application/protobuf",
         "channels": channels,
         "operations": operations,

@@ -248,6 +248,26 @@ ensure_buf() {
   export BUF
 }
 
+# ensure_asyncapi → exports DUALNET_NODE_PATH: the official AsyncAPI parser
+# (@asyncapi/parser, pinned) from npm, in a directory kept outside the clone.
+ASYNCAPI_PARSER_VERSION=3.6.6
+ensure_asyncapi() {
+  local dir=${DUALNET_NODE_DIR:-$HOME/.cache/dualnet/node}
+  DUALNET_NODE_PATH="$dir/node_modules"
+  local stamp="$dir/.asyncapi-parser"
+  if [[ ! -f "$stamp" ]] || [[ "$(cat "$stamp")" != "$ASYNCAPI_PARSER_VERSION" ]]; then
+    if ! command -v npm >/dev/null; then
+      log "npm is missing: install Node.js 20 (nodejs, npm) for the AsyncAPI check"
+      return 1
+    fi
+    log "installing @asyncapi/parser $ASYNCAPI_PARSER_VERSION (npm, once, into $dir)"
+    mkdir -p "$dir"
+    (cd "$dir" && npm install --no-audit --no-fund --silent "@asyncapi/parser@$ASYNCAPI_PARSER_VERSION" >&2)
+    echo "$ASYNCAPI_PARSER_VERSION" >"$stamp"
+  fi
+  export DUALNET_NODE_PATH
+}
+
 # ensure_python_example → exports DUALNET_TEST_PYTHON: a Python with the
 # example subscriber's requirements (examples/python) and the compose
 # checker's (scripts/lib), in a virtualenv kept outside the clone and rebuilt

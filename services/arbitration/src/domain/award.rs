@@ -53,6 +53,8 @@ pub struct Claim {
     /// application came after it.
     pub limitation_expires: Option<chrono::NaiveDate>,
     pub time_barred: bool,
+    /// What the award grants on this claim, once made.
+    pub awarded_fen: Option<i64>,
 }
 
 /// Art. 47(1): twelve months of the local monthly minimum wage.
@@ -60,14 +62,34 @@ pub fn final_threshold_fen(monthly_minimum_wage_fen: i64) -> i64 {
     12 * monthly_minimum_wage_fen
 }
 
-/// Whether the award on this claim is final for the employer (Art. 47).
+/// Whether the award on this claim is final for the employer (Art. 47),
+/// judged item by item on the amount the award grants (SPC Interpretation
+/// (I) on labour disputes, 2020, Art. 19); before the award, provisionally,
+/// on the amount claimed.
 pub fn is_final(claim: &Claim, monthly_minimum_wage_fen: i64) -> bool {
     match claim.kind {
         ClaimKind::Wages | ClaimKind::InjuryMedical | ClaimKind::Compensation | ClaimKind::Damages => {
-            claim.amount_fen <= final_threshold_fen(monthly_minimum_wage_fen)
+            claim.awarded_fen.unwrap_or(claim.amount_fen) <= final_threshold_fen(monthly_minimum_wage_fen)
         }
         ClaimKind::LabourStandards => true,
         ClaimKind::Other => false,
+    }
+}
+
+/// The amounts an award grants, checked against the claims (`claimed`, in
+/// their order): one per claim, none negative, none above what was claimed
+/// — the tribunal decides what was asked, no more. The problem, if any.
+pub fn check_awarded(claimed: &[i64], awarded: &[i64]) -> Result<(), String> {
+    if awarded.len() != claimed.len() {
+        return Err(format!(
+            "state the amount awarded on each of the case's {} claims, in their order (got {})",
+            claimed.len(),
+            awarded.len()
+        ));
+    }
+    match claimed.iter().zip(awarded).position(|(c, a)| *a < 0 || a > c) {
+        Some(i) => Err(format!("claim {i}: the award must be between 0 and the {} fen claimed", claimed[i])),
+        None => Ok(()),
     }
 }
 
@@ -90,6 +112,7 @@ mod tests {
             description: String::new(),
             limitation_expires: None,
             time_barred: false,
+            awarded_fen: None,
         }
     }
 
@@ -112,6 +135,24 @@ mod tests {
         assert!(is_final(&standards, SHENZHEN));
         let other = other(1);
         assert!(!is_final(&other, SHENZHEN));
+    }
+
+    #[test]
+    fn once_awarded_a_claim_is_judged_on_the_amount_awarded() {
+        let claimed = wages(12 * SHENZHEN + 100_000);
+        assert!(!is_final(&claimed, SHENZHEN), "provisionally, on the claim");
+        let awarded = Claim { awarded_fen: Some(12 * SHENZHEN), ..claimed.clone() };
+        assert!(is_final(&awarded, SHENZHEN), "the award grants no more than twelve months");
+        let more = Claim { awarded_fen: Some(12 * SHENZHEN + 1), ..claimed };
+        assert!(!is_final(&more, SHENZHEN));
+    }
+
+    #[test]
+    fn an_award_states_one_amount_per_claim_and_none_above_the_claim() {
+        assert_eq!(check_awarded(&[100, 200], &[100, 0]), Ok(()));
+        assert!(check_awarded(&[100, 200], &[100]).unwrap_err().contains("each of the case's 2 claims"));
+        assert!(check_awarded(&[100, 200], &[100, 201]).unwrap_err().starts_with("claim 1"));
+        assert!(check_awarded(&[100], &[-1]).is_err());
     }
 
     #[test]

@@ -211,7 +211,14 @@ mod tests {
     }
 
     fn claim(kind: ClaimKind) -> Claim {
-        Claim { kind, amount_fen: 100, description: String::new(), limitation_expires: None, time_barred: false }
+        Claim {
+            kind,
+            amount_fen: 100,
+            description: String::new(),
+            limitation_expires: None,
+            time_barred: false,
+            awarded_fen: None,
+        }
     }
 
     #[test]

@@ -118,6 +118,7 @@ fn claims(f: &mut Fields, given: &[pb::Claim]) -> Vec<Claim> {
                 description,
                 limitation_expires: None,
                 time_barred: false,
+                awarded_fen: None,
             });
         }
     }

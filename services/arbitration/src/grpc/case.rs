@@ -131,6 +131,7 @@ impl Api {
                 final_award: award::is_final(k, wage_fen),
                 limitation_expires: k.limitation_expires.map(|d| d.to_string()).unwrap_or_default(),
                 time_barred: k.time_barred,
+                awarded_fen: k.awarded_fen,
             })
             .collect();
         pb::Case {
@@ -259,6 +260,9 @@ pub async fn transition_case(api: &Api, req: Request<pb::TransitionCaseRequest>)
     let arbitrator = f.optional_text("arbitrator", &r.arbitrator, NAME_MAX);
     let hearing_at = f.timestamp("hearing_at", r.hearing_at.as_ref());
     let late_reason = f.optional_text("late_reason", &r.late_reason, TEXT_MAX);
+    if !r.awarded_fen.is_empty() && action != Some(crate::domain::case::Action::Award) {
+        f.violation("awarded_fen", "only an award states amounts awarded");
+    }
     if late_reason.is_some() && !commission {
         f.violation("late_reason", "only the commission grants a late postponement");
     }
@@ -281,6 +285,7 @@ pub async fn transition_case(api: &Api, req: Request<pb::TransitionCaseRequest>)
         arbitrator: arbitrator.as_deref(),
         hearing_at,
         late_reason: late_reason.as_deref(),
+        awarded: &r.awarded_fen,
     };
     let view = api.store.transition(id, step, api.clock.now()).await?;
     Ok(Response::new(api.view(view)))

@@ -129,9 +129,9 @@ pub(super) async fn views(
             .bind(&ids)
             .fetch_all(&mut *conn)
             .await?;
-    type StoredClaim = (Uuid, String, i64, String, Option<NaiveDate>, bool);
+    type StoredClaim = (Uuid, String, i64, String, Option<NaiveDate>, bool, Option<i64>);
     let claims: Vec<StoredClaim> = sqlx::query_as(
-        "SELECT case_id, kind, amount_fen, description, limitation_expires, time_barred
+        "SELECT case_id, kind, amount_fen, description, limitation_expires, time_barred, awarded_fen
          FROM case_claims WHERE case_id = ANY($1) ORDER BY case_id, seq",
     )
     .bind(&ids)
@@ -158,9 +158,9 @@ pub(super) async fn views(
         by_case_representatives.entry(id).or_default().push(sub);
     }
     let mut by_case_claims: HashMap<Uuid, Vec<Claim>> = HashMap::new();
-    for (id, kind, amount_fen, description, limitation_expires, time_barred) in claims {
+    for (id, kind, amount_fen, description, limitation_expires, time_barred, awarded_fen) in claims {
         let Some(kind) = ClaimKind::parse(&kind) else { continue };
-        let claim = Claim { kind, amount_fen, description, limitation_expires, time_barred };
+        let claim = Claim { kind, amount_fen, description, limitation_expires, time_barred, awarded_fen };
         by_case_claims.entry(id).or_default().push(claim);
     }
     let mut by_case_deadlines: HashMap<Uuid, Vec<Deadline>> = HashMap::new();

@@ -15,6 +15,7 @@ use super::{CaseView, Step, Store, Trigger, deadlines, lock_case, record_history
 use crate::{
     OUTBOX,
     domain::{
+        award,
         award_clock::Pause,
         case::{Action, Case, transition},
         clocks::{self, Kind},
@@ -128,6 +129,7 @@ impl Store {
             Action::Settle | Action::Award => {
                 if step.action == Action::Award {
                     case.awarded_at = Some(now);
+                    record_awarded(tx, id, step.awarded).await?;
                 }
                 deadlines::meet(&mut *tx, id, &[Kind::Award, Kind::HearingSoon]).await?;
                 deadlines::cancel_pending(&mut *tx, id).await?;
@@ -266,6 +268,29 @@ impl Store {
         tx.commit().await?;
         Ok(raised)
     }
+}
+
+/// What the award grants on each claim, checked against the claims (the
+/// tribunal decides what was asked, no more).
+async fn record_awarded(tx: &mut PgConnection, id: Uuid, awarded: &[i64]) -> Result<(), ApiError> {
+    let claimed: Vec<(i32, i64)> =
+        sqlx::query_as("SELECT seq, amount_fen FROM case_claims WHERE case_id = $1 ORDER BY seq FOR UPDATE")
+            .bind(id)
+            .fetch_all(&mut *tx)
+            .await?;
+    let amounts: Vec<i64> = claimed.iter().map(|c| c.1).collect();
+    award::check_awarded(&amounts, awarded).map_err(|e| ApiError::field("awarded_fen", e))?;
+    let seqs: Vec<i32> = claimed.iter().map(|c| c.0).collect();
+    sqlx::query(
+        "UPDATE case_claims c SET awarded_fen = a.amount FROM UNNEST($2::int[], $3::bigint[]) AS a(seq, amount)
+         WHERE c.case_id = $1 AND c.seq = a.seq",
+    )
+    .bind(id)
+    .bind(&seqs)
+    .bind(awarded)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
 }
 
 /// Writes what a step changed on the case's row.

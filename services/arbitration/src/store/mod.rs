@@ -105,6 +105,8 @@ pub struct Step<'a> {
     pub hearing_at: Option<DateTime<Utc>>,
     /// The commission's reason for granting a late postponement.
     pub late_reason: Option<&'a str>,
+    /// For an award: what it grants on each claim, in their order.
+    pub awarded: &'a [i64],
 }
 
 async fn record_history(

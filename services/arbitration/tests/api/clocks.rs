@@ -3,7 +3,7 @@
 
 use crate::running;
 
-use crate::running::{application, at, deadlines, form_tribunal, start_at, step, wages, wait_passed};
+use crate::running::{application, at, award, deadlines, form_tribunal, start_at, step, wages, wait_passed};
 use chrono::{DateTime, TimeZone, Utc};
 use dualnet_platform::{
     clock::Clock,
@@ -116,7 +116,7 @@ async fn a_case_runs_its_course_under_the_statutes_rules() {
 
     s.clock.advance(chrono::Duration::days(4));
     step(&mut s.client, &c.id, pb::CaseAction::HoldHearing).await.unwrap();
-    let awarded = step(&mut s.client, &c.id, pb::CaseAction::Award).await.unwrap();
+    let awarded = award(&mut s.client, &c.id, &[1_000_000]).await.unwrap();
     assert_eq!(awarded.status, pb::CaseStatus::Awarded as i32);
     let withdraw = step(&mut s.client, &c.id, pb::CaseAction::Withdraw).await.unwrap_err();
     assert_eq!(withdraw.code(), Code::FailedPrecondition, "an award stands");
@@ -301,70 +301,6 @@ async fn each_claim_runs_its_own_limitation_a_mediation_interrupts_it_and_a_sund
     let clocks = s.client.apply_case(sunday).await.unwrap().into_inner().clocks.unwrap();
     assert_eq!(clocks.limitation_expires, "2026-06-15");
     assert!(!clocks.time_barred, "applied on the Monday the period ran to");
-    s.shutdown.cancel();
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn final_awards_are_flagged_at_and_below_twelve_months_minimum_wage_and_not_above() {
-    // Monday 2 November 2026: Shenzhen's figure is 2,520 yuan a month since
-    // 1 March 2025 (the 2025 Guangdong notice), so 30,240 yuan (LDMAL Art. 47).
-    let mut s = start_at(at(2026, 11, 2, 1)).await;
-    let limit = 3_024_000;
-    let case = s.client.apply_case(application(vec![wages(limit - 1), wages(limit), wages(limit + 1)])).await.unwrap();
-    let case = case.into_inner();
-    let flags: Vec<bool> = case.claims.iter().map(|c| c.final_award).collect();
-    assert_eq!(flags, [true, true, false]);
-    assert_eq!((case.minimum_wage_fen, case.minimum_wage_on.as_str()), (252_000, "2026-11-02"));
-    assert!(case.final_award_provisional, "before the award the flag is provisional");
-    let all_final = s.client.apply_case(application(vec![wages(limit)])).await.unwrap().into_inner();
-    assert!(all_final.final_award);
-    let bad = pb::ApplyCaseRequest {
-        claimants: vec![],
-        claims: vec![pb::Claim { kind: 0, amount_fen: -1, ..Default::default() }],
-        right_known_on: "yesterday".into(),
-        ..application(vec![])
-    };
-    let status = s.client.apply_case(bad).await.unwrap_err();
-    assert_eq!(status.code(), Code::InvalidArgument);
-    for field in ["claimants", "claims[0].kind", "claims[0].amount_fen", "right_known_on"] {
-        assert!(status.message().contains(field), "{field} in {}", status.message());
-    }
-    s.shutdown.cancel();
-}
-
-/// Art. 47 judged on the figures of the award day: a claim of 30,000 yuan
-/// is above twelve months of Shenzhen's 2,360 yuan (28,320) in February 2025
-/// and within twelve months of the 2,520 yuan in force from 1 March 2025
-/// (30,240); once awarded, the flag is fixed at the award day's figure.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn finality_is_judged_at_the_minimum_wage_in_force_on_the_day_of_the_award() {
-    // Thursday 20 February 2025.
-    let mut s = start_at(at(2025, 2, 20, 1)).await;
-    let c = s.client.apply_case(application(vec![wages(3_000_000)])).await.unwrap().into_inner();
-    assert!(!c.claims[0].final_award && c.final_award_provisional);
-    assert_eq!(c.minimum_wage_fen, 236_000);
-    step(&mut s.client, &c.id, pb::CaseAction::Accept).await.unwrap();
-    step(&mut s.client, &c.id, pb::CaseAction::Serve).await.unwrap();
-    form_tribunal(&mut s.client, &c.id).await;
-    let notice = pb::TransitionCaseRequest {
-        id: c.id.clone(),
-        action: pb::CaseAction::NoticeHearing as i32,
-        actor: "仲裁庭".into(),
-        hearing_at: Some(to_proto(at(2025, 3, 4, 1))),
-        ..Default::default()
-    };
-    s.client.transition_case(notice).await.unwrap();
-    // The hearing on Tuesday 4 March, the award the same day: 2,520 yuan.
-    s.clock.advance(chrono::Duration::days(12));
-    step(&mut s.client, &c.id, pb::CaseAction::HoldHearing).await.unwrap();
-    let awarded = step(&mut s.client, &c.id, pb::CaseAction::Award).await.unwrap();
-    assert!(awarded.claims[0].final_award, "within 12 × 2,520 yuan on the award day");
-    assert!(awarded.final_award && !awarded.final_award_provisional);
-    assert_eq!((awarded.minimum_wage_fen, awarded.minimum_wage_on.as_str()), (252_000, "2025-03-04"));
-    // Years on, the award is still judged on its own day's figure.
-    s.clock.advance(chrono::Duration::days(700));
-    let later = s.client.get_case(pb::GetCaseRequest { id: c.id.clone(), ..Default::default() }).await.unwrap();
-    assert_eq!(later.into_inner().minimum_wage_on, "2025-03-04");
     s.shutdown.cancel();
 }
 

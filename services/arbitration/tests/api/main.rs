@@ -4,6 +4,7 @@
 #![allow(clippy::too_many_lines)]
 
 mod access;
+mod award;
 mod clocks;
 mod running;
 mod sealing;

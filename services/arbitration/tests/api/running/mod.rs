@@ -153,6 +153,18 @@ pub async fn step(
     c.transition_case(req).await.map(|r| r.into_inner())
 }
 
+/// The tribunal's award, granting `amounts` on the case's claims in order.
+pub async fn award(c: &mut ArbitrationClient<Channel>, id: &str, amounts: &[i64]) -> Result<pb::Case, tonic::Status> {
+    let req = pb::TransitionCaseRequest {
+        id: id.into(),
+        action: pb::CaseAction::Award as i32,
+        actor: "仲裁庭".into(),
+        awarded_fen: amounts.to_vec(),
+        ..Default::default()
+    };
+    c.transition_case(req).await.map(|r| r.into_inner())
+}
+
 /// The commission forms the tribunal, 王仲裁员 presiding.
 pub async fn form_tribunal(c: &mut ArbitrationClient<Channel>, id: &str) {
     let form = pb::TransitionCaseRequest {
