@@ -10,6 +10,7 @@
 //! - CPU seconds and RSS of each dualnet process, from `/proc`.
 
 mod floor;
+mod load;
 mod observer;
 mod procs;
 mod report;
@@ -17,10 +18,7 @@ mod statistics;
 
 use std::{
     io::IsTerminal,
-    sync::{
-        Arc, Mutex,
-        atomic::{AtomicUsize, Ordering},
-    },
+    sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
 
@@ -33,8 +31,12 @@ use dualnet_proto::complaints::v1::{self as cpb, complaints_client::ComplaintsCl
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
-use self::{observer::Observer, procs::Sampler, report::Latency};
-use crate::bearer::{Authed, Bearer};
+use self::{
+    load::{Timings, load, warm_up},
+    observer::Observer,
+    report::Latency,
+};
+use crate::bearer::Bearer;
 
 #[derive(clap::Args)]
 #[command(args_conflicts_with_subcommands = true)]
@@ -98,7 +100,7 @@ const COMMITS: f64 = 2.0;
 /// Connections the filings are spread over.
 const CHANNELS: usize = 4;
 
-struct Filed {
+pub(super) struct Filed {
     id: String,
     started: Instant,
     returned: Instant,
@@ -171,186 +173,6 @@ pub async fn run(mut args: Args, config: Config) -> anyhow::Result<()> {
         usage: run.usage,
     };
     results.print(&args)
-}
-
-/// Files a complaint per building until all of them have reached the party
-/// network: every consumer is assigned and every read model current.
-async fn warm_up(
-    client: &ComplaintsClient<Authed>,
-    request: &impl Fn(usize) -> cpb::FileComplaintRequest,
-    buildings: usize,
-    observer: &Observer,
-    wait: Duration,
-) -> anyhow::Result<()> {
-    progress_line("warming up: a complaint per building through both networks");
-    let warm_until = Instant::now() + wait;
-    loop {
-        let mut ids = Vec::new();
-        for i in 0..buildings {
-            ids.push(client.clone().file_complaint(request(i)).await?.into_inner().id);
-        }
-        let settle = Instant::now() + Duration::from_secs(10);
-        while observer.linked(&ids) < ids.len() && Instant::now() < settle {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        if observer.linked(&ids) == ids.len() {
-            return Ok(());
-        }
-        anyhow::ensure!(Instant::now() < warm_until, "no complaint reached the party network: is the system up?");
-    }
-}
-
-/// What the load phase filed, and what it cost.
-struct Run {
-    filed: Vec<Filed>,
-    failed: usize,
-    first_error: Option<String>,
-    start: Instant,
-    usage: std::collections::BTreeMap<String, procs::Usage>,
-}
-
-/// The load phase: the complaints filed as `args` says, progress shown as
-/// they reach both networks, the processes' CPU and memory sampled.
-async fn load(
-    args: &Args,
-    clients: Vec<ComplaintsClient<Authed>>,
-    request: impl Fn(usize) -> cpb::FileComplaintRequest + Clone + Send + Sync + 'static,
-    observer: &Observer,
-    wait: Duration,
-) -> anyhow::Result<Run> {
-    let watched = if args.processes.is_empty() {
-        procs::discover()
-    } else {
-        args.processes.iter().map(|p| procs::parse(p)).collect::<Result<_, _>>().map_err(anyhow::Error::msg)?
-    };
-    let sampler = Arc::new(Mutex::new(Sampler::start(watched)));
-    let filed: Arc<Mutex<Vec<Filed>>> = Arc::new(Mutex::new(Vec::with_capacity(args.complaints)));
-    let failed = Arc::new(AtomicUsize::new(0));
-    let first_error: Arc<Mutex<Option<String>>> = Arc::default();
-    let start = Instant::now();
-    let filing = {
-        let (filed, failed, first_error) = (filed.clone(), failed.clone(), first_error.clone());
-        let file = move |i: usize, mut client: ComplaintsClient<Authed>| {
-            let (filed, failed, first_error) = (filed.clone(), failed.clone(), first_error.clone());
-            let req = request(i);
-            async move {
-                let started = Instant::now();
-                match client.file_complaint(req).await {
-                    Ok(r) => {
-                        let returned = Instant::now();
-                        filed.lock().unwrap().push(Filed { id: r.into_inner().id, started, returned });
-                    }
-                    Err(status) => {
-                        failed.fetch_add(1, Ordering::Relaxed);
-                        first_error.lock().unwrap().get_or_insert_with(|| status.to_string());
-                    }
-                }
-            }
-        };
-        drive(args.complaints, args.rate, args.concurrency, clients, file)
-    };
-    let total = args.complaints;
-    let show = {
-        let (filed, failed, observer, sampler) = (filed.clone(), failed.clone(), observer.clone(), sampler.clone());
-        move |final_line: bool| {
-            let ids: Vec<String> = filed.lock().unwrap().iter().map(|f| f.id.clone()).collect();
-            let linked = observer.linked(&ids);
-            sampler.lock().unwrap().sample();
-            progress(total, ids.len(), failed.load(Ordering::Relaxed), linked, start.elapsed(), final_line);
-            linked
-        }
-    };
-    tokio::pin!(filing);
-    let mut tick = tokio::time::interval(Duration::from_millis(250));
-    loop {
-        tokio::select! {
-            _ = &mut filing => break,
-            _ = tick.tick() => { show(false); }
-        }
-    }
-    let all_filed = filed.lock().unwrap().len();
-    let give_up = Instant::now() + wait;
-    while show(false) < all_filed && Instant::now() < give_up {
-        tick.tick().await;
-    }
-    show(true);
-    sampler.lock().unwrap().finish();
-    let filed = std::mem::take(&mut *filed.lock().unwrap());
-    let first_error = first_error.lock().unwrap().clone();
-    let usage = sampler.lock().unwrap().usage.clone();
-    Ok(Run { filed, failed: failed.load(Ordering::Relaxed), first_error, start, usage })
-}
-
-/// Each complaint's times: filing, to governance-grid, to both networks.
-struct Timings {
-    filing: Vec<Duration>,
-    governance: Vec<Duration>,
-    linkage: Vec<Duration>,
-    last_linked: Instant,
-    last_returned: Instant,
-}
-
-impl Timings {
-    fn of(filed: &[Filed], observer: &Observer, start: Instant) -> Self {
-        let mut t = Timings {
-            filing: Vec::new(),
-            governance: Vec::new(),
-            linkage: Vec::new(),
-            last_linked: start,
-            last_returned: start,
-        };
-        for f in filed {
-            t.filing.push(f.returned - f.started);
-            t.last_returned = t.last_returned.max(f.returned);
-            if let Some(r) = observer.reached(&f.id) {
-                t.governance.push(r.governance.saturating_duration_since(f.returned));
-                if let Some(at) = r.party {
-                    t.linkage.push(at.saturating_duration_since(f.returned));
-                    t.last_linked = t.last_linked.max(at);
-                }
-            }
-        }
-        t
-    }
-}
-
-/// Files `n` complaints: at `rate` per second with at most `concurrency` in
-/// flight, or, with no rate, as fast as `concurrency` workers go.
-async fn drive<F, Fut>(n: usize, rate: f64, concurrency: usize, clients: Vec<ComplaintsClient<Authed>>, file: F)
-where
-    F: Fn(usize, ComplaintsClient<Authed>) -> Fut + Clone + Send + 'static,
-    Fut: std::future::Future<Output = ()> + Send + 'static,
-{
-    let concurrency = concurrency.max(1);
-    let mut tasks = tokio::task::JoinSet::new();
-    if rate > 0.0 {
-        let gate = Arc::new(tokio::sync::Semaphore::new(concurrency));
-        let start = tokio::time::Instant::now();
-        for i in 0..n {
-            tokio::time::sleep_until(start + Duration::from_secs_f64(i as f64 / rate)).await;
-            let permit = gate.clone().acquire_owned().await.expect("the gate is never closed");
-            let fut = file(i, clients[i % clients.len()].clone());
-            tasks.spawn(async move {
-                fut.await;
-                drop(permit);
-            });
-        }
-    } else {
-        let next = Arc::new(AtomicUsize::new(0));
-        for w in 0..concurrency {
-            let (next, file, client) = (next.clone(), file.clone(), clients[w % clients.len()].clone());
-            tasks.spawn(async move {
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    if i >= n {
-                        return;
-                    }
-                    file(i, client.clone()).await;
-                }
-            });
-        }
-    }
-    while tasks.join_next().await.is_some() {}
 }
 
 /// A progress bar on a terminal; a line per second otherwise.
