@@ -8,7 +8,25 @@ use dualnet_platform::timestamp::to_proto;
 use dualnet_proto::arbitration::v1 as pb;
 use tonic::Code;
 
-use crate::running::{application, at, award, form_tribunal, start_at, step, wages};
+use crate::running::{Running, application, at, award, form_tribunal, start_at, step, wages};
+
+/// An applied case accepted, served, its tribunal formed and its hearing
+/// held at `hearing` (the clock moved there): ready for the award.
+async fn heard(s: &mut Running, id: &str, hearing: chrono::DateTime<chrono::Utc>) {
+    step(&mut s.client, id, pb::CaseAction::Accept).await.unwrap();
+    step(&mut s.client, id, pb::CaseAction::Serve).await.unwrap();
+    form_tribunal(&mut s.client, id).await;
+    let notice = pb::TransitionCaseRequest {
+        id: id.into(),
+        action: pb::CaseAction::NoticeHearing as i32,
+        actor: "仲裁庭".into(),
+        hearing_at: Some(to_proto(hearing)),
+        ..Default::default()
+    };
+    s.client.transition_case(notice).await.unwrap();
+    s.clock.advance(hearing - dualnet_platform::clock::Clock::now(&s.clock));
+    step(&mut s.client, id, pb::CaseAction::HoldHearing).await.unwrap();
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn final_awards_are_flagged_at_and_below_twelve_months_minimum_wage_and_not_above() {
@@ -49,20 +67,8 @@ async fn finality_is_judged_at_the_minimum_wage_in_force_on_the_day_of_the_award
     let c = s.client.apply_case(application(vec![wages(3_000_000)])).await.unwrap().into_inner();
     assert!(!c.claims[0].final_award && c.final_award_provisional);
     assert_eq!(c.minimum_wage_fen, 236_000);
-    step(&mut s.client, &c.id, pb::CaseAction::Accept).await.unwrap();
-    step(&mut s.client, &c.id, pb::CaseAction::Serve).await.unwrap();
-    form_tribunal(&mut s.client, &c.id).await;
-    let notice = pb::TransitionCaseRequest {
-        id: c.id.clone(),
-        action: pb::CaseAction::NoticeHearing as i32,
-        actor: "仲裁庭".into(),
-        hearing_at: Some(to_proto(at(2025, 3, 4, 1))),
-        ..Default::default()
-    };
-    s.client.transition_case(notice).await.unwrap();
     // The hearing on Tuesday 4 March, the award the same day: 2,520 yuan.
-    s.clock.advance(chrono::Duration::days(12));
-    step(&mut s.client, &c.id, pb::CaseAction::HoldHearing).await.unwrap();
+    heard(&mut s, &c.id, at(2025, 3, 4, 1)).await;
     let awarded = award(&mut s.client, &c.id, &[3_000_000]).await.unwrap();
     assert!(awarded.claims[0].final_award, "within 12 × 2,520 yuan on the award day");
     assert!(awarded.final_award && !awarded.final_award_provisional);
@@ -83,19 +89,7 @@ async fn finality_is_judged_on_the_amount_awarded_not_the_amount_claimed() {
     let mut s = start_at(at(2026, 11, 2, 1)).await;
     let c = s.client.apply_case(application(vec![wages(4_000_000), wages(1_000_000)])).await.unwrap().into_inner();
     assert_eq!(c.claims.iter().map(|k| k.final_award).collect::<Vec<_>>(), [false, true], "on the claims");
-    step(&mut s.client, &c.id, pb::CaseAction::Accept).await.unwrap();
-    step(&mut s.client, &c.id, pb::CaseAction::Serve).await.unwrap();
-    form_tribunal(&mut s.client, &c.id).await;
-    let notice = pb::TransitionCaseRequest {
-        id: c.id.clone(),
-        action: pb::CaseAction::NoticeHearing as i32,
-        actor: "仲裁庭".into(),
-        hearing_at: Some(to_proto(at(2026, 11, 12, 1))),
-        ..Default::default()
-    };
-    s.client.transition_case(notice).await.unwrap();
-    s.clock.advance(chrono::Duration::days(10));
-    step(&mut s.client, &c.id, pb::CaseAction::HoldHearing).await.unwrap();
+    heard(&mut s, &c.id, at(2026, 11, 12, 1)).await;
     for (amounts, why) in
         [(vec![], "no amounts"), (vec![2_000_000], "one claim short"), (vec![2_000_000, 1_000_001], "above the claim")]
     {
