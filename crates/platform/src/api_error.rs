@@ -92,19 +92,14 @@ impl ApiError {
 fn duplicate(table: Option<&str>, constraint: Option<&str>) -> String {
     let Some(constraint) = constraint else { return "an entry with the same key already exists".into() };
     let table = table.unwrap_or_default();
-    let columns = constraint
-        .strip_prefix(table)
-        .unwrap_or(constraint)
-        .trim_start_matches('_')
-        .trim_end_matches("_pkey")
-        .trim_end_matches("_key")
-        .trim_end_matches("_idx")
-        .replace('_', " ");
-    let what = if columns.is_empty() || constraint.ends_with("_pkey") { "id".to_string() } else { columns };
-    match table {
-        "" => format!("an entry with the same {what} already exists ({constraint})"),
-        t => format!("{t}: an entry with the same {what} already exists ({constraint})"),
-    }
+    // `<table>_<columns>_key` (or `_idx`); `<table>_pkey` is the id.
+    let columns = constraint.strip_prefix(table).unwrap_or(constraint).trim_start_matches('_');
+    let what = match columns.strip_suffix("_key").or_else(|| columns.strip_suffix("_idx")) {
+        Some(columns) if !columns.is_empty() => columns.replace('_', " "),
+        _ => "id".into(),
+    };
+    let entry = format!("an entry with the same {what} already exists ({constraint})");
+    if table.is_empty() { entry } else { format!("{table}: {entry}") }
 }
 
 impl From<ApiError> for Status {

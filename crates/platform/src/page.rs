@@ -26,6 +26,48 @@ use uuid::Uuid;
 
 use crate::Fields;
 
+/// A list request: its page fields, and the rest of it — the filters a
+/// page token is bound to.
+pub trait Paged: prost::Message + prost::Name + Clone {
+    fn page_size(&self) -> i32;
+    fn page_token(&self) -> &str;
+    /// The request with its page fields cleared.
+    fn filters(&self) -> Self;
+}
+
+macro_rules! paged {
+    ($($request:ty),* $(,)?) => {$(
+        impl Paged for $request {
+            fn page_size(&self) -> i32 {
+                self.page_size
+            }
+            fn page_token(&self) -> &str {
+                &self.page_token
+            }
+            fn filters(&self) -> Self {
+                let mut filters = self.clone();
+                filters.page_size = 0;
+                filters.page_token.clear();
+                filters
+            }
+        }
+    )*};
+}
+
+paged!(
+    dualnet_proto::governance::v1::ListIncidentsRequest,
+    dualnet_proto::governance::v1::ListInspectionsDueRequest,
+    dualnet_proto::governance::v1::ListWarningsRequest,
+    dualnet_proto::partygrid::v1::ListLinkageTasksRequest,
+    dualnet_proto::partygrid::v1::ListMembersRequest,
+    dualnet_proto::partygrid::v1::ListFlaggedBindingsRequest,
+    dualnet_proto::complaints::v1::ListComplaintsRequest,
+    dualnet_proto::complaints::v1::ListPersonalDataReadsRequest,
+    dualnet_proto::arbitration::v1::ListCasesRequest,
+    dualnet_proto::arbitration::v1::ListDeadlinesRequest,
+    dualnet_proto::arbitration::v1::ListPersonalDataReadsRequest,
+);
+
 /// Rows on a page when the request leaves `page_size` at 0.
 pub const DEFAULT_SIZE: i64 = 100;
 /// The most rows one page holds.
@@ -115,23 +157,15 @@ impl PageTokens {
         Self(Arc::new(Aes256Gcm::new(&Aes256Gcm::generate_key(OsRng))))
     }
 
-    /// The page a list request asks for. `list` names the list; `filters`
-    /// is the request with its `page_size` and `page_token` cleared, so a
-    /// token serves only the filters it was issued for. Problems are noted
-    /// in `f` against `page_size` and `page_token`.
-    pub fn page<K: Cursor>(
-        &self,
-        f: &mut Fields,
-        list: &str,
-        filters: &impl prost::Message,
-        size: i32,
-        token: &str,
-    ) -> Page<K> {
-        let size = f.page_size("page_size", size, DEFAULT_SIZE, MAX_SIZE);
-        let mut aad = list.as_bytes().to_vec();
+    /// The page `request` asks for. Its token serves only the list (the
+    /// request's message name) and the filters it was issued for.
+    /// Problems are noted in `f` against `page_size` and `page_token`.
+    pub fn page<K: Cursor, R: Paged>(&self, f: &mut Fields, request: &R) -> Page<K> {
+        let size = f.page_size("page_size", request.page_size(), DEFAULT_SIZE, MAX_SIZE);
+        let mut aad = R::full_name().into_bytes();
         aad.push(0);
-        filters.encode(&mut aad).expect("a Vec grows as needed");
-        let after = match token.trim() {
+        request.filters().encode(&mut aad).expect("a Vec grows as needed");
+        let after = match request.page_token().trim() {
             "" => None,
             t => {
                 let read = self.read(&aad, t);
@@ -195,33 +229,29 @@ impl<K: Cursor> Page<K> {
 
 #[cfg(test)]
 mod tests {
+    use dualnet_proto::governance::v1::{ListIncidentsRequest, ListWarningsRequest};
+
     use super::*;
 
-    #[derive(Clone, PartialEq, prost::Message)]
-    struct Filters {
-        #[prost(string, tag = "1")]
-        grid_id: String,
-    }
-
-    fn filters(grid: &str) -> Filters {
-        Filters { grid_id: grid.into() }
+    fn incidents(grid: &str, size: i32, token: &str) -> ListIncidentsRequest {
+        ListIncidentsRequest { grid_id: grid.into(), page_size: size, page_token: token.into(), ..Default::default() }
     }
 
     fn key(n: u128) -> (DateTime<Utc>, Uuid) {
         (DateTime::from_timestamp_micros(1_790_000_000_123_456).unwrap(), Uuid::from_u128(n))
     }
 
-    fn next_token(tokens: &PageTokens, list: &str, grid: &str, last: u128) -> String {
-        let page: Page<(DateTime<Utc>, Uuid)> = tokens.page(&mut Fields::new(), list, &filters(grid), 1, "");
+    fn next_token(tokens: &PageTokens, grid: &str, last: u128) -> String {
+        let page: Page<(DateTime<Utc>, Uuid)> = tokens.page(&mut Fields::new(), &incidents(grid, 1, ""));
         page.next(&mut vec![last, last + 1], |n| key(*n))
     }
 
     #[test]
     fn a_token_leads_to_the_row_after_the_last_one_served() {
         let tokens = PageTokens::ephemeral();
-        let token = next_token(&tokens, "incidents", "g", 7);
+        let token = next_token(&tokens, "g", 7);
         let mut f = Fields::new();
-        let page: Page<(DateTime<Utc>, Uuid)> = tokens.page(&mut f, "incidents", &filters("g"), 0, &token);
+        let page: Page<(DateTime<Utc>, Uuid)> = tokens.page(&mut f, &incidents("g", 0, &token));
         f.finish().unwrap();
         assert_eq!(page.after, Some(key(7)));
         assert_eq!(page.size, DEFAULT_SIZE);
@@ -230,7 +260,7 @@ mod tests {
     #[test]
     fn the_last_page_has_no_next_token() {
         let tokens = PageTokens::ephemeral();
-        let page: Page<i64> = tokens.page(&mut Fields::new(), "reads", &filters(""), 3, "");
+        let page: Page<i64> = tokens.page(&mut Fields::new(), &incidents("", 3, ""));
         let mut rows = vec![1, 2, 3];
         assert_eq!(page.next(&mut rows, |n| *n), "");
         assert_eq!(rows, [1, 2, 3]);
@@ -239,24 +269,25 @@ mod tests {
         assert_eq!(rows, [1, 2, 3]);
     }
 
-    fn refused(tokens: &PageTokens, list: &str, grid: &str, token: &str) -> bool {
+    fn refused(tokens: &PageTokens, request: &impl Paged) -> bool {
         let mut f = Fields::new();
-        let _: Page<(DateTime<Utc>, Uuid)> = tokens.page(&mut f, list, &filters(grid), 0, token);
+        let _: Page<(DateTime<Utc>, Uuid)> = tokens.page(&mut f, request);
         f.finish().is_err()
     }
 
     #[test]
     fn a_token_serves_only_its_own_list_filters_and_key() {
         let tokens = PageTokens::ephemeral();
-        let token = next_token(&tokens, "incidents", "g", 7);
-        assert!(!refused(&tokens, "incidents", "g", &token));
-        assert!(refused(&tokens, "incidents", "other grid", &token), "other filters");
-        assert!(refused(&tokens, "complaints", "g", &token), "another list");
-        assert!(refused(&PageTokens::ephemeral(), "incidents", "g", &token), "another key");
+        let token = next_token(&tokens, "g", 7);
+        assert!(!refused(&tokens, &incidents("g", 0, &token)));
+        assert!(refused(&tokens, &incidents("other grid", 0, &token)), "other filters");
+        let warnings = ListWarningsRequest { grid_id: "g".into(), page_token: token.clone(), ..Default::default() };
+        assert!(refused(&tokens, &warnings), "another list, though its filters encode alike");
+        assert!(refused(&PageTokens::ephemeral(), &incidents("g", 0, &token)), "another key");
         let mut bytes = URL_SAFE_NO_PAD.decode(&token).unwrap();
         bytes[14] ^= 1;
-        assert!(refused(&tokens, "incidents", "g", &URL_SAFE_NO_PAD.encode(bytes)), "altered");
-        assert!(refused(&tokens, "incidents", "g", "not a token"));
+        assert!(refused(&tokens, &incidents("g", 0, &URL_SAFE_NO_PAD.encode(bytes))), "altered");
+        assert!(refused(&tokens, &incidents("g", 0, "not a token")));
     }
 
     #[test]
@@ -264,7 +295,7 @@ mod tests {
         let tokens = PageTokens::ephemeral();
         for size in [-1, 1001] {
             let mut f = Fields::new();
-            let _: Page<i64> = tokens.page(&mut f, "reads", &filters(""), size, "");
+            let _: Page<i64> = tokens.page(&mut f, &incidents("", size, ""));
             assert!(f.finish().is_err(), "{size}");
         }
     }

@@ -10,7 +10,7 @@ use crate::{
     ApiError, Fields,
     auth::Claims,
     fields::NAME_MAX,
-    page::{Page, PageTokens},
+    page::{Page, PageTokens, Paged},
     permissions::{self, Permission},
     sealing::Sealer,
 };
@@ -95,19 +95,17 @@ pub struct ReadsFilter {
 
 impl ReadsFilter {
     /// The filter and page a `ListPersonalDataReads` request asks for;
-    /// `filters` is the request with its page fields cleared, `record_field`
-    /// its name for the record id (`complaint_id`, `case_id`).
+    /// `record_field` is its name for the record id (`complaint_id`,
+    /// `case_id`).
     pub fn parse(
         pages: &PageTokens,
-        filters: &impl prost::Message,
+        request: &impl Paged,
         record_field: &str,
         record_id: &str,
         reader: &str,
-        page_size: i32,
-        page_token: &str,
     ) -> Result<(Self, Page<i64>), ApiError> {
         let mut f = Fields::new();
-        let page = pages.page(&mut f, "personal data reads", filters, page_size, page_token);
+        let page = pages.page(&mut f, request);
         let filter = Self {
             record_id: f.optional_id(record_field, record_id),
             reader: f.optional_text("reader", reader, NAME_MAX),

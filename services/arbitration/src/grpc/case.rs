@@ -217,8 +217,7 @@ pub async fn list_cases(api: &Api, req: Request<pb::ListCasesRequest>) -> Answer
     let reach = reach(&req);
     let r = req.into_inner();
     let mut f = Fields::new();
-    let filters = pb::ListCasesRequest { page_size: 0, page_token: String::new(), ..r.clone() };
-    let page = api.pages.page(&mut f, "cases", &filters, r.page_size, &r.page_token);
+    let page = api.pages.page(&mut f, &r);
     let filter = CaseFilter {
         enterprise_id: f.optional_id("enterprise_id", &r.enterprise_id),
         complaint_id: f.optional_id("complaint_id", &r.complaint_id),

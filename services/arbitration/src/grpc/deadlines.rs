@@ -15,8 +15,7 @@ pub async fn list_deadlines(api: &Api, req: Request<pb::ListDeadlinesRequest>) -
     if case_id.is_some() == arbitrator.is_some() {
         f.violation("case_id", "give exactly one of case_id and arbitrator");
     }
-    let filters = pb::ListDeadlinesRequest { page_size: 0, page_token: String::new(), ..r.clone() };
-    let page = api.pages.page(&mut f, "deadlines", &filters, r.page_size, &r.page_token);
+    let page = api.pages.page(&mut f, &r);
     f.finish()?;
     let (list, next_page_token) = match (case_id, arbitrator) {
         (Some(id), _) => {

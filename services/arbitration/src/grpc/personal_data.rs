@@ -11,9 +11,7 @@ pub async fn list_personal_data_reads(
     req: Request<pb::ListPersonalDataReadsRequest>,
 ) -> Answer<pb::ListPersonalDataReadsResponse> {
     let r = req.into_inner();
-    let filters = pb::ListPersonalDataReadsRequest { page_size: 0, page_token: String::new(), ..r.clone() };
-    let (filter, page) =
-        ReadsFilter::parse(&api.pages, &filters, "case_id", &r.case_id, &r.reader, r.page_size, &r.page_token)?;
+    let (filter, page) = ReadsFilter::parse(&api.pages, &r, "case_id", &r.case_id, &r.reader)?;
     let mut reads = api.store.reads(&filter).await?;
     let next_page_token = page.next(&mut reads, |r| r.0);
     Ok(Response::new(pb::ListPersonalDataReadsResponse {

@@ -170,7 +170,7 @@ impl Store {
         .bind(after.map(|a| a.0))
         .bind(after.map(|a| a.1))
         .bind(after.map(|a| a.2))
-        .bind(after.map(|a| a.3.clone()))
+        .bind(after.map(|a| a.3.as_str()))
         .bind(reach.and_then(|r| r.representative.as_deref()))
         .fetch_all(&self.pool)
         .await?;

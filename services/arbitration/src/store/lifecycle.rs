@@ -52,8 +52,7 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         let mut case = lock_case(&mut tx, id).await?;
         let from = case.status;
-        let refused = |m: String| ApiError::FailedPrecondition(m);
-        case.status = transition(from, step.action).map_err(|e| refused(e.to_string()))?;
+        case.status = transition(from, step.action).map_err(|e| ApiError::FailedPrecondition(e.to_string()))?;
         let annotation = self.take_step(&mut tx, &mut case, &step, now).await?;
         save(&mut tx, &case, now).await?;
         // Rules Art. 47: a suspension is notified to the parties in writing.
@@ -90,10 +89,10 @@ impl Store {
         step: &Step<'_>,
         now: DateTime<Utc>,
     ) -> Result<Option<String>, ApiError> {
-        let (id, refused) = (case.id, |m: String| ApiError::FailedPrecondition(m));
+        let id = case.id;
         let mut annotation: Option<String> = None;
         match step.action {
-            Action::Apply => return Err(refused("an application is made with ApplyCase".into())),
+            Action::Apply => return Err(ApiError::FailedPrecondition("an application is made with ApplyCase".into())),
             Action::Accept => {
                 case.accepted_at = Some(now);
                 case.award_clock.from = Some(now);
@@ -141,7 +140,7 @@ impl Store {
             }
             // Rules Art. 46(1), (3), (4), (5): the award period runs afresh.
             Action::AddParty | Action::AmendClaims | Action::JoinCounterclaim | Action::AcceptTransfer => {
-                case.award_clock.restart(now).map_err(refused)?;
+                case.award_clock.restart(now).map_err(ApiError::FailedPrecondition)?;
                 let due = case.award_clock.due(case.award_extension_days, &self.calendar);
                 deadlines::set(&mut *tx, id, Kind::Award, due.expect("running")).await?;
                 annotation = Some("the award period runs afresh from today (2017 Arbitration Rules Art. 46)".into());
@@ -150,12 +149,12 @@ impl Store {
             // public notice are not counted.
             Action::Suspend | Action::ServeByPublicNotice => {
                 let why = if step.action == Action::Suspend { Pause::Suspension } else { Pause::PublicNotice };
-                case.award_clock.pause(why, now).map_err(refused)?;
+                case.award_clock.pause(why, now).map_err(ApiError::FailedPrecondition)?;
                 deadlines::pause(&mut *tx, id, Kind::Award).await?;
             }
             Action::Resume | Action::PublicNoticeServed => {
                 let why = if step.action == Action::Resume { Pause::Suspension } else { Pause::PublicNotice };
-                let days = case.award_clock.resume(why, now).map_err(refused)?;
+                let days = case.award_clock.resume(why, now).map_err(ApiError::FailedPrecondition)?;
                 let due = case.award_clock.due(case.award_extension_days, &self.calendar);
                 deadlines::set(&mut *tx, id, Kind::Award, due.expect("running again")).await?;
                 annotation = Some(format!("{days} days not counted (2017 Arbitration Rules Art. 46(6))"));
@@ -174,13 +173,15 @@ impl Store {
         step: &Step<'_>,
         now: DateTime<Utc>,
     ) -> Result<Option<String>, ApiError> {
-        let (id, refused) = (case.id, |m: String| ApiError::FailedPrecondition(m));
+        let id = case.id;
         let mut granted = None;
         let at = step.hearing_at.ok_or_else(|| ApiError::field("hearing_at", "give the hearing's time"))?;
         // A tribunal formed before service (Art. 32) hears nothing
         // until the respondent has the application (Art. 30).
         if !deadlines::is_met(&mut *tx, id, Kind::Service).await? {
-            return Err(refused("the respondent has not been served the application yet (LDMAL Art. 30)".into()));
+            return Err(ApiError::FailedPrecondition(
+                "the respondent has not been served the application yet (LDMAL Art. 30)".into(),
+            ));
         }
         if step.action == Action::PostponeHearing
             && let Some(current) = case.hearing_at
@@ -188,11 +189,13 @@ impl Store {
         {
             // Late, the commission may still grant it for a reason.
             let Some(reason) = step.late_reason else {
-                return Err(refused(format!("{late}; the commission may grant it with a late_reason")));
+                return Err(ApiError::FailedPrecondition(format!(
+                    "{late}; the commission may grant it with a late_reason"
+                )));
             };
             granted = Some(format!("{late}; granted late by the commission: {reason}"));
         }
-        clocks::check_notice(now, at, &self.calendar).map_err(|e| refused(e.to_string()))?;
+        clocks::check_notice(now, at, &self.calendar).map_err(|e| ApiError::FailedPrecondition(e.to_string()))?;
         case.hearing_at = Some(at);
         deadlines::set(&mut *tx, id, Kind::HearingSoon, clocks::hearing_reminder(at)).await?;
         Ok(granted)

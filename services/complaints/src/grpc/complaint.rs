@@ -172,13 +172,7 @@ pub async fn list_complaints(api: &Api, req: Request<pb::ListComplaintsRequest>)
     let reach = reach(&req);
     let r = req.into_inner();
     let mut f = Fields::new();
-    let page = api.pages.page(
-        &mut f,
-        "complaints",
-        &pb::ListComplaintsRequest { page_size: 0, page_token: String::new(), ..r.clone() },
-        r.page_size,
-        &r.page_token,
-    );
+    let page = api.pages.page(&mut f, &r);
     let filter = ComplaintFilter {
         building_id: f.optional_id("building_id", &r.building_id),
         status: f.optional_enumeration::<pb::ComplaintStatus>("status", r.status).and_then(wire::status_from),

@@ -133,8 +133,7 @@ pub async fn list_incidents(api: &Api, req: Request<pb::ListIncidentsRequest>) -
     let area = area(&req);
     let r = req.into_inner();
     let mut f = Fields::new();
-    let filters = pb::ListIncidentsRequest { page_size: 0, page_token: String::new(), ..r.clone() };
-    let page = api.pages.page(&mut f, "incidents", &filters, r.page_size, &r.page_token);
+    let page = api.pages.page(&mut f, &r);
     let filter = IncidentFilter {
         grid_id: f.optional_id("grid_id", &r.grid_id),
         community_id: f.optional_id("community_id", &r.community_id),

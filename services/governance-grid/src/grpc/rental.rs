@@ -112,8 +112,7 @@ pub async fn list_due(
         f.violation("grid_id", "give exactly one of grid_id and staff_code");
     }
     let due_by = f.timestamp("due_by", r.due_by.as_ref());
-    let filters = pb::ListInspectionsDueRequest { page_size: 0, page_token: String::new(), ..r.clone() };
-    let page = api.pages.page(&mut f, "inspections due", &filters, r.page_size, &r.page_token);
+    let page = api.pages.page(&mut f, &r);
     f.finish()?;
     let grid_id = match (grid_id, staff_code) {
         (Some(g), _) => {

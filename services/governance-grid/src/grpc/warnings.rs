@@ -73,8 +73,7 @@ pub async fn list(api: &Api, req: Request<pb::ListWarningsRequest>) -> Answer<pb
     let area = area(&req);
     let r = req.into_inner();
     let mut f = Fields::new();
-    let filters = pb::ListWarningsRequest { page_size: 0, page_token: String::new(), ..r.clone() };
-    let page = api.pages.page(&mut f, "warnings", &filters, r.page_size, &r.page_token);
+    let page = api.pages.page(&mut f, &r);
     let filter = WarningFilter {
         grid_id: f.optional_id("grid_id", &r.grid_id),
         kind: f.optional_enumeration::<pb::WarningKind>("kind", r.kind).and_then(wire::warning_kind_from),

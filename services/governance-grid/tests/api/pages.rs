@@ -83,7 +83,7 @@ async fn a_walk_through_2500_incidents_sees_each_once_while_new_ones_arrive() {
     let first = s.client.list_incidents(list(&grid, 10, "")).await.unwrap().into_inner();
     let mut f = Fields::new();
     let page: dualnet_platform::page::Page<(chrono::DateTime<chrono::Utc>, uuid::Uuid)> =
-        replica.page(&mut f, "incidents", &list(&grid, 0, ""), 10, &first.next_page_token);
+        replica.page(&mut f, &list(&grid, 10, &first.next_page_token));
     f.finish().unwrap();
     assert_eq!(page.after.map(|a| a.1.to_string()).as_deref(), first.incidents.last().map(|i| i.id.as_str()));
     s.shutdown.cancel();

@@ -76,8 +76,7 @@ pub async fn list_members(api: &Api, req: Request<pb::ListMembersRequest>) -> An
     let r = req.into_inner();
     let mut f = Fields::new();
     let org = f.id("organisation_id", &r.organisation_id);
-    let filters = pb::ListMembersRequest { page_size: 0, page_token: String::new(), ..r.clone() };
-    let page = api.pages.page(&mut f, "members", &filters, r.page_size, &r.page_token);
+    let page = api.pages.page(&mut f, &r);
     f.finish()?;
     api.confine(area.as_deref(), &[Target::Organisation(org)]).await?;
     let mut members = api.store.members(org, page.fetch(), page.after).await?;

@@ -58,9 +58,7 @@ pub async fn list_flagged_bindings(
     req: Request<pb::ListFlaggedBindingsRequest>,
 ) -> Answer<pb::ListFlaggedBindingsResponse> {
     let mut f = Fields::new();
-    let r = req.get_ref();
-    let filters = pb::ListFlaggedBindingsRequest { page_size: 0, page_token: String::new() };
-    let page = api.pages.page(&mut f, "flagged bindings", &filters, r.page_size, &r.page_token);
+    let page = api.pages.page(&mut f, req.get_ref());
     f.finish()?;
     let area = area(&req);
     let mut flagged = api.store.flagged_bindings(page.fetch(), page.after, area.as_deref()).await?;

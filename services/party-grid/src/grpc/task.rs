@@ -58,8 +58,7 @@ pub async fn list_linkage_tasks(
     let area = area(&req);
     let r = req.into_inner();
     let mut f = Fields::new();
-    let filters = pb::ListLinkageTasksRequest { page_size: 0, page_token: String::new(), ..r.clone() };
-    let page = api.pages.page(&mut f, "linkage tasks", &filters, r.page_size, &r.page_token);
+    let page = api.pages.page(&mut f, &r);
     let filter = TaskFilter {
         incident_id: f.optional_id("incident_id", &r.incident_id),
         organisation_id: f.optional_id("organisation_id", &r.organisation_id),
