@@ -232,20 +232,86 @@ stop_tansu() {
 # clone (about four minutes on two cores).
 BUF_VERSION=v1.75.0
 ensure_buf() {
-  local bin=${DUALNET_TOOLS:-$HOME/.cache/dualnet/bin}
-  BUF="$bin/buf"
-  if [[ -x "$BUF" ]] && "$BUF" --version 2>/dev/null | grep -qx "${BUF_VERSION#v}"; then
-    export BUF
-    return
-  fi
-  if ! command -v go >/dev/null; then
-    log "buf is missing and so is Go to build it: install Go (golang-go) or put buf $BUF_VERSION at $BUF"
-    return 1
-  fi
-  log "building buf $BUF_VERSION from the Go module proxy (once, into $bin)"
-  mkdir -p "$bin"
-  GOBIN="$bin" GOFLAGS=-mod=mod go install "github.com/bufbuild/buf/cmd/buf@$BUF_VERSION" >&2
+  BUF=$(go_tool buf github.com/bufbuild/buf/cmd/buf "$BUF_VERSION")
   export BUF
+}
+
+# go_tool NAME MODULE/cmd/X VERSION → prints the binary's path: a Go program
+# at a pinned version, built once from the Go module proxy into the cache
+# outside the clone (a stamp file records the version it was built at).
+go_tool() {
+  local name=$1 package=$2 version=$3
+  local bin=${DUALNET_TOOLS:-$HOME/.cache/dualnet/bin}
+  if [[ ! -x "$bin/$name" ]] || [[ "$(cat "$bin/.$name.version" 2>/dev/null)" != "$version" ]]; then
+    if ! command -v go >/dev/null; then
+      log "$name is missing and so is Go to build it: install Go (golang-go) or put $name $version at $bin/$name"
+      return 1
+    fi
+    log "building $name $version from the Go module proxy (once, into $bin)"
+    mkdir -p "$bin"
+    GOBIN="$bin" GOFLAGS=-mod=mod go install "$package@$version" >&2
+    echo "$version" >"$bin/.$name.version"
+  fi
+  echo "$bin/$name"
+}
+
+# ensure_grpc_clients → exports DUALNET_TEST_GRPCURL and DUALNET_TEST_GHZ:
+# the gRPC clients integrators use, beside buf curl (ensure_buf).
+GRPCURL_VERSION=v1.9.3
+GHZ_VERSION=v0.120.0
+ensure_grpc_clients() {
+  DUALNET_TEST_GRPCURL=$(go_tool grpcurl github.com/fullstorydev/grpcurl/cmd/grpcurl "$GRPCURL_VERSION")
+  DUALNET_TEST_GHZ=$(go_tool ghz github.com/bojand/ghz/cmd/ghz "$GHZ_VERSION")
+  export DUALNET_TEST_GRPCURL DUALNET_TEST_GHZ
+}
+
+# ensure_jaeger → exports DUALNET_TEST_JAEGER: Jaeger v2 (the `jaeger`
+# binary of the v1.75 release line, built on the OpenTelemetry Collector)
+# from the Go module proxy; the trace test runs it with in-memory storage.
+# Its module has replace directives, so `go install module@version` refuses
+# it: it is built as a tool of a one-line module in the cache (about five
+# minutes on two cores, once).
+JAEGER_VERSION=v1.75.0
+ensure_jaeger() {
+  local bin=${DUALNET_TOOLS:-$HOME/.cache/dualnet/bin}
+  DUALNET_TEST_JAEGER="$bin/jaeger"
+  if [[ ! -x "$DUALNET_TEST_JAEGER" ]] || [[ "$(cat "$bin/.jaeger.version" 2>/dev/null)" != "$JAEGER_VERSION" ]]; then
+    if ! command -v go >/dev/null; then
+      log "Jaeger is missing and so is Go to build it: install Go (golang-go) or put jaeger $JAEGER_VERSION at $DUALNET_TEST_JAEGER"
+      return 1
+    fi
+    local module="$bin/../jaeger-module"
+    log "building Jaeger $JAEGER_VERSION from the Go module proxy (once, into $bin)"
+    rm -rf "$module" && mkdir -p "$module" "$bin"
+    printf 'module dualnet.tools/jaeger\n\ngo 1.26.0\n' >"$module/go.mod"
+    (cd "$module" && go get -tool "github.com/jaegertracing/jaeger/cmd/jaeger@$JAEGER_VERSION" &&
+      go build -o "$DUALNET_TEST_JAEGER" github.com/jaegertracing/jaeger/cmd/jaeger) >&2
+    echo "$JAEGER_VERSION" >"$bin/.jaeger.version"
+  fi
+  export DUALNET_TEST_JAEGER
+}
+
+# ensure_promtool → exports DUALNET_TEST_PROMTOOL: `promtool` out of
+# Debian's prometheus package, unpacked into the cache (not installed: no
+# Prometheus server is set up or started).
+PROMETHEUS_DEBIAN_VERSION=2.42.0+ds-5+deb12u1
+ensure_promtool() {
+  local bin=${DUALNET_TOOLS:-$HOME/.cache/dualnet/bin}
+  DUALNET_TEST_PROMTOOL="$bin/promtool"
+  if [[ ! -x "$DUALNET_TEST_PROMTOOL" ]]; then
+    local tmp
+    tmp=$(mktemp -d)
+    chmod 777 "$tmp" # apt's own user writes the download
+    log "fetching promtool from Debian's prometheus package (once, into $bin)"
+    (cd "$tmp" && {
+      apt-get download -q "prometheus=$PROMETHEUS_DEBIAN_VERSION" ||
+        { log "prometheus $PROMETHEUS_DEBIAN_VERSION is no longer served; taking Debian's current one"; apt-get update -q && apt-get download -q prometheus; }
+    } >&2 && dpkg-deb -x prometheus_*.deb x) || { rm -rf "$tmp"; log "could not fetch Debian's prometheus package"; return 1; }
+    mkdir -p "$bin"
+    cp "$tmp/x/usr/bin/promtool" "$DUALNET_TEST_PROMTOOL"
+    rm -rf "$tmp"
+  fi
+  export DUALNET_TEST_PROMTOOL
 }
 
 # ensure_asyncapi → exports DUALNET_NODE_PATH: the official AsyncAPI parser
@@ -266,6 +332,35 @@ ensure_asyncapi() {
     echo "$ASYNCAPI_PARSER_VERSION" >"$stamp"
   fi
   export DUALNET_NODE_PATH
+}
+
+# ensure_java_example → exports DUALNET_TEST_JAVA_SUBSCRIBER: the Java
+# subscriber (examples/java) built by Maven into a directory outside the
+# clone; Maven keeps its downloads in ~/.m2 and rebuilds only what changed.
+ensure_java_example() {
+  local out=${DUALNET_EXAMPLES_BUILD:-$HOME/.cache/dualnet/examples}/java
+  if ! command -v mvn >/dev/null || ! command -v java >/dev/null; then
+    log "Maven and a JDK 17 are missing: install maven and openjdk-17-jdk-headless for the Java subscriber"
+    return 1
+  fi
+  log "building the Java subscriber (examples/java, Maven)"
+  mvn -q -B -f "$DUALNET_ROOT/examples/java/pom.xml" package -DbuildDir="$out" >&2
+  export DUALNET_TEST_JAVA_SUBSCRIBER="$out/dualnet-subscriber.jar"
+}
+
+# ensure_go_example → exports DUALNET_TEST_GO_SUBSCRIBER: the Go subscriber
+# (examples/go) built from the Go module proxy into the cache outside the
+# clone (Go's own build cache makes a rebuild take a second).
+ensure_go_example() {
+  local bin=${DUALNET_TOOLS:-$HOME/.cache/dualnet/bin}
+  if ! command -v go >/dev/null; then
+    log "Go is missing: install Go (golang-go) for the Go subscriber"
+    return 1
+  fi
+  log "building the Go subscriber (examples/go)"
+  mkdir -p "$bin"
+  (cd "$DUALNET_ROOT/examples/go" && go build -o "$bin/dualnet-go-subscriber" .) >&2
+  export DUALNET_TEST_GO_SUBSCRIBER="$bin/dualnet-go-subscriber"
 }
 
 # ensure_python_example → exports DUALNET_TEST_PYTHON: a Python with the

@@ -11,7 +11,7 @@ use std::{process::Stdio, time::Duration};
 
 use dualnet_e2e::WAIT;
 use dualnet_proto::{complaints::v1 as cpb, governance::v1 as gov, partygrid::v1 as party};
-use dualnet_testkit::{AddressFile, bearer, binary, wait_for};
+use dualnet_testkit::{AddressFile, bearer, binary, tool, wait_for};
 use tokio::{
     io::{AsyncBufReadExt, BufReader, Lines},
     process::ChildStdout,
@@ -58,6 +58,29 @@ macro_rules! list_services {
             other => panic!("unexpected reflection answer {other:?}"),
         }
     }};
+}
+
+/// Runs `program args…` and reads the JSON it prints; it must succeed.
+async fn run_json(program: &str, args: &[&str]) -> serde_json::Value {
+    let out =
+        tokio::process::Command::new(program).args(args).output().await.unwrap_or_else(|e| panic!("{program}: {e}"));
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{program} {args:?} failed: {stderr}{stdout}");
+    serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{program} printed no JSON ({e}): {stdout}"))
+}
+
+/// How many reflection streams the node has answered, v1 and v1alpha, by
+/// its own `dualnet_grpc_requests_total`.
+async fn reflection_calls(metrics: std::net::SocketAddr) -> (u64, u64) {
+    let text = dualnet_testkit::http(metrics, "GET", "/metrics", "text/plain", b"").await.unwrap().1;
+    let count = |version: &str| {
+        let rpc = format!("rpc=\"/grpc.reflection.{version}.ServerReflection/ServerReflectionInfo\"");
+        text.lines()
+            .filter(|l| l.starts_with("dualnet_grpc_requests_total{") && l.contains(&rpc))
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
+            .sum()
+    };
+    (count("v1"), count("v1alpha"))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -127,6 +150,35 @@ async fn the_demo_serves_all_four_apis_and_its_example_call_links_both_networks(
         assert!(listed_v1alpha.iter().any(|s| s == api), "reflection v1alpha lists {api}: {listed_v1alpha:?}");
     }
 
+    // The printed example as integrators run it: grpcurl (reflection v1)
+    // and buf curl over reflection v1alpha each file it.
+    let bearer_header = format!("authorization: Bearer {token}");
+    let method = "dualnet.complaints.v1.Complaints/FileComplaint";
+    let body_text = example.split('\'').nth(1).unwrap();
+    let before = reflection_calls(metrics).await;
+    let by_grpcurl = run_json(
+        &tool("DUALNET_TEST_GRPCURL"),
+        &["-plaintext", "-H", &bearer_header, "-d", body_text, &addr.to_string(), method],
+    )
+    .await;
+    let after_grpcurl = reflection_calls(metrics).await;
+    let url = format!("http://{addr}/{method}");
+    let by_buf = run_json(
+        &tool("DUALNET_TEST_BUF"),
+        &["curl", "--protocol", "grpc", "--http2-prior-knowledge", "--reflect-protocol", "grpc-v1alpha"]
+            .into_iter()
+            .chain(["-H", &bearer_header, "-d", body_text, &url])
+            .collect::<Vec<_>>(),
+    )
+    .await;
+    let after_buf = reflection_calls(metrics).await;
+    assert!(after_grpcurl.0 > before.0 && after_grpcurl.1 == before.1, "grpcurl asked reflection v1 alone");
+    assert!(after_buf.1 > after_grpcurl.1 && after_buf.0 == after_grpcurl.0, "buf curl asked v1alpha alone");
+    for (client, filed) in [("grpcurl", &by_grpcurl), ("buf curl", &by_buf)] {
+        assert!(filed["id"].as_str().is_some_and(|id| uuid::Uuid::parse_str(id).is_ok()), "{client} filed: {filed}");
+        assert!(filed["gridId"].as_str().is_some_and(|g| !g.is_empty()), "{client}: the building's grid {filed}");
+    }
+
     let mut complaints = cpb::complaints_client::ComplaintsClient::new(channel.clone());
     let refused = complaints.file_complaint(request.clone()).await.unwrap_err();
     assert_eq!(refused.code(), tonic::Code::Unauthenticated, "authentication is on by default");
@@ -191,6 +243,18 @@ async fn the_demo_serves_all_four_apis_and_its_example_call_links_both_networks(
     ] {
         assert!(text.contains(expected), "{expected} in\n{text}");
     }
+    // Prometheus's own linter reads the exposition as a scraper would.
+    let mut promtool = tokio::process::Command::new(tool("DUALNET_TEST_PROMTOOL"))
+        .args(["check", "metrics"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("promtool starts");
+    tokio::io::AsyncWriteExt::write_all(&mut promtool.stdin.take().unwrap(), text.as_bytes()).await.unwrap();
+    let checked = promtool.wait_with_output().await.unwrap();
+    let said = format!("{}{}", String::from_utf8_lossy(&checked.stdout), String::from_utf8_lossy(&checked.stderr));
+    assert!(checked.status.success() && said.trim().is_empty(), "promtool check metrics: {said}");
 
     // SIGTERM: it stops, and stops its private PostgreSQL with it.
     let pid = child.id().unwrap().to_string();

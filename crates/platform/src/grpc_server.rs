@@ -24,7 +24,21 @@ pub fn health_name<S: NamedService>() -> &'static str {
 }
 
 fn request_span(req: &http::Request<()>) -> tracing::Span {
-    let span = tracing::info_span!("grpc", rpc = %req.uri().path(), otel.kind = "server");
+    // Named as OpenTelemetry's RPC conventions have it
+    // (`dualnet.complaints.v1.Complaints/FileComplaint`), so a trace viewer
+    // lists each call by its method.
+    let path = req.uri().path();
+    let method = path.trim_start_matches('/');
+    let (service, name) = method.split_once('/').unwrap_or((method, ""));
+    let span = tracing::info_span!(
+        "grpc",
+        otel.name = method,
+        otel.kind = "server",
+        rpc = %path,
+        rpc.system = "grpc",
+        rpc.service = service,
+        rpc.method = name,
+    );
     let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
     dualnet_events::trace::set_parent(&span, header("traceparent"), header("tracestate"));
     span

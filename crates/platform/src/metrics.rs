@@ -181,19 +181,20 @@ pub fn database_reachable(service: &str, answered: bool) {
     gauge.record(u64::from(answered), &[KeyValue::new("service", service.to_string())]);
 }
 
-/// Days until the last year of the holiday calendar ends.
+/// Days until the last year of the holiday calendar ends, told in seconds
+/// (Prometheus's base unit: `dualnet_calendar_remaining_seconds`).
 pub fn calendar_days_left(days: i64) {
     use std::sync::OnceLock;
     static G: OnceLock<opentelemetry::metrics::Gauge<i64>> = OnceLock::new();
     let gauge = G.get_or_init(|| {
         opentelemetry::global::meter("dualnet")
-            .i64_gauge("dualnet.calendar.days_left")
+            .i64_gauge("dualnet.calendar.remaining_seconds")
             .with_description(
-                "days until the last year of the holiday calendar ends (load the next year's schedule before 0)",
+                "seconds until the last year of the holiday calendar ends (load the next year's schedule before 0)",
             )
             .build()
     });
-    gauge.record(days, &[]);
+    gauge.record(days * 86_400, &[]);
 }
 
 /// Serves `GET /metrics` until `shutdown`.

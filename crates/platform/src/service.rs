@@ -60,7 +60,7 @@ impl Deps {
     }
 
     /// The working-day calendar (`calendar.file`, else the shipped one),
-    /// watched until `shutdown`: `dualnet.calendar.days_left` says how long
+    /// watched until `shutdown`: `dualnet.calendar.remaining_seconds` says how long
     /// until its last year ends, and from `calendar::WARN_DAYS` before then
     /// the service warns every day that next year's schedule is missing.
     pub fn calendar(&self, shutdown: &CancellationToken) -> anyhow::Result<Arc<crate::calendar::Calendar>> {

@@ -31,6 +31,12 @@ fn required_env(name: &str) -> String {
     })
 }
 
+/// The path of a tool `scripts/test` installs and names in `var` (grpcurl,
+/// promtool, Jaeger, the example subscribers, …).
+pub fn tool(var: &str) -> String {
+    std::env::var(var).unwrap_or_else(|_| panic!("{var} is not set: scripts/test installs the tool and sets it"))
+}
+
 /// `message` with `authorization: Bearer <token>`.
 pub fn bearer<T>(message: T, token: &str) -> tonic::Request<T> {
     let mut request = tonic::Request::new(message);

@@ -2,6 +2,7 @@
 //! the category catalogue, filing a request, and following requests with
 //! the widely used extensions (`page`, `page_size`, `updated_after`) and
 //! their status notes. Errors are the spec's `[{"code", "description"}]`.
+//! `openapi.json` describes it all (served at `/open311/v2/openapi.json`).
 
 use std::{collections::HashMap, net::SocketAddr, sync::Arc};
 
@@ -105,8 +106,16 @@ pub fn router(state: Open311) -> Router {
         .route("/open311/v2/services/{file}", get(service_definition))
         .route("/open311/v2/requests.json", get(list_requests).post(post_request))
         .route("/open311/v2/requests/{file}", get(one_request))
+        .route("/open311/v2/openapi.json", get(openapi))
         .layer(axum::extract::DefaultBodyLimit::max(state.max_body_bytes))
         .with_state(state)
+}
+
+/// The OpenAPI 3.1 description of this face, extensions included.
+pub const OPENAPI: &str = include_str!("open311/openapi.json");
+
+async fn openapi() -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], OPENAPI).into_response()
 }
 
 /// The largest `page` a list answers.
@@ -269,18 +278,6 @@ async fn list_requests(State(s): State<Open311>, headers: HeaderMap, Params(para
     s.check_jurisdiction(&params)?;
     let reader = s.reader(&headers, &params)?;
     let mut f = Fields::new();
-    if let Some(ids) = params.get("service_request_id").filter(|v| !v.trim().is_empty()) {
-        let ids: Vec<Uuid> = ids.split(',').filter_map(|i| Uuid::parse_str(i.trim()).ok()).collect();
-        let mut out = Vec::new();
-        for id in ids.into_iter().take(100) {
-            if let Ok(v) = s.store.get(id).await
-                && s.visible(&reader, &v.complaint).await?
-            {
-                out.push(shown(&reader, &v.complaint, &v.notes));
-            }
-        }
-        return Ok(Json(out).into_response());
-    }
     let page: i64 = match params.get("page").map(|p| p.trim().parse::<i64>()) {
         None => 1,
         // Any page past this lies beyond every list; the bound keeps the
@@ -312,6 +309,19 @@ async fn list_requests(State(s): State<Open311>, headers: HeaderMap, Params(para
     let filed_to = parse_time(&mut f, "end_date", &params);
     let updated_after = parse_time(&mut f, "updated_after", &params);
     f.finish()?;
+    // Named requests: every other filter is checked above but not applied.
+    if let Some(ids) = params.get("service_request_id").filter(|v| !v.trim().is_empty()) {
+        let ids: Vec<Uuid> = ids.split(',').filter_map(|i| Uuid::parse_str(i.trim()).ok()).collect();
+        let mut out = Vec::new();
+        for id in ids.into_iter().take(100) {
+            if let Ok(v) = s.store.get(id).await
+                && s.visible(&reader, &v.complaint).await?
+            {
+                out.push(shown(&reader, &v.complaint, &v.notes));
+            }
+        }
+        return Ok(Json(out).into_response());
+    }
     // Without a date range the spec returns the last 90 days.
     let filed_from = match (filed_from, filed_to, updated_after) {
         (None, None, None) => Some(s.clock.now() - chrono::Duration::days(90)),
@@ -336,26 +346,37 @@ async fn list_requests(State(s): State<Open311>, headers: HeaderMap, Params(para
     Ok(Json(list.iter().map(|c| shown(&reader, c, &[])).collect::<Vec<_>>()).into_response())
 }
 
-/// The POST body as flat text fields, form-encoded (the spec) or JSON.
-fn body_fields(headers: &HeaderMap, body: &Bytes) -> Result<HashMap<String, String>, Failure> {
+/// The POST body as flat text fields, form-encoded (the spec) or JSON. In
+/// JSON, `lat` and `long` are numbers, every other field a string, and
+/// `null` means not given; anything else is refused by name, as the
+/// OpenAPI document says.
+fn body_fields(headers: &HeaderMap, body: &Bytes) -> Result<HashMap<String, String>, ApiError> {
     let json = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/json"));
-    let bad = |e: String| Failure(StatusCode::BAD_REQUEST, format!("unreadable body: {e}"));
-    if json {
-        let v: HashMap<String, Value> = serde_json::from_slice(body).map_err(|e| bad(e.to_string()))?;
-        Ok(v.into_iter()
-            .filter_map(|(k, v)| match v {
-                Value::String(s) => Some((k, s)),
-                Value::Number(n) => Some((k, n.to_string())),
-                Value::Null => None,
-                other => Some((k, other.to_string())),
-            })
-            .collect())
-    } else {
-        serde_urlencoded::from_bytes(body).map_err(|e: serde_urlencoded::de::Error| bad(e.to_string()))
+    let bad = |e: String| ApiError::field("body", format!("unreadable: {e}"));
+    if !json {
+        return serde_urlencoded::from_bytes(body).map_err(|e: serde_urlencoded::de::Error| bad(e.to_string()));
     }
+    let v: HashMap<String, Value> = serde_json::from_slice(body).map_err(|e| bad(e.to_string()))?;
+    let mut f = Fields::new();
+    let mut out = HashMap::new();
+    for (k, v) in v {
+        let number = matches!(k.as_str(), "lat" | "long");
+        match v {
+            Value::Null => {}
+            Value::Number(n) if number => {
+                out.insert(k, n.to_string());
+            }
+            Value::String(s) if !number => {
+                out.insert(k, s);
+            }
+            _ => f.violation(&k, if number { "must be a number" } else { "must be a string" }),
+        }
+    }
+    f.finish()?;
+    Ok(out)
 }
 
 fn parse_post(p: &HashMap<String, String>) -> Result<NewComplaint, ApiError> {
@@ -377,9 +398,11 @@ fn parse_post(p: &HashMap<String, String>) -> Result<NewComplaint, ApiError> {
     if location.is_none() && address.is_empty() && building_id.is_none() && lat.is_none() && lon.is_none() {
         f.violation("lat", "give a location: lat and long, address_string or address_id");
     }
-    let name =
-        [get("first_name"), get("last_name")].into_iter().filter(|n| !n.is_empty()).collect::<Vec<_>>().join(" ");
-    let resident_name = f.optional_text("first_name", &name, NAME_MAX);
+    // Each part within half the stored name, so the two joined fit it.
+    let part = |f: &mut Fields, k: &str| f.optional_text(k, get(k), NAME_MAX / 2 - 1);
+    let parts = [part(&mut f, "first_name"), part(&mut f, "last_name")];
+    let name = parts.into_iter().flatten().collect::<Vec<_>>().join(" ");
+    let resident_name = (!name.is_empty()).then_some(name);
     let resident_phone = f.optional_text("phone", get("phone"), 32);
     if resident_phone.as_deref().is_some_and(|p| !dualnet_platform::personal_data::valid_phone(p)) {
         f.violation("phone", "must be a phone number");
@@ -414,4 +437,45 @@ async fn post_request(State(s): State<Open311>, headers: HeaderMap, Body(body): 
     let notice = format!("due by {}; {} leads", time(filed.complaint.deadline), filed.complaint.department);
     let body = json!([{ "service_request_id": filed.complaint.id.to_string(), "service_notice": notice, "account_id": Value::Null }]);
     Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Value;
+
+    fn refs<'a>(v: &'a Value, out: &mut Vec<&'a str>) {
+        match v {
+            Value::Object(o) => {
+                if let Some(Value::String(r)) = o.get("$ref") {
+                    out.push(r);
+                }
+                o.values().for_each(|v| refs(v, out));
+            }
+            Value::Array(a) => a.iter().for_each(|v| refs(v, out)),
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn the_openapi_document_names_every_route_and_every_reference_resolves() {
+        let doc: Value = serde_json::from_str(super::OPENAPI).unwrap();
+        assert_eq!(doc["openapi"], "3.1.0");
+        let paths: Vec<&str> = doc["paths"].as_object().unwrap().keys().map(String::as_str).collect();
+        for route in [
+            "/services.json",
+            "/services/{service_code}.json",
+            "/requests.json",
+            "/requests/{service_request_id}.json",
+            "/openapi.json",
+        ] {
+            assert!(paths.contains(&route), "{route} described");
+        }
+        let mut found = Vec::new();
+        refs(&doc, &mut found);
+        assert!(found.len() > 20);
+        for r in found {
+            let pointer = r.strip_prefix('#').unwrap();
+            assert!(doc.pointer(pointer).is_some(), "{r} resolves");
+        }
+    }
 }

@@ -3,7 +3,8 @@
 //! turned on; a key reads its own area only; and a public read never shows
 //! a petition (信访), a report (举报), an on-behalf filing or a labour
 //! complaint, nor a phone number, identity number, flat, exact point, staff
-//! or department.
+//! or department. And the face as others test it: schemathesis
+//! (`DUALNET_TEST_SCHEMATHESIS`) drives it from its own OpenAPI document.
 
 #![allow(clippy::too_many_lines)]
 
@@ -14,7 +15,7 @@ use dualnet_platform::{
 use dualnet_proto::complaints::v1::{
     Channel as Intake, FileComplaintRequest, RequestKind, complaints_client::ComplaintsClient,
 };
-use dualnet_testkit::{ServiceProcess, fresh_database, http_json, kafka_bootstrap, unique};
+use dualnet_testkit::{ServiceProcess, fresh_database, http_json, kafka_bootstrap, tool, unique};
 use serde_json::Value;
 use tonic::{Request, transport::Channel};
 
@@ -153,4 +154,53 @@ async fn a_public_read_shows_no_petition_report_or_labour_matter_and_no_personal
     assert_eq!(ids(&list), vec![public.clone()]);
     let (_, list) = get(&p, "/open311/v2/requests.json", Some(&token("admin", "centre"))).await;
     assert_eq!(ids(&list).len(), 1 + hidden.len(), "staff read everything in their area");
+}
+
+/// Runs schemathesis on the live face from the OpenAPI document it serves,
+/// sending `header` with every call when given; its report when it passes.
+async fn schemathesis(p: &ServiceProcess, header: Option<String>) -> String {
+    let base = format!("http://{}/open311/v2", p.bound("open311").expect("Open311 bound"));
+    let report = std::env::temp_dir().join(unique("schemathesis"));
+    let mut command = tokio::process::Command::new(tool("DUALNET_TEST_SCHEMATHESIS"));
+    command
+        .arg("run")
+        .arg(format!("{base}/openapi.json"))
+        .args(["--url", &base, "--max-examples", "50", "--no-color", "--generation-database", "none"])
+        .args(["--checks", SCHEMATHESIS_CHECKS])
+        .arg("--report-dir")
+        .arg(&report)
+        .current_dir(std::env::temp_dir());
+    if let Some(h) = header {
+        command.args(["--header", &h]);
+    }
+    let out = command.output().await.expect("schemathesis starts");
+    let _ = std::fs::remove_dir_all(&report);
+    let said = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "schemathesis found faults:\n{said}{}", String::from_utf8_lossy(&out.stderr));
+    said
+}
+
+/// No 5xx, every status, content type, header and body as the document
+/// says, and every request the document rules out refused.
+const SCHEMATHESIS_CHECKS: &str = "not_a_server_error,status_code_conformance,content_type_conformance,\
+response_headers_conformance,response_schema_conformance,negative_data_rejection";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn schemathesis_finds_no_server_error_and_no_answer_outside_the_openapi_document() {
+    let p =
+        complaints(&[("DUALNET_OPEN311__PUBLIC_READS", "true"), ("DUALNET_OPEN311__PUBLIC_CATEGORIES", "[\"noise\"]")])
+            .await;
+    let channel = Channel::from_shared(p.endpoint()).unwrap().connect().await.unwrap();
+    file(&channel, RequestKind::Complaint, "noise", Intake::App, "楼上每晚噪音").await;
+    file(&channel, RequestKind::Complaint, "refuse", Intake::Hotline, "垃圾未清运").await;
+    // The public, then staff with an admin key (who may also file).
+    for header in [None, Some(format!("Authorization: Bearer {}", token("admin", "centre")))] {
+        let said = schemathesis(&p, header).await;
+        let generated = said
+            .lines()
+            .find_map(|l| l.trim().strip_suffix(" passed")?.split_whitespace().next()?.parse::<u32>().ok())
+            .unwrap_or(0);
+        assert!(said.contains("Operations:       5 selected / 5 total"), "every operation tried:\n{said}");
+        assert!(generated >= 200, "a run of some size ({generated} cases):\n{said}");
+    }
 }
