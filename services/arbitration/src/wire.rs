@@ -4,7 +4,7 @@ use dualnet_proto::arbitration::v1 as pb;
 
 use crate::domain::{
     award::ClaimKind,
-    case::{Action, Status},
+    case::{Action, SimpleGround, Status, Track},
     clocks::{Kind, State},
 };
 
@@ -57,7 +57,29 @@ pub fn action(a: Action) -> pb::CaseAction {
         Action::ServeByPublicNotice => pb::CaseAction::ServeByPublicNotice,
         Action::PublicNoticeServed => pb::CaseAction::PublicNoticeServed,
         Action::SendDefenceCopy => pb::CaseAction::SendDefenceCopy,
+        Action::HandleSimply => pb::CaseAction::HandleSimply,
+        Action::ShortenDefence => pb::CaseAction::ShortenDefence,
+        Action::ConvertToOrdinary => pb::CaseAction::ConvertToOrdinary,
     }
+}
+
+pub fn track(t: Track) -> pb::CaseTrack {
+    match t {
+        Track::Ordinary => pb::CaseTrack::Ordinary,
+        Track::Simple => pb::CaseTrack::Simple,
+    }
+}
+
+pub fn simple_ground(g: SimpleGround) -> pb::SimpleGround {
+    match g {
+        SimpleGround::ClearFacts => pb::SimpleGround::ClearFacts,
+        SimpleGround::SmallAmount => pb::SimpleGround::SmallAmount,
+        SimpleGround::PartiesAgree => pb::SimpleGround::PartiesAgree,
+    }
+}
+
+pub fn simple_ground_from(g: pb::SimpleGround) -> Option<SimpleGround> {
+    SimpleGround::ALL.into_iter().find(|v| simple_ground(*v) == g)
 }
 
 /// The action a caller asked for: any but applying, which is `ApplyCase`.

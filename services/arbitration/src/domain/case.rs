@@ -131,10 +131,90 @@ pub enum Action {
     PublicNoticeServed,
     /// LDMAL Art. 30: the defence's copy served on the applicant.
     SendDefenceCopy,
+    /// Rules Art. 56: the commission handles the case simply.
+    HandleSimply,
+    /// Rules Art. 58: the defence period shortened or waived with the
+    /// respondent's consent (simple track only).
+    ShortenDefence,
+    /// Rules Art. 61: back to the ordinary procedure.
+    ConvertToOrdinary,
 }
 
+/// How a case is heard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Track {
+    /// A tribunal and the statute's notice periods (LDMAL Arts 30-35).
+    #[default]
+    Ordinary,
+    /// 简易处理 (2017 Arbitration Rules Arts 56-61): a sole arbitrator, the
+    /// defence period shortened or waived with consent (Art. 58), the
+    /// hearing date set by the tribunal (Art. 60).
+    Simple,
+}
+
+impl Track {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Track::Ordinary => "ordinary",
+            Track::Simple => "simple",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Track::Ordinary, Track::Simple].into_iter().find(|t| t.as_str() == s)
+    }
+}
+
+/// Rules Art. 56: the grounds on which a case may be handled simply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SimpleGround {
+    /// Clear facts, clear rights and duties, little in dispute.
+    ClearFacts,
+    /// Within the province's average annual wage of the previous year.
+    SmallAmount,
+    /// Both parties agree.
+    PartiesAgree,
+}
+
+impl SimpleGround {
+    pub const ALL: [SimpleGround; 3] =
+        [SimpleGround::ClearFacts, SimpleGround::SmallAmount, SimpleGround::PartiesAgree];
+
+    /// As the history records it.
+    pub fn said(self) -> &'static str {
+        match self {
+            SimpleGround::ClearFacts => "clear facts, clear rights and duties, little in dispute",
+            SimpleGround::SmallAmount => "the amount within the province's average annual wage of the previous year",
+            SimpleGround::PartiesAgree => "both parties agree",
+        }
+    }
+}
+
+/// Rules Art. 57: why a case may not be handled simply, if it may not. A
+/// collective dispute is heard under the Rules' own procedure for
+/// collective disputes, with priority and a tribunal (Arts 62 ff.); a
+/// respondent served by public notice is one whose whereabouts are unknown
+/// (Art. 57(3)).
+pub fn simple_barred(case: &Case) -> Option<&'static str> {
+    if case.collective() {
+        return Some(
+            "a collective dispute is heard by a tribunal under the collective procedure (2017 Arbitration Rules Arts 57, 62)",
+        );
+    }
+    if matches!(case.award_clock.paused, Some((super::award_clock::Pause::PublicNotice, _))) {
+        return Some(
+            "the respondent's whereabouts are unknown (served by public notice; 2017 Arbitration Rules Art. 57(3))",
+        );
+    }
+    None
+}
+
+/// Rules Art. 58: the longest defence period a shortening may leave (less
+/// than Art. 30's ten working days; 0 waives it).
+pub const SHORTENED_DEFENCE_MAX_DAYS: u32 = 9;
+
 impl Action {
-    pub const ALL: [Action; 23] = [
+    pub const ALL: [Action; 26] = [
         Action::Apply,
         Action::Accept,
         Action::Refuse,
@@ -158,6 +238,9 @@ impl Action {
         Action::ServeByPublicNotice,
         Action::PublicNoticeServed,
         Action::SendDefenceCopy,
+        Action::HandleSimply,
+        Action::ShortenDefence,
+        Action::ConvertToOrdinary,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -185,6 +268,9 @@ impl Action {
             Action::ServeByPublicNotice => "serve_by_public_notice",
             Action::PublicNoticeServed => "public_notice_served",
             Action::SendDefenceCopy => "send_defence_copy",
+            Action::HandleSimply => "handle_simply",
+            Action::ShortenDefence => "shorten_defence",
+            Action::ConvertToOrdinary => "convert_to_ordinary",
         }
     }
 }
@@ -241,6 +327,11 @@ pub fn transition(from: Status, action: Action) -> Result<Status, IllegalTransit
             | A::ServeByPublicNotice
             | A::PublicNoticeServed,
         ) if s.awaiting_award() => s,
+        // Rules Arts 56, 61: the track is chosen before the hearing, and left
+        // before the award; Art. 58: the defence shortened before it is in.
+        (S::Accepted | S::Served | S::DefenceReceived | S::TribunalFormed, A::HandleSimply) => from,
+        (S::Accepted | S::Served | S::TribunalFormed, A::ShortenDefence) => from,
+        (s, A::ConvertToOrdinary) if s.awaiting_award() => s,
         _ => return Err(IllegalTransition { from, action }),
     };
     Ok(to)
@@ -294,6 +385,7 @@ pub struct Case {
     pub award_clock: super::award_clock::AwardClock,
     pub limitation: LimitationFacts,
     pub mediation_started_on: Option<NaiveDate>,
+    pub track: Track,
 }
 
 impl Case {
@@ -341,6 +433,7 @@ pub fn draft(
         award_clock: Default::default(),
         limitation: LimitationFacts::default(),
         mediation_started_on: None,
+        track: Track::Ordinary,
     }
 }
 
@@ -348,7 +441,7 @@ pub fn draft(
 mod tests {
     use super::*;
 
-    const ACTIONS: [Action; 23] = Action::ALL;
+    const ACTIONS: [Action; 26] = Action::ALL;
 
     #[test]
     fn no_sequence_of_actions_awards_without_a_hearing_or_reopens_an_ended_case() {

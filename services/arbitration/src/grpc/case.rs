@@ -22,7 +22,7 @@ use super::{Answer, Api, application, reach};
 use crate::{
     domain::{
         award,
-        case::Claimant,
+        case::{Action, Claimant, SHORTENED_DEFENCE_MAX_DAYS, SimpleGround},
         clocks::{self, AWARD_EXTENSION_MAX_DAYS, Deadline, Kind},
         limitation::Limitation,
     },
@@ -153,6 +153,7 @@ impl Api {
             minimum_wage_fen: wage_fen,
             minimum_wage_on: judged_on.to_string(),
             final_award_provisional: c.awarded_at.is_none(),
+            track: wire::track(c.track) as i32,
             claims,
             facts: c.facts.clone(),
             arbitrator: c.arbitrator.clone().unwrap_or_default(),
@@ -259,21 +260,29 @@ pub async fn transition_case(api: &Api, req: Request<pb::TransitionCaseRequest>)
     let arbitrator = f.optional_text("arbitrator", &r.arbitrator, NAME_MAX);
     let hearing_at = f.timestamp("hearing_at", r.hearing_at.as_ref());
     let late_reason = f.optional_text("late_reason", &r.late_reason, TEXT_MAX);
-    if !r.awarded_fen.is_empty() && action != Some(crate::domain::case::Action::Award) {
+    if !r.awarded_fen.is_empty() && action != Some(Action::Award) {
         f.violation("awarded_fen", "only an award states amounts awarded");
     }
     if late_reason.is_some() && !commission {
         f.violation("late_reason", "only the commission grants a late postponement");
     }
+    let (simple_ground, defence_days) = procedure_fields(&mut f, &r, action);
     f.finish()?;
     let action = action.ok_or_else(|| ApiError::field("action", "must be specified"))?;
     api.confine(reach.as_ref(), id).await?;
     let actor = Actor::of(caller.as_ref(), "actor", actor)?.recorded();
-    if action == crate::domain::case::Action::Suspend && !director {
+    if action == Action::Suspend && !director {
         return Err(ApiError::PermissionDenied(
             "suspending a case needs the commission director's approval (role commission_director; \
              2017 Arbitration Rules Art. 47)"
                 .into(),
+        )
+        .into());
+    }
+    // Rules Arts 56, 61: the commission decides how a case is heard.
+    if matches!(action, Action::HandleSimply | Action::ConvertToOrdinary) && !commission {
+        return Err(ApiError::PermissionDenied(
+            "the commission decides how a case is heard (role arbitrator; 2017 Arbitration Rules Arts 56, 61)".into(),
         )
         .into());
     }
@@ -285,6 +294,8 @@ pub async fn transition_case(api: &Api, req: Request<pb::TransitionCaseRequest>)
         hearing_at,
         late_reason: late_reason.as_deref(),
         awarded: &r.awarded_fen,
+        simple_ground,
+        defence_days,
     };
     let view = api.store.transition(id, step, api.clock.now()).await?;
     Ok(Response::new(api.view(view)))
@@ -304,4 +315,43 @@ pub async fn extend_award_period(api: &Api, req: Request<pb::ExtendAwardPeriodRe
     let actor = Actor::of(caller.as_ref(), "actor", actor)?.recorded();
     let view = api.store.extend_award(id, days, &actor, &reason, api.clock.now()).await?;
     Ok(Response::new(api.view(view)))
+}
+
+/// The simple procedure's fields: `simple_ground` for HANDLE_SIMPLY (Rules
+/// Art. 56); `defence_days` (0 to 9) and `respondent_consented` for
+/// SHORTEN_DEFENCE (Art. 58); neither on any other step.
+fn procedure_fields(
+    f: &mut Fields,
+    r: &pb::TransitionCaseRequest,
+    action: Option<Action>,
+) -> (Option<SimpleGround>, Option<u32>) {
+    let ground =
+        f.optional_enumeration::<pb::SimpleGround>("simple_ground", r.simple_ground).and_then(wire::simple_ground_from);
+    match (ground.is_some(), action) {
+        (false, Some(Action::HandleSimply)) => f.violation("simple_ground", "state the ground of Rules Art. 56"),
+        (true, a) if a != Some(Action::HandleSimply) => f.violation("simple_ground", "only for HANDLE_SIMPLY"),
+        _ => {}
+    }
+    let shorten = action == Some(Action::ShortenDefence);
+    let days = match r.defence_days {
+        None if shorten => {
+            f.violation("defence_days", "give the defence period agreed: 0 (waived) to 9 working days");
+            None
+        }
+        Some(_) if !shorten => {
+            f.violation("defence_days", "only for SHORTEN_DEFENCE");
+            None
+        }
+        Some(d) => Some(f.count("defence_days", d, 0, SHORTENED_DEFENCE_MAX_DAYS)),
+        None => None,
+    };
+    if shorten && !r.respondent_consented {
+        f.violation(
+            "respondent_consented",
+            "the defence period is shortened only with the respondent's consent (Rules Art. 58)",
+        );
+    } else if r.respondent_consented && !shorten {
+        f.violation("respondent_consented", "only for SHORTEN_DEFENCE");
+    }
+    (ground, days)
 }

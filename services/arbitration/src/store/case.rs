@@ -15,7 +15,7 @@ use super::{CaseView, deadlines};
 use crate::domain::{
     award::{Claim, ClaimKind},
     award_clock::{AwardClock, Pause},
-    case::{Case, Claimant, LimitationFacts, Status},
+    case::{Case, Claimant, LimitationFacts, Status, Track},
     clocks::Deadline,
     limitation::{Limitation, Suspension},
 };
@@ -50,13 +50,14 @@ pub(super) struct Row {
     mediation_started_on: Option<NaiveDate>,
     limitation_expires: Option<NaiveDate>,
     time_barred: bool,
+    track: String,
 }
 
 pub(super) const COLUMNS: &str = "id, complaint_id, enterprise_id, respondent, category, status, claimant_count, facts,
     correlation_id, opened_at, applied_at, accepted_at, awarded_at, arbitrator, hearing_at, award_extension_days,
     award_from, award_paused_days, award_paused_since, award_paused_by, right_known_on,
     employment_ended_on, interruptions, suspensions_from, suspensions_to, mediation_started_on, limitation_expires,
-    time_barred";
+    time_barred, track";
 
 impl Row {
     pub(super) fn into_case(self) -> Result<(Case, Option<Limitation>, bool), sqlx::Error> {
@@ -102,6 +103,8 @@ impl Row {
                 suspensions: suspensions.collect(),
             },
             mediation_started_on: self.mediation_started_on,
+            track: Track::parse(&self.track)
+                .ok_or_else(|| sqlx::Error::Protocol(format!("stored case track {:?}", self.track)))?,
         };
         Ok((case, limitation, self.time_barred))
     }

@@ -64,6 +64,26 @@ pub async fn is_met(conn: &mut PgConnection, case_id: Uuid, kind: Kind) -> Resul
     .await
 }
 
+/// The state of the deadline of `kind`, if the case has one.
+pub async fn state_of(conn: &mut PgConnection, case_id: Uuid, kind: Kind) -> Result<Option<State>, sqlx::Error> {
+    let state: Option<String> = sqlx::query_scalar("SELECT state FROM case_deadlines WHERE case_id = $1 AND kind = $2")
+        .bind(case_id)
+        .bind(kind.as_str())
+        .fetch_optional(conn)
+        .await?;
+    Ok(state.as_deref().and_then(State::parse))
+}
+
+/// A pending deadline no longer applies (a defence period waived).
+pub async fn cancel(conn: &mut PgConnection, case_id: Uuid, kind: Kind) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE case_deadlines SET state = 'cancelled' WHERE case_id = $1 AND kind = $2 AND state = 'pending'")
+        .bind(case_id)
+        .bind(kind.as_str())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 /// A pending deadline stands still (the award period during a suspension
 /// or service by public notice): it cannot pass until it is set again.
 pub async fn pause(conn: &mut PgConnection, case_id: Uuid, kind: Kind) -> Result<(), sqlx::Error> {

@@ -17,8 +17,8 @@ use crate::{
     domain::{
         award,
         award_clock::Pause,
-        case::{Action, Case, transition},
-        clocks::{self, Kind},
+        case::{Action, Case, Track, simple_barred, transition},
+        clocks::{self, Kind, State},
     },
 };
 
@@ -55,10 +55,26 @@ impl Store {
         case.status = transition(from, step.action).map_err(|e| ApiError::FailedPrecondition(e.to_string()))?;
         let annotation = self.take_step(&mut tx, &mut case, &step, now).await?;
         save(&mut tx, &case, now).await?;
-        // Rules Art. 47: a suspension is notified to the parties in writing.
-        if step.action == Action::Suspend {
-            let reason = if step.note.is_empty() { "the case is suspended" } else { step.note };
-            notify_parties(&mut tx, &case, "case_suspended", reason, "2017 Arbitration Rules Art. 47", None).await?;
+        // Rules Art. 47: a suspension is notified to the parties in writing;
+        // so is the choice of track (Arts 56, 61).
+        let notice = match step.action {
+            Action::Suspend => Some(("case_suspended", "the case is suspended", "2017 Arbitration Rules Art. 47")),
+            Action::HandleSimply => Some((
+                "handled_simply",
+                "the case is handled simply by a sole arbitrator",
+                "2017 Arbitration Rules Art. 56",
+            )),
+            Action::ConvertToOrdinary => Some((
+                "converted_to_ordinary",
+                "the case is heard under the ordinary procedure; the award period still runs from acceptance",
+                "2017 Arbitration Rules Art. 61",
+            )),
+            _ => None,
+        };
+        if let Some((notice, default_reason, article)) = notice {
+            let reason = if step.note.is_empty() { default_reason } else { step.note };
+            let due = case.award_clock.due(case.award_extension_days, &self.calendar);
+            notify_parties(&mut tx, &case, notice, reason, article, due).await?;
         }
         // Accepted, a collective dispute is the commission's count: the
         // enterprise's risk is raised as collective (or raised again so, after
@@ -145,6 +161,18 @@ impl Store {
                 deadlines::set(&mut *tx, id, Kind::Award, due.expect("running")).await?;
                 annotation = Some("the award period runs afresh from today (2017 Arbitration Rules Art. 46)".into());
             }
+            Action::HandleSimply | Action::ShortenDefence | Action::ConvertToOrdinary => {
+                annotation = Some(self.change_procedure(tx, case, step, now).await?);
+            }
+            // Rules Art. 57(3): a respondent whose whereabouts are unknown is
+            // not heard simply.
+            Action::ServeByPublicNotice if case.track == Track::Simple => {
+                return Err(ApiError::FailedPrecondition(
+                    "a case handled simply cannot serve by public notice: convert it to the ordinary procedure \
+                     first (2017 Arbitration Rules Arts 57(3), 61)"
+                        .into(),
+                ));
+            }
             // Rules Art. 46(6): the days of a suspension or of service by
             // public notice are not counted.
             Action::Suspend | Action::ServeByPublicNotice => {
@@ -161,6 +189,81 @@ impl Store {
             }
         }
         Ok(annotation)
+    }
+
+    /// The simple procedure chosen, the defence shortened in it, or left
+    /// (Rules Arts 56-61); what the history records.
+    async fn change_procedure(
+        &self,
+        tx: &mut PgConnection,
+        case: &mut Case,
+        step: &Step<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<String, ApiError> {
+        let refused = |m: String| Err(ApiError::FailedPrecondition(m));
+        match step.action {
+            Action::HandleSimply => {
+                let ground = step
+                    .simple_ground
+                    .ok_or_else(|| ApiError::field("simple_ground", "state the ground of Art. 56"))?;
+                if case.track == Track::Simple {
+                    return refused("the case is handled simply already".into());
+                }
+                if let Some(why) = simple_barred(case) {
+                    return refused(format!("the case may not be handled simply: {why}"));
+                }
+                case.track = Track::Simple;
+                Ok(format!("handled simply: {} (2017 Arbitration Rules Art. 56)", ground.said()))
+            }
+            Action::ShortenDefence => {
+                let days = step.defence_days.ok_or_else(|| {
+                    ApiError::field("defence_days", "give the defence period agreed, 0 (waived) to 9 working days")
+                })?;
+                if case.track != Track::Simple {
+                    return refused(
+                        "only a case handled simply may shorten the defence period (2017 Arbitration Rules Art. 58)"
+                            .into(),
+                    );
+                }
+                let served: Option<DateTime<Utc>> =
+                    sqlx::query_scalar("SELECT max(at) FROM case_history WHERE case_id = $1 AND action = 'serve'")
+                        .bind(case.id)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                let Some(served) = served else {
+                    return refused("the respondent has not been served yet: the defence period has not begun".into());
+                };
+                if deadlines::state_of(&mut *tx, case.id, Kind::Defence).await? != Some(State::Pending) {
+                    return refused("the defence period is over, waived or the defence is in".into());
+                }
+                if days == 0 {
+                    deadlines::cancel(&mut *tx, case.id, Kind::Defence).await?;
+                    return Ok(
+                        "defence period waived with the respondent's consent (2017 Arbitration Rules Art. 58)".into()
+                    );
+                }
+                let due = self.calendar.add_working_days(served, days);
+                deadlines::set(&mut *tx, case.id, Kind::Defence, due).await?;
+                Ok(format!(
+                    "defence period shortened to {days} working days from service with the respondent's consent \
+                     (2017 Arbitration Rules Art. 58)"
+                ))
+            }
+            Action::ConvertToOrdinary => {
+                if case.track != Track::Simple {
+                    return refused("the case is heard under the ordinary procedure already".into());
+                }
+                // Art. 61: decided before the award period ends.
+                if case.award_clock.due(case.award_extension_days, &self.calendar).is_some_and(|due| due < now) {
+                    return refused("the award period has run out (2017 Arbitration Rules Art. 61)".into());
+                }
+                case.track = Track::Ordinary;
+                Ok("converted to the ordinary procedure; the award period still runs from acceptance \
+                    (2017 Arbitration Rules Art. 61)"
+                    .into())
+            }
+            _ => unreachable!("only procedure changes"),
+        }
     }
 
     /// A hearing noticed, or moved: five days' notice (Art. 35), no
@@ -182,6 +285,16 @@ impl Store {
             return Err(ApiError::FailedPrecondition(
                 "the respondent has not been served the application yet (LDMAL Art. 30)".into(),
             ));
+        }
+        if at <= now {
+            return Err(ApiError::field("hearing_at", "must be in the future"));
+        }
+        // Rules Art. 60: on the simple track the tribunal sets the hearing
+        // date; Art. 35's notice and postponement periods do not bind it.
+        if case.track == Track::Simple {
+            case.hearing_at = Some(at);
+            deadlines::set(&mut *tx, id, Kind::HearingSoon, clocks::hearing_reminder(at)).await?;
+            return Ok(Some("hearing date set by the tribunal (2017 Arbitration Rules Art. 60)".into()));
         }
         if step.action == Action::PostponeHearing
             && let Some(current) = case.hearing_at
@@ -302,7 +415,7 @@ async fn save(tx: &mut PgConnection, case: &Case, now: DateTime<Utc>) -> Result<
     sqlx::query(
         "UPDATE cases SET status = $2, accepted_at = $3, arbitrator = $4, hearing_at = $5, updated_at = $6,
              awarded_at = $7, collective = $8, award_from = $9, award_paused_days = $10,
-             award_paused_since = $11, award_paused_by = $12
+             award_paused_since = $11, award_paused_by = $12, track = $13
          WHERE id = $1",
     )
     .bind(id)
@@ -317,6 +430,7 @@ async fn save(tx: &mut PgConnection, case: &Case, now: DateTime<Utc>) -> Result<
     .bind(i32::try_from(clock.paused_days).unwrap_or(i32::MAX))
     .bind(clock.paused.map(|(_, since)| since))
     .bind(clock.paused.map(|(why, _)| why.as_str()))
+    .bind(case.track.as_str())
     .execute(&mut *tx)
     .await?;
     Ok(())

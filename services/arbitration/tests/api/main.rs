@@ -8,3 +8,4 @@ mod award;
 mod clocks;
 mod running;
 mod sealing;
+mod simple;
