@@ -10,8 +10,10 @@ pub mod node;
 use std::time::Duration;
 
 use dualnet_proto::{
-    arbitration::v1::arbitration_client::ArbitrationClient, complaints::v1::complaints_client::ComplaintsClient,
-    governance::v1::governance_grid_client::GovernanceGridClient, partygrid::v1::party_grid_client::PartyGridClient,
+    arbitration::v1::arbitration_client::ArbitrationClient,
+    complaints::v1::{Complaint, FileComplaintRequest, complaints_client::ComplaintsClient},
+    governance::v1::governance_grid_client::GovernanceGridClient,
+    partygrid::v1::party_grid_client::PartyGridClient,
 };
 use dualnet_testkit::{ServiceProcess, admin_url, binary, fresh_database_on, kafka_bootstrap, unique};
 use tonic::transport::Channel;
@@ -199,6 +201,23 @@ pub struct Seed {
 impl System {
     pub async fn seed(&self, with_group: bool) -> Seed {
         Seed::plant(self.governance().await, self.party().await, with_group).await
+    }
+
+    /// Files `request` at the seed's building once complaints knows it: the
+    /// map reaches complaints as events, so the filing is repeated until the
+    /// building resolves to its grid (each earlier one is filed too, on no
+    /// grid). The complaint that reached a grid.
+    pub async fn file_at(&self, seed: &Seed, request: FileComplaintRequest) -> Complaint {
+        let complaints = self.complaints().await;
+        let request = FileComplaintRequest { building_id: seed.building_id.clone(), ..request };
+        dualnet_testkit::wait_for("the building to be known", WAIT, || {
+            let (mut c, request) = (complaints.clone(), request.clone());
+            async move {
+                let filed = c.file_complaint(request).await.unwrap().into_inner();
+                (!filed.grid_id.is_empty()).then_some(filed)
+            }
+        })
+        .await
     }
 }
 

@@ -130,25 +130,15 @@ fn publisher(namespace: &str) -> KafkaTransport {
 async fn every_example_subscriber_reads_a_live_systems_events_as_dualnet_does() {
     let system = System::start().await;
     let seed = system.seed(true).await;
-    let complaints = system.complaints().await;
-    let filed = wait_for("the building to be known", WAIT, || {
-        let mut c = complaints.clone();
-        let building = seed.building_id.clone();
-        async move {
-            let req = cpb::FileComplaintRequest {
-                kind: cpb::RequestKind::Complaint as i32,
-                category: "noise".into(),
-                channel: cpb::Channel::Hotline as i32,
-                building_id: building,
-                description: "karaoke after midnight".into(),
-                resident_name: "赵先生".into(),
-                ..Default::default()
-            };
-            let filed = c.file_complaint(req).await.unwrap().into_inner();
-            (!filed.grid_id.is_empty()).then_some(filed)
-        }
-    })
-    .await;
+    let noise = cpb::FileComplaintRequest {
+        kind: cpb::RequestKind::Complaint as i32,
+        category: "noise".into(),
+        channel: cpb::Channel::Hotline as i32,
+        description: "karaoke after midnight".into(),
+        resident_name: "赵先生".into(),
+        ..Default::default()
+    };
+    let filed = system.file_at(&seed, noise).await;
     let mut labour = system.complaints().await;
     labour
         .file_complaint(cpb::FileComplaintRequest {

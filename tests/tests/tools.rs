@@ -27,24 +27,14 @@ async fn pending(system: &System, n: usize) -> Vec<Value> {
 async fn events_tail_prints_the_chain_dead_letters_are_retried_and_discarded_and_replay_rebuilds_a_read_model() {
     let mut system = System::start().await;
     let seed = system.seed(false).await;
-    let complaints = system.complaints().await;
-    let filed = wait_for("the building to be known", WAIT, || {
-        let mut c = complaints.clone();
-        let building = seed.building_id.clone();
-        async move {
-            let req = cpb::FileComplaintRequest {
-                kind: cpb::RequestKind::Complaint as i32,
-                category: "noise".into(),
-                channel: cpb::Channel::Hotline as i32,
-                building_id: building,
-                description: "noise".into(),
-                ..Default::default()
-            };
-            let filed = c.file_complaint(req).await.unwrap().into_inner();
-            (!filed.grid_id.is_empty()).then_some(filed)
-        }
-    })
-    .await;
+    let noise = cpb::FileComplaintRequest {
+        kind: cpb::RequestKind::Complaint as i32,
+        category: "noise".into(),
+        channel: cpb::Channel::Hotline as i32,
+        description: "noise".into(),
+        ..Default::default()
+    };
+    let filed = system.file_at(&seed, noise).await;
     let g = system.governance().await;
     wait_for("the incident", WAIT, || {
         let mut g = g.clone();

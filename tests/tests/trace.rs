@@ -171,25 +171,15 @@ async fn a_labour_complaint_is_one_connected_trace_in_jaeger_across_the_four_ser
     ])
     .await;
     let seed = system.seed(false).await;
-    let complaints = system.complaints().await;
-    let filed = wait_for("the building to be known", WAIT, || {
-        let mut c = complaints.clone();
-        let building = seed.building_id.clone();
-        async move {
-            let req = cpb::FileComplaintRequest {
-                kind: cpb::RequestKind::Complaint as i32,
-                category: "labour.wage_arrears".into(),
-                channel: cpb::Channel::WalkIn as i32,
-                building_id: building,
-                description: "two months unpaid".into(),
-                workers: 3,
-                ..Default::default()
-            };
-            let filed = c.file_complaint(req).await.unwrap().into_inner();
-            (!filed.grid_id.is_empty()).then_some(filed)
-        }
-    })
-    .await;
+    let labour = cpb::FileComplaintRequest {
+        kind: cpb::RequestKind::Complaint as i32,
+        category: "labour.wage_arrears".into(),
+        channel: cpb::Channel::WalkIn as i32,
+        description: "two months unpaid".into(),
+        workers: 3,
+        ..Default::default()
+    };
+    system.file_at(&seed, labour).await;
 
     // The trace of the accepted filing: the one with the complaint's id on
     // its FileComplaint span, once spans of all four services are in it,
@@ -211,7 +201,6 @@ async fn a_labour_complaint_is_one_connected_trace_in_jaeger_across_the_four_ser
         })
     })
     .await;
-    let _ = filed;
     let processes = services_of(&trace);
     let spans = trace["spans"].as_array().unwrap();
     let service = |s: &Value| processes[s["processID"].as_str().unwrap()].clone();
