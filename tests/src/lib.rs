@@ -203,6 +203,21 @@ impl System {
         Seed::plant(self.governance().await, self.party().await, with_group).await
     }
 
+    /// The incident governance-grid opened for complaint `complaint_id`,
+    /// once it has.
+    pub async fn incident_of(&self, complaint_id: &str) -> dualnet_proto::governance::v1::Incident {
+        let g = self.governance().await;
+        dualnet_testkit::wait_for("the incident", WAIT, || {
+            let mut g = g.clone();
+            let req = dualnet_proto::governance::v1::ListIncidentsRequest {
+                complaint_id: complaint_id.to_string(),
+                ..Default::default()
+            };
+            async move { g.list_incidents(req).await.unwrap().into_inner().incidents.into_iter().next() }
+        })
+        .await
+    }
+
     /// Files `request` at the seed's building once complaints knows it: the
     /// map reaches complaints as events, so the filing is repeated until the
     /// building resolves to its grid (each earlier one is filed too, on no

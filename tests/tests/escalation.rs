@@ -49,15 +49,7 @@ async fn escalation_mobilises_each_level_of_the_party_network_once() {
         }
     })
     .await;
-    let incident = wait_for("the incident", WAIT, || {
-        let mut g = g.clone();
-        let id = filed.id.clone();
-        async move {
-            let req = gov::ListIncidentsRequest { complaint_id: id, ..Default::default() };
-            g.list_incidents(req).await.unwrap().into_inner().incidents.into_iter().next()
-        }
-    })
-    .await;
+    let incident = system.incident_of(&filed.id).await;
     wait_for("grid-level tasks", WAIT, || async { (tasks_by_org(&p, &incident.id).await.len() == 2).then_some(()) })
         .await;
 

@@ -16,7 +16,7 @@ use dualnet_events::{
     Envelope, Header, Record, Transport,
     kafka::{KafkaSettings, KafkaTransport},
 };
-use dualnet_proto::{complaints::v1 as cpb, governance::v1 as gov, partygrid::v1 as party, topics};
+use dualnet_proto::{complaints::v1 as cpb, partygrid::v1 as party, topics};
 use dualnet_testkit::{binary, kafka_bootstrap, tool, unique, wait_for};
 use prost::Message;
 use prost_reflect::{DescriptorPool, DynamicMessage};
@@ -152,16 +152,7 @@ async fn every_example_subscriber_reads_a_live_systems_events_as_dualnet_does() 
         })
         .await
         .unwrap();
-    let g = system.governance().await;
-    let incident = wait_for("the incident", WAIT, || {
-        let mut g = g.clone();
-        let id = filed.id.clone();
-        async move {
-            let req = gov::ListIncidentsRequest { complaint_id: id, ..Default::default() };
-            g.list_incidents(req).await.unwrap().into_inner().incidents.into_iter().next()
-        }
-    })
-    .await;
+    let incident = system.incident_of(&filed.id).await;
     let p = system.party().await;
     wait_for("the branch and the building group tasked", WAIT, || {
         let mut p = p.clone();

@@ -11,7 +11,7 @@ use dualnet_events::{
     Envelope, Record, Transport,
     kafka::{KafkaSettings, KafkaTransport},
 };
-use dualnet_proto::{complaints::v1 as cpb, governance::v1 as gov, topics};
+use dualnet_proto::{complaints::v1 as cpb, topics};
 use dualnet_testkit::{admin_url, binary, kafka_bootstrap, wait_for};
 use serde_json::Value;
 
@@ -35,16 +35,7 @@ async fn events_tail_prints_the_chain_dead_letters_are_retried_and_discarded_and
         ..Default::default()
     };
     let filed = system.file_at(&seed, noise).await;
-    let g = system.governance().await;
-    wait_for("the incident", WAIT, || {
-        let mut g = g.clone();
-        let id = filed.id.clone();
-        async move {
-            let req = gov::ListIncidentsRequest { complaint_id: id, ..Default::default() };
-            g.list_incidents(req).await.unwrap().into_inner().incidents.into_iter().next()
-        }
-    })
-    .await;
+    system.incident_of(&filed.id).await;
 
     let lines = system.dualnet(&["events", "tail", "--correlation-id", &filed.correlation_id, "--idle-ms", "3000"]);
     let of = |ty: &str| lines.iter().find(|l| l["ce"]["type"] == ty).unwrap_or_else(|| panic!("{ty} in {lines:#?}"));

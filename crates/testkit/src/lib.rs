@@ -25,16 +25,19 @@ use sqlx::{Connection, PgConnection, PgPool};
 use tokio::process::{Child, Command};
 use tonic_health::pb::{HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient};
 
+/// Variable `name`, which `scripts/test` sets (`why` says how).
+fn set_by_scripts(name: &str, why: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set: {why}"))
+}
+
 fn required_env(name: &str) -> String {
-    std::env::var(name).unwrap_or_else(|_| {
-        panic!("{name} is not set: run the tests through scripts/test, which starts PostgreSQL and the broker")
-    })
+    set_by_scripts(name, "run the tests through scripts/test, which starts PostgreSQL and the broker")
 }
 
 /// The path of a tool `scripts/test` installs and names in `var` (grpcurl,
 /// promtool, Jaeger, the example subscribers, …).
 pub fn tool(var: &str) -> String {
-    std::env::var(var).unwrap_or_else(|_| panic!("{var} is not set: scripts/test installs the tool and sets it"))
+    set_by_scripts(var, "scripts/test installs the tool and sets it")
 }
 
 /// `message` with `authorization: Bearer <token>`.

@@ -4,8 +4,9 @@ use dualnet_proto::arbitration::v1 as pb;
 
 use crate::domain::{
     award::ClaimKind,
-    case::{Action, SimpleGround, Status, Track},
+    case::{Action, Status},
     clocks::{Kind, State},
+    procedure::{SimpleGround, Track},
 };
 
 /// The status a filter names (`UNSPECIFIED`: none).

@@ -5,4 +5,5 @@ pub mod award_clock;
 pub mod case;
 pub mod clocks;
 pub mod limitation;
+pub mod procedure;
 pub mod risk;

@@ -22,9 +22,10 @@ use super::{Answer, Api, application, reach};
 use crate::{
     domain::{
         award,
-        case::{Action, Claimant, SHORTENED_DEFENCE_MAX_DAYS, SimpleGround},
+        case::{Action, Claimant},
         clocks::{self, AWARD_EXTENSION_MAX_DAYS, Deadline, Kind},
         limitation::Limitation,
+        procedure::{SHORTENED_DEFENCE_MAX_DAYS, SimpleGround},
     },
     store::{CaseFilter, CaseView, Step},
     wire,

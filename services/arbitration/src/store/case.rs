@@ -15,9 +15,10 @@ use super::{CaseView, deadlines};
 use crate::domain::{
     award::{Claim, ClaimKind},
     award_clock::{AwardClock, Pause},
-    case::{Case, Claimant, LimitationFacts, Status, Track},
+    case::{Case, Claimant, LimitationFacts, Status},
     clocks::Deadline,
     limitation::{Limitation, Suspension},
+    procedure::Track,
 };
 
 #[derive(sqlx::FromRow)]

@@ -17,8 +17,9 @@ use crate::{
     domain::{
         award,
         award_clock::Pause,
-        case::{Action, Case, Track, simple_barred, transition},
+        case::{Action, Case, transition},
         clocks::{self, Kind, State},
+        procedure::{Track, simple_barred},
     },
 };
 

@@ -108,7 +108,7 @@ pub struct Step<'a> {
     /// For an award: what it grants on each claim, in their order.
     pub awarded: &'a [i64],
     /// For handling simply: the ground of Rules Art. 56.
-    pub simple_ground: Option<crate::domain::case::SimpleGround>,
+    pub simple_ground: Option<crate::domain::procedure::SimpleGround>,
     /// For shortening the defence (Rules Art. 58): the working days left
     /// from service (0: waived), agreed by the respondent.
     pub defence_days: Option<u32>,
