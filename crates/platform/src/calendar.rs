@@ -150,6 +150,12 @@ impl Calendar {
         (from.year()..=to.year()).any(|y| !self.covers(y))
     }
 
+    /// Whether a deadline running from `start` to `due` (24:00 of its last
+    /// day) is [`provisional`](Self::provisional).
+    pub fn provisional_deadline(&self, start: DateTime<Utc>, due: DateTime<Utc>) -> bool {
+        self.provisional(china_date(start), last_day(due).max(china_date(start)))
+    }
+
     /// Days from `today` to the end of the last year the calendar holds
     /// (`None` for a calendar made in code).
     pub fn days_left(&self, today: NaiveDate) -> Option<i64> {

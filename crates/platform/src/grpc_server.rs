@@ -157,7 +157,18 @@ pub async fn serve(
     // the health NOT_SERVING again until it holds.
     tokio::spawn(async move {
         let mut serving = false;
+        let mut advised: Vec<(&'static str, bool)> = Vec::new();
         loop {
+            // Advisories are reported under their own names: a probe of the
+            // server ("") is not failed by them.
+            let advisories = readiness.advisories();
+            if advisories != advised {
+                for (name, ok) in &advisories {
+                    let status = if *ok { ServingStatus::Serving } else { ServingStatus::NotServing };
+                    announcer.set_service_status(*name, status).await;
+                }
+                advised = advisories;
+            }
             let ready = readiness.is_ready();
             if ready != serving {
                 serving = ready;

@@ -66,11 +66,15 @@ impl Deps {
     pub fn calendar(&self, shutdown: &CancellationToken) -> anyhow::Result<Arc<crate::calendar::Calendar>> {
         let calendar = Arc::new(crate::calendar::Calendar::load(self.config.calendar.file.as_deref())?);
         let (watched, clock, shutdown) = (calendar.clone(), self.clock.clone(), shutdown.clone());
+        let covered_now = calendar.days_left(crate::calendar::china_date(self.clock.now()));
+        let covered = Arc::new(AtomicBool::new(covered_now.is_none_or(|left| left >= crate::calendar::WARN_DAYS)));
+        self.readiness.advise(CALENDAR_HEALTH, covered.clone());
         tokio::spawn(async move {
             loop {
                 let today = crate::calendar::china_date(clock.now());
                 if let Some(left) = watched.days_left(today) {
                     metrics::calendar_days_left(left);
+                    covered.store(left >= crate::calendar::WARN_DAYS, Ordering::Relaxed);
                     if left < crate::calendar::WARN_DAYS {
                         tracing::warn!(
                             days_left = left,
@@ -89,21 +93,52 @@ impl Deps {
     }
 }
 
+/// The health name that is NOT_SERVING from `calendar::WARN_DAYS` before the
+/// holiday calendar's last year ends (the server itself keeps serving).
+pub const CALENDAR_HEALTH: &str = "dualnet.calendar";
+
 /// How often the calendar's coverage is looked at.
 const CALENDAR_CHECK_EVERY: Duration = Duration::from_secs(24 * 3600);
 
-/// Conditions a server waits for before it reports SERVING: each consumer
-/// holding its share of the topics.
+/// Conditions a server waits for before it reports SERVING (each consumer
+/// holding its share of the topics), and advisories it reports under names
+/// of their own without withholding SERVING (e.g. `dualnet.calendar`, not
+/// serving once the holiday schedule is about to run out).
 #[derive(Clone, Default)]
-pub struct Readiness(Arc<std::sync::Mutex<Vec<Arc<std::sync::atomic::AtomicBool>>>>);
+pub struct Readiness(Arc<std::sync::Mutex<Conditions>>);
+
+#[derive(Default)]
+struct Conditions {
+    required: Vec<Arc<AtomicBool>>,
+    advisories: Vec<(&'static str, Arc<AtomicBool>)>,
+}
 
 impl Readiness {
-    pub fn add(&self, flag: Arc<std::sync::atomic::AtomicBool>) {
-        self.0.lock().expect("readiness").push(flag);
+    pub fn add(&self, flag: Arc<AtomicBool>) {
+        self.0.lock().expect("readiness").required.push(flag);
+    }
+
+    /// A condition reported as the health of `name` alone.
+    pub fn advise(&self, name: &'static str, flag: Arc<AtomicBool>) {
+        self.0.lock().expect("readiness").advisories.push((name, flag));
     }
 
     pub fn is_ready(&self) -> bool {
-        self.0.lock().expect("readiness").iter().all(|f| f.load(std::sync::atomic::Ordering::Relaxed))
+        self.0.lock().expect("readiness").required.iter().all(|f| f.load(Ordering::Relaxed))
+    }
+
+    /// Each advisory's name and whether every condition of that name holds.
+    pub fn advisories(&self) -> Vec<(&'static str, bool)> {
+        let held = self.0.lock().expect("readiness");
+        let mut out: Vec<(&'static str, bool)> = Vec::new();
+        for (name, flag) in &held.advisories {
+            let ok = flag.load(Ordering::Relaxed);
+            match out.iter_mut().find(|(n, _)| n == name) {
+                Some((_, all)) => *all &= ok,
+                None => out.push((name, ok)),
+            }
+        }
+        out
     }
 }
 

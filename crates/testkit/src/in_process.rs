@@ -14,6 +14,7 @@ use dualnet_platform::{
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 use tonic::transport::{Channel, Endpoint};
+pub use tonic_health::pb::health_check_response::ServingStatus;
 
 use crate::{SEALING_KEY, fresh_pool, wait_for};
 
@@ -71,6 +72,18 @@ impl InProcess {
         let shutdown = CancellationToken::new();
         let (addr, bound) = start_in_process_bound(def, deps, shutdown.clone()).await.expect("the service starts");
         Self { addr, bound, pool, log, clock, shutdown }
+    }
+
+    /// The health the server reports for `service` ("" for the server as a
+    /// whole) once it reports one.
+    pub async fn health(&self, service: &str) -> ServingStatus {
+        use tonic_health::pb::{HealthCheckRequest, health_client::HealthClient};
+        let client = HealthClient::new(self.channel().await);
+        wait_for("a health status", WAIT, || {
+            let (mut client, req) = (client.clone(), HealthCheckRequest { service: service.into() });
+            async move { client.check(req).await.ok().map(|r| r.into_inner().status()) }
+        })
+        .await
     }
 
     /// A channel to the API, once it answers.

@@ -17,13 +17,13 @@ pub mod proxy;
 pub mod tokens;
 
 pub use broker::{Halt, KafkaBroker};
-pub use in_process::{InProcess, WAIT};
+pub use in_process::{InProcess, ServingStatus, WAIT};
 pub use proxy::TcpProxy;
 
 use anyhow::{Context, bail};
 use sqlx::{Connection, PgConnection, PgPool};
 use tokio::process::{Child, Command};
-use tonic_health::pb::{HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient};
+use tonic_health::pb::{HealthCheckRequest, health_client::HealthClient};
 
 /// Variable `name`, which `scripts/test` sets (`why` says how).
 fn set_by_scripts(name: &str, why: &str) -> String {

@@ -422,3 +422,23 @@ async fn the_tribunal_may_stand_before_service_the_defence_copy_has_its_own_dead
     s.client.transition_case(hearing(at(2026, 11, 20, 2))).await.expect("noticed once served");
     s.shutdown.cancel();
 }
+
+/// From 60 days before the holiday file's last year ends (the shipped one
+/// ends with 2026) the health of `dualnet.calendar` is NOT_SERVING, while the
+/// server as a whole keeps serving: a probe can warn the operator to load
+/// next year's State Council schedule.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_calendar_health_warns_from_sixty_days_before_the_schedule_runs_out() {
+    use dualnet_platform::service::CALENDAR_HEALTH;
+    use dualnet_testkit::{InProcess, ServingStatus, wait_for};
+    // 1 October 2026: 91 days left.
+    let early = InProcess::start(&arbitration::DEFINITION, at(2026, 10, 1, 2), |_| {}).await;
+    assert_eq!(early.health(CALENDAR_HEALTH).await, ServingStatus::Serving);
+    early.shutdown.cancel();
+    // 10 December 2026: 21 days left.
+    let late = InProcess::start(&arbitration::DEFINITION, at(2026, 12, 10, 2), |_| {}).await;
+    assert_eq!(late.health(CALENDAR_HEALTH).await, ServingStatus::NotServing);
+    let serving = || async { (late.health("").await == ServingStatus::Serving).then_some(()) };
+    wait_for("the server itself to serve", dualnet_testkit::WAIT, serving).await;
+    late.shutdown.cancel();
+}

@@ -8,6 +8,7 @@ use dualnet_platform::{
     ApiError, Fields,
     actor::{self, Actor},
     auth::{Claims, caller},
+    calendar::Calendar,
     correlation,
     fields::{NAME_MAX, TEXT_MAX},
     permissions::{self, Permission},
@@ -29,8 +30,9 @@ pub(super) fn text(id: Option<uuid::Uuid>) -> String {
 }
 
 /// The public view of a request.
-pub(super) fn view(v: ComplaintView) -> pb::Complaint {
+pub(super) fn view(v: ComplaintView, calendar: &Calendar) -> pb::Complaint {
     let c = v.complaint;
+    let deadline_provisional = calendar.provisional_deadline(c.filed_at, c.deadline);
     pb::Complaint {
         id: c.id.to_string(),
         kind: wire::kind(c.kind) as i32,
@@ -70,6 +72,7 @@ pub(super) fn view(v: ComplaintView) -> pb::Complaint {
         updated_at: Some(to_proto(c.updated_at)),
         filed_by: c.filed_by.unwrap_or_default(),
         resident: None,
+        deadline_provisional,
     }
 }
 
@@ -126,7 +129,7 @@ pub async fn file_complaint(api: &Api, req: Request<pb::FileComplaintRequest>) -
     let new = parse_file(caller.as_ref(), req.into_inner())?;
     let filed = api.store.file(new, &chain, api.clock.now()).await?;
     tracing::info!(complaint_id = %filed.complaint.id, correlation_id = %chain.correlation_id, "complaint filed");
-    Ok(Response::new(view(filed)))
+    Ok(Response::new(view(filed, api.store.calendar())))
 }
 
 pub async fn get_complaint(api: &Api, req: Request<pb::GetComplaintRequest>) -> Answer<pb::Complaint> {
@@ -135,7 +138,7 @@ pub async fn get_complaint(api: &Api, req: Request<pb::GetComplaintRequest>) -> 
     let purpose = f.optional_text("purpose", &req.get_ref().purpose, TEXT_MAX);
     f.finish()?;
     api.confine(reach(&req).as_ref(), id).await?;
-    let mut answer = view(api.store.get(id).await?);
+    let mut answer = view(api.store.get(id).await?, api.store.calendar());
     // A department sees the residents of the requests it leads; those it
     // reaches through its area only it sees masked.
     let entitled = personal_data::entitled(req.extensions()).filter(|c| {
@@ -191,7 +194,12 @@ pub async fn list_complaints(api: &Api, req: Request<pb::ListComplaintsRequest>)
     let next_page_token = page.next(&mut list, |c| (c.filed_at, c.id));
     let complaints = list
         .into_iter()
-        .map(|c| view(ComplaintView { complaint: c, referrals: vec![], notes: vec![], duplicates: vec![] }))
+        .map(|c| {
+            view(
+                ComplaintView { complaint: c, referrals: vec![], notes: vec![], duplicates: vec![] },
+                api.store.calendar(),
+            )
+        })
         .collect();
     Ok(Response::new(pb::ListComplaintsResponse { complaints, next_page_token }))
 }
@@ -230,7 +238,7 @@ pub async fn rate_complaint(api: &Api, req: Request<pb::RateComplaintRequest>) -
     let satisfaction = satisfaction.ok_or_else(|| ApiError::field("satisfaction", "must be specified"))?;
     let rating = Rating { satisfaction, resolution, comment: &comment, rater };
     let rated = api.store.rate(id, rating, api.clock.now()).await?;
-    Ok(Response::new(view(rated)))
+    Ok(Response::new(view(rated, api.store.calendar())))
 }
 
 pub async fn accept_complaint(api: &Api, req: Request<pb::AcceptComplaintRequest>) -> Answer<pb::Complaint> {
@@ -245,7 +253,7 @@ pub async fn accept_complaint(api: &Api, req: Request<pb::AcceptComplaintRequest
     api.confine(reach.as_ref(), id).await?;
     let department = actor::department(caller.as_ref(), "department", department)?;
     let actor = Actor::of(caller.as_ref(), "actor", actor)?.recorded();
-    Ok(Response::new(view(api.store.accept(id, &department, &actor, api.clock.now()).await?)))
+    Ok(Response::new(view(api.store.accept(id, &department, &actor, api.clock.now()).await?, api.store.calendar())))
 }
 
 pub async fn hand_over_complaint(api: &Api, req: Request<pb::HandOverComplaintRequest>) -> Answer<pb::Complaint> {
@@ -262,7 +270,10 @@ pub async fn hand_over_complaint(api: &Api, req: Request<pb::HandOverComplaintRe
     api.confine(reach.as_ref(), id).await?;
     let from = actor::department(caller.as_ref(), "from_department", from)?;
     let actor = Actor::of(caller.as_ref(), "actor", actor)?.recorded();
-    Ok(Response::new(view(api.store.hand_over(id, &from, &to, &actor, &note, api.clock.now()).await?)))
+    Ok(Response::new(view(
+        api.store.hand_over(id, &from, &to, &actor, &note, api.clock.now()).await?,
+        api.store.calendar(),
+    )))
 }
 
 pub async fn supervise_complaint(api: &Api, req: Request<pb::SuperviseComplaintRequest>) -> Answer<pb::Complaint> {
@@ -276,7 +287,7 @@ pub async fn supervise_complaint(api: &Api, req: Request<pb::SuperviseComplaintR
     f.finish()?;
     api.confine(reach.as_ref(), id).await?;
     let supervisor = Actor::of(caller.as_ref(), "supervisor", supervisor)?.recorded();
-    Ok(Response::new(view(api.store.supervise(id, &supervisor, &note, api.clock.now()).await?)))
+    Ok(Response::new(view(api.store.supervise(id, &supervisor, &note, api.clock.now()).await?, api.store.calendar())))
 }
 
 pub async fn merge_complaint(api: &Api, req: Request<pb::MergeComplaintRequest>) -> Answer<pb::Complaint> {
@@ -288,5 +299,5 @@ pub async fn merge_complaint(api: &Api, req: Request<pb::MergeComplaintRequest>)
     f.finish()?;
     api.confine(reach.as_ref(), id).await?;
     api.confine(reach.as_ref(), into).await?;
-    Ok(Response::new(view(api.store.merge(id, into, api.clock.now()).await?)))
+    Ok(Response::new(view(api.store.merge(id, into, api.clock.now()).await?, api.store.calendar())))
 }

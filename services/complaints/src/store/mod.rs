@@ -222,6 +222,11 @@ fn within(n: usize) -> String {
 }
 
 impl Store {
+    /// The working-day calendar deadlines are counted on.
+    pub fn calendar(&self) -> &Calendar {
+        &self.calendar
+    }
+
     pub fn new(pool: PgPool, calendar: Arc<Calendar>) -> Self {
         Self { pool, calendar, sealer: None }
     }

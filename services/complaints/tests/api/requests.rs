@@ -306,3 +306,31 @@ async fn requests_page_newest_first_by_category_and_filing_time() {
     assert!(e.message().starts_with("page_token:"), "{e:?}");
     s.shutdown.cancel();
 }
+
+/// The calendar never guesses a year it lacks (the shipped schedule ends with
+/// 2026): a deadline counted into 2027 is counted on weekends and the
+/// fixed-date holidays (1 January) alone and says it is provisional.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deadline_counted_into_a_year_without_a_holiday_schedule_is_provisional() {
+    // Wednesday 16 December 2026, 23:59 China time.
+    let s = start_at(Utc.with_ymd_and_hms(2026, 12, 16, 15, 59, 0).unwrap()).await;
+    let consultation = pb::FileComplaintRequest {
+        kind: pb::RequestKind::Consultation as i32,
+        category: "policy".into(),
+        building_id: s.building.to_string(),
+        ..noise()
+    };
+    let short = s.file(consultation).await;
+    // Two working days: Thursday 17 and Friday 18 December, inside 2026.
+    assert_eq!(from_proto(&short.deadline.unwrap()).unwrap(), Utc.with_ymd_and_hms(2026, 12, 18, 16, 0, 0).unwrap());
+    assert!(!short.deadline_provisional, "inside the schedule's last year");
+    let complaint = s.file(pb::FileComplaintRequest { building_id: s.building.to_string(), ..noise() }).await;
+    // Fifteen working days from the 17th: 11 in December, then 1 January
+    // (fixed holiday) and the weekend are skipped: Thursday 7 January 2027.
+    assert_eq!(from_proto(&complaint.deadline.unwrap()).unwrap(), Utc.with_ymd_and_hms(2027, 1, 7, 16, 0, 0).unwrap());
+    assert!(complaint.deadline_provisional, "counted into 2027 without its schedule");
+    let read = pb::GetComplaintRequest { id: complaint.id.clone(), ..Default::default() };
+    let read = s.client.clone().get_complaint(read).await.unwrap().into_inner();
+    assert!(read.deadline_provisional, "and says so when read");
+    s.shutdown.cancel();
+}

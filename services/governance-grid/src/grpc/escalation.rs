@@ -23,5 +23,5 @@ pub async fn escalate_incident(api: &Api, req: Request<pb::EscalateIncidentReque
     api.confine(area.as_ref(), id).await?;
     let actor = Actor::of(caller.as_ref(), "actor", actor)?.recorded();
     let escalated = api.store.escalate(id, &actor, &reason, api.clock.now()).await?;
-    Ok(Response::new(view(api.store.incident(escalated.id).await?)))
+    Ok(Response::new(view(api.store.incident(escalated.id).await?, api.store.calendar())))
 }

@@ -5,6 +5,7 @@ use dualnet_platform::{
     ApiError, Fields,
     actor::Actor,
     auth::caller,
+    calendar::Calendar,
     fields::{NAME_MAX, TEXT_MAX},
     timestamp::to_proto,
 };
@@ -18,7 +19,7 @@ use crate::{
     wire,
 };
 
-pub(super) fn view(v: IncidentView) -> pb::Incident {
+pub(super) fn view(v: IncidentView, calendar: &Calendar) -> pb::Incident {
     let summons = v
         .summons
         .into_iter()
@@ -30,11 +31,17 @@ pub(super) fn view(v: IncidentView) -> pb::Incident {
             note: s.note,
         })
         .collect();
-    pb::Incident { summons, ..incident(v.incident, v.history, v.responses) }
+    pb::Incident { summons, ..incident(v.incident, v.history, v.responses, calendar) }
 }
 
-pub(super) fn incident(i: Incident, history: Vec<HistoryEntry>, responses: Vec<PartyResponse>) -> pb::Incident {
+pub(super) fn incident(
+    i: Incident,
+    history: Vec<HistoryEntry>,
+    responses: Vec<PartyResponse>,
+    calendar: &Calendar,
+) -> pb::Incident {
     pb::Incident {
+        deadline_provisional: calendar.provisional_deadline(i.opened_at, i.deadline),
         id: i.id.to_string(),
         grid_id: text(i.placement.grid_id),
         building_id: text(i.placement.building_id),
@@ -117,7 +124,7 @@ pub async fn report_incident(api: &Api, req: Request<pb::ReportIncidentRequest>)
         enterprise_id: None,
     };
     let opened = api.store.report_incident(new, &chain, api.clock.now()).await?;
-    Ok(Response::new(incident(opened, vec![], vec![])))
+    Ok(Response::new(incident(opened, vec![], vec![], api.store.calendar())))
 }
 
 pub async fn get_incident(api: &Api, req: Request<pb::GetIncidentRequest>) -> Answer<pb::Incident> {
@@ -126,7 +133,7 @@ pub async fn get_incident(api: &Api, req: Request<pb::GetIncidentRequest>) -> An
     let id = f.id("id", &req.get_ref().id);
     f.finish()?;
     api.confine(area.as_ref(), id).await?;
-    Ok(Response::new(view(api.store.incident(id).await?)))
+    Ok(Response::new(view(api.store.incident(id).await?, api.store.calendar())))
 }
 
 pub async fn list_incidents(api: &Api, req: Request<pb::ListIncidentsRequest>) -> Answer<pb::ListIncidentsResponse> {
@@ -152,7 +159,7 @@ pub async fn list_incidents(api: &Api, req: Request<pb::ListIncidentsRequest>) -
     let mut incidents = api.store.list_incidents(&filter).await?;
     let next_page_token = page.next(&mut incidents, |i| (i.opened_at, i.id));
     Ok(Response::new(pb::ListIncidentsResponse {
-        incidents: incidents.into_iter().map(|i| incident(i, vec![], vec![])).collect(),
+        incidents: incidents.into_iter().map(|i| incident(i, vec![], vec![], api.store.calendar())).collect(),
         next_page_token,
     }))
 }
@@ -175,5 +182,5 @@ pub async fn transition_incident(api: &Api, req: Request<pb::TransitionIncidentR
     // correlation id), whoever asks for it.
     let step = Step { action, actor: &actor, note: &note, assignee: assignee.as_deref() };
     let updated = api.store.transition(id, step, api.clock.now()).await?;
-    Ok(Response::new(view(api.store.incident(updated.id).await?)))
+    Ok(Response::new(view(api.store.incident(updated.id).await?, api.store.calendar())))
 }

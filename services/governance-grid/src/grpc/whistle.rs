@@ -33,7 +33,7 @@ impl Api {
         self.confine(area.as_ref(), id).await?;
         let department = actor::own_department(caller.as_ref(), "department", department)?;
         self.store.answer_whistle(id, &department, answer, &note, self.clock.now()).await?;
-        Ok(Response::new(view(self.store.incident(id).await?)))
+        Ok(Response::new(view(self.store.incident(id).await?, self.store.calendar())))
     }
 }
 
@@ -55,7 +55,7 @@ pub async fn blow_whistle(api: &Api, req: Request<pb::BlowWhistleRequest>) -> An
     api.confine(area.as_ref(), id).await?;
     let actor = Actor::of(caller.as_ref(), "actor", actor)?.recorded();
     api.store.blow_whistle(id, &actor, &departments, api.clock.now()).await?;
-    Ok(Response::new(view(api.store.incident(id).await?)))
+    Ok(Response::new(view(api.store.incident(id).await?, api.store.calendar())))
 }
 
 pub async fn check_in(api: &Api, req: Request<pb::CheckInRequest>) -> Answer<pb::Incident> {

@@ -155,6 +155,11 @@ fn parent_missing(e: sqlx::Error, what: &str) -> ApiError {
 }
 
 impl Store {
+    /// The working-day calendar deadlines are counted on.
+    pub fn calendar(&self) -> &Calendar {
+        &self.calendar
+    }
+
     pub fn new(pool: PgPool, calendar: Arc<Calendar>) -> Self {
         Self { pool, calendar }
     }

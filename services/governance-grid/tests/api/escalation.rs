@@ -152,3 +152,24 @@ async fn a_whistled_incident_closes_only_when_every_summoned_department_is_done(
     step(&mut s.client, &incident.id, gov::IncidentAction::Close).await.expect("closes once every department is done");
     s.shutdown.cancel();
 }
+
+/// The calendar never guesses a year it lacks (the shipped schedule ends with
+/// 2026): an incident's deadline counted into 2027 says it is provisional,
+/// when reported and when listed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_incident_deadline_counted_into_a_year_without_a_holiday_schedule_is_provisional() {
+    // Thursday 31 December 2026, 07:59 China time: the grid's three working
+    // days are Thursday 31 December itself not counted, then Monday 4 to
+    // Wednesday 6 January 2027 (1 January a fixed holiday, then the weekend).
+    let mut s = start_at(Utc.with_ymd_and_hms(2026, 12, 30, 23, 59, 0).unwrap()).await;
+    let grid = grid(&mut s.client).await;
+    let open = report(&mut s.client, &grid, gov::Severity::Normal).await;
+    assert_eq!(
+        from_proto(open.deadline.as_ref().unwrap()).unwrap(),
+        Utc.with_ymd_and_hms(2027, 1, 6, 16, 0, 0).unwrap()
+    );
+    assert!(open.deadline_provisional, "counted into 2027 without its schedule");
+    let listed = s.client.list_incidents(gov::ListIncidentsRequest::default()).await.unwrap().into_inner();
+    assert!(listed.incidents.iter().all(|i| i.deadline_provisional), "and listed so");
+    s.shutdown.cancel();
+}
