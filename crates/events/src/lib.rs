@@ -9,6 +9,8 @@
 //!   faults are waited out, never dead-lettered.
 //! - [`transport`]: one trait, two transports — [`kafka`] and [`pglog`] (the
 //!   PostgreSQL log of a one-node deployment).
+//! - [`retention`]: published outbox rows, inbox rows and log records
+//!   deleted once past their retention (bounded storage).
 
 #![cfg_attr(test, allow(clippy::too_many_lines))]
 
@@ -24,6 +26,7 @@ pub mod pglog;
 pub mod producers;
 pub mod record;
 pub mod relay;
+pub mod retention;
 pub mod trace;
 pub mod transport;
 

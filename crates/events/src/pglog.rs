@@ -189,6 +189,18 @@ impl Transport for PgLogTransport {
         }))
     }
 
+    async fn prune(&self, keep: Duration, batch: i64) -> Result<u64, TransportError> {
+        // Below the lowest cursor on the topic only: a record some group has
+        // still to read stays, and a topic without cursors keeps everything.
+        let sql = "DELETE FROM log_records WHERE (topic, \"offset\") IN (
+                       SELECT r.topic, r.\"offset\" FROM log_records r
+                       JOIN (SELECT topic, min(next_offset) AS low FROM log_cursors GROUP BY topic) c
+                         ON c.topic = r.topic AND r.\"offset\" < c.low
+                       WHERE r.appended_at < now() - make_interval(secs => $1)
+                       ORDER BY r.topic, r.\"offset\" LIMIT $2)";
+        Ok(crate::retention::delete_in_batches(&self.pool, sql, keep, batch).await?)
+    }
+
     async fn rewind(&self, group: &str, topic: &str, to: Position) -> Result<Vec<(i32, i64)>, TransportError> {
         // One partition per topic; the log's offsets are dense from 0.
         let next: i64 = match to {

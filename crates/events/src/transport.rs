@@ -80,4 +80,11 @@ pub trait Transport: Send + Sync {
     /// every partition, so that it reads again from there (replay). The
     /// group's members must be stopped. Returns `(partition, next offset)`.
     async fn rewind(&self, group: &str, topic: &str, to: Position) -> Result<Vec<(i32, i64)>, TransportError>;
+    /// Deletes records appended more than `keep` ago that every group has
+    /// read, `batch` at a time; returns how many. The Kafka broker keeps its
+    /// topics by its own `retention.ms`, so by default nothing is done here.
+    async fn prune(&self, keep: std::time::Duration, batch: i64) -> Result<u64, TransportError> {
+        let _ = (keep, batch);
+        Ok(0)
+    }
 }

@@ -567,6 +567,63 @@ async fn an_unreachable_database_holds_the_partition_and_dead_letters_nothing(ki
     assert_eq!(dead[0].record.key, "m", "no probe was dead-lettered");
 }
 
+/// Bounded storage: one pruning round deletes published outbox rows and
+/// inbox rows past their retention, and log records only below every
+/// group's cursor; what is unpublished, recent or unread stays.
+async fn pruning_deletes_what_is_past_its_retention_and_nothing_unread(kind: Kind) {
+    use dualnet_events::retention::{Retention, prune};
+    let h = Harness::new(kind).await;
+    let shutdown = CancellationToken::new();
+    // No relay in the background: the test publishes, so the row appended
+    // last stays unpublished.
+    let sub = h.subscribe().await;
+    tokio::spawn(h.consumer().run(sub, shutdown.clone()));
+    h.append(&(0..10).map(|i| probe("a", i)).collect::<Vec<_>>()).await;
+    h.publish_all().await;
+    h.wait_applied(10).await;
+    // A group on the topic that has read only the first record.
+    let mut lagging = h.transport.subscribe(&unique("lagging"), std::slice::from_ref(&h.topic)).await.unwrap();
+    let first = next(&mut lagging).await;
+    lagging.commit(&first).await.unwrap();
+    shutdown.cancel();
+    // One more change, committed but not published.
+    h.append(&[probe("a", 10)]).await;
+    let count = |sql: &'static str| {
+        let pool = h.pool.clone();
+        async move { sqlx::query_scalar::<_, i64>(sql).fetch_one(&pool).await.unwrap() }
+    };
+    let recent = Retention {
+        outbox: Some(Duration::from_secs(3600)),
+        inbox: Some(Duration::from_secs(3600)),
+        log: Some(Duration::from_secs(3600)),
+        every: Duration::from_secs(1),
+        batch: 3,
+    };
+    let none = prune(&h.pool, h.transport.as_ref(), &recent).await.unwrap();
+    assert_eq!((none.outbox, none.inbox, none.log), (0, 0, 0), "nothing is an hour old");
+    let now =
+        Retention { outbox: Some(Duration::ZERO), inbox: Some(Duration::ZERO), log: Some(Duration::ZERO), ..recent };
+    let pruned = prune(&h.pool, h.transport.as_ref(), &now).await.unwrap();
+    assert_eq!(pruned.outbox, 10, "every published row, in batches of 3");
+    assert_eq!(
+        count("SELECT count(*) FROM event_outbox WHERE published_at IS NULL").await,
+        1,
+        "the unpublished row stays"
+    );
+    assert_eq!(count("SELECT count(*) FROM event_outbox").await, 1);
+    assert_eq!(pruned.inbox, 10);
+    assert_eq!(count("SELECT count(*) FROM event_inbox").await, 0);
+    match kind {
+        // The broker keeps its topics by its own retention.
+        Kind::Kafka => assert_eq!(pruned.log, 0),
+        // Below the lagging group's cursor: the first record only.
+        Kind::PgLog => assert_eq!(pruned.log, 1, "only what every group has read"),
+    }
+    // The lagging group still reads everything after its cursor.
+    let second = next(&mut lagging).await;
+    assert_eq!(second.offset, first.offset + 1);
+}
+
 macro_rules! conformance {
     ($($name:ident),* $(,)?) => {
         mod kafka {
@@ -601,6 +658,7 @@ conformance!(
     a_rewound_group_reads_again_from_an_offset_or_a_time,
     relays_of_two_databases_on_one_server_do_not_wait_on_each_other,
     an_unreachable_database_holds_the_partition_and_dead_letters_nothing,
+    pruning_deletes_what_is_past_its_retention_and_nothing_unread,
 );
 
 /// Kafka: two members consume a burst over many keys and a third joins in

@@ -8,6 +8,7 @@ use anyhow::{Context, bail};
 use serde::Deserialize;
 
 pub use open311::Open311Config;
+pub use retention::RetentionConfig;
 
 /// A value that must not reach logs: `Debug` and `Display` print `***`.
 #[derive(Clone, Deserialize, PartialEq, Eq)]
@@ -49,6 +50,7 @@ pub struct Config {
     pub telemetry: TelemetryConfig,
     pub consumer: ConsumerConfig,
     pub relay: RelayConfig,
+    pub retention: RetentionConfig,
     pub deadlines: DeadlineConfig,
     pub statistics: StatisticsConfig,
     pub auth: AuthConfig,
@@ -344,6 +346,7 @@ const SECTIONS: &[&str] = &[
     "telemetry",
     "consumer",
     "relay",
+    "retention",
     "deadlines",
     "statistics",
     "auth",
@@ -431,6 +434,9 @@ impl Config {
         if self.relay.batch < 1 || self.relay.poll_ms < 1 {
             bail!("relay.batch and relay.poll_ms must be at least 1");
         }
+        if self.retention.batch < 1 || self.retention.every_ms < 1 {
+            bail!("retention.batch and retention.every_ms must be at least 1");
+        }
         Ok(())
     }
 }
@@ -461,5 +467,6 @@ fn set(table: &mut toml::Table, path: &[String], raw: &str) {
 }
 
 mod open311;
+mod retention;
 #[cfg(test)]
 mod tests;

@@ -22,6 +22,7 @@ pub mod minimum_wage;
 pub mod page;
 pub mod permissions;
 pub mod personal_data;
+pub mod readiness;
 pub mod sealing;
 pub mod service;
 pub mod telemetry;

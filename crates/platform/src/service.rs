@@ -100,47 +100,7 @@ pub const CALENDAR_HEALTH: &str = "dualnet.calendar";
 /// How often the calendar's coverage is looked at.
 const CALENDAR_CHECK_EVERY: Duration = Duration::from_secs(24 * 3600);
 
-/// Conditions a server waits for before it reports SERVING (each consumer
-/// holding its share of the topics), and advisories it reports under names
-/// of their own without withholding SERVING (e.g. `dualnet.calendar`, not
-/// serving once the holiday schedule is about to run out).
-#[derive(Clone, Default)]
-pub struct Readiness(Arc<std::sync::Mutex<Conditions>>);
-
-#[derive(Default)]
-struct Conditions {
-    required: Vec<Arc<AtomicBool>>,
-    advisories: Vec<(&'static str, Arc<AtomicBool>)>,
-}
-
-impl Readiness {
-    pub fn add(&self, flag: Arc<AtomicBool>) {
-        self.0.lock().expect("readiness").required.push(flag);
-    }
-
-    /// A condition reported as the health of `name` alone.
-    pub fn advise(&self, name: &'static str, flag: Arc<AtomicBool>) {
-        self.0.lock().expect("readiness").advisories.push((name, flag));
-    }
-
-    pub fn is_ready(&self) -> bool {
-        self.0.lock().expect("readiness").required.iter().all(|f| f.load(Ordering::Relaxed))
-    }
-
-    /// Each advisory's name and whether every condition of that name holds.
-    pub fn advisories(&self) -> Vec<(&'static str, bool)> {
-        let held = self.0.lock().expect("readiness");
-        let mut out: Vec<(&'static str, bool)> = Vec::new();
-        for (name, flag) in &held.advisories {
-            let ok = flag.load(Ordering::Relaxed);
-            match out.iter_mut().find(|(n, _)| n == name) {
-                Some((_, all)) => *all &= ok,
-                None => out.push((name, ok)),
-            }
-        }
-        out
-    }
-}
+pub use crate::readiness::Readiness;
 
 /// A started service: its gRPC APIs and its background tasks.
 pub struct Started {
@@ -197,6 +157,13 @@ pub async fn start_pipeline(
         },
     );
     let mut tasks = vec![tokio::spawn(relay.run(shutdown.clone()))];
+    let retention = deps.config.retention.settings();
+    tasks.push(tokio::spawn(dualnet_events::retention::run(
+        deps.pool.clone(),
+        deps.transport.clone(),
+        retention,
+        shutdown.clone(),
+    )));
     let (reachable, probe) = watch_database(pipeline.service, deps.pool.clone(), shutdown.clone());
     deps.readiness.add(reachable);
     tasks.push(probe);

@@ -52,3 +52,24 @@ fn secrets_do_not_print() {
     assert!(!format!("{c:?}").contains("hunter2"));
     assert_eq!(c.database.url.unwrap().expose(), "postgres://u:hunter2@h/db");
 }
+
+#[test]
+fn retention_is_a_week_by_default_and_zero_keeps_rows_for_ever() {
+    let week = Some(std::time::Duration::from_secs(7 * 24 * 3600));
+    let defaults = Config::load_from(None, env(&[])).unwrap().retention.settings();
+    assert_eq!((defaults.outbox, defaults.inbox, defaults.log), (week, week, week));
+    let c = Config::load_from(None, env(&[("DUALNET_RETENTION__INBOX_HOURS", "0")])).unwrap();
+    assert_eq!(c.retention.settings().inbox, None);
+    assert!(Config::load_from(None, env(&[("DUALNET_RETENTION__BATCH", "0")])).is_err());
+}
+
+/// The example file in docs/operations.md names only keys dualnet knows, with
+/// values of their types (its files are examples, so it is not validated).
+#[test]
+fn the_documented_example_configuration_parses() {
+    let doc = include_str!("../../../../docs/operations.md");
+    let start = doc.find("```toml\n").expect("a toml example") + "```toml\n".len();
+    let example = &doc[start..start + doc[start..].find("```").unwrap()];
+    let c: Config = toml::from_str(example).expect("the documented example parses");
+    assert_eq!(c.retention.every_ms, 600_000);
+}
