@@ -19,6 +19,7 @@ pub mod fields;
 pub mod grpc_server;
 pub mod metrics;
 pub mod minimum_wage;
+pub mod named;
 pub mod page;
 pub mod permissions;
 pub mod personal_data;
@@ -30,3 +31,4 @@ pub mod timestamp;
 
 pub use api_error::ApiError;
 pub use fields::Fields;
+pub use named::Named;

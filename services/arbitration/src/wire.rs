@@ -1,5 +1,6 @@
 //! Domain values ↔ their protobuf enums, shared by the API and the events.
 
+use dualnet_platform::Named;
 use dualnet_proto::arbitration::v1 as pb;
 
 use crate::domain::{
@@ -11,7 +12,7 @@ use crate::domain::{
 
 /// The status a filter names (`UNSPECIFIED`: none).
 pub fn status_from(s: pb::CaseStatus) -> Option<Status> {
-    Status::ALL.into_iter().find(|v| status(*v) == s)
+    Status::ALL.iter().copied().find(|v| status(*v) == s)
 }
 
 pub fn status(s: Status) -> pb::CaseStatus {
@@ -80,12 +81,12 @@ pub fn simple_ground(g: SimpleGround) -> pb::SimpleGround {
 }
 
 pub fn simple_ground_from(g: pb::SimpleGround) -> Option<SimpleGround> {
-    SimpleGround::ALL.into_iter().find(|v| simple_ground(*v) == g)
+    SimpleGround::ALL.iter().copied().find(|v| simple_ground(*v) == g)
 }
 
 /// The action a caller asked for: any but applying, which is `ApplyCase`.
 pub fn requested_action(a: pb::CaseAction) -> Option<Action> {
-    Action::ALL.into_iter().filter(|v| *v != Action::Apply).find(|v| action(*v) == a)
+    Action::ALL.iter().copied().filter(|v| *v != Action::Apply).find(|v| action(*v) == a)
 }
 
 pub fn claim_kind(k: ClaimKind) -> pb::ClaimKind {
@@ -100,7 +101,7 @@ pub fn claim_kind(k: ClaimKind) -> pb::ClaimKind {
 }
 
 pub fn claim_kind_from(k: pb::ClaimKind) -> Option<ClaimKind> {
-    ClaimKind::ALL.into_iter().find(|v| claim_kind(*v) == k)
+    ClaimKind::ALL.iter().copied().find(|v| claim_kind(*v) == k)
 }
 
 pub fn deadline_kind(k: Kind) -> pb::DeadlineKind {

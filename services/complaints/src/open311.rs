@@ -4,6 +4,7 @@
 //! their status notes. Errors are the spec's `[{"code", "description"}]`.
 //! `openapi.json` describes it all (served at `/open311/v2/openapi.json`).
 
+use dualnet_platform::Named;
 use std::{collections::HashMap, net::SocketAddr, sync::Arc};
 
 use axum::{

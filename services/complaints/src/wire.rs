@@ -1,5 +1,6 @@
 //! Domain values ↔ their protobuf enums, shared by the API and the events.
 
+use dualnet_platform::Named;
 use dualnet_proto::complaints::v1 as pb;
 
 use crate::domain::{
@@ -84,7 +85,7 @@ pub fn referral_kind(k: referral::Kind) -> pb::ReferralKind {
 }
 
 pub fn referral_kind_from(k: pb::ReferralKind) -> Option<referral::Kind> {
-    referral::Kind::ALL.into_iter().find(|d| referral_kind(*d) == k)
+    referral::Kind::ALL.iter().copied().find(|d| referral_kind(*d) == k)
 }
 
 pub fn referral_outcome(o: referral::Outcome) -> pb::ReferralOutcome {
@@ -98,5 +99,5 @@ pub fn referral_outcome(o: referral::Outcome) -> pb::ReferralOutcome {
 }
 
 pub fn referral_outcome_from(o: pb::ReferralOutcome) -> Option<referral::Outcome> {
-    referral::Outcome::ALL.into_iter().find(|d| referral_outcome(*d) == o)
+    referral::Outcome::ALL.iter().copied().find(|d| referral_outcome(*d) == o)
 }

@@ -1,5 +1,6 @@
 //! Domain values ↔ their protobuf enums, shared by the API and the events.
 
+use dualnet_platform::Named;
 use dualnet_proto::governance::v1 as pb;
 
 use crate::domain::{
@@ -26,12 +27,12 @@ pub fn status(s: Status) -> pb::IncidentStatus {
 
 /// The status a filter names (`UNSPECIFIED`: none).
 pub fn status_from(s: pb::IncidentStatus) -> Option<Status> {
-    Status::ALL.into_iter().find(|v| status(*v) == s)
+    Status::ALL.iter().copied().find(|v| status(*v) == s)
 }
 
 /// The level a filter names (`UNSPECIFIED`: none).
 pub fn level_from(l: pb::IncidentLevel) -> Option<Level> {
-    Level::ALL.into_iter().find(|v| level(*v) == l)
+    Level::ALL.iter().copied().find(|v| level(*v) == l)
 }
 
 pub fn level(l: Level) -> pb::IncidentLevel {
@@ -107,7 +108,7 @@ pub fn rental_category(c: RentalCategory) -> pb::RentalCategory {
 }
 
 pub fn rental_category_from(c: pb::RentalCategory) -> Option<RentalCategory> {
-    RentalCategory::ALL.into_iter().find(|v| rental_category(*v) == c)
+    RentalCategory::ALL.iter().copied().find(|v| rental_category(*v) == c)
 }
 
 pub fn rental_grade(g: Grade) -> pb::RentalGrade {

@@ -1,5 +1,6 @@
 //! Domain values ↔ their protobuf enums, shared by the API and the events.
 
+use dualnet_platform::Named;
 use dualnet_proto::partygrid::v1 as pb;
 
 use crate::domain::{
@@ -21,7 +22,7 @@ pub fn org_kind(k: OrgKind) -> pb::OrganisationKind {
 }
 
 pub fn org_kind_from(k: pb::OrganisationKind) -> Option<OrgKind> {
-    OrgKind::ALL.into_iter().find(|d| org_kind(*d) == k)
+    OrgKind::ALL.iter().copied().find(|d| org_kind(*d) == k)
 }
 
 pub fn unit_kind(k: UnitKind) -> pb::UnitKind {
@@ -35,12 +36,12 @@ pub fn unit_kind(k: UnitKind) -> pb::UnitKind {
 }
 
 pub fn unit_kind_from(k: pb::UnitKind) -> Option<UnitKind> {
-    UnitKind::ALL.into_iter().find(|d| unit_kind(*d) == k)
+    UnitKind::ALL.iter().copied().find(|d| unit_kind(*d) == k)
 }
 
 /// The status a filter names (`UNSPECIFIED`: none).
 pub fn task_status_from(s: pb::TaskStatus) -> Option<TaskStatus> {
-    TaskStatus::ALL.into_iter().find(|v| task_status(*v) == s)
+    TaskStatus::ALL.iter().copied().find(|v| task_status(*v) == s)
 }
 
 pub fn task_status(s: TaskStatus) -> pb::TaskStatus {
@@ -63,5 +64,5 @@ pub fn role(r: Role) -> pb::MemberRole {
 }
 
 pub fn role_from(r: pb::MemberRole) -> Option<Role> {
-    Role::ALL.into_iter().find(|d| role(*d) == r)
+    Role::ALL.iter().copied().find(|d| role(*d) == r)
 }

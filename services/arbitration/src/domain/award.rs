@@ -6,7 +6,8 @@
 //! worker may still sue, Art. 48; the employer may only ask the court to set
 //! the award aside, Art. 49.)
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::EnumString, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum ClaimKind {
     Wages,
     InjuryMedical,
@@ -14,32 +15,6 @@ pub enum ClaimKind {
     Damages,
     LabourStandards,
     Other,
-}
-
-impl ClaimKind {
-    pub const ALL: [ClaimKind; 6] = [
-        ClaimKind::Wages,
-        ClaimKind::InjuryMedical,
-        ClaimKind::Compensation,
-        ClaimKind::Damages,
-        ClaimKind::LabourStandards,
-        ClaimKind::Other,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ClaimKind::Wages => "wages",
-            ClaimKind::InjuryMedical => "injury_medical",
-            ClaimKind::Compensation => "compensation",
-            ClaimKind::Damages => "damages",
-            ClaimKind::LabourStandards => "labour_standards",
-            ClaimKind::Other => "other",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|v| v.as_str() == s)
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -14,30 +14,19 @@
 //! before a restart are not carried into the new period.
 
 use chrono::{DateTime, Utc};
+use dualnet_platform::Named;
 use dualnet_platform::calendar::{Calendar, china_date};
 
 use super::clocks::award_due;
 
 /// Why the award period stands still.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::EnumString, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum Pause {
     /// 中止审理 (Rules Art. 47).
     Suspension,
     /// 公告送达 (Rules Art. 46(6)).
     PublicNotice,
-}
-
-impl Pause {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Pause::Suspension => "suspension",
-            Pause::PublicNotice => "public_notice",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        [Pause::Suspension, Pause::PublicNotice].into_iter().find(|p| p.as_str() == s)
-    }
 }
 
 /// Where the award period stands.

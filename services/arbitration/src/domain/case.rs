@@ -5,6 +5,7 @@
 //! as a draft application that the commission completes.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use dualnet_platform::Named;
 use uuid::Uuid;
 
 use super::{award::Claim, limitation::Suspension, procedure::Track};
@@ -19,7 +20,8 @@ pub const COLLECTIVE_MIN_WORKERS: i32 = 10;
 /// collective whatever the number of workers (Rules Arts 5, 62).
 pub const COLLECTIVE_CONTRACT_CATEGORY: &str = "labour.collective_contract";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::EnumString, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum Status {
     Draft,
     Applied,
@@ -37,44 +39,6 @@ pub enum Status {
 }
 
 impl Status {
-    pub const ALL: [Status; 13] = [
-        Status::Draft,
-        Status::Applied,
-        Status::Accepted,
-        Status::Refused,
-        Status::Served,
-        Status::DefenceReceived,
-        Status::TribunalFormed,
-        Status::HearingNoticed,
-        Status::Heard,
-        Status::Settled,
-        Status::Awarded,
-        Status::Closed,
-        Status::Withdrawn,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Draft => "draft",
-            Status::Applied => "applied",
-            Status::Accepted => "accepted",
-            Status::Refused => "refused",
-            Status::Served => "served",
-            Status::DefenceReceived => "defence_received",
-            Status::TribunalFormed => "tribunal_formed",
-            Status::HearingNoticed => "hearing_noticed",
-            Status::Heard => "heard",
-            Status::Settled => "settled",
-            Status::Awarded => "awarded",
-            Status::Closed => "closed",
-            Status::Withdrawn => "withdrawn",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|v| v.as_str() == s)
-    }
-
     /// Nothing moves the case any more.
     pub fn is_final(self) -> bool {
         matches!(self, Status::Refused | Status::Closed | Status::Withdrawn)
@@ -94,7 +58,8 @@ impl Status {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::EnumString, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum Action {
     /// A draft becomes an application.
     Apply,
@@ -138,68 +103,6 @@ pub enum Action {
     ShortenDefence,
     /// Rules Art. 61: back to the ordinary procedure.
     ConvertToOrdinary,
-}
-
-impl Action {
-    pub const ALL: [Action; 26] = [
-        Action::Apply,
-        Action::Accept,
-        Action::Refuse,
-        Action::Serve,
-        Action::ReceiveDefence,
-        Action::FormTribunal,
-        Action::NoticeHearing,
-        Action::PostponeHearing,
-        Action::HoldHearing,
-        Action::Settle,
-        Action::Award,
-        Action::Close,
-        Action::Withdraw,
-        Action::SupplementMaterials,
-        Action::AddParty,
-        Action::AmendClaims,
-        Action::JoinCounterclaim,
-        Action::AcceptTransfer,
-        Action::Suspend,
-        Action::Resume,
-        Action::ServeByPublicNotice,
-        Action::PublicNoticeServed,
-        Action::SendDefenceCopy,
-        Action::HandleSimply,
-        Action::ShortenDefence,
-        Action::ConvertToOrdinary,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Action::Apply => "apply",
-            Action::Accept => "accept",
-            Action::Refuse => "refuse",
-            Action::Serve => "serve",
-            Action::ReceiveDefence => "receive_defence",
-            Action::FormTribunal => "form_tribunal",
-            Action::NoticeHearing => "notice_hearing",
-            Action::PostponeHearing => "postpone_hearing",
-            Action::HoldHearing => "hold_hearing",
-            Action::Settle => "settle",
-            Action::Award => "award",
-            Action::Close => "close",
-            Action::Withdraw => "withdraw",
-            Action::SupplementMaterials => "supplement_materials",
-            Action::AddParty => "add_party",
-            Action::AmendClaims => "amend_claims",
-            Action::JoinCounterclaim => "join_counterclaim",
-            Action::AcceptTransfer => "accept_transfer",
-            Action::Suspend => "suspend",
-            Action::Resume => "resume",
-            Action::ServeByPublicNotice => "serve_by_public_notice",
-            Action::PublicNoticeServed => "public_notice_served",
-            Action::SendDefenceCopy => "send_defence_copy",
-            Action::HandleSimply => "handle_simply",
-            Action::ShortenDefence => "shorten_defence",
-            Action::ConvertToOrdinary => "convert_to_ordinary",
-        }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -368,7 +271,7 @@ pub fn draft(
 mod tests {
     use super::*;
 
-    const ACTIONS: [Action; 26] = Action::ALL;
+    const ACTIONS: &[Action] = Action::ALL;
 
     #[test]
     fn no_sequence_of_actions_awards_without_a_hearing_or_reopens_an_ended_case() {

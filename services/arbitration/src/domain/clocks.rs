@@ -34,7 +34,10 @@ pub const AWARD_EXTENSION_MAX_DAYS: u32 = 15;
 /// The arbitrator is reminded this long before a hearing.
 pub const HEARING_REMINDER_DAYS: i64 = 5;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, strum::IntoStaticStr, strum::EnumString, strum::VariantArray,
+)]
+#[strum(serialize_all = "snake_case")]
 pub enum Kind {
     MediationOver,
     Acceptance,
@@ -47,34 +50,6 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 8] = [
-        Kind::MediationOver,
-        Kind::Acceptance,
-        Kind::Service,
-        Kind::Defence,
-        Kind::TribunalNotice,
-        Kind::HearingSoon,
-        Kind::Award,
-        Kind::DefenceCopy,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::MediationOver => "mediation_over",
-            Kind::Acceptance => "acceptance",
-            Kind::Service => "service",
-            Kind::Defence => "defence",
-            Kind::TribunalNotice => "tribunal_notice",
-            Kind::HearingSoon => "hearing_soon",
-            Kind::Award => "award",
-            Kind::DefenceCopy => "defence_copy",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|v| v.as_str() == s)
-    }
-
     /// The breach, or the right that opens, when the time passes.
     pub fn consequence(self) -> &'static str {
         match self {
@@ -90,7 +65,8 @@ impl Kind {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::EnumString, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum State {
     Pending,
     Met,
@@ -101,24 +77,6 @@ pub enum State {
     /// Standing still: the days are not counted (the award period during a
     /// suspension or service by public notice, Rules Art. 46(6)).
     Paused,
-}
-
-impl State {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            State::Pending => "pending",
-            State::Met => "met",
-            State::Passed => "passed",
-            State::Cancelled => "cancelled",
-            State::Paused => "paused",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        [State::Pending, State::Met, State::Passed, State::Cancelled, State::Paused]
-            .into_iter()
-            .find(|v| v.as_str() == s)
-    }
 }
 
 /// One statutory deadline of a case.

@@ -6,7 +6,8 @@
 use super::{award_clock::Pause, case::Case};
 
 /// How a case is heard.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, strum::IntoStaticStr, strum::EnumString, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum Track {
     /// A tribunal and the statute's notice periods (LDMAL Arts 30-35).
     #[default]
@@ -15,19 +16,6 @@ pub enum Track {
     /// defence period shortened or waived with consent (Art. 58), the
     /// hearing date set by the tribunal (Art. 60).
     Simple,
-}
-
-impl Track {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Track::Ordinary => "ordinary",
-            Track::Simple => "simple",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        [Track::Ordinary, Track::Simple].into_iter().find(|t| t.as_str() == s)
-    }
 }
 
 /// Rules Art. 56: the grounds on which a case may be handled simply.

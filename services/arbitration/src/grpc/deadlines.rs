@@ -1,5 +1,6 @@
 //! The statutory deadlines of an arbitrator's cases, or of one case.
 
+use dualnet_platform::Named;
 use dualnet_platform::{ApiError, Fields, fields::NAME_MAX};
 use dualnet_proto::arbitration::v1 as pb;
 use tonic::{Request, Response};

@@ -1,6 +1,7 @@
 //! A case as stored: its row, and the views (parties, claims, deadlines,
 //! representatives) read back with it.
 
+use dualnet_platform::Named;
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};

@@ -2,6 +2,7 @@
 //! statutory deadlines, and enterprise risk. Every change is written
 //! together with its outbox event.
 
+use dualnet_platform::Named;
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};

@@ -1,6 +1,7 @@
 //! Claimants as stored: their personal data each field in plaintext or
 //! sealed, written beside the case.
 
+use dualnet_platform::Named;
 use dualnet_platform::sealing::{Sealer, conceal};
 use sqlx::PgConnection;
 use uuid::Uuid;

@@ -3,6 +3,7 @@
 //! it opened; a dissatisfied rating reopens it.
 
 use chrono::{DateTime, Utc};
+use dualnet_platform::Named;
 use dualnet_platform::calendar::Calendar;
 use uuid::Uuid;
 
@@ -10,19 +11,8 @@ macro_rules! named_enum {
     ($(#[$m:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
         $(#[$m])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-        pub enum $name { $($variant),+ }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),+ }
-            }
-
-            pub fn parse(s: &str) -> Option<Self> {
-                Self::ALL.iter().copied().find(|v| v.as_str() == s)
-            }
-        }
+        #[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray)]
+        pub enum $name { $(#[strum(serialize = $text)] $variant),+ }
     };
 }
 

@@ -8,29 +8,13 @@ pub const NEAR_METRES: f64 = 100.0;
 /// The department that owns requests no route or location assigns.
 pub const FALLBACK_OWNER: &str = "subdistrict-service-centre";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::EnumString, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum LocatedBy {
     Building,
     Address,
     Coordinates,
     None,
-}
-
-impl LocatedBy {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LocatedBy::Building => "building",
-            LocatedBy::Address => "address",
-            LocatedBy::Coordinates => "coordinates",
-            LocatedBy::None => "none",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        [LocatedBy::Building, LocatedBy::Address, LocatedBy::Coordinates, LocatedBy::None]
-            .into_iter()
-            .find(|v| v.as_str() == s)
-    }
 }
 
 /// An address as the map and residents both write it: no spaces or common

@@ -4,7 +4,8 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::EnumString, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum Kind {
     PeoplesMediation,
     AdministrativeMediation,
@@ -12,50 +13,14 @@ pub enum Kind {
     LegalAid,
 }
 
-impl Kind {
-    pub const ALL: [Kind; 4] =
-        [Kind::PeoplesMediation, Kind::AdministrativeMediation, Kind::JudicialMediation, Kind::LegalAid];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::PeoplesMediation => "peoples_mediation",
-            Kind::AdministrativeMediation => "administrative_mediation",
-            Kind::JudicialMediation => "judicial_mediation",
-            Kind::LegalAid => "legal_aid",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|v| v.as_str() == s)
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::EnumString, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum Outcome {
     Settled,
     NotSettled,
     AidGranted,
     AidRefused,
     Withdrawn,
-}
-
-impl Outcome {
-    pub const ALL: [Outcome; 5] =
-        [Outcome::Settled, Outcome::NotSettled, Outcome::AidGranted, Outcome::AidRefused, Outcome::Withdrawn];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Outcome::Settled => "settled",
-            Outcome::NotSettled => "not_settled",
-            Outcome::AidGranted => "aid_granted",
-            Outcome::AidRefused => "aid_refused",
-            Outcome::Withdrawn => "withdrawn",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|v| v.as_str() == s)
-    }
 }
 
 /// Whether `outcome` can end a referral of `kind`: mediation settles or not,

@@ -4,6 +4,7 @@
 //! supervising, merging.
 
 use dualnet_events::Chain;
+use dualnet_platform::Named;
 use dualnet_platform::{
     ApiError, Fields,
     actor::{self, Actor},

@@ -3,6 +3,7 @@
 //! the public (no key, `open311.public_reads` on) only what
 //! `domain::publication` allows, redacted.
 
+use dualnet_platform::Named;
 use std::collections::HashMap;
 
 use axum::http::{HeaderMap, StatusCode, header};

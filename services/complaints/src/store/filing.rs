@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use dualnet_events::Chain;
+use dualnet_platform::Named;
 use dualnet_platform::{
     ApiError,
     sealing::{Sealer, conceal},

@@ -2,6 +2,7 @@
 //! personal data (kept apart, never in events), the catalogue and routing
 //! table, referrals, and the read model of the map.
 
+use dualnet_platform::Named;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};

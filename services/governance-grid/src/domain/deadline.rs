@@ -9,23 +9,11 @@ use super::incident::Level;
 /// The row every category falls back to.
 pub const DEFAULT_CATEGORY: &str = "*";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::EnumString, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum Unit {
     WorkingDays,
     Hours,
-}
-
-impl Unit {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Unit::WorkingDays => "working_days",
-            Unit::Hours => "hours",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        [Unit::WorkingDays, Unit::Hours].into_iter().find(|u| u.as_str() == s)
-    }
 }
 
 /// How long an incident of `category` may stay unresolved at each level.

@@ -6,41 +6,20 @@ use chrono::{DateTime, Utc};
 
 use super::incident::{Incident, Level};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::EnumString, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum Reason {
     DeadlinePassed,
     Major,
     Requested,
 }
 
-impl Reason {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Reason::DeadlinePassed => "deadline_passed",
-            Reason::Major => "major",
-            Reason::Requested => "requested",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, strum::IntoStaticStr, strum::EnumString, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum Severity {
     #[default]
     Normal,
     Major,
-}
-
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Normal => "normal",
-            Severity::Major => "major",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        [Severity::Normal, Severity::Major].into_iter().find(|v| v.as_str() == s)
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

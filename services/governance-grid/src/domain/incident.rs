@@ -2,9 +2,11 @@
 //! an explicit state machine, with the reject and send-back paths.
 
 use chrono::{DateTime, Utc};
+use dualnet_platform::Named;
 use uuid::Uuid;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::EnumString, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum Status {
     Reported,
     Accepted,
@@ -16,7 +18,8 @@ pub enum Status {
     Rejected,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::EnumString, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum Action {
     Accept,
     Dispatch,
@@ -24,19 +27,22 @@ pub enum Action {
     Verify,
     Close,
     Reject,
+    #[strum(serialize = "send back")]
     SendBack,
     /// The resident rated the outcome (from the complaint's rating).
     Rate,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::EnumString, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum Level {
     Grid,
     Community,
     Subdistrict,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::EnumString, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum Source {
     GridWorker,
     Complaint,
@@ -81,98 +87,9 @@ pub fn transition(from: Status, action: Action) -> Result<Status, IllegalTransit
 }
 
 impl Status {
-    pub const ALL: [Status; 8] = [
-        Status::Reported,
-        Status::Accepted,
-        Status::Dispatched,
-        Status::Handled,
-        Status::Verified,
-        Status::Closed,
-        Status::Rated,
-        Status::Rejected,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Reported => "reported",
-            Status::Accepted => "accepted",
-            Status::Dispatched => "dispatched",
-            Status::Handled => "handled",
-            Status::Verified => "verified",
-            Status::Closed => "closed",
-            Status::Rated => "rated",
-            Status::Rejected => "rejected",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|v| v.as_str() == s)
-    }
-
     /// Closed for good: nothing is left to do but rate it.
     pub fn is_final(self) -> bool {
         matches!(self, Status::Closed | Status::Rated | Status::Rejected)
-    }
-}
-
-impl Action {
-    pub const ALL: [Action; 8] = [
-        Action::Accept,
-        Action::Dispatch,
-        Action::Handle,
-        Action::Verify,
-        Action::Close,
-        Action::Reject,
-        Action::SendBack,
-        Action::Rate,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Action::Accept => "accept",
-            Action::Dispatch => "dispatch",
-            Action::Handle => "handle",
-            Action::Verify => "verify",
-            Action::Close => "close",
-            Action::Reject => "reject",
-            Action::SendBack => "send back",
-            Action::Rate => "rate",
-        }
-    }
-}
-
-impl Level {
-    pub const ALL: [Level; 3] = [Level::Grid, Level::Community, Level::Subdistrict];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Level::Grid => "grid",
-            Level::Community => "community",
-            Level::Subdistrict => "subdistrict",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|v| v.as_str() == s)
-    }
-}
-
-impl Source {
-    pub const ALL: [Source; 5] =
-        [Source::GridWorker, Source::Complaint, Source::LabourRisk, Source::EarlyWarning, Source::PartyReport];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Source::GridWorker => "grid_worker",
-            Source::Complaint => "complaint",
-            Source::LabourRisk => "labour_risk",
-            Source::EarlyWarning => "early_warning",
-            Source::PartyReport => "party_report",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|v| v.as_str() == s)
     }
 }
 
@@ -237,7 +154,7 @@ pub struct PartyResponse {
 mod tests {
     use super::*;
 
-    const ACTIONS: [Action; 8] = Action::ALL;
+    const ACTIONS: &[Action] = Action::ALL;
 
     /// Whether an end (closed, rated or rejected) can still be reached.
     fn can_finish(from: Status) -> bool {
@@ -247,7 +164,7 @@ mod tests {
             if seen[i].is_final() {
                 return true;
             }
-            for a in ACTIONS {
+            for &a in ACTIONS {
                 if let Ok(to) = transition(seen[i], a)
                     && !seen.contains(&to)
                 {
@@ -320,7 +237,7 @@ mod tests {
     fn nothing_moves_a_rejected_or_rated_incident() {
         let actions = Action::ALL;
         for from in [Status::Rejected, Status::Rated] {
-            for a in actions {
+            for &a in actions {
                 assert!(transition(from, a).is_err(), "{a:?} moved a {from:?} incident");
             }
         }
@@ -328,7 +245,7 @@ mod tests {
 
     #[test]
     fn every_status_round_trips_through_its_name() {
-        for s in Status::ALL {
+        for &s in Status::ALL {
             assert_eq!(Status::parse(s.as_str()), Some(s));
         }
     }

@@ -4,6 +4,7 @@
 //! in the file, or one already on the map. Problems are reported per row as
 //! `rows[i].field` (i counts data rows from 0; in CSV, row i is line i + 2).
 
+use dualnet_platform::Named;
 use std::collections::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
@@ -11,7 +12,20 @@ use serde::{Deserialize, Serialize};
 /// Most rows one import may carry.
 pub const MAX_ROWS: usize = 100_000;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+)]
+#[strum(serialize_all = "snake_case")]
 pub enum Kind {
     Subdistrict,
     Community,
@@ -21,22 +35,6 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 5] = [Kind::Subdistrict, Kind::Community, Kind::Grid, Kind::Building, Kind::Enterprise];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::Subdistrict => "subdistrict",
-            Kind::Community => "community",
-            Kind::Grid => "grid",
-            Kind::Building => "building",
-            Kind::Enterprise => "enterprise",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.as_str() == s)
-    }
-
     /// The kind of entry this one lies in.
     pub fn parent(self) -> Option<Kind> {
         match self {
@@ -142,7 +140,10 @@ pub fn check(raw: Vec<RawRow>, name_max: usize, text_max: usize) -> Checked {
         let mut bad = |field: &str, message: String| problems.push(Problem::at(index, field, message));
         let kind = Kind::parse(r.kind.trim());
         if kind.is_none() {
-            bad("kind", format!("must be one of {}", Kind::ALL.map(Kind::as_str).join(", ")));
+            bad(
+                "kind",
+                format!("must be one of {}", Kind::ALL.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ")),
+            );
         }
         for (field, value, max) in
             [("code", &r.code, name_max), ("name", &r.name, name_max), ("address", &r.address, text_max)]

@@ -14,7 +14,8 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::EnumString, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum Category {
     UrbanVillageHouse,
     ResidentialEstate,
@@ -23,31 +24,10 @@ pub enum Category {
     Other,
 }
 
-impl Category {
-    pub const ALL: [Category; 5] = [
-        Category::UrbanVillageHouse,
-        Category::ResidentialEstate,
-        Category::Dormitory,
-        Category::PublicRental,
-        Category::Other,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Category::UrbanVillageHouse => "urban_village_house",
-            Category::ResidentialEstate => "residential_estate",
-            Category::Dormitory => "dormitory",
-            Category::PublicRental => "public_rental",
-            Category::Other => "other",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|c| c.as_str() == s)
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, strum::IntoStaticStr, strum::EnumString, strum::VariantArray,
+)]
+#[strum(serialize_all = "snake_case")]
 pub enum Grade {
     Green,
     Yellow,
@@ -56,21 +36,6 @@ pub enum Grade {
 }
 
 impl Grade {
-    pub const ALL: [Grade; 4] = [Grade::Green, Grade::Yellow, Grade::Orange, Grade::Red];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Grade::Green => "green",
-            Grade::Yellow => "yellow",
-            Grade::Orange => "orange",
-            Grade::Red => "red",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|g| g.as_str() == s)
-    }
-
     /// Days until the next inspection.
     pub fn cadence(self) -> Duration {
         match self {
@@ -85,25 +50,14 @@ impl Grade {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, strum::IntoStaticStr, strum::EnumString, strum::VariantArray,
+)]
+#[strum(serialize_all = "snake_case")]
 pub enum HazardSeverity {
     Minor,
     Major,
     Critical,
-}
-
-impl HazardSeverity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            HazardSeverity::Minor => "minor",
-            HazardSeverity::Major => "major",
-            HazardSeverity::Critical => "critical",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        [HazardSeverity::Minor, HazardSeverity::Major, HazardSeverity::Critical].into_iter().find(|v| v.as_str() == s)
-    }
 }
 
 /// The hazard catalogue: kind and its severity.

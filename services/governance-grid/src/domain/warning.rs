@@ -4,26 +4,14 @@
 //! opens an incident of its own, at most once per subject per window.
 
 use super::escalation::Severity;
+use dualnet_platform::Named;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::EnumString, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum Scope {
     Building,
     Enterprise,
     Grid,
-}
-
-impl Scope {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Scope::Building => "building",
-            Scope::Enterprise => "enterprise",
-            Scope::Grid => "grid",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        [Scope::Building, Scope::Enterprise, Scope::Grid].into_iter().find(|v| v.as_str() == s)
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,25 +51,13 @@ impl Rule {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::EnumString, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum Kind {
     /// A rule fired.
     Rule,
     /// A rental unit's inspection is overdue.
     InspectionOverdue,
-}
-
-impl Kind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::Rule => "rule",
-            Kind::InspectionOverdue => "inspection_overdue",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        [Kind::Rule, Kind::InspectionOverdue].into_iter().find(|v| v.as_str() == s)
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,6 +1,7 @@
 //! Incidents: reporting one, reading one, listing them a page at a time,
 //! and the steps of their lifecycle.
 
+use dualnet_platform::Named;
 use dualnet_platform::{
     ApiError, Fields,
     actor::Actor,

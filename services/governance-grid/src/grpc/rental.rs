@@ -1,5 +1,6 @@
 //! Rental units and their inspections.
 
+use dualnet_platform::Named;
 use dualnet_platform::{
     ApiError, Fields,
     fields::{NAME_MAX, TEXT_MAX},

@@ -1,6 +1,7 @@
 //! Deadlines per category and level (`category_deadlines`).
 
 use chrono::{DateTime, Utc};
+use dualnet_platform::Named;
 use dualnet_platform::{ApiError, calendar::Calendar};
 use sqlx::PgConnection;
 

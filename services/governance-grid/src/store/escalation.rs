@@ -1,9 +1,10 @@
 //! Escalation (小事不出村,大事不出镇): an incident raised one tier, by hand
 //! or when its deadline passes unresolved.
 
-#[allow(clippy::wildcard_imports)]
 use super::*;
 use crate::domain::escalation;
+#[allow(clippy::wildcard_imports)]
+use dualnet_platform::Named;
 
 impl Store {
     pub async fn escalate(&self, id: Uuid, actor: &str, note: &str, now: DateTime<Utc>) -> Result<Incident, ApiError> {

@@ -2,8 +2,9 @@
 //! response, arbitration's milestones, the resident's satisfaction, and the
 //! incident of a complaint.
 
-#[allow(clippy::wildcard_imports)]
 use super::*;
+#[allow(clippy::wildcard_imports)]
+use dualnet_platform::Named;
 
 /// Records what a party organisation did about an incident. Unknown
 /// incidents are ignored (the task came from another deployment's data).

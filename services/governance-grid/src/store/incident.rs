@@ -1,7 +1,8 @@
 //! An incident as stored: its row and the columns read back.
 
-#[allow(clippy::wildcard_imports)]
 use super::*;
+#[allow(clippy::wildcard_imports)]
+use dualnet_platform::Named;
 
 #[derive(sqlx::FromRow)]
 pub(super) struct IncidentRow {

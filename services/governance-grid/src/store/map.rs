@@ -1,6 +1,7 @@
 //! The map's entries: added one at a time through the API or many at once by
 //! an import, and exported in the import format.
 
+use dualnet_platform::Named;
 use std::collections::HashMap;
 
 use dualnet_events::Chain;

@@ -1,6 +1,7 @@
 //! Business counters: incidents opened (by level and source) and closed (by
 //! level), counted as they are written.
 
+use dualnet_platform::Named;
 use std::sync::OnceLock;
 
 use opentelemetry::{KeyValue, metrics::Counter};

@@ -2,6 +2,7 @@
 //! party responses learned from party-grid. Every change is written together
 //! with its outbox event.
 
+use dualnet_platform::Named;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};

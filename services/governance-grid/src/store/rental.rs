@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use dualnet_events::Chain;
 use dualnet_platform::ApiError;
+use dualnet_platform::Named;
 use dualnet_proto::governance::v1 as pb;
 use sqlx::PgConnection;
 use uuid::Uuid;

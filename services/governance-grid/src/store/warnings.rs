@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use dualnet_events::Chain;
+use dualnet_platform::Named;
 use dualnet_platform::{ApiError, calendar::Calendar};
 use dualnet_proto::governance::v1 as pb;
 use sqlx::PgConnection;

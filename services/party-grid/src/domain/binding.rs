@@ -1,9 +1,11 @@
 //! Party organisations and the dual-network binding (两网合一): which kind
 //! of organisation mirrors which kind of governance unit.
 
+use dualnet_platform::Named;
 use uuid::Uuid;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::EnumString, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum OrgKind {
     /// 街道党工委
     WorkingCommittee,
@@ -18,7 +20,8 @@ pub enum OrgKind {
     BusinessDistrict,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::EnumString, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum UnitKind {
     Subdistrict,
     Community,
@@ -37,32 +40,6 @@ pub struct Organisation {
 }
 
 impl OrgKind {
-    pub const ALL: [OrgKind; 7] = [
-        OrgKind::WorkingCommittee,
-        OrgKind::CommunityCommittee,
-        OrgKind::GridBranch,
-        OrgKind::BuildingGroup,
-        OrgKind::Enterprise,
-        OrgKind::IndustrialPark,
-        OrgKind::BusinessDistrict,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OrgKind::WorkingCommittee => "working_committee",
-            OrgKind::CommunityCommittee => "community_committee",
-            OrgKind::GridBranch => "grid_branch",
-            OrgKind::BuildingGroup => "building_group",
-            OrgKind::Enterprise => "enterprise",
-            OrgKind::IndustrialPark => "industrial_park",
-            OrgKind::BusinessDistrict => "business_district",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.as_str() == s)
-    }
-
     /// The governance unit this kind of organisation binds to, if any.
     pub fn binds_to(self) -> Option<UnitKind> {
         match self {
@@ -73,25 +50,6 @@ impl OrgKind {
             OrgKind::Enterprise => Some(UnitKind::Enterprise),
             _ => None,
         }
-    }
-}
-
-impl UnitKind {
-    pub const ALL: [UnitKind; 5] =
-        [UnitKind::Subdistrict, UnitKind::Community, UnitKind::Grid, UnitKind::Building, UnitKind::Enterprise];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            UnitKind::Subdistrict => "subdistrict",
-            UnitKind::Community => "community",
-            UnitKind::Grid => "grid",
-            UnitKind::Building => "building",
-            UnitKind::Enterprise => "enterprise",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.as_str() == s)
     }
 }
 

@@ -2,7 +2,8 @@
 
 use uuid::Uuid;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::EnumString, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum Role {
     Secretary,
     CommitteeMember,
@@ -10,25 +11,6 @@ pub enum Role {
     /// 楼栋长: heads a building.
     BuildingHead,
     Volunteer,
-}
-
-impl Role {
-    pub const ALL: [Role; 5] =
-        [Role::Secretary, Role::CommitteeMember, Role::Member, Role::BuildingHead, Role::Volunteer];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Secretary => "secretary",
-            Role::CommitteeMember => "committee_member",
-            Role::Member => "member",
-            Role::BuildingHead => "building_head",
-            Role::Volunteer => "volunteer",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|r| r.as_str() == s)
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

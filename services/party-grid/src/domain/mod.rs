@@ -5,3 +5,37 @@ pub mod coverage;
 pub mod member;
 pub mod task;
 pub mod volunteers;
+
+#[cfg(test)]
+mod stored_names {
+    //! The names each enum is stored and sent under, in declaration order:
+    //! renaming one would strand stored rows and break subscribers.
+
+    use dualnet_platform::Named;
+
+    fn names<T: Named>() -> Vec<&'static str> {
+        T::ALL.iter().map(|v| v.as_str()).collect()
+    }
+
+    #[test]
+    fn every_enum_keeps_its_stored_names() {
+        assert_eq!(
+            names::<super::binding::OrgKind>(),
+            [
+                "working_committee",
+                "community_committee",
+                "grid_branch",
+                "building_group",
+                "enterprise",
+                "industrial_park",
+                "business_district"
+            ]
+        );
+        assert_eq!(names::<super::binding::UnitKind>(), ["subdistrict", "community", "grid", "building", "enterprise"]);
+        assert_eq!(
+            names::<super::member::Role>(),
+            ["secretary", "committee_member", "member", "building_head", "volunteer"]
+        );
+        assert_eq!(names::<super::task::TaskStatus>(), ["open", "accepted", "completed", "closed"]);
+    }
+}

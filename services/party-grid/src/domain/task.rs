@@ -2,9 +2,11 @@
 //! about an incident — accept, act, report back; closed with the incident.
 
 use chrono::{DateTime, Utc};
+use dualnet_platform::Named;
 use uuid::Uuid;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::EnumString, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum TaskStatus {
     Open,
     Accepted,
@@ -42,24 +44,6 @@ pub fn can_delegate(status: TaskStatus) -> Result<(), String> {
         TaskStatus::Accepted => Ok(()),
         TaskStatus::Open => Err("accept the task before delegating it".into()),
         other => Err(format!("a task that is {} cannot be delegated", other.as_str())),
-    }
-}
-
-impl TaskStatus {
-    pub const ALL: [TaskStatus; 4] =
-        [TaskStatus::Open, TaskStatus::Accepted, TaskStatus::Completed, TaskStatus::Closed];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TaskStatus::Open => "open",
-            TaskStatus::Accepted => "accepted",
-            TaskStatus::Completed => "completed",
-            TaskStatus::Closed => "closed",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|v| v.as_str() == s)
     }
 }
 

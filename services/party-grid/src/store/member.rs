@@ -2,8 +2,9 @@
 //! community they live in (双报到); and the coverage of buildings and grids
 //! they and their organisations give.
 
-#[allow(clippy::wildcard_imports)]
 use super::*;
+#[allow(clippy::wildcard_imports)]
+use dualnet_platform::Named;
 
 pub(super) type MemberRow = (Uuid, Uuid, String, String, Option<Uuid>, Option<Uuid>);
 

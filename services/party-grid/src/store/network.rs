@@ -1,8 +1,9 @@
 //! The party network as seen from the map: one grid's organisations and
 //! open tasks, and the bindings whose unit changed under them.
 
-#[allow(clippy::wildcard_imports)]
 use super::*;
+#[allow(clippy::wildcard_imports)]
+use dualnet_platform::Named;
 
 /// The party network of one grid.
 pub struct GridNetwork {
