@@ -188,6 +188,12 @@ impl Fields {
     }
 }
 
+/// The proto3 text of an optional id: empty when absent (what
+/// [`Fields::optional_id`] reads back as `None`).
+pub fn id_text(id: Option<uuid::Uuid>) -> String {
+    id.map(|i| i.to_string()).unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,6 +5,7 @@
 //! (Art. 27), its claimants masked unless the read is audited.
 
 use dualnet_events::Chain;
+use dualnet_platform::fields::id_text;
 use dualnet_platform::{
     ApiError, Fields,
     actor::Actor,
@@ -81,7 +82,6 @@ impl Api {
 
     pub(super) fn view_as(&self, v: CaseView, unmasked: bool) -> pb::Case {
         let c = v.case;
-        let text = |id: Option<uuid::Uuid>| id.map(|i| i.to_string()).unwrap_or_default();
         // A deadline standing still has no end while it does.
         let due_at =
             |k: Kind| v.deadlines.iter().find(|d| d.kind == k && d.state != clocks::State::Paused).map(|d| d.due_at);
@@ -137,8 +137,8 @@ impl Api {
             .collect();
         pb::Case {
             id: c.id.to_string(),
-            complaint_id: text(c.complaint_id),
-            enterprise_id: text(c.enterprise_id),
+            complaint_id: id_text(c.complaint_id),
+            enterprise_id: id_text(c.enterprise_id),
             category: c.category.clone(),
             claimants: c.claimant_count,
             status: wire::status(c.status) as i32,

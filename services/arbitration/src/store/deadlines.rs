@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 use dualnet_events::Chain;
 use dualnet_platform::Named;
+use dualnet_platform::fields::id_text;
 use dualnet_platform::{ApiError, timestamp::to_proto};
 use dualnet_proto::arbitration::v1 as pb;
 use sqlx::PgConnection;
@@ -156,7 +157,7 @@ impl Store {
                 .await?;
             let event = pb::CaseDeadlinePassed {
                 case_id: case_id.to_string(),
-                enterprise_id: enterprise_id.map(|e| e.to_string()).unwrap_or_default(),
+                enterprise_id: id_text(*enterprise_id),
                 kind: wire::deadline_kind(kind) as i32,
                 due_at: Some(to_proto(*due_at)),
                 consequence: kind.consequence().into(),

@@ -3,6 +3,7 @@
 //! together with its outbox event.
 
 use dualnet_platform::Named;
+use dualnet_platform::fields::id_text;
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -139,7 +140,7 @@ async fn record_history(
     .await?;
     let event = pb::CaseTransitioned {
         case_id: case.id.to_string(),
-        enterprise_id: case.enterprise_id.map(|e| e.to_string()).unwrap_or_default(),
+        enterprise_id: id_text(case.enterprise_id),
         from_status: wire::status(from) as i32,
         to_status: wire::status(case.status) as i32,
         action: wire::action(action) as i32,
@@ -323,7 +324,7 @@ async fn announce_opened(
     let event = pb::CaseOpened {
         case_id: id.to_string(),
         complaint_id: String::new(),
-        enterprise_id: case.enterprise_id.map(|e| e.to_string()).unwrap_or_default(),
+        enterprise_id: id_text(case.enterprise_id),
         category: case.category.clone(),
         claimants: case.claimant_count,
         collective: case.collective(),
@@ -360,11 +361,10 @@ pub async fn open_draft(conn: &mut PgConnection, case: &Case, chain: &Chain) -> 
     if inserted == 0 {
         return Ok(false);
     }
-    let text = |id: Option<Uuid>| id.map(|i| i.to_string()).unwrap_or_default();
     let event = pb::CaseOpened {
         case_id: case.id.to_string(),
-        complaint_id: text(case.complaint_id),
-        enterprise_id: text(case.enterprise_id),
+        complaint_id: id_text(case.complaint_id),
+        enterprise_id: id_text(case.enterprise_id),
         category: case.category.clone(),
         claimants: case.claimant_count,
         collective: case.collective(),

@@ -8,11 +8,12 @@ use dualnet_platform::{
 use dualnet_proto::complaints::v1 as pb;
 use tonic::{Request, Response};
 
-use super::{Answer, Api, complaint::text};
+use super::{Answer, Api};
 use crate::domain::{
     catalogue::Category,
     complaint::{self, CategoryDeadline},
 };
+use dualnet_platform::fields::id_text;
 
 pub(super) fn category_code(f: &mut Fields, field: &str, value: &str) -> String {
     let code = f.text(field, value, 64);
@@ -80,7 +81,7 @@ pub async fn set_route(api: &Api, req: Request<pb::Route>) -> Answer<pb::Route> 
     let department = f.text("department", &r.department, NAME_MAX);
     f.finish()?;
     api.store.set_route(&category, community, &department).await?;
-    Ok(Response::new(pb::Route { category, community_id: text(community), department }))
+    Ok(Response::new(pb::Route { category, community_id: id_text(community), department }))
 }
 
 pub async fn list_routes(api: &Api, _: Request<pb::ListRoutesRequest>) -> Answer<pb::ListRoutesResponse> {
@@ -89,7 +90,7 @@ pub async fn list_routes(api: &Api, _: Request<pb::ListRoutesRequest>) -> Answer
         .routes()
         .await?
         .into_iter()
-        .map(|(category, community, department)| pb::Route { category, community_id: text(community), department })
+        .map(|(category, community, department)| pb::Route { category, community_id: id_text(community), department })
         .collect();
     Ok(Response::new(pb::ListRoutesResponse { routes }))
 }

@@ -5,6 +5,7 @@
 
 use dualnet_events::Chain;
 use dualnet_platform::Named;
+use dualnet_platform::fields::id_text;
 use dualnet_platform::{
     ApiError, Fields,
     actor::{self, Actor},
@@ -26,10 +27,6 @@ use crate::{
     wire,
 };
 
-pub(super) fn text(id: Option<uuid::Uuid>) -> String {
-    id.map(|i| i.to_string()).unwrap_or_default()
-}
-
 /// The public view of a request.
 pub(super) fn view(v: ComplaintView, calendar: &Calendar) -> pb::Complaint {
     let c = v.complaint;
@@ -39,12 +36,12 @@ pub(super) fn view(v: ComplaintView, calendar: &Calendar) -> pb::Complaint {
         kind: wire::kind(c.kind) as i32,
         category: c.category,
         channel: wire::channel(c.channel) as i32,
-        building_id: text(c.building_id),
-        grid_id: text(c.grid_id),
-        community_id: text(c.community_id),
+        building_id: id_text(c.building_id),
+        grid_id: id_text(c.grid_id),
+        community_id: id_text(c.community_id),
         description: c.description,
         status: wire::status(c.status) as i32,
-        incident_id: text(c.incident_id),
+        incident_id: id_text(c.incident_id),
         correlation_id: c.correlation_id.to_string(),
         reply: c.reply,
         satisfaction: c.satisfaction.map(|s| wire::satisfaction(s) as i32).unwrap_or_default(),
@@ -52,7 +49,7 @@ pub(super) fn view(v: ComplaintView, calendar: &Calendar) -> pb::Complaint {
         deadline: Some(to_proto(c.deadline)),
         open311_status: complaint::open311(c.status).to_string(),
         workers: c.workers,
-        enterprise_id: text(c.enterprise_id),
+        enterprise_id: id_text(c.enterprise_id),
         address: c.address,
         latitude: c.location.map(|l| l.0),
         longitude: c.location.map(|l| l.1),
@@ -61,7 +58,7 @@ pub(super) fn view(v: ComplaintView, calendar: &Calendar) -> pb::Complaint {
         overdue: c.overdue,
         supervised_by: c.supervised_by.unwrap_or_default(),
         resolution: c.resolution.map(|r| wire::resolution(r) as i32).unwrap_or_default(),
-        merged_into: text(c.merged_into),
+        merged_into: id_text(c.merged_into),
         duplicate_candidates: v.duplicates.iter().map(|d| d.to_string()).collect(),
         reopened: c.reopened,
         referrals: v.referrals.into_iter().map(referral).collect(),

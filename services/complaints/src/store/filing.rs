@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 use dualnet_events::Chain;
 use dualnet_platform::Named;
+use dualnet_platform::fields::id_text;
 use dualnet_platform::{
     ApiError,
     sealing::{Sealer, conceal},
@@ -77,7 +78,6 @@ impl Store {
             _ => format!("filed; {} leads", c.department),
         };
         note(&mut tx, c.id, c.status, &text, now).await?;
-        let id_text = |id: Option<Uuid>| id.map(|i| i.to_string()).unwrap_or_default();
         // No personal data in the event: ids and codes only.
         let event = pb::ComplaintFiled {
             complaint_id: c.id.to_string(),

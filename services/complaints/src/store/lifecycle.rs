@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 use dualnet_events::Chain;
 use dualnet_platform::Named;
+use dualnet_platform::fields::id_text;
 use dualnet_platform::{ApiError, timestamp::to_proto};
 use dualnet_proto::complaints::v1 as pb;
 use sqlx::PgConnection;
@@ -192,7 +193,7 @@ impl Store {
         let event = pb::ComplaintMerged {
             complaint_id: id.to_string(),
             into_complaint_id: into.to_string(),
-            incident_id: own_incident.map(|i| i.to_string()).unwrap_or_default(),
+            incident_id: id_text(own_incident),
         };
         OUTBOX.append(&mut tx, id, &event, &Chain::start(dup.correlation_id)).await?;
         let v = view(&mut tx, dup).await?;
@@ -251,16 +252,15 @@ impl Store {
             .await?;
             note(&mut tx, id, c.status, &format!("reopened after a dissatisfied rating; due {}", c.deadline), now)
                 .await?;
-            let text = |id: Option<Uuid>| id.map(|i| i.to_string()).unwrap_or_default();
             let event = pb::ComplaintReopened {
                 complaint_id: id.to_string(),
                 kind: wire::kind(c.kind) as i32,
                 category: c.category.clone(),
-                building_id: text(c.building_id),
-                grid_id: text(c.grid_id),
-                community_id: text(c.community_id),
+                building_id: id_text(c.building_id),
+                grid_id: id_text(c.grid_id),
+                community_id: id_text(c.community_id),
                 reopened: c.reopened,
-                previous_incident_id: text(previous),
+                previous_incident_id: id_text(previous),
             };
             OUTBOX.append(&mut tx, id, &event, &chain).await?;
         }

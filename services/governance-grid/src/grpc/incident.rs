@@ -13,12 +13,13 @@ use dualnet_platform::{
 use dualnet_proto::governance::v1 as pb;
 use tonic::{Request, Response};
 
-use super::{Answer, Api, area, chain, text};
+use super::{Answer, Api, area, chain};
 use crate::{
     domain::incident::{HistoryEntry, Incident, PartyResponse, Source},
     store::{IncidentFilter, IncidentView, NewIncident, Place, Step},
     wire,
 };
+use dualnet_platform::fields::id_text;
 
 pub(super) fn view(v: IncidentView, calendar: &Calendar) -> pb::Incident {
     let summons = v
@@ -44,14 +45,14 @@ pub(super) fn incident(
     pb::Incident {
         deadline_provisional: calendar.provisional_deadline(i.opened_at, i.deadline),
         id: i.id.to_string(),
-        grid_id: text(i.placement.grid_id),
-        building_id: text(i.placement.building_id),
+        grid_id: id_text(i.placement.grid_id),
+        building_id: id_text(i.placement.building_id),
         category: i.category,
         summary: i.summary,
         status: wire::status(i.status) as i32,
         level: wire::level(i.placement.level) as i32,
         source: wire::source(i.source) as i32,
-        complaint_id: text(i.complaint_id),
+        complaint_id: id_text(i.complaint_id),
         correlation_id: i.correlation_id.to_string(),
         assignee: i.assignee.unwrap_or_default(),
         opened_at: Some(to_proto(i.opened_at)),
@@ -67,8 +68,8 @@ pub(super) fn incident(
             })
             .collect(),
         severity: wire::severity(i.severity) as i32,
-        community_id: text(i.placement.community_id),
-        enterprise_id: text(i.enterprise_id),
+        community_id: id_text(i.placement.community_id),
+        enterprise_id: id_text(i.enterprise_id),
         // Filled in by `view` where the summons were loaded.
         summons: Vec::new(),
         history: history

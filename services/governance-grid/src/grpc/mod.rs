@@ -32,10 +32,6 @@ fn chain<T>(req: &Request<T>) -> Chain {
     Chain::start(correlation::of(req))
 }
 
-fn text(id: Option<Uuid>) -> String {
-    id.map(|i| i.to_string()).unwrap_or_default()
-}
-
 #[tonic::async_trait]
 impl GovernanceGrid for Api {
     async fn create_subdistrict(&self, req: Request<pb::CreateSubdistrictRequest>) -> Answer<pb::Subdistrict> {

@@ -1,5 +1,6 @@
 //! Early-warning rules and the warnings raised.
 
+use dualnet_platform::fields::id_text;
 use dualnet_platform::{ApiError, Fields, fields::NAME_MAX, timestamp::to_proto};
 use dualnet_proto::governance::v1 as pb;
 use tonic::{Request, Response};
@@ -35,10 +36,10 @@ fn warning(w: Warning) -> pb::Warning {
         rule_code,
         scope: scope as i32,
         subject_id: w.subject_id.to_string(),
-        grid_id: w.grid_id.map(|g| g.to_string()).unwrap_or_default(),
+        grid_id: id_text(w.grid_id),
         count: i32::try_from(w.count).unwrap_or(i32::MAX),
         raised_at: Some(to_proto(w.raised_at)),
-        incident_id: w.incident_id.map(|i| i.to_string()).unwrap_or_default(),
+        incident_id: id_text(w.incident_id),
     }
 }
 

@@ -5,6 +5,7 @@ use super::*;
 use crate::domain::escalation;
 #[allow(clippy::wildcard_imports)]
 use dualnet_platform::Named;
+use dualnet_platform::fields::id_text;
 
 impl Store {
     pub async fn escalate(&self, id: Uuid, actor: &str, note: &str, now: DateTime<Utc>) -> Result<Incident, ApiError> {
@@ -95,16 +96,15 @@ pub async fn escalate_incident(
         }
         None => None,
     };
-    let text = |id: Option<Uuid>| id.map(|i| i.to_string()).unwrap_or_default();
     let event = pb::IncidentEscalated {
         incident_id: id.to_string(),
         from_level: wire::level(from) as i32,
         to_level: wire::level(to) as i32,
-        grid_id: text(incident.placement.grid_id),
-        community_id: text(incident.placement.community_id),
-        subdistrict_id: text(subdistrict),
+        grid_id: id_text(incident.placement.grid_id),
+        community_id: id_text(incident.placement.community_id),
+        subdistrict_id: id_text(subdistrict),
         reason: reason.as_str().to_string(),
-        complaint_id: text(incident.complaint_id),
+        complaint_id: id_text(incident.complaint_id),
     };
     let chain = Chain { correlation_id: incident.correlation_id, causation_id };
     OUTBOX.append(conn, id, &event, &chain).await?;

@@ -3,6 +3,7 @@
 //! with its outbox event.
 
 use dualnet_platform::Named;
+use dualnet_platform::fields::id_text;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -372,17 +373,16 @@ async fn insert_incident(
     .execute(&mut *conn)
     .await?;
     history(conn, incident.id, (Status::Reported, Status::Reported), &new.reporter, "reported", now).await?;
-    let text = |id: Option<Uuid>| id.map(|i| i.to_string()).unwrap_or_default();
     let event = pb::IncidentOpened {
         incident_id: incident.id.to_string(),
-        grid_id: text(p.grid_id),
-        building_id: text(p.building_id),
-        community_id: text(p.community_id),
+        grid_id: id_text(p.grid_id),
+        building_id: id_text(p.building_id),
+        community_id: id_text(p.community_id),
         category: incident.category.clone(),
         level: wire::level(p.level) as i32,
         source: wire::source(incident.source) as i32,
-        complaint_id: text(incident.complaint_id),
-        enterprise_id: text(incident.enterprise_id),
+        complaint_id: id_text(incident.complaint_id),
+        enterprise_id: id_text(incident.enterprise_id),
     };
     OUTBOX.append(conn, incident.id, &event, chain).await?;
     measures::opened(p.level, incident.source);
@@ -481,7 +481,7 @@ pub async fn transition_incident(
     .execute(&mut *conn)
     .await?;
     history(conn, id, (from, to), actor, note, now).await?;
-    let complaint_id = incident.complaint_id.map(|c| c.to_string()).unwrap_or_default();
+    let complaint_id = id_text(incident.complaint_id);
     let event = pb::IncidentTransitioned {
         incident_id: id.to_string(),
         from_status: wire::status(from) as i32,
@@ -494,7 +494,7 @@ pub async fn transition_incident(
         let closed = pb::IncidentClosed {
             incident_id: id.to_string(),
             complaint_id,
-            grid_id: incident.placement.grid_id.map(|g| g.to_string()).unwrap_or_default(),
+            grid_id: id_text(incident.placement.grid_id),
         };
         OUTBOX.append(conn, id, &closed, chain).await?;
         measures::closed(incident.placement.level);

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Duration, Utc};
 use dualnet_events::Chain;
 use dualnet_platform::Named;
+use dualnet_platform::fields::id_text;
 use dualnet_platform::{ApiError, calendar::Calendar};
 use dualnet_proto::governance::v1 as pb;
 use sqlx::PgConnection;
@@ -88,16 +89,15 @@ pub async fn raise(
     .bind(w.incident_id)
     .execute(&mut *conn)
     .await?;
-    let text = |id: Option<Uuid>| id.map(|i| i.to_string()).unwrap_or_default();
     let event = pb::WarningRaised {
         warning_id: id.to_string(),
         kind: wire::warning_kind(kind) as i32,
         rule_code: rule_code.unwrap_or_default().into(),
         scope: scope.map_or(pb::WarningScope::Unspecified, wire::warning_scope) as i32,
         subject_id: w.subject_id.to_string(),
-        grid_id: text(w.grid_id),
+        grid_id: id_text(w.grid_id),
         count,
-        incident_id: text(w.incident_id),
+        incident_id: id_text(w.incident_id),
     };
     OUTBOX.append(conn, w.subject_id, &event, chain).await?;
     Ok(id)

@@ -2,6 +2,7 @@
 //! community (双报到), listing an organisation's.
 
 use dualnet_events::Chain;
+use dualnet_platform::fields::id_text;
 use dualnet_platform::{ApiError, Fields, correlation, fields::NAME_MAX};
 use dualnet_proto::partygrid::v1 as pb;
 use tonic::{Request, Response};
@@ -19,8 +20,8 @@ pub(super) fn member(m: Member) -> pb::Member {
         organisation_id: m.organisation_id.to_string(),
         name: m.name,
         role: wire::role(m.role) as i32,
-        building_id: m.building_id.map(|b| b.to_string()).unwrap_or_default(),
-        registered_community_id: m.registered_community_id.map(|c| c.to_string()).unwrap_or_default(),
+        building_id: id_text(m.building_id),
+        registered_community_id: id_text(m.registered_community_id),
     }
 }
 

@@ -2,6 +2,7 @@
 //! community or building.
 
 use dualnet_events::Chain;
+use dualnet_platform::fields::id_text;
 use dualnet_platform::{ApiError, Fields, correlation, fields::NAME_MAX};
 use dualnet_proto::partygrid::v1 as pb;
 use tonic::{Request, Response};
@@ -12,7 +13,7 @@ use crate::{domain::binding::Organisation, store::Target, wire};
 pub(super) fn organisation(o: Organisation) -> pb::Organisation {
     pb::Organisation {
         id: o.id.to_string(),
-        parent_id: o.parent_id.map(|p| p.to_string()).unwrap_or_default(),
+        parent_id: id_text(o.parent_id),
         kind: wire::org_kind(o.kind) as i32,
         name: o.name,
         binding: o

@@ -1,6 +1,7 @@
 //! Linkage tasks: listing, accepting, completing and delegating them, and
 //! the response times they add up to.
 
+use dualnet_platform::fields::id_text;
 use dualnet_platform::{
     Fields,
     actor::Actor,
@@ -28,7 +29,7 @@ pub(super) fn task(t: LinkageTask) -> pb::LinkageTask {
         correlation_id: t.correlation_id.to_string(),
         created_at: Some(to_proto(t.created_at)),
         updated_at: Some(to_proto(t.updated_at)),
-        delegated_to: t.delegated_to.map(|m| m.to_string()).unwrap_or_default(),
+        delegated_to: id_text(t.delegated_to),
     }
 }
 

@@ -5,6 +5,7 @@
 use super::*;
 #[allow(clippy::wildcard_imports)]
 use dualnet_platform::Named;
+use dualnet_platform::fields::id_text;
 
 pub(super) type MemberRow = (Uuid, Uuid, String, String, Option<Uuid>, Option<Uuid>);
 
@@ -64,7 +65,7 @@ impl Store {
             member_id: m.id.to_string(),
             organisation_id: organisation_id.to_string(),
             role: wire::role(role) as i32,
-            building_id: building_id.map(|b| b.to_string()).unwrap_or_default(),
+            building_id: id_text(building_id),
         };
         OUTBOX.append(&mut tx, m.id, &event, chain).await?;
         tx.commit().await?;

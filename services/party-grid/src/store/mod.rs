@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use dualnet_events::Chain;
 use dualnet_platform::ApiError;
 use dualnet_platform::Named;
+use dualnet_platform::fields::id_text;
 use dualnet_proto::partygrid::v1 as pb;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
@@ -134,7 +135,7 @@ impl Store {
             })?;
         let event = pb::OrganisationCreated {
             organisation_id: org.id.to_string(),
-            parent_id: parent_id.map(|p| p.to_string()).unwrap_or_default(),
+            parent_id: id_text(parent_id),
             kind: wire::org_kind(kind) as i32,
             name: org.name.clone(),
         };
