@@ -11,6 +11,10 @@ pub trait Named: Sized + Copy + 'static {
     fn as_str(self) -> &'static str;
     /// The variant named `s`, if any.
     fn parse(s: &str) -> Option<Self>;
+    /// Every variant's name, in declaration order.
+    fn names() -> Vec<&'static str> {
+        Self::ALL.iter().map(|v| v.as_str()).collect()
+    }
 }
 
 impl<T> Named for T

@@ -15,19 +15,15 @@ mod stored_names {
 
     use dualnet_platform::Named;
 
-    fn names<T: Named>() -> Vec<&'static str> {
-        T::ALL.iter().map(|v| v.as_str()).collect()
-    }
-
     #[test]
     fn every_enum_keeps_its_stored_names() {
         assert_eq!(
-            names::<super::award::ClaimKind>(),
+            super::award::ClaimKind::names(),
             ["wages", "injury_medical", "compensation", "damages", "labour_standards", "other"]
         );
-        assert_eq!(names::<super::award_clock::Pause>(), ["suspension", "public_notice"]);
+        assert_eq!(super::award_clock::Pause::names(), ["suspension", "public_notice"]);
         assert_eq!(
-            names::<super::case::Status>(),
+            super::case::Status::names(),
             [
                 "draft",
                 "applied",
@@ -45,7 +41,7 @@ mod stored_names {
             ]
         );
         assert_eq!(
-            names::<super::case::Action>(),
+            super::case::Action::names(),
             [
                 "apply",
                 "accept",
@@ -76,7 +72,7 @@ mod stored_names {
             ]
         );
         assert_eq!(
-            names::<super::clocks::Kind>(),
+            super::clocks::Kind::names(),
             [
                 "mediation_over",
                 "acceptance",
@@ -88,7 +84,7 @@ mod stored_names {
                 "defence_copy"
             ]
         );
-        assert_eq!(names::<super::clocks::State>(), ["pending", "met", "passed", "cancelled", "paused"]);
-        assert_eq!(names::<super::procedure::Track>(), ["ordinary", "simple"]);
+        assert_eq!(super::clocks::State::names(), ["pending", "met", "passed", "cancelled", "paused"]);
+        assert_eq!(super::procedure::Track::names(), ["ordinary", "simple"]);
     }
 }

@@ -14,27 +14,23 @@ mod stored_names {
 
     use dualnet_platform::Named;
 
-    fn names<T: Named>() -> Vec<&'static str> {
-        T::ALL.iter().map(|v| v.as_str()).collect()
-    }
-
     #[test]
     fn every_enum_keeps_its_stored_names() {
-        assert_eq!(names::<super::complaint::Kind>(), ["consultation", "help", "complaint", "report", "suggestion"]);
+        assert_eq!(super::complaint::Kind::names(), ["consultation", "help", "complaint", "report", "suggestion"]);
         assert_eq!(
-            names::<super::complaint::Channel>(),
+            super::complaint::Channel::names(),
             ["hotline", "app", "walk_in", "letters_and_visits", "wechat_group", "on_behalf"]
         );
-        assert_eq!(names::<super::complaint::Status>(), ["filed", "accepted", "dispatched", "replied", "rated"]);
-        assert_eq!(names::<super::complaint::Resolution>(), ["solved", "partly_solved", "not_solved"]);
-        assert_eq!(names::<super::complaint::Satisfaction>(), ["satisfied", "basically_satisfied", "dissatisfied"]);
-        assert_eq!(names::<super::location::LocatedBy>(), ["building", "address", "coordinates", "none"]);
+        assert_eq!(super::complaint::Status::names(), ["filed", "accepted", "dispatched", "replied", "rated"]);
+        assert_eq!(super::complaint::Resolution::names(), ["solved", "partly_solved", "not_solved"]);
+        assert_eq!(super::complaint::Satisfaction::names(), ["satisfied", "basically_satisfied", "dissatisfied"]);
+        assert_eq!(super::location::LocatedBy::names(), ["building", "address", "coordinates", "none"]);
         assert_eq!(
-            names::<super::referral::Kind>(),
+            super::referral::Kind::names(),
             ["peoples_mediation", "administrative_mediation", "judicial_mediation", "legal_aid"]
         );
         assert_eq!(
-            names::<super::referral::Outcome>(),
+            super::referral::Outcome::names(),
             ["settled", "not_settled", "aid_granted", "aid_refused", "withdrawn"]
         );
     }

@@ -17,36 +17,32 @@ mod stored_names {
 
     use dualnet_platform::Named;
 
-    fn names<T: Named>() -> Vec<&'static str> {
-        T::ALL.iter().map(|v| v.as_str()).collect()
-    }
-
     #[test]
     fn every_enum_keeps_its_stored_names() {
-        assert_eq!(names::<super::deadline::Unit>(), ["working_days", "hours"]);
-        assert_eq!(names::<super::escalation::Reason>(), ["deadline_passed", "major", "requested"]);
-        assert_eq!(names::<super::escalation::Severity>(), ["normal", "major"]);
+        assert_eq!(super::deadline::Unit::names(), ["working_days", "hours"]);
+        assert_eq!(super::escalation::Reason::names(), ["deadline_passed", "major", "requested"]);
+        assert_eq!(super::escalation::Severity::names(), ["normal", "major"]);
         assert_eq!(
-            names::<super::incident::Status>(),
+            super::incident::Status::names(),
             ["reported", "accepted", "dispatched", "handled", "verified", "closed", "rated", "rejected"]
         );
         assert_eq!(
-            names::<super::incident::Action>(),
+            super::incident::Action::names(),
             ["accept", "dispatch", "handle", "verify", "close", "reject", "send back", "rate"]
         );
-        assert_eq!(names::<super::incident::Level>(), ["grid", "community", "subdistrict"]);
+        assert_eq!(super::incident::Level::names(), ["grid", "community", "subdistrict"]);
         assert_eq!(
-            names::<super::incident::Source>(),
+            super::incident::Source::names(),
             ["grid_worker", "complaint", "labour_risk", "early_warning", "party_report"]
         );
-        assert_eq!(names::<super::map_import::Kind>(), ["subdistrict", "community", "grid", "building", "enterprise"]);
+        assert_eq!(super::map_import::Kind::names(), ["subdistrict", "community", "grid", "building", "enterprise"]);
         assert_eq!(
-            names::<super::rental::Category>(),
+            super::rental::Category::names(),
             ["urban_village_house", "residential_estate", "dormitory", "public_rental", "other"]
         );
-        assert_eq!(names::<super::rental::Grade>(), ["green", "yellow", "orange", "red"]);
-        assert_eq!(names::<super::rental::HazardSeverity>(), ["minor", "major", "critical"]);
-        assert_eq!(names::<super::warning::Scope>(), ["building", "enterprise", "grid"]);
-        assert_eq!(names::<super::warning::Kind>(), ["rule", "inspection_overdue"]);
+        assert_eq!(super::rental::Grade::names(), ["green", "yellow", "orange", "red"]);
+        assert_eq!(super::rental::HazardSeverity::names(), ["minor", "major", "critical"]);
+        assert_eq!(super::warning::Scope::names(), ["building", "enterprise", "grid"]);
+        assert_eq!(super::warning::Kind::names(), ["rule", "inspection_overdue"]);
     }
 }

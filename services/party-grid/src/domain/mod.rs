@@ -13,14 +13,10 @@ mod stored_names {
 
     use dualnet_platform::Named;
 
-    fn names<T: Named>() -> Vec<&'static str> {
-        T::ALL.iter().map(|v| v.as_str()).collect()
-    }
-
     #[test]
     fn every_enum_keeps_its_stored_names() {
         assert_eq!(
-            names::<super::binding::OrgKind>(),
+            super::binding::OrgKind::names(),
             [
                 "working_committee",
                 "community_committee",
@@ -31,11 +27,11 @@ mod stored_names {
                 "business_district"
             ]
         );
-        assert_eq!(names::<super::binding::UnitKind>(), ["subdistrict", "community", "grid", "building", "enterprise"]);
+        assert_eq!(super::binding::UnitKind::names(), ["subdistrict", "community", "grid", "building", "enterprise"]);
         assert_eq!(
-            names::<super::member::Role>(),
+            super::member::Role::names(),
             ["secretary", "committee_member", "member", "building_head", "volunteer"]
         );
-        assert_eq!(names::<super::task::TaskStatus>(), ["open", "accepted", "completed", "closed"]);
+        assert_eq!(super::task::TaskStatus::names(), ["open", "accepted", "completed", "closed"]);
     }
 }
