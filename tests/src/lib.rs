@@ -13,7 +13,7 @@ use dualnet_proto::{
     arbitration::v1::arbitration_client::ArbitrationClient,
     complaints::v1::{Complaint, FileComplaintRequest, complaints_client::ComplaintsClient},
     governance::v1::governance_grid_client::GovernanceGridClient,
-    partygrid::v1::party_grid_client::PartyGridClient,
+    partygrid::v1::{LinkageTask, ListLinkageTasksRequest, party_grid_client::PartyGridClient},
 };
 use dualnet_testkit::{ServiceProcess, admin_url, binary, fresh_database_on, kafka_bootstrap, unique};
 use tonic::transport::Channel;
@@ -214,6 +214,50 @@ impl System {
                 ..Default::default()
             };
             async move { g.list_incidents(req).await.unwrap().into_inner().incidents.into_iter().next() }
+        })
+        .await
+    }
+
+    /// Incident `id` once `until` holds of it (`what` names the wait).
+    pub async fn incident_when(
+        &self,
+        id: &str,
+        what: &str,
+        until: impl Fn(&dualnet_proto::governance::v1::Incident) -> bool,
+    ) -> dualnet_proto::governance::v1::Incident {
+        let g = self.governance().await;
+        dualnet_testkit::wait_for(what, WAIT, || {
+            let (mut g, req) = (g.clone(), dualnet_proto::governance::v1::GetIncidentRequest { id: id.to_string() });
+            let until = &until;
+            async move { Some(g.get_incident(req).await.unwrap().into_inner()).filter(|i| until(i)) }
+        })
+        .await
+    }
+
+    /// Complaint `id` once `until` holds of it.
+    pub async fn complaint_when(&self, id: &str, what: &str, until: impl Fn(&Complaint) -> bool) -> Complaint {
+        let c = self.complaints().await;
+        dualnet_testkit::wait_for(what, WAIT, || {
+            let req = dualnet_proto::complaints::v1::GetComplaintRequest { id: id.to_string(), ..Default::default() };
+            let (mut c, until) = (c.clone(), &until);
+            async move { Some(c.get_complaint(req).await.unwrap().into_inner()).filter(|x| until(x)) }
+        })
+        .await
+    }
+
+    /// The linkage tasks party-grid holds for incident `incident_id`, once
+    /// `until` holds of them.
+    pub async fn tasks_of(
+        &self,
+        incident_id: &str,
+        what: &str,
+        until: impl Fn(&[LinkageTask]) -> bool,
+    ) -> Vec<LinkageTask> {
+        let p = self.party().await;
+        dualnet_testkit::wait_for(what, WAIT, || {
+            let req = ListLinkageTasksRequest { incident_id: incident_id.to_string(), ..Default::default() };
+            let (mut p, until) = (p.clone(), &until);
+            async move { Some(p.list_linkage_tasks(req).await.unwrap().into_inner().tasks).filter(|t| until(t)) }
         })
         .await
     }

@@ -30,46 +30,22 @@ async fn one_complaint_updates_both_networks_and_is_replied_when_the_incident_cl
     let mut p = system.party().await;
 
     // complaints learns the building's grid from governance-grid's events.
-    let filed = wait_for("complaints to resolve the building to its grid", WAIT, || {
-        let mut c = complaints.clone();
-        let building = seed.building_id.clone();
-        async move {
-            let filed = c
-                .file_complaint(cpb::FileComplaintRequest {
-                    kind: cpb::RequestKind::Complaint as i32,
-                    category: "noise".into(),
-                    channel: cpb::Channel::Hotline as i32,
-                    building_id: building,
-                    description: "Construction noise after 22:00 every night".into(),
-                    resident_name: "李女士".into(),
-                    resident_phone: "138-0013-8000".into(),
-                    ..Default::default()
-                })
-                .await
-                .unwrap()
-                .into_inner();
-            (!filed.grid_id.is_empty()).then_some(filed)
-        }
-    })
-    .await;
+    let noise = cpb::FileComplaintRequest {
+        kind: cpb::RequestKind::Complaint as i32,
+        category: "noise".into(),
+        channel: cpb::Channel::Hotline as i32,
+        description: "Construction noise after 22:00 every night".into(),
+        resident_name: "李女士".into(),
+        resident_phone: "138-0013-8000".into(),
+        ..Default::default()
+    };
+    let filed = system.file_at(&seed, noise).await;
     assert_eq!(filed.grid_id, seed.grid_id, "the building resolves to its grid");
     assert_eq!(filed.open311_status, "open");
     let correlation = filed.correlation_id.clone();
 
     // governance-grid opens the incident in the building's grid.
-    let incident = wait_for("an incident for the complaint", WAIT, || {
-        let mut g = g.clone();
-        let id = filed.id.clone();
-        async move {
-            let list = g
-                .list_incidents(gov::ListIncidentsRequest { complaint_id: id, ..Default::default() })
-                .await
-                .unwrap()
-                .into_inner();
-            list.incidents.into_iter().next()
-        }
-    })
-    .await;
+    let incident = system.incident_of(&filed.id).await;
     assert_eq!(incident.grid_id, seed.grid_id);
     assert_eq!(incident.building_id, seed.building_id);
     assert_eq!(incident.level, gov::IncidentLevel::Grid as i32);
@@ -77,20 +53,7 @@ async fn one_complaint_updates_both_networks_and_is_replied_when_the_incident_cl
     assert_eq!(incident.correlation_id, correlation);
 
     // party-grid gives the bound branch and the building's group a task each.
-    let tasks = wait_for("linkage tasks for the branch and the group", WAIT, || {
-        let mut p = p.clone();
-        let id = incident.id.clone();
-        async move {
-            let tasks = p
-                .list_linkage_tasks(party::ListLinkageTasksRequest { incident_id: id, ..Default::default() })
-                .await
-                .unwrap()
-                .into_inner()
-                .tasks;
-            (tasks.len() >= 2).then_some(tasks)
-        }
-    })
-    .await;
+    let tasks = system.tasks_of(&incident.id, "linkage tasks for the branch and the group", |t| t.len() >= 2).await;
     let orgs: HashSet<&str> = tasks.iter().map(|t| t.organisation_id.as_str()).collect();
     assert_eq!(orgs, HashSet::from([seed.branch_id.as_str(), group_id.as_str()]));
     assert_eq!(tasks.len(), 2);
@@ -125,15 +88,9 @@ async fn one_complaint_updates_both_networks_and_is_replied_when_the_incident_cl
     assert_eq!(refused.code(), Code::FailedPrecondition);
     let delegated = p.delegate_linkage_task(delegate(&volunteer.id)).await.unwrap().into_inner();
     assert_eq!(delegated.delegated_to, volunteer.id);
-    wait_for("the delegation shown on the incident", WAIT, || {
-        let mut g = g.clone();
-        let (id, task) = (incident.id.clone(), branch_task.clone());
-        async move {
-            let i = g.get_incident(gov::GetIncidentRequest { id }).await.unwrap().into_inner();
-            i.party_responses.iter().any(|r| r.task_id == task && r.status == "delegated").then_some(())
-        }
-    })
-    .await;
+    let delegated_shown =
+        |i: &gov::Incident| i.party_responses.iter().any(|r| r.task_id == branch_task && r.status == "delegated");
+    system.incident_when(&incident.id, "the delegation shown on the incident", delegated_shown).await;
     p.complete_linkage_task(party::CompleteLinkageTaskRequest {
         id: branch_task.clone(),
         actor: "支部书记".into(),
@@ -141,17 +98,11 @@ async fn one_complaint_updates_both_networks_and_is_replied_when_the_incident_cl
     })
     .await
     .unwrap();
-    let shown = wait_for("the party response on the incident", WAIT, || {
-        let mut g = g.clone();
-        let id = incident.id.clone();
-        let task = branch_task.clone();
-        async move {
-            let i = g.get_incident(gov::GetIncidentRequest { id }).await.unwrap().into_inner();
-            let done = i.party_responses.iter().any(|r| r.task_id == task && r.status == "completed");
-            (done && i.party_responses.len() == 2).then_some(i)
-        }
-    })
-    .await;
+    let completed = |i: &gov::Incident| {
+        i.party_responses.iter().any(|r| r.task_id == branch_task && r.status == "completed")
+            && i.party_responses.len() == 2
+    };
+    let shown = system.incident_when(&incident.id, "the party response on the incident", completed).await;
     assert!(shown.party_responses.iter().any(|r| r.note.contains("22:00")));
 
     let times = p
@@ -205,15 +156,9 @@ async fn one_complaint_updates_both_networks_and_is_replied_when_the_incident_cl
     }
 
     // The complaint is replied to, and can be rated; the rating reaches the incident.
-    let replied = wait_for("the complaint to be replied", WAIT, || {
-        let mut c = complaints.clone();
-        let id = filed.id.clone();
-        async move {
-            let c = c.get_complaint(cpb::GetComplaintRequest { id, ..Default::default() }).await.unwrap().into_inner();
-            (c.status == cpb::ComplaintStatus::Replied as i32).then_some(c)
-        }
-    })
-    .await;
+    let replied = system
+        .complaint_when(&filed.id, "the complaint to be replied", |c| c.status == cpb::ComplaintStatus::Replied as i32)
+        .await;
     assert_eq!(replied.open311_status, "closed");
     assert_eq!(replied.incident_id, incident.id);
     complaints
@@ -225,32 +170,14 @@ async fn one_complaint_updates_both_networks_and_is_replied_when_the_incident_cl
         })
         .await
         .unwrap();
-    let rated = wait_for("the incident to be rated", WAIT, || {
-        let mut g = g.clone();
-        let id = incident.id.clone();
-        async move {
-            let i = g.get_incident(gov::GetIncidentRequest { id }).await.unwrap().into_inner();
-            (i.status == gov::IncidentStatus::Rated as i32).then_some(i)
-        }
-    })
-    .await;
+    let rated = system
+        .incident_when(&incident.id, "the incident to be rated", |i| i.status == gov::IncidentStatus::Rated as i32)
+        .await;
     assert_eq!(rated.history.len(), 7, "reported, five transitions and the rating are all in the history");
 
     // The group's open task was closed with the incident.
-    let tasks = wait_for("the open task to close with the incident", WAIT, || {
-        let mut p = p.clone();
-        let id = incident.id.clone();
-        async move {
-            let tasks = p
-                .list_linkage_tasks(party::ListLinkageTasksRequest { incident_id: id, ..Default::default() })
-                .await
-                .unwrap()
-                .into_inner()
-                .tasks;
-            tasks.iter().all(|t| t.status != party::TaskStatus::Open as i32).then_some(tasks)
-        }
-    })
-    .await;
+    let none_open = |t: &[party::LinkageTask]| t.iter().all(|t| t.status != party::TaskStatus::Open as i32);
+    let tasks = system.tasks_of(&incident.id, "the open task to close with the incident", none_open).await;
     let group_task = tasks.iter().find(|t| t.organisation_id == group_id).unwrap();
     assert_eq!(group_task.status, party::TaskStatus::Closed as i32);
 
@@ -478,21 +405,7 @@ async fn a_labour_complaint_opens_an_arbitration_case() {
     let accepted = a.transition_case(accept(&case.id)).await.unwrap().into_inner();
     assert!(accepted.collective && accepted.priority, "twelve workers counted by the commission: collective");
     // An address that resolves nowhere is still taken, by the subdistrict.
-    let g = system.governance().await;
-    let incident = wait_for("the fallback incident", WAIT, || {
-        let mut g = g.clone();
-        let id = filed.id.clone();
-        async move {
-            g.list_incidents(gov::ListIncidentsRequest { complaint_id: id, ..Default::default() })
-                .await
-                .unwrap()
-                .into_inner()
-                .incidents
-                .into_iter()
-                .next()
-        }
-    })
-    .await;
+    let incident = system.incident_of(&filed.id).await;
     assert_eq!(incident.level, gov::IncidentLevel::Subdistrict as i32);
 }
 
@@ -559,16 +472,9 @@ async fn labour_risk_at_an_enterprise_reaches_its_party_organisation() {
     assert_eq!(incident.severity, gov::Severity::Normal as i32, "three cases, none yet counted collective");
     assert_eq!(incident.level, gov::IncidentLevel::Subdistrict as i32, "a subdistrict matter from the start");
     assert_eq!(incident.grid_id, seed.grid_id, "on the enterprise's grid");
-    let tasks = wait_for("the enterprise's party organisation and the grid branch tasked", WAIT, || {
-        let mut p = p.clone();
-        let id = incident.id.clone();
-        async move {
-            let req = party::ListLinkageTasksRequest { incident_id: id, ..Default::default() };
-            let tasks = p.list_linkage_tasks(req).await.unwrap().into_inner().tasks;
-            (tasks.len() == 2).then_some(tasks)
-        }
-    })
-    .await;
+    let both = |t: &[party::LinkageTask]| t.len() == 2;
+    let tasks =
+        system.tasks_of(&incident.id, "the enterprise's party organisation and the grid branch tasked", both).await;
     let orgs: HashSet<&str> = tasks.iter().map(|t| t.organisation_id.as_str()).collect();
     assert_eq!(orgs, HashSet::from([org.as_str(), seed.branch_id.as_str()]));
     let risks = g
@@ -642,7 +548,6 @@ async fn an_open311_request_becomes_an_incident_and_no_record_on_any_topic_carri
     let system = System::start().await;
     let seed = system.seed(false).await;
     let complaints = system.complaints().await;
-    let g = system.governance().await;
     let get = |path: String| async move {
         dualnet_testkit::http_json(system.open311, "GET", &path, "application/json", b"").await.unwrap()
     };
@@ -722,15 +627,7 @@ async fn an_open311_request_becomes_an_incident_and_no_record_on_any_topic_carri
     assert_eq!(one[0]["address_id"], seed.building_id.as_str(), "the address resolved to the building");
     assert_eq!(one[0]["agency_responsible"], "urban-management", "noise is routed to urban management");
 
-    let incident = wait_for("an incident for the Open311 request", WAIT, || {
-        let mut g = g.clone();
-        let id = id.clone();
-        async move {
-            let req = gov::ListIncidentsRequest { complaint_id: id, ..Default::default() };
-            g.list_incidents(req).await.unwrap().into_inner().incidents.into_iter().next()
-        }
-    })
-    .await;
+    let incident = system.incident_of(&id).await;
     assert_eq!(incident.grid_id, seed.grid_id);
     let dispatched = wait_for("the request to show its dispatch", WAIT, || {
         let path = format!("/open311/v2/requests/{id}.json");
