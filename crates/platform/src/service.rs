@@ -288,36 +288,23 @@ pub async fn open_database(url: &str, max_connections: u32, migrator: &'static M
     Ok(pool)
 }
 
+/// A service binary's flags; every setting comes from the configuration.
+#[derive(clap::Parser)]
+#[command(about = "A dualnet service. Settings come from defaults, then --config's file, then DUALNET_* \
+                   variables (docs/operations.md).")]
 struct Args {
+    /// A TOML file of settings.
+    #[arg(long, value_name = "FILE", env = "DUALNET_CONFIG")]
     config: Option<PathBuf>,
-    /// Probe a running instance instead of starting one (container healthchecks).
+    /// Ask the instance at the configured listen address for its gRPC health
+    /// instead of starting one (container health checks).
+    #[arg(long)]
     health_check: bool,
-}
-
-fn args() -> anyhow::Result<Args> {
-    let mut args = std::env::args().skip(1);
-    let mut parsed = Args { config: std::env::var_os("DUALNET_CONFIG").map(PathBuf::from), health_check: false };
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--config" => parsed.config = Some(args.next().context("--config needs a file")?.into()),
-            "--health-check" => parsed.health_check = true,
-            "--help" | "-h" => {
-                eprintln!(
-                    "usage: [--config FILE] [--health-check]\n\
-                     settings come from defaults, then FILE, then DUALNET_* variables (docs/operations.md);\n\
-                     --health-check asks the instance at the configured listen address for its gRPC health"
-                );
-                std::process::exit(0);
-            }
-            other => anyhow::bail!("unknown argument {other:?}"),
-        }
-    }
-    Ok(parsed)
 }
 
 /// The `main` of a service binary.
 pub fn main(def: &'static ServiceDef) -> anyhow::Result<()> {
-    let args = args()?;
+    let args = <Args as clap::Parser>::parse();
     let config = Config::load(args.config.as_deref())?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     if args.health_check {
