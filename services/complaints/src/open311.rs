@@ -4,7 +4,6 @@
 //! their status notes. Errors are the spec's `[{"code", "description"}]`.
 //! `openapi.json` describes it all (served at `/open311/v2/openapi.json`).
 
-use dualnet_platform::Named;
 use std::{collections::HashMap, net::SocketAddr, sync::Arc};
 
 use axum::{
@@ -17,6 +16,7 @@ use axum::{
 };
 use chrono::{DateTime, SecondsFormat, Utc};
 use dualnet_events::Chain;
+use dualnet_platform::Named;
 use dualnet_platform::{
     ApiError, Fields,
     clock::Clock,

@@ -1,10 +1,10 @@
 //! A case as stored: its row, and the views (parties, claims, deadlines,
 //! representatives) read back with it.
 
-use dualnet_platform::Named;
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use dualnet_platform::Named;
 use dualnet_platform::{
     ApiError,
     sealing::{Sealer, reveal_record},

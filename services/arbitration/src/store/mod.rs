@@ -2,11 +2,11 @@
 //! statutory deadlines, and enterprise risk. Every change is written
 //! together with its outbox event.
 
-use dualnet_platform::Named;
-use dualnet_platform::fields::id_text;
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use dualnet_platform::Named;
+use dualnet_platform::fields::id_text;
 // Dates are the commission's: China Standard Time.
 use dualnet_events::Chain;
 use dualnet_platform::calendar::{china_date, start_of_day};

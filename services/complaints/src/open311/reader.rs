@@ -3,11 +3,11 @@
 //! the public (no key, `open311.public_reads` on) only what
 //! `domain::publication` allows, redacted.
 
-use dualnet_platform::Named;
 use std::collections::HashMap;
 
 use axum::http::{HeaderMap, StatusCode, header};
 use dualnet_platform::ApiError;
+use dualnet_platform::Named;
 use serde_json::{Value, json};
 
 use super::{Failure, Open311, request, time};

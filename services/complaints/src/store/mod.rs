@@ -2,10 +2,10 @@
 //! personal data (kept apart, never in events), the catalogue and routing
 //! table, referrals, and the read model of the map.
 
-use dualnet_platform::Named;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use dualnet_platform::Named;
 use dualnet_platform::{ApiError, calendar::Calendar, sealing::Sealer};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;

@@ -4,9 +4,9 @@
 //! in the file, or one already on the map. Problems are reported per row as
 //! `rows[i].field` (i counts data rows from 0; in CSV, row i is line i + 2).
 
-use dualnet_platform::Named;
 use std::collections::{HashMap, HashSet};
 
+use dualnet_platform::Named;
 use serde::{Deserialize, Serialize};
 
 /// Most rows one import may carry.

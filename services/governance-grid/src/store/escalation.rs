@@ -1,9 +1,9 @@
 //! Escalation (小事不出村,大事不出镇): an incident raised one tier, by hand
 //! or when its deadline passes unresolved.
 
+#[allow(clippy::wildcard_imports)]
 use super::*;
 use crate::domain::escalation;
-#[allow(clippy::wildcard_imports)]
 use dualnet_platform::Named;
 use dualnet_platform::fields::id_text;
 

@@ -2,8 +2,8 @@
 //! response, arbitration's milestones, the resident's satisfaction, and the
 //! incident of a complaint.
 
-use super::*;
 #[allow(clippy::wildcard_imports)]
+use super::*;
 use dualnet_platform::Named;
 
 /// Records what a party organisation did about an incident. Unknown

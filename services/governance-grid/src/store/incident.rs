@@ -1,7 +1,7 @@
 //! An incident as stored: its row and the columns read back.
 
-use super::*;
 #[allow(clippy::wildcard_imports)]
+use super::*;
 use dualnet_platform::Named;
 
 #[derive(sqlx::FromRow)]
@@ -55,3 +55,38 @@ impl TryFrom<IncidentRow> for Incident {
 pub(super) const INCIDENT_COLUMNS: &str =
     "id, grid_id, building_id, community_id, category, summary, status, level, source,
     complaint_id, correlation_id, assignee, opened_at, deadline, severity, enterprise_id";
+
+/// One line of an incident's history: a move `(from, to)` (the same status
+/// twice for an event that does not change it), who, why, when.
+pub(super) async fn history(
+    conn: &mut PgConnection,
+    id: Uuid,
+    (from, to): (Status, Status),
+    actor: &str,
+    note: &str,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO incident_history (incident_id, from_status, to_status, actor, note, at) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(id)
+    .bind(from.as_str())
+    .bind(to.as_str())
+    .bind(actor)
+    .bind(note)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Loads an incident and locks its row for the rest of the transaction: the
+/// lock orders concurrent changes, and with them the incident's events.
+pub(super) async fn lock_incident(conn: &mut PgConnection, id: Uuid) -> Result<Option<Incident>, sqlx::Error> {
+    let row: Option<IncidentRow> =
+        sqlx::query_as(&format!("SELECT {INCIDENT_COLUMNS} FROM incidents WHERE id = $1 FOR UPDATE"))
+            .bind(id)
+            .fetch_optional(conn)
+            .await?;
+    row.map(|r| Incident::try_from(r).map_err(|e| sqlx::Error::Protocol(e.to_string()))).transpose()
+}

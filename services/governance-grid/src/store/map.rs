@@ -1,11 +1,11 @@
 //! The map's entries: added one at a time through the API or many at once by
 //! an import, and exported in the import format.
 
-use dualnet_platform::Named;
 use std::collections::HashMap;
 
 use dualnet_events::Chain;
 use dualnet_platform::ApiError;
+use dualnet_platform::Named;
 use dualnet_proto::governance::v1 as pb;
 use sqlx::PgConnection;
 use uuid::Uuid;

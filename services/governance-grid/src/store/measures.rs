@@ -1,9 +1,9 @@
 //! Business counters: incidents opened (by level and source) and closed (by
 //! level), counted as they are written.
 
-use dualnet_platform::Named;
 use std::sync::OnceLock;
 
+use dualnet_platform::Named;
 use opentelemetry::{KeyValue, metrics::Counter};
 
 use crate::domain::incident::{Level, Source};

@@ -2,12 +2,12 @@
 //! party responses learned from party-grid. Every change is written together
 //! with its outbox event.
 
-use dualnet_platform::Named;
-use dualnet_platform::fields::id_text;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use dualnet_events::Chain;
+use dualnet_platform::Named;
+use dualnet_platform::fields::id_text;
 use dualnet_platform::{ApiError, calendar::Calendar};
 use dualnet_proto::governance::v1 as pb;
 use sqlx::{PgConnection, PgPool};
@@ -44,7 +44,7 @@ mod whistle;
 pub use area::Place;
 pub use escalation::escalate_incident;
 pub use followers::{incident_of_complaint, note_on_risk_incident, record_party_response, record_satisfaction};
-use incident::{INCIDENT_COLUMNS, IncidentRow};
+use incident::{INCIDENT_COLUMNS, IncidentRow, history, lock_incident};
 pub use placement::{building_placement, enterprise_placement};
 pub use rental::Inspection;
 pub use statistics::{Group, Period, StatisticsRow};
@@ -396,41 +396,6 @@ async fn insert_incident(
         }
     }
     Ok(incident)
-}
-
-/// One line of an incident's history: a move `(from, to)` (the same status
-/// twice for an event that does not change it), who, why, when.
-async fn history(
-    conn: &mut PgConnection,
-    id: Uuid,
-    (from, to): (Status, Status),
-    actor: &str,
-    note: &str,
-    now: DateTime<Utc>,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO incident_history (incident_id, from_status, to_status, actor, note, at) VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(id)
-    .bind(from.as_str())
-    .bind(to.as_str())
-    .bind(actor)
-    .bind(note)
-    .bind(now)
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-/// Loads an incident and locks its row for the rest of the transaction: the
-/// lock orders concurrent changes, and with them the incident's events.
-async fn lock_incident(conn: &mut PgConnection, id: Uuid) -> Result<Option<Incident>, sqlx::Error> {
-    let row: Option<IncidentRow> =
-        sqlx::query_as(&format!("SELECT {INCIDENT_COLUMNS} FROM incidents WHERE id = $1 FOR UPDATE"))
-            .bind(id)
-            .fetch_optional(conn)
-            .await?;
-    row.map(|r| Incident::try_from(r).map_err(|e| sqlx::Error::Protocol(e.to_string()))).transpose()
 }
 
 /// Applies `action` to an incident inside the caller's transaction. `None`

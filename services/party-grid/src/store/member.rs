@@ -2,8 +2,8 @@
 //! community they live in (双报到); and the coverage of buildings and grids
 //! they and their organisations give.
 
-use super::*;
 #[allow(clippy::wildcard_imports)]
+use super::*;
 use dualnet_platform::Named;
 use dualnet_platform::fields::id_text;
 

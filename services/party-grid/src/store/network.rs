@@ -1,8 +1,8 @@
 //! The party network as seen from the map: one grid's organisations and
 //! open tasks, and the bindings whose unit changed under them.
 
-use super::*;
 #[allow(clippy::wildcard_imports)]
+use super::*;
 use dualnet_platform::Named;
 
 /// The party network of one grid.
