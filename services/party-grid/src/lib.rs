@@ -12,6 +12,8 @@
 //! a file per aggregate on each floor (organisations and bindings, tasks,
 //! members, volunteers, the network and its coverage); `wire.rs` the enums
 //! across the wire, `consumers.rs` the reactions, `app.rs` the wiring.
+//! `domain/council.rs` holds the residents' consultation councils' topic
+//! rules (quorum, vote, lifecycle), not yet stored or served.
 
 #![cfg_attr(test, allow(clippy::too_many_lines))]
 

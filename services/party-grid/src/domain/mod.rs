@@ -1,6 +1,7 @@
 //! The party network's rules, free of transport and storage.
 
 pub mod binding;
+pub mod council;
 pub mod coverage;
 pub mod member;
 pub mod task;
@@ -33,5 +34,10 @@ mod stored_names {
             ["secretary", "committee_member", "member", "building_head", "volunteer"]
         );
         assert_eq!(super::task::TaskStatus::names(), ["open", "accepted", "completed", "closed"]);
+        assert_eq!(
+            super::council::TopicStatus::names(),
+            ["raised", "accepted", "declined", "scheduled", "deliberated", "resolved", "implemented", "reviewed"]
+        );
+        assert_eq!(super::council::TopicSource::names(), ["resident", "member", "liaison", "recurring_problem"]);
     }
 }
