@@ -156,6 +156,12 @@ impl Calendar {
         self.provisional(china_date(start), last_day(due).max(china_date(start)))
     }
 
+    /// Whether the last year it holds ends within [`WARN_DAYS`] of `today`
+    /// (never, for a calendar made in code).
+    pub fn ends_soon(&self, today: NaiveDate) -> bool {
+        self.days_left(today).is_some_and(|left| left < WARN_DAYS)
+    }
+
     /// Days from `today` to the end of the last year the calendar holds
     /// (`None` for a calendar made in code).
     pub fn days_left(&self, today: NaiveDate) -> Option<i64> {

@@ -66,16 +66,16 @@ impl Deps {
     pub fn calendar(&self, shutdown: &CancellationToken) -> anyhow::Result<Arc<crate::calendar::Calendar>> {
         let calendar = Arc::new(crate::calendar::Calendar::load(self.config.calendar.file.as_deref())?);
         let (watched, clock, shutdown) = (calendar.clone(), self.clock.clone(), shutdown.clone());
-        let covered_now = calendar.days_left(crate::calendar::china_date(self.clock.now()));
-        let covered = Arc::new(AtomicBool::new(covered_now.is_none_or(|left| left >= crate::calendar::WARN_DAYS)));
+        let covered = Arc::new(AtomicBool::new(!calendar.ends_soon(crate::calendar::china_date(self.clock.now()))));
         self.readiness.advise(CALENDAR_HEALTH, covered.clone());
         tokio::spawn(async move {
             loop {
                 let today = crate::calendar::china_date(clock.now());
                 if let Some(left) = watched.days_left(today) {
                     metrics::calendar_days_left(left);
-                    covered.store(left >= crate::calendar::WARN_DAYS, Ordering::Relaxed);
-                    if left < crate::calendar::WARN_DAYS {
+                    let soon = watched.ends_soon(today);
+                    covered.store(!soon, Ordering::Relaxed);
+                    if soon {
                         tracing::warn!(
                             days_left = left,
                             "the holiday calendar ends in {left} days: load next year's schedule (calendar.file); \
