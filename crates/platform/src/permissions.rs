@@ -176,6 +176,16 @@ const RPCS: &[(&str, &[(&str, Permission)])] = &[
             ("AddMember", Bind),
             ("TransferMember", Bind),
             ("RegisterWithCommunity", Bind),
+            ("GetCouncil", Read),
+            ("ListCouncilMembers", Read),
+            ("GetTopic", Read),
+            ("ListTopics", Read),
+            ("RaiseTopic", Report),
+            ("MoveTopic", Transition),
+            ("HoldMeeting", Transition),
+            ("CreateCouncil", Bind),
+            ("AddCouncilMember", Bind),
+            ("ListPersonalDataReads", Audit),
         ],
     ),
 ];
@@ -222,7 +232,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(contract.len(), 73);
+        assert_eq!(contract.len(), 83);
         for path in &contract {
             assert!(required(path).is_some(), "{path} has no entry in the permission matrix");
             assert!(service_of(path).is_some(), "{path} belongs to no audience");

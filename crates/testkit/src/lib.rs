@@ -40,6 +40,15 @@ pub fn tool(var: &str) -> String {
     set_by_scripts(var, "scripts/test installs the tool and sets it")
 }
 
+/// The fields an `INVALID_ARGUMENT` answer names, in its order.
+pub fn field_violations(status: &tonic::Status) -> Vec<String> {
+    use tonic_types::StatusExt;
+    status
+        .get_details_bad_request()
+        .map(|b| b.field_violations.into_iter().map(|v| v.field).collect())
+        .unwrap_or_default()
+}
+
 /// `message` with `authorization: Bearer <token>`.
 pub fn bearer<T>(message: T, token: &str) -> tonic::Request<T> {
     let mut request = tonic::Request::new(message);

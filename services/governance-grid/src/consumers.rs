@@ -1,5 +1,6 @@
 //! governance-grid's reactions: complaints open incidents, party-grid's
-//! linkage tasks show as the party response on them, ratings rate them.
+//! linkage tasks show as the party response on them, ratings rate them,
+//! residents' councils' resolutions open the incidents they hand out.
 
 use async_trait::async_trait;
 use dualnet_events::{
@@ -51,6 +52,7 @@ impl Reactions {
                 Some(e) if store::enterprise_placement(conn, e).await?.is_some() => Some(e),
                 _ => None,
             },
+            topic_id: None,
         };
         store::open_incident(conn, &self.calendar, new, &event.chain(), self.clock.now()).await?;
         Ok(())
@@ -74,6 +76,7 @@ impl Reactions {
             reporter: "complaints".into(),
             severity: Severity::Normal,
             enterprise_id: None,
+            topic_id: None,
         };
         store::open_incident(conn, &self.calendar, new, &event.chain(), self.clock.now()).await?;
         Ok(())
@@ -121,6 +124,7 @@ impl Reactions {
             severity: if risk.collective { Severity::Major } else { Severity::Normal },
             // An enterprise the map does not know is not referenced.
             enterprise_id: known.then_some(enterprise),
+            topic_id: None,
         };
         store::open_incident(conn, &self.calendar, new, &event.chain(), self.clock.now()).await?;
         Ok(())
@@ -165,6 +169,39 @@ impl Reactions {
         Ok(())
     }
 
+    /// A residents' council resolved to hand work to the networks: an
+    /// incident at the building (or grid) it named, in the council's
+    /// community, naming the topic — opened once however often the event
+    /// arrives.
+    async fn resolution_adopted(&self, conn: &mut PgConnection, event: &Event) -> Result<(), HandleError> {
+        let e: party::ResolutionAdopted = event.decode()?;
+        let topic_id = id("topic_id", &e.topic_id)?;
+        let building = optional_id("building_id", &e.building_id)?;
+        let grid = optional_id("grid_id", &e.grid_id)?;
+        if (building.is_none() && grid.is_none()) || store::incident_of_topic(conn, topic_id).await?.is_some() {
+            return Ok(());
+        }
+        let placement = match (building, grid) {
+            (Some(b), _) => store::building_placement(conn, b).await?,
+            (None, Some(g)) => store::grid_placement(conn, g).await?,
+            (None, None) => None,
+        };
+        let clean = |text: &str, max| dualnet_platform::fields::clean(text, max);
+        let new = NewIncident {
+            placement: placement.unwrap_or_else(|| Placement::new(None, None, None)),
+            category: clean(&e.category, dualnet_platform::fields::NAME_MAX),
+            summary: clean(&format!("council resolution: {}", e.resolution), dualnet_platform::fields::TEXT_MAX),
+            source: Source::Council,
+            complaint_id: None,
+            reporter: "party-grid".into(),
+            severity: Severity::Normal,
+            enterprise_id: None,
+            topic_id: Some(topic_id),
+        };
+        store::open_incident(conn, &self.calendar, new, &event.chain(), self.clock.now()).await?;
+        Ok(())
+    }
+
     async fn complaint_rated(&self, conn: &mut PgConnection, event: &Event) -> Result<(), HandleError> {
         let rated: complaints::ComplaintRated = event.decode()?;
         let complaint_id = id("complaint_id", &rated.complaint_id)?;
@@ -203,6 +240,8 @@ impl Handler for Reactions {
             self.complaint_merged(conn, event).await
         } else if event.is::<complaints::ComplaintRated>() {
             self.complaint_rated(conn, event).await
+        } else if event.is::<party::ResolutionAdopted>() {
+            self.resolution_adopted(conn, event).await
         } else if event.is::<party::LinkageTaskCreated>() {
             let e: party::LinkageTaskCreated = event.decode()?;
             self.task_update(conn, event, (&e.task_id, &e.organisation_id, &e.incident_id), "open", "").await

@@ -50,6 +50,7 @@ pub fn source(s: Source) -> pb::IncidentSource {
         Source::LabourRisk => pb::IncidentSource::LabourRisk,
         Source::EarlyWarning => pb::IncidentSource::EarlyWarning,
         Source::PartyReport => pb::IncidentSource::PartyReport,
+        Source::Council => pb::IncidentSource::Council,
     }
 }
 

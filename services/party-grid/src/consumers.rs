@@ -1,6 +1,8 @@
 //! party-grid's reactions: the governance map feeds the read model the
 //! bindings are checked against; an incident gives the organisations bound to
-//! its grid and building a linkage task; its closing closes them.
+//! its grid and building a linkage task; its closing closes them (and
+//! implements the council topic whose resolution handed it out); an early
+//! warning is proposed to the councils of its community as a topic.
 
 use std::sync::Arc;
 
@@ -52,6 +54,11 @@ impl Reactions {
             // Labour risk at an enterprise tasks its party organisation too.
             (UnitKind::Enterprise, optional_uuid_field("enterprise_id", &e.enterprise_id)?),
         ];
+        if let Some(topic) = optional_uuid_field("topic_id", &e.topic_id)?
+            && !store::link_incident(conn, topic, incident_id).await?
+        {
+            tracing::debug!(%topic, %incident_id, "an incident for a topic without a pending hand-off");
+        }
         self.task_bound(conn, event, incident_id, &units).await
     }
 
@@ -78,6 +85,19 @@ impl Reactions {
             store::move_task(conn, task, TaskAction::Close, "governance-grid", "", Some(event.envelope.id), now)
                 .await?;
         }
+        store::topics_implemented_by(conn, incident_id, event.envelope.id, now).await?;
+        Ok(())
+    }
+
+    /// A recurring problem (an early warning in a grid) proposed to the
+    /// councils of the grid's community.
+    async fn warning_raised(&self, conn: &mut PgConnection, event: &Event) -> Result<(), HandleError> {
+        let e: gov::WarningRaised = event.decode()?;
+        let warning_id = uuid_field("warning_id", &e.warning_id)?;
+        let Some(grid_id) = optional_uuid_field("grid_id", &e.grid_id)? else { return Ok(()) };
+        let rule = dualnet_platform::fields::clean(&e.rule_code, dualnet_platform::fields::NAME_MAX);
+        let title = format!("recurring problem: {rule} ({} events)", e.count);
+        store::propose_from_warning(conn, warning_id, grid_id, &title, &event.chain(), self.clock.now()).await?;
         Ok(())
     }
 }
@@ -87,6 +107,8 @@ impl Handler for Reactions {
     async fn handle(&self, conn: &mut PgConnection, event: &Event) -> Result<(), HandleError> {
         if event.is::<gov::IncidentOpened>() {
             self.incident_opened(conn, event).await
+        } else if event.is::<gov::WarningRaised>() {
+            self.warning_raised(conn, event).await
         } else if event.is::<gov::IncidentEscalated>() {
             self.incident_escalated(conn, event).await
         } else if event.is::<gov::IncidentClosed>() {

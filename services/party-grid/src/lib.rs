@@ -1,19 +1,24 @@
 //! party-grid — the Party-building grid network (党建网格).
 //!
 //! - Owns: party organisations, their binding to governance units (两网合一:
-//!   branch ↔ grid, group ↔ building) and linkage tasks (联动任务).
+//!   branch ↔ grid, group ↔ building), members and volunteers, linkage
+//!   tasks (联动任务), and residents' consultation councils (议事协商) with
+//!   their members (names sealed), topics, meetings and resolutions.
 //! - Serves: `dualnet.partygrid.v1.PartyGrid`.
-//! - Publishes to `dualnet.partygrid.v1`: organisation and binding changes,
-//!   the linkage-task lifecycle.
+//! - Publishes to `dualnet.partygrid.v1`: organisation, binding and member
+//!   changes, the linkage-task lifecycle, volunteer calls, councils, council
+//!   members, topics, meetings and resolutions (`ResolutionAdopted` hands
+//!   work to governance-grid).
 //! - Consumes: `dualnet.governance.v1` — grid and building changes (its read
-//!   model of the map) and the incident lifecycle (tasks opened and closed).
+//!   model of the map), the incident lifecycle (tasks opened and closed; a
+//!   council's incident closing implements its topic) and early warnings
+//!   (proposed to the community's councils as topics).
 //!
 //! Layout: `domain/` pure rules, `store/` the database and `grpc/` the API,
 //! a file per aggregate on each floor (organisations and bindings, tasks,
-//! members, volunteers, the network and its coverage); `wire.rs` the enums
-//! across the wire, `consumers.rs` the reactions, `app.rs` the wiring.
-//! `domain/council.rs` holds the residents' consultation councils' topic
-//! rules (quorum, vote, lifecycle), not yet stored or served.
+//! members, volunteers, the network and its coverage, councils, topics —
+//! meetings under `store/topic/`); `wire.rs` the enums across the wire,
+//! `consumers.rs` the reactions, `app.rs` the wiring.
 
 #![cfg_attr(test, allow(clippy::too_many_lines))]
 

@@ -49,6 +49,8 @@ pub enum Source {
     LabourRisk,
     EarlyWarning,
     PartyReport,
+    /// A residents' consultation council's resolution (party-grid).
+    Council,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -33,7 +33,7 @@ mod stored_names {
         assert_eq!(super::incident::Level::names(), ["grid", "community", "subdistrict"]);
         assert_eq!(
             super::incident::Source::names(),
-            ["grid_worker", "complaint", "labour_risk", "early_warning", "party_report"]
+            ["grid_worker", "complaint", "labour_risk", "early_warning", "party_report", "council"]
         );
         assert_eq!(super::map_import::Kind::names(), ["subdistrict", "community", "grid", "building", "enterprise"]);
         assert_eq!(

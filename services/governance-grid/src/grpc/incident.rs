@@ -124,6 +124,7 @@ pub async fn report_incident(api: &Api, req: Request<pb::ReportIncidentRequest>)
         reporter,
         severity,
         enterprise_id: None,
+        topic_id: None,
     };
     let opened = api.store.report_incident(new, &chain, api.clock.now()).await?;
     Ok(Response::new(incident(opened, vec![], vec![], api.store.calendar())))

@@ -67,6 +67,11 @@ pub async fn record_satisfaction(conn: &mut PgConnection, id: Uuid, satisfaction
 }
 
 /// The latest incident opened for a complaint (a reopened one has several).
+/// The incident a council topic's resolution handed out, if it was opened.
+pub async fn incident_of_topic(conn: &mut PgConnection, topic_id: Uuid) -> Result<Option<Uuid>, sqlx::Error> {
+    sqlx::query_scalar("SELECT id FROM incidents WHERE topic_id = $1").bind(topic_id).fetch_optional(conn).await
+}
+
 pub async fn incident_of_complaint(conn: &mut PgConnection, complaint_id: Uuid) -> Result<Option<Uuid>, sqlx::Error> {
     sqlx::query_scalar("SELECT id FROM incidents WHERE complaint_id = $1 ORDER BY opened_at DESC, id DESC LIMIT 1")
         .bind(complaint_id)

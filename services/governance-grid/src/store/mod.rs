@@ -43,9 +43,11 @@ mod whistle;
 
 pub use area::Place;
 pub use escalation::escalate_incident;
-pub use followers::{incident_of_complaint, note_on_risk_incident, record_party_response, record_satisfaction};
+pub use followers::{
+    incident_of_complaint, incident_of_topic, note_on_risk_incident, record_party_response, record_satisfaction,
+};
 use incident::{INCIDENT_COLUMNS, IncidentRow, history, lock_incident};
-pub use placement::{building_placement, enterprise_placement};
+pub use placement::{building_placement, enterprise_placement, grid_placement};
 pub use rental::Inspection;
 pub use statistics::{Group, Period, StatisticsRow};
 pub use warnings::WarningFilter;
@@ -96,6 +98,8 @@ pub struct NewIncident {
     pub reporter: String,
     pub severity: Severity,
     pub enterprise_id: Option<Uuid>,
+    /// The council topic whose resolution handed the incident out.
+    pub topic_id: Option<Uuid>,
 }
 
 /// One move along the lifecycle, with who asked and why.
@@ -352,8 +356,9 @@ async fn insert_incident(
     let p = &incident.placement;
     sqlx::query(
         "INSERT INTO incidents (id, grid_id, building_id, community_id, category, summary, status, level, source,
-                                complaint_id, correlation_id, opened_at, deadline, updated_at, severity, enterprise_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $12, $14, $15)",
+                                complaint_id, correlation_id, opened_at, deadline, updated_at, severity, enterprise_id,
+                                topic_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $12, $14, $15, $16)",
     )
     .bind(incident.id)
     .bind(p.grid_id)
@@ -370,6 +375,7 @@ async fn insert_incident(
     .bind(incident.deadline)
     .bind(incident.severity.as_str())
     .bind(incident.enterprise_id)
+    .bind(new.topic_id)
     .execute(&mut *conn)
     .await?;
     history(conn, incident.id, (Status::Reported, Status::Reported), &new.reporter, "reported", now).await?;
@@ -383,6 +389,7 @@ async fn insert_incident(
         source: wire::source(incident.source) as i32,
         complaint_id: id_text(incident.complaint_id),
         enterprise_id: id_text(incident.enterprise_id),
+        topic_id: id_text(new.topic_id),
     };
     OUTBOX.append(conn, incident.id, &event, chain).await?;
     measures::opened(p.level, incident.source);

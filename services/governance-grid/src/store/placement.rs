@@ -15,6 +15,13 @@ pub async fn building_placement(conn: &mut PgConnection, building_id: Uuid) -> R
     Ok(row.map(|(grid, community)| Placement::new(Some(grid), Some(building_id), Some(community))))
 }
 
+/// A grid and its community, when the map knows it.
+pub async fn grid_placement(conn: &mut PgConnection, grid_id: Uuid) -> Result<Option<Placement>, sqlx::Error> {
+    let community: Option<Uuid> =
+        sqlx::query_scalar("SELECT community_id FROM grids WHERE id = $1").bind(grid_id).fetch_optional(conn).await?;
+    Ok(community.map(|c| Placement::new(Some(grid_id), None, Some(c))))
+}
+
 impl Store {
     pub async fn retire_building(&self, id: Uuid, reason: &str, now: DateTime<Utc>) -> Result<Building, ApiError> {
         let mut tx = self.pool.begin().await?;

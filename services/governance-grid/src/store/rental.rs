@@ -215,6 +215,7 @@ impl Store {
                 reporter: inspection.inspector.into(),
                 severity: Severity::Normal,
                 enterprise_id: None,
+                topic_id: None,
             };
             open_incident(&mut tx, &self.calendar, new, chain, now).await?;
         }

@@ -169,6 +169,7 @@ pub async fn check_rules(
             reporter: format!("early-warning:{}", rule.code),
             severity: rule.severity,
             enterprise_id: incident.enterprise_id,
+            topic_id: None,
         };
         let opened = insert_incident(conn, calendar, new, chain, now).await?;
         let warning = NewWarning {

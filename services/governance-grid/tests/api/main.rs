@@ -3,6 +3,7 @@
 
 #![allow(clippy::too_many_lines)]
 
+mod council;
 mod escalation;
 mod identity;
 mod map;

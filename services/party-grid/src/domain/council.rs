@@ -1,80 +1,39 @@
-//! Residents' consultation councils (居民议事会, 议事协商): the topics (议题) a
-//! council takes up, its deliberation meetings and their votes.
+//! Residents' consultation councils (居民议事会, 议事协商): one per community
+//! or estate, convened by a party organisation, with residents (migrant
+//! residents too), liaison deputies (两代表一委员), officials and
+//! stakeholders as members, serving a term.
 //!
 //! The party committee convenes co-governance (一核多元协同共治), so councils
 //! live with the party network; what a resolution hands to the governance
-//! network (an incident) or to the party network (a linkage task, a volunteer
-//! call) follows it through events, and its outcome comes back to the
-//! council before the topic is reviewed and closed.
-//!
-//! A topic's life: raised → accepted (or declined, with a reason) → scheduled
-//! on a meeting's agenda → deliberated at a quorate meeting (with the vote
-//! deferred it waits for a later agenda) → resolved when the vote carried
-//! (declined when it did not) → implemented once the work it handed out
-//! reports back → reviewed by the council. Each step is one line of the
-//! topic's history.
+//! network (an incident) follows it through events, and the incident's
+//! closing comes back to the council as the topic's implementation
+//! (`topic.rs` holds the topics' rules).
 
+use chrono::{DateTime, Utc};
 use dualnet_platform::Named;
+use uuid::Uuid;
+
+use super::topic::TopicSource;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::EnumString, strum::VariantArray)]
 #[strum(serialize_all = "snake_case")]
-pub enum TopicStatus {
-    Raised,
-    Accepted,
-    /// Not taken up, or the vote did not carry; the reason is in the history.
-    Declined,
-    /// On a meeting's agenda.
-    Scheduled,
-    /// Discussed at a quorate meeting with the vote deferred (议而未决): it
-    /// goes on a later agenda, or is declined.
-    Deliberated,
-    Resolved,
-    /// The work the resolution handed out has reported back.
-    Implemented,
-    /// The council has looked back at the outcome: the end.
-    Reviewed,
-}
-
-/// Where a topic came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::EnumString, strum::VariantArray)]
-#[strum(serialize_all = "snake_case")]
-pub enum TopicSource {
-    /// A resident, through the complaints channels.
+pub enum MemberKind {
     Resident,
-    /// A member of the council.
-    Member,
-    /// A people's congress deputy, party congress deputy or CPPCC member
-    /// liaising with the community (两代表一委员).
+    /// 流动人口: a resident registered elsewhere.
+    MigrantResident,
+    /// 两代表一委员: names a liaison role.
     Liaison,
-    /// Proposed from a recurring problem (an early warning, repeated
-    /// requests of one category at one estate).
-    RecurringProblem,
+    Official,
+    /// The property company, an enterprise, a social organisation.
+    Stakeholder,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TopicAction {
-    Accept,
-    Decline {
-        reason: String,
-    },
-    Schedule,
-    /// The meeting that took the topic up, and how it went.
-    Deliberate(Deliberation),
-    Implement,
-    Review,
-}
-
-impl TopicAction {
-    fn verb(&self) -> &'static str {
-        match self {
-            TopicAction::Accept => "accept",
-            TopicAction::Decline { .. } => "decline",
-            TopicAction::Schedule => "schedule",
-            TopicAction::Deliberate(_) => "deliberate",
-            TopicAction::Implement => "implement",
-            TopicAction::Review => "review",
-        }
-    }
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::EnumString, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
+pub enum LiaisonRole {
+    PeoplesCongressDeputy,
+    PartyCongressDeputy,
+    CppccMember,
 }
 
 /// How many of a council's members must attend for a meeting to decide:
@@ -107,102 +66,59 @@ impl Quorum {
     }
 }
 
-/// A meeting's attendance and vote on one topic.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Deliberation {
-    pub members: u32,
-    pub attending: u32,
-    pub quorum: Quorum,
-    pub in_favour: u32,
-    pub against: u32,
-    pub abstaining: u32,
-}
-
-impl Deliberation {
-    pub fn votes(&self) -> u64 {
-        u64::from(self.in_favour) + u64::from(self.against) + u64::from(self.abstaining)
-    }
-
-    /// Votes can only come from those present.
-    pub fn check(&self) -> Result<(), String> {
-        if self.attending > self.members {
-            return Err(format!("{} attending of {} members", self.attending, self.members));
-        }
-        let votes = self.votes();
-        if votes > u64::from(self.attending) {
-            return Err(format!("{votes} votes from {} attending", self.attending));
-        }
-        Ok(())
-    }
-
-    /// Carried: a quorate meeting, and more than half of those present in
-    /// favour (abstentions count as present, not for).
-    pub fn carried(&self) -> bool {
-        self.quorum.met(self.attending, self.members) && u64::from(self.in_favour) * 2 > u64::from(self.attending)
-    }
-}
-
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TopicRefused {
-    Illegal {
-        from: TopicStatus,
-        action: &'static str,
-    },
-    /// A meeting short of its quorum decides nothing; the topic stays scheduled.
-    NotQuorate {
-        attending: u32,
-        members: u32,
-    },
-    InvalidVote(String),
-    /// A decline needs its reason.
-    NoReason,
+pub struct Council {
+    pub id: Uuid,
+    pub community_id: Uuid,
+    pub name: String,
+    pub convenor_organisation_id: Uuid,
+    pub quorum: Quorum,
+    pub term_start: DateTime<Utc>,
+    pub term_end: DateTime<Utc>,
+    pub members: i64,
 }
 
-impl std::fmt::Display for TopicRefused {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            TopicRefused::Illegal { from, action } => write!(f, "cannot {action} a topic that is {}", from.as_str()),
-            TopicRefused::NotQuorate { attending, members } => {
-                write!(f, "{attending} of {members} members attending: short of the council's quorum")
-            }
-            TopicRefused::InvalidVote(why) => write!(f, "invalid vote: {why}"),
-            TopicRefused::NoReason => write!(f, "a declined topic needs a reason"),
-        }
+/// A term runs forward, and for at most ten years (a residents' committee
+/// serves five).
+pub fn check_term(start: DateTime<Utc>, end: DateTime<Utc>) -> Result<(), String> {
+    if end <= start {
+        return Err("the term must end after it starts".into());
+    }
+    if end - start > chrono::Duration::days(3653) {
+        return Err("a term lasts at most ten years".into());
+    }
+    Ok(())
+}
+
+/// A liaison member names their role; nobody else has one.
+pub fn check_liaison(kind: MemberKind, role: Option<LiaisonRole>) -> Result<(), String> {
+    match (kind, role) {
+        (MemberKind::Liaison, None) => Err("a liaison member names a liaison role".into()),
+        (MemberKind::Liaison, Some(_)) | (_, None) => Ok(()),
+        (other, Some(_)) => Err(format!("a {} member has no liaison role", other.as_str())),
     }
 }
 
-/// The status `action` moves a topic in `from` to.
-pub fn transition(from: TopicStatus, action: &TopicAction) -> Result<TopicStatus, TopicRefused> {
-    use TopicStatus as S;
-    let illegal = || TopicRefused::Illegal { from, action: action.verb() };
-    match (from, action) {
-        (S::Raised, TopicAction::Accept) => Ok(S::Accepted),
-        (S::Raised | S::Accepted | S::Deliberated, TopicAction::Decline { reason }) => {
-            if reason.trim().is_empty() {
-                Err(TopicRefused::NoReason)
-            } else {
-                Ok(S::Declined)
-            }
+/// What each source of a topic names: a resident's request, a member of
+/// the council (a liaison member for a liaison), an early warning.
+pub fn check_source(
+    source: TopicSource,
+    complaint: Option<Uuid>,
+    member: Option<MemberKind>,
+    warning: Option<Uuid>,
+) -> Result<(), (&'static str, String)> {
+    match source {
+        TopicSource::Resident if complaint.is_none() => {
+            Err(("complaint_id", "a resident's topic names the request it came through".into()))
         }
-        (S::Accepted | S::Deliberated, TopicAction::Schedule) => Ok(S::Scheduled),
-        (S::Scheduled, TopicAction::Deliberate(d)) => {
-            d.check().map_err(TopicRefused::InvalidVote)?;
-            if !d.quorum.met(d.attending, d.members) {
-                return Err(TopicRefused::NotQuorate { attending: d.attending, members: d.members });
-            }
-            // A resolution (决议) is what a carried vote makes; a vote that
-            // did not carry ends the topic as declined; no vote at all defers it.
-            Ok(if d.votes() == 0 {
-                S::Deliberated
-            } else if d.carried() {
-                S::Resolved
-            } else {
-                S::Declined
-            })
+        TopicSource::Member if member.is_none() => Err(("member_id", "a member's topic names the member".into())),
+        TopicSource::Liaison if member != Some(MemberKind::Liaison) => {
+            Err(("member_id", "a liaison's topic names a liaison member of the council".into()))
         }
-        (S::Resolved, TopicAction::Implement) => Ok(S::Implemented),
-        (S::Implemented, TopicAction::Review) => Ok(S::Reviewed),
-        _ => Err(illegal()),
+        TopicSource::RecurringProblem if warning.is_none() => {
+            Err(("source", "recurring problems are proposed from early warnings, not raised by hand".into()))
+        }
+        _ => Ok(()),
     }
 }
 
@@ -210,108 +126,38 @@ pub fn transition(from: TopicStatus, action: &TopicAction) -> Result<TopicStatus
 mod tests {
     use super::*;
 
-    fn meeting(members: u32, attending: u32, in_favour: u32) -> Deliberation {
-        Deliberation { members, attending, quorum: Quorum::default(), in_favour, against: 0, abstaining: 0 }
-    }
-
-    #[test]
-    fn a_topic_runs_from_raised_to_reviewed_through_a_carried_vote() {
-        let steps = [
-            TopicAction::Accept,
-            TopicAction::Schedule,
-            TopicAction::Deliberate(meeting(11, 7, 5)),
-            TopicAction::Implement,
-            TopicAction::Review,
-        ];
-        let mut status = TopicStatus::Raised;
-        for step in &steps {
-            status = transition(status, step).unwrap();
-        }
-        assert_eq!(status, TopicStatus::Reviewed);
-    }
-
-    #[test]
-    fn a_deliberation_without_a_vote_defers_the_topic_to_a_later_agenda() {
-        let deferred = transition(TopicStatus::Scheduled, &TopicAction::Deliberate(meeting(11, 7, 0)));
-        assert_eq!(deferred, Ok(TopicStatus::Deliberated));
-        assert_eq!(transition(TopicStatus::Deliberated, &TopicAction::Schedule), Ok(TopicStatus::Scheduled));
-        assert!(transition(TopicStatus::Deliberated, &TopicAction::Implement).is_err());
-    }
-
-    #[test]
-    fn a_meeting_short_of_its_quorum_decides_nothing() {
-        let short = transition(TopicStatus::Scheduled, &TopicAction::Deliberate(meeting(11, 5, 5)));
-        assert_eq!(short, Err(TopicRefused::NotQuorate { attending: 5, members: 11 }));
-        let two_thirds = Deliberation { quorum: Quorum::new(2, 3).unwrap(), ..meeting(12, 7, 7) };
-        assert!(!two_thirds.quorum.met(7, 12) && two_thirds.quorum.met(8, 12));
-    }
-
-    #[test]
-    fn a_vote_needs_more_than_half_of_those_present_and_a_lost_vote_declines() {
-        // 6 present, 3 for, 3 abstaining: not more than half.
-        let tied = Deliberation { abstaining: 3, ..meeting(10, 6, 3) };
-        assert!(!tied.carried());
-        assert_eq!(transition(TopicStatus::Scheduled, &TopicAction::Deliberate(tied)), Ok(TopicStatus::Declined));
-        assert!(meeting(10, 6, 4).carried());
-    }
-
-    #[test]
-    fn votes_cannot_outnumber_those_present() {
-        let stuffed = Deliberation { against: 2, ..meeting(10, 6, 5) };
-        assert!(matches!(
-            transition(TopicStatus::Scheduled, &TopicAction::Deliberate(stuffed)),
-            Err(TopicRefused::InvalidVote(_))
-        ));
-        assert!(meeting(5, 6, 1).check().is_err(), "more attending than members");
-    }
-
-    #[test]
-    fn a_decline_needs_a_reason_and_ends_the_topic() {
-        let no_reason = TopicAction::Decline { reason: "  ".into() };
-        assert_eq!(transition(TopicStatus::Raised, &no_reason), Err(TopicRefused::NoReason));
-        let reason = TopicAction::Decline { reason: "a matter for the property company".into() };
-        assert_eq!(transition(TopicStatus::Accepted, &reason), Ok(TopicStatus::Declined));
-        for action in [TopicAction::Accept, TopicAction::Schedule, TopicAction::Implement, TopicAction::Review] {
-            assert!(transition(TopicStatus::Declined, &action).is_err(), "{action:?} moved a declined topic");
-        }
-    }
-
-    #[test]
-    fn no_sequence_of_actions_implements_a_topic_without_a_carried_vote() {
-        // 20,000 random walks of 12 actions (legal or not) from a raised topic.
-        let mut random = dualnet_testkit::Xorshift::seeded(0x9e37_79b9_7f4a_7c15);
-        for _ in 0..20_000 {
-            let (mut status, mut carried) = (TopicStatus::Raised, false);
-            for _ in 0..12 {
-                let n = random.below(11);
-                let action = match n {
-                    0 => TopicAction::Accept,
-                    1 => TopicAction::Decline { reason: "r".into() },
-                    2 => TopicAction::Schedule,
-                    3 => TopicAction::Implement,
-                    4 => TopicAction::Review,
-                    _ => {
-                        let (members, attending) = (1 + random.below(20) as u32, random.below(22) as u32);
-                        TopicAction::Deliberate(meeting(members, attending, random.below(22) as u32))
-                    }
-                };
-                if let Ok(next) = transition(status, &action) {
-                    if let TopicAction::Deliberate(d) = &action {
-                        carried = d.carried();
-                    }
-                    if next == TopicStatus::Implemented {
-                        assert!(carried, "implemented without a carried vote");
-                    }
-                    status = next;
-                }
-            }
-        }
-    }
-
     #[test]
     fn quorum_rules_are_fractions_of_the_members() {
         assert!(Quorum::new(0, 2).is_err() && Quorum::new(3, 2).is_err() && Quorum::new(1, 0).is_err());
         assert!(Quorum::new(1, 1).unwrap().met(5, 5) && !Quorum::new(1, 1).unwrap().met(4, 5));
         assert!(!Quorum::default().met(0, 0), "a council without members decides nothing");
+    }
+
+    #[test]
+    fn a_term_runs_forward_for_at_most_ten_years() {
+        let start = DateTime::parse_from_rfc3339("2026-01-01T00:00:00+08:00").unwrap().to_utc();
+        assert!(check_term(start, start).is_err());
+        assert!(check_term(start, start + chrono::Duration::days(5 * 365)).is_ok());
+        assert!(check_term(start, start + chrono::Duration::days(11 * 365)).is_err());
+    }
+
+    #[test]
+    fn only_liaison_members_have_a_liaison_role() {
+        assert!(check_liaison(MemberKind::Liaison, None).is_err());
+        assert!(check_liaison(MemberKind::Liaison, Some(LiaisonRole::CppccMember)).is_ok());
+        assert!(check_liaison(MemberKind::Resident, Some(LiaisonRole::CppccMember)).is_err());
+        assert!(check_liaison(MemberKind::MigrantResident, None).is_ok());
+    }
+
+    #[test]
+    fn each_source_names_where_the_topic_came_from() {
+        let id = Some(Uuid::now_v7());
+        assert_eq!(check_source(TopicSource::Resident, None, None, None).unwrap_err().0, "complaint_id");
+        assert!(check_source(TopicSource::Resident, id, None, None).is_ok());
+        assert!(check_source(TopicSource::Member, None, Some(MemberKind::Official), None).is_ok());
+        assert!(check_source(TopicSource::Liaison, None, Some(MemberKind::Resident), None).is_err());
+        assert!(check_source(TopicSource::Liaison, None, Some(MemberKind::Liaison), None).is_ok());
+        assert!(check_source(TopicSource::RecurringProblem, None, None, None).is_err());
+        assert!(check_source(TopicSource::RecurringProblem, None, None, id).is_ok());
     }
 }

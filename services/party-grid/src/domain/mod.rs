@@ -5,6 +5,7 @@ pub mod council;
 pub mod coverage;
 pub mod member;
 pub mod task;
+pub mod topic;
 pub mod volunteers;
 
 #[cfg(test)]
@@ -35,9 +36,17 @@ mod stored_names {
         );
         assert_eq!(super::task::TaskStatus::names(), ["open", "accepted", "completed", "closed"]);
         assert_eq!(
-            super::council::TopicStatus::names(),
+            super::topic::TopicStatus::names(),
             ["raised", "accepted", "declined", "scheduled", "deliberated", "resolved", "implemented", "reviewed"]
         );
-        assert_eq!(super::council::TopicSource::names(), ["resident", "member", "liaison", "recurring_problem"]);
+        assert_eq!(super::topic::TopicSource::names(), ["resident", "member", "liaison", "recurring_problem"]);
+        assert_eq!(
+            super::council::MemberKind::names(),
+            ["resident", "migrant_resident", "liaison", "official", "stakeholder"]
+        );
+        assert_eq!(
+            super::council::LiaisonRole::names(),
+            ["peoples_congress_deputy", "party_congress_deputy", "cppcc_member"]
+        );
     }
 }

@@ -12,10 +12,12 @@ use tonic::{Request, Response, Status};
 
 use crate::store::{Store, Target};
 
+mod council;
 mod member;
 mod network;
 mod organisation;
 mod task;
+mod topic;
 mod volunteers;
 
 pub struct Api {
@@ -46,6 +48,8 @@ impl Api {
                     Target::VolunteerCall(_) => "volunteer call",
                     Target::Member(_) => "member",
                     Target::Unit(_) => "unit",
+                    Target::Council(_) => "council",
+                    Target::Topic(_) => "topic",
                 };
                 return Err(ApiError::NotFound(what.into()));
             }
@@ -160,5 +164,51 @@ impl PartyGrid for Api {
 
     async fn get_coverage(&self, req: Request<pb::GetCoverageRequest>) -> Answer<pb::Coverage> {
         network::get_coverage(self, req).await
+    }
+
+    async fn create_council(&self, req: Request<pb::CreateCouncilRequest>) -> Answer<pb::Council> {
+        council::create_council(self, req).await
+    }
+
+    async fn get_council(&self, req: Request<pb::GetCouncilRequest>) -> Answer<pb::Council> {
+        council::get_council(self, req).await
+    }
+
+    async fn add_council_member(&self, req: Request<pb::AddCouncilMemberRequest>) -> Answer<pb::CouncilMember> {
+        council::add_council_member(self, req).await
+    }
+
+    async fn list_council_members(
+        &self,
+        req: Request<pb::ListCouncilMembersRequest>,
+    ) -> Answer<pb::ListCouncilMembersResponse> {
+        council::list_council_members(self, req).await
+    }
+
+    async fn raise_topic(&self, req: Request<pb::RaiseTopicRequest>) -> Answer<pb::Topic> {
+        topic::raise_topic(self, req).await
+    }
+
+    async fn move_topic(&self, req: Request<pb::MoveTopicRequest>) -> Answer<pb::Topic> {
+        topic::move_topic(self, req).await
+    }
+
+    async fn get_topic(&self, req: Request<pb::GetTopicRequest>) -> Answer<pb::Topic> {
+        topic::get_topic(self, req).await
+    }
+
+    async fn list_topics(&self, req: Request<pb::ListTopicsRequest>) -> Answer<pb::ListTopicsResponse> {
+        topic::list_topics(self, req).await
+    }
+
+    async fn hold_meeting(&self, req: Request<pb::HoldMeetingRequest>) -> Answer<pb::Meeting> {
+        topic::hold_meeting(self, req).await
+    }
+
+    async fn list_personal_data_reads(
+        &self,
+        req: Request<pb::ListPersonalDataReadsRequest>,
+    ) -> Answer<pb::ListPersonalDataReadsResponse> {
+        council::list_personal_data_reads(self, req).await
     }
 }

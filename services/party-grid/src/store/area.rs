@@ -2,7 +2,7 @@
 //! communities and grids its token names. Organisations are in it through
 //! their binding (or the nearest bound organisation above them); tasks,
 //! volunteer calls and members through their organisation; map units
-//! through their lineage.
+//! through their lineage; councils and their topics through their community.
 
 use dualnet_platform::ApiError;
 use uuid::Uuid;
@@ -18,6 +18,9 @@ pub enum Target {
     Member(Uuid),
     /// A governance unit: subdistrict, community, grid, building, enterprise.
     Unit(Uuid),
+    /// A residents' council, in its community's area; its topics with it.
+    Council(Uuid),
+    Topic(Uuid),
 }
 
 impl Store {
@@ -35,6 +38,10 @@ impl Store {
                 ("SELECT organisation_in_area((SELECT organisation_id FROM members WHERE id = $1), $2)", id)
             }
             Target::Unit(id) => ("SELECT unit_lineage($1) && $2", id),
+            Target::Council(id) => ("SELECT council_in_area($1, $2)", id),
+            Target::Topic(id) => {
+                ("SELECT council_in_area((SELECT council_id FROM council_topics WHERE id = $1), $2)", id)
+            }
         };
         Ok(sqlx::query_scalar::<_, Option<bool>>(sql).bind(id).bind(area).fetch_one(&self.pool).await?.unwrap_or(false))
     }

@@ -23,18 +23,25 @@ use crate::{
 };
 
 mod area;
+mod council;
 mod member;
 mod network;
 mod task;
+mod topic;
 mod volunteers;
 
 pub use area::Target;
+pub use council::{CouncilMember, NewCouncil};
 use member::{MEMBER_COLUMNS, MemberRow, member, unit_known};
+pub use topic::{Decision, Meeting, NewMeeting, NewTopic, link_incident, propose_from_warning, topics_implemented_by};
 pub use volunteers::VolunteerStep;
 
 #[derive(Clone)]
 pub struct Store {
     pool: PgPool,
+    /// Seals council members' names and phones; `None` only while
+    /// `personal_data.disabled`.
+    sealer: Option<std::sync::Arc<dualnet_platform::sealing::Sealer>>,
 }
 
 type OrgRow = (Uuid, Option<Uuid>, String, String, Option<String>, Option<Uuid>);
@@ -97,7 +104,11 @@ pub struct TaskFilter {
 
 impl Store {
     pub fn new(pool: PgPool) -> Self {
-        Self { pool }
+        Self { pool, sealer: None }
+    }
+
+    pub fn sealing(self, sealer: Option<std::sync::Arc<dualnet_platform::sealing::Sealer>>) -> Self {
+        Self { sealer, ..self }
     }
 
     pub async fn create_organisation(

@@ -4,6 +4,7 @@
 
 #![allow(clippy::too_many_lines)]
 
+mod council;
 mod mobilisation;
 mod pages;
 mod scope;

@@ -16,6 +16,8 @@ pub struct Running {
     pub pool: sqlx::PgPool,
     pub clock: ManualClock,
     pub shutdown: CancellationToken,
+    /// The event log it reads and writes (to feed it other services' events).
+    pub log: std::sync::Arc<dualnet_events::pglog::PgLogTransport>,
 }
 
 pub async fn start() -> Running {
@@ -30,7 +32,7 @@ pub async fn start_at(now: chrono::DateTime<Utc>) -> Running {
 pub async fn start_configured(now: chrono::DateTime<Utc>, configure: impl FnOnce(&mut Config)) -> Running {
     let s = InProcess::start(&governance_grid::DEFINITION, now, configure).await;
     let client = GovernanceGridClient::new(s.channel().await);
-    Running { client, pool: s.pool, clock: s.clock, shutdown: s.shutdown }
+    Running { client, pool: s.pool, clock: s.clock, shutdown: s.shutdown, log: s.log }
 }
 
 pub async fn grid(client: &mut GovernanceGridClient<Channel>) -> String {
