@@ -18,6 +18,8 @@ pub struct Seeded {
     pub subdistrict: String,
     /// (community, grid, building id, building name)
     pub buildings: Vec<(String, String, String, String)>,
+    /// 新雪社区居民议事会: (community id, council id, liaison deputy's member id)
+    pub council: Option<(String, String, String)>,
 }
 
 /// (community code, community, grid code, grid, [(building code, building)])
@@ -63,6 +65,44 @@ async fn bind(client: &mut Party, org: &str, kind: party::UnitKind, unit: &str) 
     }
 }
 
+/// 新雪社区居民议事会, convened by the community's party committee: a
+/// people's congress deputy liaising with the community (两代表一委员),
+/// residents and a migrant resident; a five-year term, half the members
+/// for a quorum. The names are the demo's own.
+async fn seed_council(p: &mut Party, community: &str, convenor: &str) -> anyhow::Result<(String, String, String)> {
+    let now = chrono::Utc::now();
+    let at = |t: chrono::DateTime<chrono::Utc>| prost_types::Timestamp { seconds: t.timestamp(), nanos: 0 };
+    let req = party::CreateCouncilRequest {
+        community_id: community.into(),
+        name: "新雪社区居民议事会".into(),
+        convenor_organisation_id: convenor.into(),
+        term_start: Some(at(now)),
+        term_end: Some(at(now + chrono::Duration::days(5 * 365))),
+        ..Default::default()
+    };
+    let council = p.create_council(req).await.context("the demo council")?.into_inner().id;
+    let mut liaison = String::new();
+    for (name, kind, role) in [
+        ("陈建国", party::CouncilMemberKind::Liaison, party::LiaisonRole::PeoplesCongressDeputy),
+        ("王芳", party::CouncilMemberKind::Resident, party::LiaisonRole::Unspecified),
+        ("张伟", party::CouncilMemberKind::Resident, party::LiaisonRole::Unspecified),
+        ("刘洋", party::CouncilMemberKind::MigrantResident, party::LiaisonRole::Unspecified),
+    ] {
+        let req = party::AddCouncilMemberRequest {
+            council_id: council.clone(),
+            name: name.into(),
+            kind: kind as i32,
+            liaison_role: role as i32,
+            ..Default::default()
+        };
+        let id = p.add_council_member(req).await.context("a demo council member")?.into_inner().id;
+        if kind == party::CouncilMemberKind::Liaison {
+            liaison = id;
+        }
+    }
+    Ok((community.to_string(), council, liaison))
+}
+
 /// Seeds through governance-grid at `governance` and party-grid at `party`
 /// (the same endpoint on one node), e.g. `http://127.0.0.1:50050`, with the
 /// caller's token where authentication is on (it needs the import and bind
@@ -79,6 +119,7 @@ pub async fn seed(governance: &str, party: &str, bearer: &Bearer) -> anyhow::Res
     let committee = org(&mut p, "", party::OrganisationKind::WorkingCommittee, "坂田街道党工委").await?;
     bind(&mut p, &committee, party::UnitKind::Subdistrict, &subdistrict.id).await?;
     let mut buildings = Vec::new();
+    let mut council = None;
     for (c_code, c_name, g_code, g_name, bs) in MAP {
         let suffix = |c: &str| format!("{code}-{c}");
         let community = g
@@ -100,6 +141,9 @@ pub async fn seed(governance: &str, party: &str, bearer: &Bearer) -> anyhow::Res
         let community_org =
             org(&mut p, &committee, party::OrganisationKind::CommunityCommittee, &format!("{c_name}党委")).await?;
         bind(&mut p, &community_org, party::UnitKind::Community, &community.id).await?;
+        if *c_code == "xinxue" {
+            council = Some(seed_council(&mut p, &community.id, &community_org).await?);
+        }
         let branch =
             org(&mut p, &community_org, party::OrganisationKind::GridBranch, &format!("{g_name}党支部")).await?;
         bind(&mut p, &branch, party::UnitKind::Grid, &grid.id).await?;
@@ -120,13 +164,23 @@ pub async fn seed(governance: &str, party: &str, bearer: &Bearer) -> anyhow::Res
             buildings.push((c_name.to_string(), g_name.to_string(), building.id, b_name.to_string()));
         }
     }
-    Ok(Seeded { subdistrict: subdistrict.id, buildings })
+    Ok(Seeded { subdistrict: subdistrict.id, buildings, council })
+}
+
+/// The node's HTTP faces, as bound.
+#[derive(Clone, Copy)]
+pub struct Http {
+    pub open311: Option<SocketAddr>,
+    pub notices: Option<SocketAddr>,
 }
 
 #[allow(clippy::print_stdout)]
-pub fn print_endpoints(addr: SocketAddr, open311: Option<SocketAddr>) {
-    if let Some(o) = open311 {
+pub fn print_endpoints(addr: SocketAddr, http: Http) {
+    if let Some(o) = http.open311 {
         println!("Open311 GeoReport v2 (JSON over HTTP): http://{o}/open311/v2/services.json");
+    }
+    if let Some(n) = http.notices {
+        println!("Community notices (public, JSON and Atom): http://{n}/notices/v1/communities/<community_id>.atom");
     }
     println!("dualnet is serving on {addr} (gRPC, plaintext):");
     for service in [
@@ -150,10 +204,10 @@ pub fn example(building_id: &str) -> (String, String) {
 }
 
 #[allow(clippy::print_stdout)]
-pub fn print(addr: SocketAddr, open311: Option<SocketAddr>, seeded: &Seeded, authenticated: bool) {
+pub fn print(addr: SocketAddr, http: Http, seeded: &Seeded, authenticated: bool) {
     let bearer = if authenticated { r#"-H "authorization: Bearer $DUALNET_TOKEN" "# } else { "" };
     let api_key = if authenticated { r#"-d "api_key=$DUALNET_TOKEN" "# } else { "" };
-    print_endpoints(addr, open311);
+    print_endpoints(addr, http);
     println!();
     println!("Demo map: subdistrict 坂田街道 ({})", seeded.subdistrict);
     for (community, grid, id, name) in &seeded.buildings {
@@ -168,7 +222,19 @@ pub fn print(addr: SocketAddr, open311: Option<SocketAddr>, seeded: &Seeded, aut
         println!("  grpcurl -plaintext {bearer}-d '{body}' {addr} {method}");
         println!("Then list the incidents of the grid:");
         println!("  grpcurl -plaintext {bearer}-d '{{}}' {addr} dualnet.governance.v1.GovernanceGrid/ListIncidents");
-        if let Some(o) = open311 {
+        if let Some((community, council, liaison)) = &seeded.council {
+            println!("新雪社区居民议事会 (council {council}): its liaison deputy raises a topic for the next meeting:");
+            let body = format!(
+                r#"{{"council_id":"{council}","title":"楼道堆放杂物","source":"TOPIC_SOURCE_LIAISON","member_id":"{liaison}","actor":"陈建国"}}"#
+            );
+            println!("  grpcurl -plaintext {bearer}-d '{body}' {addr} dualnet.partygrid.v1.PartyGrid/RaiseTopic");
+            if let Some(n) = http.notices {
+                println!(
+                    "What its residents can read, without a token: http://{n}/notices/v1/communities/{community}.atom"
+                );
+            }
+        }
+        if let Some(o) = http.open311 {
             println!("Or file it as an Open311 client would:");
             println!(
                 "  curl -s -d 'service_code=noise&address_id={id}&description=Construction+noise' {api_key}http://{o}/open311/v2/requests.json"

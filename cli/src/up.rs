@@ -24,6 +24,10 @@ pub struct Args {
     /// in the configuration takes precedence.
     #[arg(long, default_value = "127.0.0.1:8311")]
     open311: SocketAddr,
+    /// governance-grid's public feed of community notices (HTTP: JSON and
+    /// Atom, no token); `notices.listen` in the configuration takes precedence.
+    #[arg(long, default_value = "127.0.0.1:8320")]
+    notices: SocketAddr,
     /// Seed a small Bantian-like map and party tree, then print an example call.
     #[arg(long)]
     demo: bool,
@@ -146,6 +150,7 @@ pub async fn run(args: Args, mut config: Config) -> anyhow::Result<()> {
     };
     config.transport.kind = TransportKind::Pglog;
     config.open311.listen = config.open311.listen.or(Some(args.open311));
+    config.notices.listen = config.notices.listen.or(Some(args.notices));
     config.transport.log_database_url = Some(Secret::new(databases.url(LOG_DATABASE)));
     // How to benchmark this node: the superuser's URL, its password read
     // from the file rather than printed.
@@ -214,6 +219,8 @@ async fn serve(
     tracing::info!(%addr, "dualnet is serving all four APIs");
     // The Open311 face as bound (its configured port may be 0).
     let open311 = dualnet_platform::addresses::of("open311").or(config.open311.listen);
+    let notices = dualnet_platform::addresses::of("notices").or(config.notices.listen);
+    let http = crate::demo::Http { open311, notices };
     let stop = shutdown.clone();
     let admission = service::admission(&config)?;
     let authenticated = !config.auth.keys.is_empty();
@@ -224,14 +231,14 @@ async fn serve(
         let endpoint = format!("http://{addr}");
         let bearer = crate::bearer::Bearer::new(demo_token(&config)?.as_deref())?;
         match crate::demo::seed(&endpoint, &endpoint, &bearer).await {
-            Ok(seeded) => crate::demo::print(addr, open311, &seeded, authenticated),
+            Ok(seeded) => crate::demo::print(addr, http, &seeded, authenticated),
             Err(e) => {
                 shutdown.cancel();
                 return Err(e.context("seeding the demo"));
             }
         }
     } else {
-        crate::demo::print_endpoints(addr, open311);
+        crate::demo::print_endpoints(addr, http);
     }
     if let Some(url) = bench_hint {
         print_bench_hint(addr, &url);

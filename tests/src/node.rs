@@ -15,7 +15,7 @@ use crate::WAIT;
 pub async fn up_on(data: &Path) -> (tokio::process::Child, Channel) {
     let addresses = AddressFile::new("up");
     let child = tokio::process::Command::new(binary("dualnet"))
-        .args(["up", "--listen", "127.0.0.1:0", "--open311", "127.0.0.1:0", "--data-dir"])
+        .args(["up", "--listen", "127.0.0.1:0", "--open311", "127.0.0.1:0", "--notices", "127.0.0.1:0", "--data-dir"])
         .arg(data)
         .env_remove("DUALNET_DATABASE__URL")
         .env("DUALNET_AUTH__DISABLED", "true")

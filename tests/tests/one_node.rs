@@ -87,7 +87,7 @@ async fn reflection_calls(metrics: std::net::SocketAddr) -> (u64, u64) {
 async fn the_demo_serves_all_four_apis_and_its_example_call_links_both_networks() {
     let addresses = AddressFile::new("up");
     let mut child = tokio::process::Command::new(binary("dualnet"))
-        .args(["up", "--demo", "--listen", "127.0.0.1:0", "--open311", "127.0.0.1:0"])
+        .args(["up", "--demo", "--listen", "127.0.0.1:0", "--open311", "127.0.0.1:0", "--notices", "127.0.0.1:0"])
         // No database configured: dualnet runs a private PostgreSQL.
         .env_remove("DUALNET_DATABASE__URL")
         .env("DUALNET_TELEMETRY__LOG", "warn")
@@ -107,6 +107,10 @@ async fn the_demo_serves_all_four_apis_and_its_example_call_links_both_networks(
     let metrics = addresses.wait("metrics", WAIT).await;
     let grpcurl = "grpcurl -plaintext -H \"authorization: Bearer $DUALNET_TOKEN\" -d '{\"kind\"";
     let example = printed(&mut lines, grpcurl, "the example call").await;
+    let council_call = "grpcurl -plaintext -H \"authorization: Bearer $DUALNET_TOKEN\" -d '{\"council_id\"";
+    let topic_example = printed(&mut lines, council_call, "the council example").await;
+    const FEED: &str = "What its residents can read, without a token: ";
+    let feed = printed(&mut lines, FEED, "the notices feed").await[FEED.len()..].to_string();
     let curl = printed(&mut lines, "curl -s -d", "the Open311 example").await;
     // grpcurl -plaintext -H "authorization: Bearer $DUALNET_TOKEN" -d 'BODY' ADDR METHOD
     let body = example.split('\'').nth(1).expect("a JSON body");
@@ -208,6 +212,27 @@ async fn the_demo_serves_all_four_apis_and_its_example_call_links_both_networks(
     .await;
     assert!(tasks.iter().all(|t| t.correlation_id == filed.correlation_id));
 
+    // The council's example: its liaison deputy raises a topic; the
+    // community's notices are public.
+    let raised = run_json(
+        &tool("DUALNET_TEST_GRPCURL"),
+        &[
+            "-plaintext",
+            "-H",
+            &bearer_header,
+            "-d",
+            topic_example.split('\'').nth(1).unwrap(),
+            &addr.to_string(),
+            "dualnet.partygrid.v1.PartyGrid/RaiseTopic",
+        ],
+    )
+    .await;
+    assert_eq!(raised["status"], "TOPIC_STATUS_RAISED", "{raised}");
+    let notices = addresses.wait("notices", WAIT).await;
+    let path = feed.strip_prefix(&format!("http://{notices}")).expect("the feed on the notices listener");
+    let (status, atom) = dualnet_testkit::http(notices, "GET", path, "text/plain", b"").await.unwrap();
+    assert!(status == 200 && atom.contains("<title>新雪社区 · 社区公告</title>"), "{status} {atom}");
+
     // The printed Open311 example works on the one node too.
     let form = curl.split('\'').nth(1).expect("a form body");
     assert!(curl.contains(r#"-d "api_key=$DUALNET_TOKEN""#), "{curl}");
@@ -270,7 +295,7 @@ async fn with_authentication_on_the_demo_seeds_itself_and_bench_needs_a_token() 
     let addresses = AddressFile::new("up");
     let keys = [("DUALNET_AUTH__KEYS__K", KEY), ("DUALNET_AUTH__SIGNING_KID", "k")];
     let mut child = tokio::process::Command::new(binary("dualnet"))
-        .args(["up", "--demo", "--listen", "127.0.0.1:0", "--open311", "127.0.0.1:0"])
+        .args(["up", "--demo", "--listen", "127.0.0.1:0", "--open311", "127.0.0.1:0", "--notices", "127.0.0.1:0"])
         .env("DUALNET_ADDRESS_FILE", addresses.path())
         .env_remove("DUALNET_DATABASE__URL")
         .env("DUALNET_TELEMETRY__LOG", "warn")

@@ -7,6 +7,7 @@ use std::{collections::BTreeMap, fmt, net::SocketAddr, path::Path};
 use anyhow::{Context, bail};
 use serde::Deserialize;
 
+pub use notices::NoticesConfig;
 pub use open311::Open311Config;
 pub use retention::RetentionConfig;
 
@@ -60,6 +61,7 @@ pub struct Config {
     pub calendar: CalendarConfig,
     pub arbitration: ArbitrationConfig,
     pub open311: Open311Config,
+    pub notices: NoticesConfig,
     pub shutdown: ShutdownConfig,
 }
 
@@ -356,6 +358,7 @@ const SECTIONS: &[&str] = &[
     "calendar",
     "arbitration",
     "open311",
+    "notices",
     "shutdown",
 ];
 const ENV_PREFIX: &str = "DUALNET_";
@@ -466,6 +469,7 @@ fn set(table: &mut toml::Table, path: &[String], raw: &str) {
     t.insert(last.clone(), value);
 }
 
+mod notices;
 mod open311;
 mod retention;
 #[cfg(test)]

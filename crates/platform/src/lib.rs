@@ -24,6 +24,7 @@ pub mod page;
 pub mod permissions;
 pub mod personal_data;
 pub mod readiness;
+pub mod redaction;
 pub mod sealing;
 pub mod service;
 pub mod telemetry;

@@ -58,6 +58,7 @@ paged!(
     dualnet_proto::governance::v1::ListIncidentsRequest,
     dualnet_proto::governance::v1::ListInspectionsDueRequest,
     dualnet_proto::governance::v1::ListWarningsRequest,
+    dualnet_proto::governance::v1::ListNoticesRequest,
     dualnet_proto::partygrid::v1::ListLinkageTasksRequest,
     dualnet_proto::partygrid::v1::ListMembersRequest,
     dualnet_proto::partygrid::v1::ListFlaggedBindingsRequest,

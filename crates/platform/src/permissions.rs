@@ -107,6 +107,8 @@ const RPCS: &[(&str, &[(&str, Permission)])] = &[
             ("ListWarningRules", Read),
             ("ListWarnings", Read),
             ("GetStatistics", Read),
+            ("ListNotices", Read),
+            ("PublishIncidentOutcome", Transition),
             ("ReportIncident", Report),
             ("RecordInspection", Transition),
             ("TransitionIncident", Transition),
@@ -232,7 +234,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(contract.len(), 83);
+        assert_eq!(contract.len(), 85);
         for path in &contract {
             assert!(required(path).is_some(), "{path} has no entry in the permission matrix");
             assert!(service_of(path).is_some(), "{path} belongs to no audience");

@@ -2,6 +2,7 @@
 
 use std::{sync::Arc, time::Duration};
 
+use anyhow::Context;
 use dualnet_platform::service::{Deps, Pipeline, Started, start_pipeline, sweep_every};
 use dualnet_proto::{governance::v1::governance_grid_server::GovernanceGridServer, topics};
 use tokio_util::sync::CancellationToken;
@@ -53,6 +54,13 @@ pub async fn start(deps: Deps, shutdown: CancellationToken) -> anyhow::Result<St
             }
         }
     }));
+    let mut bound = Vec::new();
+    if let Some(addr) = deps.config.notices.listen {
+        let listener =
+            tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding the notices feed on {addr}"))?;
+        bound.push(("notices", listener.local_addr()?));
+        tasks.push(tokio::spawn(crate::notices::serve(listener, store.clone(), shutdown.clone())));
+    }
     let pages = dualnet_platform::page::PageTokens::load(&deps.pool).await?;
     let api = Api { store, pages, clock: deps.clock.clone() };
     let max_request = deps.config.limits.max_request_bytes;
@@ -62,6 +70,6 @@ pub async fn start(deps: Deps, shutdown: CancellationToken) -> anyhow::Result<St
         }),
         health: dualnet_platform::grpc_server::health_name::<GovernanceGridServer<Api>>(),
         tasks,
-        bound: Vec::new(),
+        bound,
     })
 }

@@ -14,6 +14,7 @@ use crate::{
     domain::{
         escalation::Severity,
         incident::{Action, Level, PartyResponse, Placement, Source},
+        notice::NoticeKind,
     },
     store::{self, NewIncident, Step},
 };
@@ -178,6 +179,11 @@ impl Reactions {
         let topic_id = id("topic_id", &e.topic_id)?;
         let building = optional_id("building_id", &e.building_id)?;
         let grid = optional_id("grid_id", &e.grid_id)?;
+        // 信息公开: the council's decision is its community's notice.
+        let community = id("community_id", &e.community_id)?;
+        let subject = (community, NoticeKind::Resolution, topic_id);
+        store::publish_notice(conn, subject, ("居民议事会决议", &e.resolution), &event.chain(), self.clock.now())
+            .await?;
         if (building.is_none() && grid.is_none()) || store::incident_of_topic(conn, topic_id).await?.is_some() {
             return Ok(());
         }
@@ -199,6 +205,22 @@ impl Reactions {
             topic_id: Some(topic_id),
         };
         store::open_incident(conn, &self.calendar, new, &event.chain(), self.clock.now()).await?;
+        Ok(())
+    }
+
+    /// A council topic implemented: its resolution's notice is followed by
+    /// one saying it was carried out.
+    async fn topic_transitioned(&self, conn: &mut PgConnection, event: &Event) -> Result<(), HandleError> {
+        let e: party::TopicTransitioned = event.decode()?;
+        if e.to_status != party::TopicStatus::Implemented as i32 {
+            return Ok(());
+        }
+        let topic_id = id("topic_id", &e.topic_id)?;
+        let community = id("community_id", &e.community_id)?;
+        let resolution = store::notice_body(conn, NoticeKind::Resolution, topic_id).await?.unwrap_or_default();
+        let body = format!("已落实:{resolution}");
+        let subject = (community, NoticeKind::Implementation, topic_id);
+        store::publish_notice(conn, subject, ("居民议事会决议已落实", &body), &event.chain(), self.clock.now()).await?;
         Ok(())
     }
 
@@ -242,6 +264,8 @@ impl Handler for Reactions {
             self.complaint_rated(conn, event).await
         } else if event.is::<party::ResolutionAdopted>() {
             self.resolution_adopted(conn, event).await
+        } else if event.is::<party::TopicTransitioned>() {
+            self.topic_transitioned(conn, event).await
         } else if event.is::<party::LinkageTaskCreated>() {
             let e: party::LinkageTaskCreated = event.decode()?;
             self.task_update(conn, event, (&e.task_id, &e.organisation_id, &e.incident_id), "open", "").await

@@ -1,20 +1,29 @@
 //! governance-grid — the comprehensive-governance grid network (综治网格).
 //!
-//! - Owns: the map (subdistrict → community → grid → building) and incidents
-//!   with their lifecycle, history and the party response shown on them.
-//! - Serves: `dualnet.governance.v1.GovernanceGrid`.
-//! - Publishes to `dualnet.governance.v1`: map changes and the incident
-//!   lifecycle (`IncidentOpened`, `IncidentTransitioned`, `IncidentEscalated`,
-//!   `IncidentClosed`); overdue incidents escalate by themselves.
+//! - Owns: the map (subdistrict → community → grid → building, enterprises),
+//!   grid workers and building heads, rental housing with its grades and
+//!   inspections, incidents with their lifecycle, history, escalation,
+//!   whistles and the party response shown on them, early warnings,
+//!   statistics, and community notices (信息公开).
+//! - Serves: `dualnet.governance.v1.GovernanceGrid`, and the public notices
+//!   feed over HTTP (`notices.rs`, `notices.listen`).
+//! - Publishes to `dualnet.governance.v1`: map and staff changes, rental
+//!   registrations and inspections, warnings, the incident lifecycle
+//!   (`IncidentOpened`, `IncidentTransitioned`, `IncidentEscalated`,
+//!   `WhistleBlown`, check-ins, `IncidentClosed`) and `NoticePublished`;
+//!   overdue incidents escalate by themselves.
 //! - Consumes: `dualnet.complaints.v1` (a filed complaint opens an incident,
-//!   a rating rates it), `dualnet.partygrid.v1` (linkage-task progress) and
-//!   `dualnet.arbitration.v1` (enterprise labour risk opens an incident).
+//!   a rating rates it, a merge or reopening follows it),
+//!   `dualnet.partygrid.v1` (linkage-task progress; a council's resolution
+//!   opens the incident it hands out and becomes a notice, as does its
+//!   implementation) and `dualnet.arbitration.v1` (enterprise labour risk
+//!   opens an incident, case milestones are noted on it).
 //!
 //! Layout: `domain/` pure rules, `store/` the database and `grpc/` the API,
 //! a file per aggregate on each floor (incidents, escalation, whistles, the
-//! map and its staff, rental housing, warnings, statistics, deadlines);
-//! `wire.rs` the enums across the wire, `consumers.rs` the reactions,
-//! `app.rs` the wiring.
+//! map and its staff, rental housing, warnings, statistics, deadlines,
+//! notices); `wire.rs` the enums across the wire, `consumers.rs` the
+//! reactions, `notices.rs` the public feed, `app.rs` the wiring.
 
 #![cfg_attr(test, allow(clippy::too_many_lines))]
 
@@ -22,6 +31,7 @@ pub mod app;
 pub mod consumers;
 pub mod domain;
 mod grpc;
+mod notices;
 pub mod store;
 mod wire;
 

@@ -8,6 +8,7 @@ use crate::domain::{
     escalation::Severity,
     incident::{Action, Level, Source, Status},
     map_import::Format,
+    notice::NoticeKind,
     rental::{Category as RentalCategory, Grade, HazardSeverity},
     warning::{Kind as WarningKind, Scope},
 };
@@ -172,5 +173,14 @@ pub fn map_format(f: pb::MapFormat) -> Option<Format> {
         pb::MapFormat::Csv => Some(Format::Csv),
         pb::MapFormat::Json => Some(Format::Json),
         pb::MapFormat::Unspecified => None,
+    }
+}
+
+pub fn notice_kind(k: NoticeKind) -> pb::NoticeKind {
+    match k {
+        NoticeKind::Resolution => pb::NoticeKind::Resolution,
+        NoticeKind::Implementation => pb::NoticeKind::Implementation,
+        NoticeKind::IncidentOutcome => pb::NoticeKind::IncidentOutcome,
+        NoticeKind::PatrolCampaign => pb::NoticeKind::PatrolCampaign,
     }
 }

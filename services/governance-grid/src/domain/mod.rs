@@ -5,6 +5,7 @@ pub mod escalation;
 pub mod incident;
 pub mod map;
 pub mod map_import;
+pub mod notice;
 pub mod rental;
 pub mod statistics;
 pub mod warning;
@@ -34,6 +35,10 @@ mod stored_names {
         assert_eq!(
             super::incident::Source::names(),
             ["grid_worker", "complaint", "labour_risk", "early_warning", "party_report", "council"]
+        );
+        assert_eq!(
+            super::notice::NoticeKind::names(),
+            ["resolution", "implementation", "incident_outcome", "patrol_campaign"]
         );
         assert_eq!(super::map_import::Kind::names(), ["subdistrict", "community", "grid", "building", "enterprise"]);
         assert_eq!(

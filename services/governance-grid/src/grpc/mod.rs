@@ -15,6 +15,7 @@ mod deadlines;
 mod escalation;
 mod incident;
 mod map;
+pub(crate) mod notice;
 mod rental;
 mod statistics;
 mod warnings;
@@ -161,6 +162,14 @@ impl GovernanceGrid for Api {
 
     async fn get_statistics(&self, req: Request<pb::GetStatisticsRequest>) -> Answer<pb::Statistics> {
         statistics::get(self, req).await
+    }
+
+    async fn publish_incident_outcome(&self, req: Request<pb::PublishIncidentOutcomeRequest>) -> Answer<pb::Notice> {
+        notice::publish_incident_outcome(self, req).await
+    }
+
+    async fn list_notices(&self, req: Request<pb::ListNoticesRequest>) -> Answer<pb::ListNoticesResponse> {
+        notice::list_notices(self, req).await
     }
 }
 

@@ -34,6 +34,7 @@ mod followers;
 mod incident;
 mod map;
 mod measures;
+mod notice;
 mod placement;
 mod rental;
 mod staff;
@@ -47,6 +48,7 @@ pub use followers::{
     incident_of_complaint, incident_of_topic, note_on_risk_incident, record_party_response, record_satisfaction,
 };
 use incident::{INCIDENT_COLUMNS, IncidentRow, history, lock_incident};
+pub use notice::{notice_body, publish_notice};
 pub use placement::{building_placement, enterprise_placement, grid_placement};
 pub use rental::Inspection;
 pub use statistics::{Group, Period, StatisticsRow};

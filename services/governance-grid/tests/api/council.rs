@@ -11,9 +11,10 @@ use uuid::Uuid;
 
 use super::running::{self, WAIT};
 
-fn adopted(topic: Uuid, building: &str) -> Record {
+fn adopted(topic: Uuid, community: &str, building: &str) -> Record {
     let e = party::ResolutionAdopted {
         topic_id: topic.to_string(),
+        community_id: community.into(),
         council_id: Uuid::now_v7().to_string(),
         meeting_id: Uuid::now_v7().to_string(),
         resolution: "清理楼道杂物".into(),
@@ -35,16 +36,22 @@ async fn a_councils_resolution_opens_one_incident_at_the_building_it_names() {
         ..Default::default()
     };
     let building = s.client.create_building(req).await.unwrap().into_inner().id;
+    let community =
+        s.client.get_grid(gov::GetGridRequest { id: grid.clone() }).await.unwrap().into_inner().community_id;
     let (topic, nothing_handed_out) = (Uuid::now_v7(), Uuid::now_v7());
     let publisher = s.log.publisher();
     publisher
-        .publish(&[adopted(topic, &building), adopted(topic, &building), adopted(nothing_handed_out, "")])
+        .publish(&[
+            adopted(topic, &community, &building),
+            adopted(topic, &community, &building),
+            adopted(nothing_handed_out, &community, ""),
+        ])
         .await
         .unwrap();
     // A marker resolution published last: once its incident is there, the
     // three before it were applied.
     let marker = Uuid::now_v7();
-    publisher.publish(&[adopted(marker, &building)]).await.unwrap();
+    publisher.publish(&[adopted(marker, &community, &building)]).await.unwrap();
     let incidents = wait_for("the marker's incident", WAIT, || {
         let (mut client, grid) = (s.client.clone(), grid.clone());
         async move {

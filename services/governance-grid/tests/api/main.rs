@@ -7,6 +7,7 @@ mod council;
 mod escalation;
 mod identity;
 mod map;
+mod notices;
 mod pages;
 mod rental;
 mod running;
