@@ -59,6 +59,8 @@ paged!(
     dualnet_proto::governance::v1::ListInspectionsDueRequest,
     dualnet_proto::governance::v1::ListWarningsRequest,
     dualnet_proto::governance::v1::ListNoticesRequest,
+    dualnet_proto::governance::v1::ListPatrolMembersRequest,
+    dualnet_proto::governance::v1::ListPersonalDataReadsRequest,
     dualnet_proto::partygrid::v1::ListLinkageTasksRequest,
     dualnet_proto::partygrid::v1::ListMembersRequest,
     dualnet_proto::partygrid::v1::ListFlaggedBindingsRequest,

@@ -108,6 +108,13 @@ const RPCS: &[(&str, &[(&str, Permission)])] = &[
             ("ListWarnings", Read),
             ("GetStatistics", Read),
             ("ListNotices", Read),
+            ("ListPatrolMembers", Read),
+            ("GetPatrolCoverage", Read),
+            ("RecordPatrolRun", Report),
+            ("CreateSecurityCommittee", Bind),
+            ("AddPatrolMember", Bind),
+            ("CreatePatrolPlan", Bind),
+            ("ListPersonalDataReads", Audit),
             ("PublishIncidentOutcome", Transition),
             ("ReportIncident", Report),
             ("RecordInspection", Transition),
@@ -234,7 +241,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(contract.len(), 85);
+        assert_eq!(contract.len(), 92);
         for path in &contract {
             assert!(required(path).is_some(), "{path} has no entry in the permission matrix");
             assert!(service_of(path).is_some(), "{path} belongs to no audience");

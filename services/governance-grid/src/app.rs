@@ -3,7 +3,7 @@
 use std::{sync::Arc, time::Duration};
 
 use anyhow::Context;
-use dualnet_platform::service::{Deps, Pipeline, Started, start_pipeline, sweep_every};
+use dualnet_platform::service::{Deps, Pipeline, Started, once_in_background, start_pipeline, sweep_every};
 use dualnet_proto::{governance::v1::governance_grid_server::GovernanceGridServer, topics};
 use tokio_util::sync::CancellationToken;
 
@@ -22,7 +22,22 @@ pub async fn start(deps: Deps, shutdown: CancellationToken) -> anyhow::Result<St
         handler,
     };
     let mut tasks = start_pipeline(&deps, pipeline, &shutdown).await?;
-    let store = Store::new(deps.pool.clone(), calendar);
+    let store = Store::new(deps.pool.clone(), calendar).sealing(deps.sealer("patrol members' names and phones")?);
+    let sealed = store.seal_plaintext_patrol_members().await.context("sealing stored patrol members")?;
+    if sealed > 0 {
+        tracing::info!(count = sealed, "stored patrol members' names and phones sealed");
+    }
+    // After a key rotation, what the retired keys sealed is sealed again
+    // under the current one, while the service already serves.
+    let s = store.clone();
+    tasks.push(tokio::spawn(once_in_background(
+        "patrol members' names and phones re-sealed under the current key",
+        shutdown.clone(),
+        move || {
+            let s = s.clone();
+            async move { s.reseal_patrol_members().await }
+        },
+    )));
     let every = Duration::from_millis(deps.config.deadlines.sweep_ms);
     // Incidents whose deadline passed unresolved go up a tier; missed rental
     // inspections are warned about.
@@ -35,6 +50,11 @@ pub async fn start(deps: Deps, shutdown: CancellationToken) -> anyhow::Result<St
     tasks.push(tokio::spawn(sweep_every("overdue rental inspections warned", every, shutdown.clone(), move || {
         let (s, now) = (s.clone(), clock.now());
         async move { s.warn_overdue_inspections(now, SWEEP_BATCH).await }
+    })));
+    let (s, clock) = (store.clone(), deps.clock.clone());
+    tasks.push(tokio::spawn(sweep_every("missed patrols warned", every, shutdown.clone(), move || {
+        let (s, now) = (s.clone(), clock.now());
+        async move { s.warn_missed_patrols(now, SWEEP_BATCH).await }
     })));
     // Changes to incidents folded into the monthly statistics rollups.
     let (s, every, batch) =

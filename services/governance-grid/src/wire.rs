@@ -52,6 +52,7 @@ pub fn source(s: Source) -> pb::IncidentSource {
         Source::EarlyWarning => pb::IncidentSource::EarlyWarning,
         Source::PartyReport => pb::IncidentSource::PartyReport,
         Source::Council => pb::IncidentSource::Council,
+        Source::Patrol => pb::IncidentSource::Patrol,
     }
 }
 
@@ -135,6 +136,7 @@ pub fn warning_kind_from(k: pb::WarningKind) -> Option<WarningKind> {
         pb::WarningKind::Unspecified => None,
         pb::WarningKind::Rule => Some(WarningKind::Rule),
         pb::WarningKind::InspectionOverdue => Some(WarningKind::InspectionOverdue),
+        pb::WarningKind::PatrolMissed => Some(WarningKind::PatrolMissed),
     }
 }
 
@@ -142,6 +144,7 @@ pub fn warning_kind(k: WarningKind) -> pb::WarningKind {
     match k {
         WarningKind::Rule => pb::WarningKind::Rule,
         WarningKind::InspectionOverdue => pb::WarningKind::InspectionOverdue,
+        WarningKind::PatrolMissed => pb::WarningKind::PatrolMissed,
     }
 }
 

@@ -51,6 +51,8 @@ pub enum Source {
     PartyReport,
     /// A residents' consultation council's resolution (party-grid).
     Council,
+    /// A security committee's patrol found it.
+    Patrol,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

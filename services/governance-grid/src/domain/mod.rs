@@ -6,6 +6,7 @@ pub mod incident;
 pub mod map;
 pub mod map_import;
 pub mod notice;
+pub mod patrol;
 pub mod rental;
 pub mod statistics;
 pub mod warning;
@@ -34,7 +35,7 @@ mod stored_names {
         assert_eq!(super::incident::Level::names(), ["grid", "community", "subdistrict"]);
         assert_eq!(
             super::incident::Source::names(),
-            ["grid_worker", "complaint", "labour_risk", "early_warning", "party_report", "council"]
+            ["grid_worker", "complaint", "labour_risk", "early_warning", "party_report", "council", "patrol"]
         );
         assert_eq!(
             super::notice::NoticeKind::names(),
@@ -48,6 +49,6 @@ mod stored_names {
         assert_eq!(super::rental::Grade::names(), ["green", "yellow", "orange", "red"]);
         assert_eq!(super::rental::HazardSeverity::names(), ["minor", "major", "critical"]);
         assert_eq!(super::warning::Scope::names(), ["building", "enterprise", "grid"]);
-        assert_eq!(super::warning::Kind::names(), ["rule", "inspection_overdue"]);
+        assert_eq!(super::warning::Kind::names(), ["rule", "inspection_overdue", "patrol_missed"]);
     }
 }

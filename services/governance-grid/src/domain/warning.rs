@@ -58,6 +58,8 @@ pub enum Kind {
     Rule,
     /// A rental unit's inspection is overdue.
     InspectionOverdue,
+    /// A patrol plan's run is past due.
+    PatrolMissed,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

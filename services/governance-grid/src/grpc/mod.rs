@@ -16,6 +16,7 @@ mod escalation;
 mod incident;
 mod map;
 pub(crate) mod notice;
+mod patrol;
 mod rental;
 mod statistics;
 mod warnings;
@@ -170,6 +171,43 @@ impl GovernanceGrid for Api {
 
     async fn list_notices(&self, req: Request<pb::ListNoticesRequest>) -> Answer<pb::ListNoticesResponse> {
         notice::list_notices(self, req).await
+    }
+
+    async fn create_security_committee(
+        &self,
+        req: Request<pb::CreateSecurityCommitteeRequest>,
+    ) -> Answer<pb::SecurityCommittee> {
+        patrol::create_security_committee(self, req).await
+    }
+
+    async fn add_patrol_member(&self, req: Request<pb::AddPatrolMemberRequest>) -> Answer<pb::PatrolMember> {
+        patrol::add_patrol_member(self, req).await
+    }
+
+    async fn list_patrol_members(
+        &self,
+        req: Request<pb::ListPatrolMembersRequest>,
+    ) -> Answer<pb::ListPatrolMembersResponse> {
+        patrol::list_patrol_members(self, req).await
+    }
+
+    async fn create_patrol_plan(&self, req: Request<pb::CreatePatrolPlanRequest>) -> Answer<pb::PatrolPlan> {
+        patrol::create_patrol_plan(self, req).await
+    }
+
+    async fn record_patrol_run(&self, req: Request<pb::RecordPatrolRunRequest>) -> Answer<pb::PatrolRun> {
+        patrol::record_patrol_run(self, req).await
+    }
+
+    async fn get_patrol_coverage(&self, req: Request<pb::GetPatrolCoverageRequest>) -> Answer<pb::PatrolCoverage> {
+        patrol::get_patrol_coverage(self, req).await
+    }
+
+    async fn list_personal_data_reads(
+        &self,
+        req: Request<pb::ListPersonalDataReadsRequest>,
+    ) -> Answer<pb::ListPersonalDataReadsResponse> {
+        patrol::list_personal_data_reads(self, req).await
     }
 }
 

@@ -35,6 +35,7 @@ mod incident;
 mod map;
 mod measures;
 mod notice;
+mod patrol;
 mod placement;
 mod rental;
 mod staff;
@@ -49,6 +50,7 @@ pub use followers::{
 };
 use incident::{INCIDENT_COLUMNS, IncidentRow, history, lock_incident};
 pub use notice::{notice_body, publish_notice};
+pub use patrol::{Coverage, NewPlan, PatrolMember};
 pub use placement::{building_placement, enterprise_placement, grid_placement};
 pub use rental::Inspection;
 pub use statistics::{Group, Period, StatisticsRow};
@@ -87,6 +89,9 @@ impl std::fmt::Display for StepRefused {
 pub struct Store {
     pool: PgPool,
     calendar: Arc<Calendar>,
+    /// Seals patrol members' names and phones; `None` only while
+    /// `personal_data.disabled`.
+    sealer: Option<Arc<dualnet_platform::sealing::Sealer>>,
 }
 
 /// An incident to open.
@@ -169,7 +174,11 @@ impl Store {
     }
 
     pub fn new(pool: PgPool, calendar: Arc<Calendar>) -> Self {
-        Self { pool, calendar }
+        Self { pool, calendar, sealer: None }
+    }
+
+    pub fn sealing(self, sealer: Option<Arc<dualnet_platform::sealing::Sealer>>) -> Self {
+        Self { sealer, ..self }
     }
 
     pub async fn grid(&self, id: Uuid) -> Result<Grid, ApiError> {

@@ -264,6 +264,7 @@ impl Store {
         .await?;
         for (unit_id, grid_id, due_at) in &due {
             let warning = warnings::NewWarning {
+                kind: crate::domain::warning::Kind::InspectionOverdue,
                 rule: None,
                 subject_id: *unit_id,
                 grid_id: Some(*grid_id),

@@ -36,6 +36,8 @@ use crate::{
 /// A warning to raise: a rule's (code and scope) or, without a rule, an
 /// overdue inspection.
 pub struct NewWarning {
+    pub kind: Kind,
+    /// For `Kind::Rule`: the rule that fired.
     pub rule: Option<(String, Scope)>,
     pub subject_id: Uuid,
     pub grid_id: Option<Uuid>,
@@ -68,7 +70,7 @@ pub async fn raise(
     now: DateTime<Utc>,
 ) -> Result<Uuid, sqlx::Error> {
     let id = Uuid::now_v7();
-    let kind = if w.rule.is_some() { Kind::Rule } else { Kind::InspectionOverdue };
+    let kind = w.kind;
     let (rule_code, scope) = match &w.rule {
         Some((code, scope)) => (Some(code.as_str()), Some(*scope)),
         None => (None, None),
@@ -173,6 +175,7 @@ pub async fn check_rules(
         };
         let opened = insert_incident(conn, calendar, new, chain, now).await?;
         let warning = NewWarning {
+            kind: Kind::Rule,
             rule: Some((rule.code.clone(), rule.scope)),
             subject_id,
             grid_id: incident.placement.grid_id,

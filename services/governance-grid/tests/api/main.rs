@@ -9,6 +9,7 @@ mod identity;
 mod map;
 mod notices;
 mod pages;
+mod patrol;
 mod rental;
 mod running;
 mod scope;
