@@ -1,6 +1,8 @@
 //! `dualnet up --demo`: a small Bantian-like map (one subdistrict, three
 //! communities, their grids and buildings) with the party tree bound to it,
-//! seeded through the public APIs, and an example call to try.
+//! 新雪社区's residents' council (with a liaison deputy) and security
+//! committee (with a weekly patrol), seeded through the public APIs, and
+//! example calls to try.
 
 use std::{net::SocketAddr, time::Duration};
 
@@ -39,6 +41,7 @@ const MAP: &[CommunityEntry] = &[
 ];
 
 type Party = PartyGridClient<Authed>;
+type Governance = GovernanceGridClient<Authed>;
 
 async fn org(client: &mut Party, parent: &str, kind: party::OrganisationKind, name: &str) -> anyhow::Result<String> {
     let req = party::CreateOrganisationRequest { parent_id: parent.into(), kind: kind as i32, name: name.into() };
@@ -103,6 +106,30 @@ async fn seed_council(p: &mut Party, community: &str, convenor: &str) -> anyhow:
     Ok((community.to_string(), council, liaison))
 }
 
+/// 新雪社区治保会 with two members and a weekly patrol over the
+/// community's buildings.
+async fn seed_patrol(g: &mut Governance, community: &str, buildings: Vec<String>) -> anyhow::Result<String> {
+    let req =
+        gov::CreateSecurityCommitteeRequest { community_id: community.into(), name: "新雪社区治保会".into() };
+    let committee = g.create_security_committee(req).await.context("the demo security committee")?.into_inner().id;
+    let mut team = Vec::new();
+    for name in ["赵卫东", "孙丽"] {
+        let req =
+            gov::AddPatrolMemberRequest { committee_id: committee.clone(), name: name.into(), ..Default::default() };
+        team.push(g.add_patrol_member(req).await.context("a demo patrol member")?.into_inner().id);
+    }
+    let req = gov::CreatePatrolPlanRequest {
+        committee_id: committee.clone(),
+        name: "新雪村夜间巡逻".into(),
+        building_ids: buildings,
+        every_days: 7,
+        team_member_ids: team,
+        ..Default::default()
+    };
+    g.create_patrol_plan(req).await.context("the demo patrol plan")?;
+    Ok(committee)
+}
+
 /// Seeds through governance-grid at `governance` and party-grid at `party`
 /// (the same endpoint on one node), e.g. `http://127.0.0.1:50050`, with the
 /// caller's token where authentication is on (it needs the import and bind
@@ -147,6 +174,7 @@ pub async fn seed(governance: &str, party: &str, bearer: &Bearer) -> anyhow::Res
         let branch =
             org(&mut p, &community_org, party::OrganisationKind::GridBranch, &format!("{g_name}党支部")).await?;
         bind(&mut p, &branch, party::UnitKind::Grid, &grid.id).await?;
+        let mut ids = Vec::new();
         for (b_code, b_name) in bs {
             let building = g
                 .create_building(gov::CreateBuildingRequest {
@@ -161,7 +189,11 @@ pub async fn seed(governance: &str, party: &str, bearer: &Bearer) -> anyhow::Res
             let group =
                 org(&mut p, &branch, party::OrganisationKind::BuildingGroup, &format!("{b_name}党小组")).await?;
             bind(&mut p, &group, party::UnitKind::Building, &building.id).await?;
+            ids.push(building.id.clone());
             buildings.push((c_name.to_string(), g_name.to_string(), building.id, b_name.to_string()));
+        }
+        if *c_code == "xinxue" {
+            seed_patrol(&mut g, &community.id, ids).await?;
         }
     }
     Ok(Seeded { subdistrict: subdistrict.id, buildings, council })

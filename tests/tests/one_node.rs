@@ -83,6 +83,81 @@ async fn reflection_calls(metrics: std::net::SocketAddr) -> (u64, u64) {
     (count("v1"), count("v1alpha"))
 }
 
+/// 议事协商 across both networks: the demo council accepts the deputy's
+/// topic and resolves it at a quorate meeting, handing an incident to
+/// governance-grid at a 新雪 building; the incident's closing implements the
+/// topic, and both the resolution and its implementation are notices.
+async fn council_hands_an_incident_to_the_governance_network(
+    addr: std::net::SocketAddr,
+    token: &str,
+    raised: &serde_json::Value,
+    building: &str,
+    (notices, feed): (std::net::SocketAddr, &str),
+) {
+    let channel = Channel::from_shared(format!("http://{addr}")).unwrap().connect().await.unwrap();
+    let mut p = party::party_grid_client::PartyGridClient::new(channel.clone());
+    let mut g = gov::governance_grid_client::GovernanceGridClient::new(channel);
+    let (topic, council) =
+        (raised["id"].as_str().unwrap().to_string(), raised["councilId"].as_str().unwrap().to_string());
+    for action in [party::TopicAction::Accept, party::TopicAction::Schedule] {
+        let req = party::MoveTopicRequest { id: topic.clone(), action: action as i32, ..Default::default() };
+        p.move_topic(bearer(req, token)).await.unwrap();
+    }
+    let members = party::ListCouncilMembersRequest { council_id: council.clone(), ..Default::default() };
+    let members = p.list_council_members(bearer(members, token)).await.unwrap().into_inner().members;
+    let hold = party::HoldMeetingRequest {
+        council_id: council,
+        attending_member_ids: members.iter().map(|m| m.id.clone()).collect(),
+        agenda: vec![party::AgendaItem {
+            topic_id: topic.clone(),
+            in_favour: u32::try_from(members.len()).unwrap(),
+            resolution: "清理楼道杂物".into(),
+            hand_off: Some(party::HandOff {
+                building_id: building.into(),
+                category: "fire_safety".into(),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }],
+        ..Default::default()
+    };
+    p.hold_meeting(bearer(hold, token)).await.unwrap();
+    let incident = wait_for("the council's incident", WAIT, || {
+        let mut g = g.clone();
+        async move {
+            let req = gov::ListIncidentsRequest { category: "fire_safety".into(), ..Default::default() };
+            let all = g.list_incidents(bearer(req, token)).await.unwrap().into_inner().incidents;
+            all.into_iter().find(|i| i.source == gov::IncidentSource::Council as i32)
+        }
+    })
+    .await;
+    assert_eq!(incident.building_id, building);
+    use gov::IncidentAction as A;
+    for action in [A::Accept, A::Dispatch, A::Handle, A::Verify, A::Close] {
+        let step = gov::TransitionIncidentRequest {
+            id: incident.id.clone(),
+            action: action as i32,
+            assignee: "物业".into(),
+            ..Default::default()
+        };
+        g.transition_incident(bearer(step, token)).await.unwrap();
+    }
+    wait_for("the topic implemented", WAIT, || {
+        let mut p = p.clone();
+        let req = party::GetTopicRequest { id: topic.clone() };
+        async move {
+            let t = p.get_topic(bearer(req, token)).await.unwrap().into_inner();
+            (t.status == party::TopicStatus::Implemented as i32).then_some(())
+        }
+    })
+    .await;
+    wait_for("the implementation notice", WAIT, || async {
+        let (_, atom) = dualnet_testkit::http(notices, "GET", feed, "text/plain", b"").await.ok()?;
+        (atom.contains("居民议事会决议已落实") && atom.contains("清理楼道杂物")).then_some(())
+    })
+    .await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_serves_all_four_apis_and_its_example_call_links_both_networks() {
     let addresses = AddressFile::new("up");
@@ -106,6 +181,8 @@ async fn the_demo_serves_all_four_apis_and_its_example_call_links_both_networks(
     let open311 = addresses.wait("open311", WAIT).await;
     let metrics = addresses.wait("metrics", WAIT).await;
     let grpcurl = "grpcurl -plaintext -H \"authorization: Bearer $DUALNET_TOKEN\" -d '{\"kind\"";
+    let xinxue = printed(&mut lines, "新雪社区 /", "a building of 新雪社区").await;
+    let xinxue_building = xinxue.rsplit("building_id=").next().unwrap().to_string();
     let example = printed(&mut lines, grpcurl, "the example call").await;
     let council_call = "grpcurl -plaintext -H \"authorization: Bearer $DUALNET_TOKEN\" -d '{\"council_id\"";
     let topic_example = printed(&mut lines, council_call, "the council example").await;
@@ -232,6 +309,8 @@ async fn the_demo_serves_all_four_apis_and_its_example_call_links_both_networks(
     let path = feed.strip_prefix(&format!("http://{notices}")).expect("the feed on the notices listener");
     let (status, atom) = dualnet_testkit::http(notices, "GET", path, "text/plain", b"").await.unwrap();
     assert!(status == 200 && atom.contains("<title>新雪社区 · 社区公告</title>"), "{status} {atom}");
+
+    council_hands_an_incident_to_the_governance_network(addr, &token, &raised, &xinxue_building, (notices, path)).await;
 
     // The printed Open311 example works on the one node too.
     let form = curl.split('\'').nth(1).expect("a form body");

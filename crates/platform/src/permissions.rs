@@ -186,6 +186,7 @@ const RPCS: &[(&str, &[(&str, Permission)])] = &[
             ("TransferMember", Bind),
             ("RegisterWithCommunity", Bind),
             ("GetCouncil", Read),
+            ("GetLiaisonReport", Read),
             ("ListCouncilMembers", Read),
             ("GetTopic", Read),
             ("ListTopics", Read),
@@ -241,7 +242,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(contract.len(), 92);
+        assert_eq!(contract.len(), 93);
         for path in &contract {
             assert!(required(path).is_some(), "{path} has no entry in the permission matrix");
             assert!(service_of(path).is_some(), "{path} belongs to no audience");

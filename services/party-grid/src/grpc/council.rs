@@ -14,7 +14,7 @@ use tonic::{Request, Response};
 use super::{Answer, Api, area};
 use crate::{
     domain::council::{Council, MemberKind, Quorum, check_liaison, check_term},
-    store::{CouncilMember, NewCouncil, Target},
+    store::{CouncilMember, NewCouncil, Participation, Target},
     wire,
 };
 
@@ -157,6 +157,36 @@ pub async fn list_council_members(
         members: members.into_iter().map(|m| council_member(m, unmasked)).collect(),
         next_page_token,
     }))
+}
+
+pub async fn get_liaison_report(api: &Api, req: Request<pb::GetLiaisonReportRequest>) -> Answer<pb::LiaisonReport> {
+    let mut f = Fields::new();
+    let id = f.id("council_id", &req.get_ref().council_id);
+    f.finish()?;
+    api.confine(area(&req).as_deref(), &[Target::Council(id)]).await?;
+    api.store.council(id).await?;
+    let count = |n: i64| i32::try_from(n).unwrap_or(i32::MAX);
+    let liaisons = api
+        .store
+        .liaison_participation(id)
+        .await?
+        .into_iter()
+        .map(|p: Participation| pb::LiaisonParticipation {
+            member_id: p.member_id.to_string(),
+            liaison_role: p.liaison_role.map_or(0, |r| wire::liaison_role(r) as i32),
+            meetings_held: count(p.meetings_held),
+            meetings_attended: count(p.meetings_attended),
+            attendance_share: if p.meetings_held > 0 {
+                p.meetings_attended as f64 / p.meetings_held as f64
+            } else {
+                0.0
+            },
+            topics_raised: count(p.topics_raised),
+            topics_resolved: count(p.topics_resolved),
+            median_seconds_to_resolve: p.median_seconds_to_resolve,
+        })
+        .collect();
+    Ok(Response::new(pb::LiaisonReport { council_id: id.to_string(), liaisons }))
 }
 
 pub async fn list_personal_data_reads(

@@ -205,6 +205,10 @@ impl PartyGrid for Api {
         topic::hold_meeting(self, req).await
     }
 
+    async fn get_liaison_report(&self, req: Request<pb::GetLiaisonReportRequest>) -> Answer<pb::LiaisonReport> {
+        council::get_liaison_report(self, req).await
+    }
+
     async fn list_personal_data_reads(
         &self,
         req: Request<pb::ListPersonalDataReadsRequest>,

@@ -76,6 +76,17 @@ pub(super) async fn serving_members(
         .collect()
 }
 
+/// How one liaison member takes part in the council.
+pub struct Participation {
+    pub member_id: Uuid,
+    pub liaison_role: Option<LiaisonRole>,
+    pub meetings_held: i64,
+    pub meetings_attended: i64,
+    pub topics_raised: i64,
+    pub topics_resolved: i64,
+    pub median_seconds_to_resolve: f64,
+}
+
 /// What a new council is.
 pub struct NewCouncil {
     pub community_id: Uuid,
@@ -223,6 +234,38 @@ impl Store {
             out.push(CouncilMember { id, council_id, kind, liaison_role, name, phone, joined_at });
         }
         Ok(out)
+    }
+
+    /// Each serving liaison member's meetings and topics, in the order they
+    /// joined.
+    pub async fn liaison_participation(&self, council_id: Uuid) -> Result<Vec<Participation>, ApiError> {
+        type Row = (Uuid, Option<String>, i64, i64, i64, i64, Option<f64>);
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT m.id, m.liaison_role,
+                 (SELECT count(*) FROM council_meetings g WHERE g.council_id = m.council_id AND g.held_at >= m.joined_at),
+                 (SELECT count(*) FROM council_meetings g WHERE g.council_id = m.council_id AND m.id = ANY(g.attending)),
+                 (SELECT count(*) FROM council_topics t WHERE t.member_id = m.id),
+                 (SELECT count(*) FROM council_topics t WHERE t.member_id = m.id AND t.adopted_at IS NOT NULL),
+                 (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM t.adopted_at - t.raised_at))
+                    FROM council_topics t WHERE t.member_id = m.id AND t.adopted_at IS NOT NULL)
+             FROM council_members m
+             WHERE m.council_id = $1 AND m.kind = 'liaison' AND m.left_at IS NULL ORDER BY m.joined_at, m.id",
+        )
+        .bind(council_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(member_id, role, held, attended, raised, resolved, median)| Participation {
+                member_id,
+                liaison_role: role.as_deref().and_then(LiaisonRole::parse),
+                meetings_held: held,
+                meetings_attended: attended,
+                topics_raised: raised,
+                topics_resolved: resolved,
+                median_seconds_to_resolve: median.unwrap_or(0.0),
+            })
+            .collect())
     }
 
     /// Records an unmasked read; the data goes out only once it is in.

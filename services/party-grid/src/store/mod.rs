@@ -31,7 +31,7 @@ mod topic;
 mod volunteers;
 
 pub use area::Target;
-pub use council::{CouncilMember, NewCouncil};
+pub use council::{CouncilMember, NewCouncil, Participation};
 use member::{MEMBER_COLUMNS, MemberRow, member, unit_known};
 pub use topic::{Decision, Meeting, NewMeeting, NewTopic, link_incident, propose_from_warning, topics_implemented_by};
 pub use volunteers::VolunteerStep;

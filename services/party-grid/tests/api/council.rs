@@ -233,6 +233,17 @@ async fn a_liaisons_topic_is_resolved_handed_to_an_incident_implemented_when_it_
     use party::TopicStatus as S;
     assert_eq!(path, [S::Raised, S::Accepted, S::Scheduled, S::Resolved, S::Implemented, S::Reviewed], "once each");
     assert_eq!(reviewed.history[4].actor, "governance-grid");
+    // The deputy attended the one meeting and raised the one topic.
+    let req = bearer(party::GetLiaisonReportRequest { council_id: c.id.clone() }, &admin);
+    let report = p.clone().get_liaison_report(req).await.unwrap().into_inner().liaisons;
+    assert_eq!(report.len(), 1, "one liaison member");
+    let r = &report[0];
+    assert_eq!(
+        (r.member_id.as_str(), r.liaison_role),
+        (deputy.as_str(), party::LiaisonRole::PeoplesCongressDeputy as i32)
+    );
+    assert_eq!((r.meetings_held, r.meetings_attended, r.topics_raised, r.topics_resolved), (1, 1, 1, 1));
+    assert!((r.attendance_share - 1.0).abs() < 1e-9);
     let moved: Vec<party::TopicTransitioned> = published(&service.pool, "dualnet.partygrid.v1.TopicTransitioned").await;
     assert_eq!(moved.len(), 5, "every step after raising announced once");
     service.shutdown.cancel();
