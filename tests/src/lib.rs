@@ -27,6 +27,8 @@ pub struct System {
     pub bootstrap: String,
     /// complaints' Open311 GeoReport v2 face.
     pub open311: std::net::SocketAddr,
+    /// governance-grid's public feed of community notices.
+    pub notices: std::net::SocketAddr,
     pub governance: ServiceProcess,
     pub party: ServiceProcess,
     pub complaints: ServiceProcess,
@@ -87,6 +89,7 @@ impl System {
             env.extend(own.iter().filter(|(n, _)| *n == name).flat_map(|(_, e)| e.iter().cloned()));
             databases.push((name, db));
         }
+        envs[0].push(("DUALNET_NOTICES__LISTEN".to_string(), "127.0.0.1:0".to_string()));
         envs[2].push(("DUALNET_OPEN311__LISTEN".to_string(), "127.0.0.1:0".to_string()));
         let names = ["governance-grid", "party-grid", "complaints", "arbitration"];
         let settings: Vec<_> = names.into_iter().zip(envs.iter().cloned()).collect();
@@ -100,11 +103,14 @@ impl System {
         );
         let complaints = c.expect("complaints starts");
         let open311 = complaints.bound("open311").expect("complaints reported its Open311 address");
+        let governance = g.expect("governance-grid starts");
+        let notices = governance.bound("notices").expect("governance-grid reported its notices address");
         Self {
             namespace,
             bootstrap: bootstrap.to_string(),
             open311,
-            governance: g.expect("governance-grid starts"),
+            notices,
+            governance,
             party: p.expect("party-grid starts"),
             complaints,
             arbitration: a.expect("arbitration starts"),

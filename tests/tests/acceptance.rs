@@ -2,7 +2,9 @@
 //! services as separate processes: a noise complaint at a building opens an
 //! incident in its grid, gives the bound party branch and building group
 //! linkage tasks, shows their response on the incident, and closing the
-//! incident replies to the complaint.
+//! incident replies to the complaint. And the residents' side: repeated
+//! complaints at a building become a council topic, whose resolution hands
+//! an incident to both networks and comes back as a public notice.
 
 #![allow(clippy::too_many_lines)]
 
@@ -779,4 +781,154 @@ fn accept(id: &str) -> arb::TransitionCaseRequest {
         actor: "仲裁委".into(),
         ..Default::default()
     }
+}
+
+/// 议事协商 end to end over Kafka: three noise complaints at one building
+/// raise an early warning, which party-grid proposes to the community's
+/// residents' council; the council deliberates and resolves it with a
+/// hand-off; governance-grid opens the incident and party-grid tasks the
+/// branch and group; closing it implements the topic; the resolution and
+/// its implementation are public notices with no one's name or phone in
+/// them — all on the third complaint's correlation id.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn recurring_complaints_become_a_council_resolution_an_incident_of_both_networks_and_a_notice() {
+    let system = System::start().await;
+    let seed = system.seed(true).await;
+    let mut p = system.party().await;
+    let mut g = system.governance().await;
+    let now = chrono::Utc::now();
+    let at = |t: chrono::DateTime<chrono::Utc>| prost_types::Timestamp { seconds: t.timestamp(), nanos: 0 };
+    let council = party::CreateCouncilRequest {
+        community_id: seed.community_id.clone(),
+        name: "象角塘社区居民议事会".into(),
+        convenor_organisation_id: seed.community_org_id.clone(),
+        term_start: Some(at(now - chrono::Duration::days(1))),
+        term_end: Some(at(now + chrono::Duration::days(1800))),
+        ..Default::default()
+    };
+    let council = p.create_council(council).await.unwrap().into_inner();
+    let mut members = Vec::new();
+    for (name, phone, kind, role) in [
+        ("陈代表", "13711112222", party::CouncilMemberKind::Liaison, party::LiaisonRole::CppccMember),
+        ("王芳", "13633334444", party::CouncilMemberKind::Resident, party::LiaisonRole::Unspecified),
+    ] {
+        let req = party::AddCouncilMemberRequest {
+            council_id: council.id.clone(),
+            name: name.into(),
+            phone: phone.into(),
+            kind: kind as i32,
+            liaison_role: role as i32,
+        };
+        members.push(p.add_council_member(req).await.unwrap().into_inner().id);
+    }
+
+    // Three noise complaints at the building within a week.
+    let noise = cpb::FileComplaintRequest {
+        kind: cpb::RequestKind::Complaint as i32,
+        category: "noise".into(),
+        channel: cpb::Channel::Hotline as i32,
+        description: "Karaoke after midnight, call 13987654321".into(),
+        resident_name: "李四".into(),
+        resident_phone: "13987654321".into(),
+        ..Default::default()
+    };
+    let mut filed = Vec::new();
+    for _ in 0..3 {
+        filed.push(system.file_at(&seed, noise.clone()).await);
+    }
+    let lister = p.clone();
+    let topics = |status: party::TopicStatus| {
+        let (p, council) = (lister.clone(), council.id.clone());
+        async move {
+            let mut p = p.clone();
+            let req = party::ListTopicsRequest { council_id: council, status: status as i32, ..Default::default() };
+            p.list_topics(req).await.unwrap().into_inner().topics
+        }
+    };
+    let topic = wait_for("the recurring problem proposed to the council", WAIT, || async {
+        topics(party::TopicStatus::Raised).await.into_iter().next()
+    })
+    .await;
+    assert_eq!(topic.source, party::TopicSource::RecurringProblem as i32);
+    let correlation = topic.correlation_id.clone();
+    assert!(filed.iter().any(|c| c.correlation_id == correlation), "the warning's chain is a complaint's");
+
+    let secretary = "议事会秘书";
+    for action in [party::TopicAction::Accept, party::TopicAction::Schedule] {
+        let req = party::MoveTopicRequest {
+            id: topic.id.clone(),
+            action: action as i32,
+            actor: secretary.into(),
+            ..Default::default()
+        };
+        p.move_topic(req).await.unwrap();
+    }
+    let hold = party::HoldMeetingRequest {
+        council_id: council.id.clone(),
+        attending_member_ids: members.clone(),
+        minutes: "The property company and the karaoke bar agreed quiet hours".into(),
+        agenda: vec![party::AgendaItem {
+            topic_id: topic.id.clone(),
+            in_favour: 2,
+            resolution: "物业与经营者约定22点后停止营业噪音,网格员每周回访".into(),
+            hand_off: Some(party::HandOff {
+                building_id: seed.building_id.clone(),
+                category: "noise.quiet_hours".into(),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }],
+        actor: secretary.into(),
+    };
+    let meeting = p.hold_meeting(hold).await.unwrap().into_inner();
+    assert_eq!(meeting.topics[0].status, party::TopicStatus::Resolved as i32);
+
+    // Both networks take the resolution up, on the same chain.
+    let incident = wait_for("the council's incident", WAIT, || {
+        let (mut g, grid) = (g.clone(), seed.grid_id.clone());
+        async move {
+            let req =
+                gov::ListIncidentsRequest { grid_id: grid, category: "noise.quiet_hours".into(), ..Default::default() };
+            g.list_incidents(req).await.unwrap().into_inner().incidents.into_iter().next()
+        }
+    })
+    .await;
+    assert_eq!(
+        (incident.source, incident.building_id.as_str()),
+        (gov::IncidentSource::Council as i32, seed.building_id.as_str())
+    );
+    assert_eq!(incident.correlation_id, correlation);
+    let tasks = system.tasks_of(&incident.id, "the branch's and the group's tasks", |t| t.len() >= 2).await;
+    assert!(tasks.iter().all(|t| t.correlation_id == correlation), "{tasks:?}");
+    use gov::IncidentAction as A;
+    for action in [A::Accept, A::Dispatch, A::Handle, A::Verify, A::Close] {
+        let step = gov::TransitionIncidentRequest {
+            id: incident.id.clone(),
+            action: action as i32,
+            actor: "网格员".into(),
+            assignee: "物业".into(),
+            ..Default::default()
+        };
+        g.transition_incident(step).await.unwrap();
+    }
+    let implemented = wait_for("the topic implemented", WAIT, || async {
+        topics(party::TopicStatus::Implemented).await.into_iter().next()
+    })
+    .await;
+    assert_eq!(implemented.resolution.unwrap().incident_id, incident.id);
+
+    // The public feed: both notices, nobody's name or phone.
+    let path = format!("/notices/v1/communities/{}.json", seed.community_id);
+    let feed = wait_for("the implementation notice", WAIT, || async {
+        let (status, body) = dualnet_testkit::http(system.notices, "GET", &path, "application/json", b"").await.ok()?;
+        (status == 200 && body.contains("\"implementation\"")).then_some(body)
+    })
+    .await;
+    assert!(feed.contains("resolution") && feed.contains("22点后停止营业噪音"), "{feed}");
+    for private in ["李四", "13987654321", "陈代表", "13711112222", "王芳", "13633334444"] {
+        assert!(!feed.contains(private), "{private} in the public feed: {feed}");
+    }
+    let atom = path.replace(".json", ".atom");
+    let (_, atom) = dualnet_testkit::http(system.notices, "GET", &atom, "text/plain", b"").await.unwrap();
+    assert_eq!(atom.matches("<entry>").count(), 2, "{atom}");
 }

@@ -443,7 +443,7 @@ async fn no_hostile_request_to_any_rpc_or_open311_route_earns_internal_or_unknow
             }
         }
     }
-    assert_eq!(rpcs, 73, "every RPC of the contract");
+    assert_eq!(rpcs, 93, "every RPC of the contract");
     eprintln!("{sent} requests to {rpcs} RPCs, answered {codes:?}; the plausible ones:\n{}", plausible.join("\n"));
     // The plausible requests are what makes the hostile ones reach the
     // stores: most must get past validation and lookup.

@@ -41,7 +41,7 @@ async fn each_role_reaches_exactly_what_the_matrix_grants_on_every_rpc() {
             }
         }
     }
-    assert_eq!(rpcs.len(), 73, "every RPC of the contract");
+    assert_eq!(rpcs.len(), 93, "every RPC of the contract");
 
     let mut refused = 0;
     for (role, _) in ROLES {

@@ -210,6 +210,31 @@ pub fn entitled(extensions: &tonic::Extensions) -> Option<&Claims> {
     extensions.get::<Claims>().filter(|c| permissions::granted(&c.roles, Permission::PersonalData))
 }
 
+/// The read a listing of contacts under `record_id` makes when it answers
+/// them unmasked: `Some` when the caller is entitled and states a
+/// `purpose` (record it before answering, unless no field held a value),
+/// `None` when the answer goes out masked.
+pub fn unmasked_read(
+    extensions: &tonic::Extensions,
+    purpose: Option<String>,
+    record_id: Uuid,
+    fields: &[(&str, bool)],
+    at: DateTime<Utc>,
+) -> Option<Read> {
+    let (caller, purpose) = entitled(extensions).zip(purpose)?;
+    Some(Read::by(caller, record_id, fields, purpose, at))
+}
+
+/// A name and an optional phone as an answer shows them: as stored when
+/// `unmasked`, else masked (an absent phone is empty either way).
+pub fn shown_contact(name: String, phone: Option<String>, unmasked: bool) -> (String, String) {
+    if unmasked {
+        (name, phone.unwrap_or_default())
+    } else {
+        (mask_name(&name), phone.as_deref().map(mask_phone).unwrap_or_default())
+    }
+}
+
 /// Digits with '+', '-' and spaces; 5 to 20 digits.
 pub fn valid_phone(phone: &str) -> bool {
     let digits = phone.chars().filter(char::is_ascii_digit).count();
@@ -258,6 +283,16 @@ pub fn mask_phone(phone: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_contact_is_shown_masked_unless_unmasked() {
+        let contact = || ("李四".to_string(), Some("13812345678".to_string()));
+        let (name, phone) = contact();
+        assert_eq!(shown_contact(name, phone, false), ("李*".into(), "138****5678".into()));
+        let (name, phone) = contact();
+        assert_eq!(shown_contact(name, phone, true), ("李四".into(), "13812345678".into()));
+        assert_eq!(shown_contact("王五".into(), None, false), ("王*".into(), String::new()));
+    }
 
     #[test]
     fn names_keep_their_first_character() {

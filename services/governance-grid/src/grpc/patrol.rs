@@ -7,7 +7,7 @@ use dualnet_platform::{
     actor::Actor,
     auth::Claims,
     fields::{NAME_MAX, TEXT_MAX},
-    personal_data::{self, Read, ReadsFilter, mask_name, mask_phone, valid_phone},
+    personal_data::{self, ReadsFilter, valid_phone},
     timestamp::to_proto,
 };
 use dualnet_proto::governance::v1 as pb;
@@ -33,11 +33,7 @@ fn committee(c: Committee) -> pb::SecurityCommittee {
 }
 
 fn member(m: PatrolMember, unmasked: bool) -> pb::PatrolMember {
-    let (name, phone) = if unmasked {
-        (m.name, m.phone.unwrap_or_default())
-    } else {
-        (mask_name(&m.name), m.phone.as_deref().map(mask_phone).unwrap_or_default())
-    };
+    let (name, phone) = personal_data::shown_contact(m.name, m.phone, unmasked);
     pb::PatrolMember {
         id: m.id.to_string(),
         committee_id: m.committee_id.to_string(),
@@ -160,18 +156,13 @@ pub async fn list_patrol_members(
     api.confined_committee(&req, id).await?;
     let mut members = api.store.patrol_members(id, page.fetch(), page.after).await?;
     let next_page_token = page.next(&mut members, |m| (m.joined_at, m.id));
-    let reader = personal_data::entitled(req.extensions()).zip(purpose);
-    let unmasked = reader.is_some();
-    if let Some((caller, purpose)) = reader {
-        let fields = [
-            ("name", members.iter().any(|m| !m.name.is_empty())),
-            ("phone", members.iter().any(|m| m.phone.is_some())),
-        ];
-        let read = Read::by(caller, id, &fields, purpose, api.clock.now());
-        if !read.fields.is_empty() {
-            api.store.record_read(&read).await?;
-        }
+    let fields =
+        [("name", members.iter().any(|m| !m.name.is_empty())), ("phone", members.iter().any(|m| m.phone.is_some()))];
+    let read = personal_data::unmasked_read(req.extensions(), purpose, id, &fields, api.clock.now());
+    if let Some(read) = read.as_ref().filter(|r| !r.fields.is_empty()) {
+        api.store.record_read(read).await?;
     }
+    let unmasked = read.is_some();
     let members = members.into_iter().map(|m| member(m, unmasked)).collect();
     Ok(Response::new(pb::ListPatrolMembersResponse { members, next_page_token }))
 }

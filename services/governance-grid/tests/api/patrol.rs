@@ -159,10 +159,37 @@ async fn a_security_committee_patrols_its_buildings_and_a_missed_patrol_raises_a
     })
     .await;
     assert_eq!(warnings[0].subject_id, plan.id);
+    // One warning per missed due time, however many sweeps pass: a second,
+    // daily plan made now is warned about two days on, and by then the
+    // weekly plan still has its one.
+    let daily = gov::CreatePatrolPlanRequest {
+        committee_id: committee.id.clone(),
+        name: "daily".into(),
+        building_ids: vec![b2.clone()],
+        every_days: 1,
+        team_member_ids: vec![m2.clone()],
+        ..Default::default()
+    };
+    let daily = g.create_patrol_plan(bearer(daily, &admin)).await.unwrap().into_inner();
+    service.clock.advance(chrono::Duration::days(2));
+    let warnings = wait_for("the daily plan's warning", WAIT, || {
+        let (mut g, admin, daily) = (g.clone(), admin.clone(), daily.id.clone());
+        let req = gov::ListWarningsRequest {
+            grid_id: xinxue.grid.clone(),
+            kind: gov::WarningKind::PatrolMissed as i32,
+            ..Default::default()
+        };
+        async move {
+            let all = g.list_warnings(bearer(req, &admin)).await.unwrap().into_inner().warnings;
+            all.iter().any(|w| w.subject_id == daily).then_some(all)
+        }
+    })
+    .await;
+    assert_eq!(warnings.iter().filter(|w| w.subject_id == plan.id).count(), 1, "one warning per missed run");
     let late = g.get_patrol_coverage(bearer(coverage, &admin)).await.unwrap().into_inner();
     assert_eq!(
         (late.committees[0].plans_overdue, late.committees[0].runs),
-        (1, 0),
+        (2, 0),
         "last week's run is out of this week"
     );
 
@@ -171,5 +198,70 @@ async fn a_security_committee_patrols_its_buildings_and_a_missed_patrol_raises_a
     let outsider = tokens::token("gw-9", "wuhe", &["grid_worker"], there);
     let req = gov::ListPatrolMembersRequest { committee_id: committee.id.clone(), ..Default::default() };
     assert_eq!(g.list_patrol_members(bearer(req, &outsider)).await.unwrap_err().code(), Code::NotFound);
+    service.shutdown.cancel();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_patrol_and_notice_rpc_keeps_to_the_callers_area_and_roles() {
+    let service =
+        InProcess::start(&governance_grid::DEFINITION, chrono::Utc::now(), |c| c.auth = tokens::auth_config()).await;
+    let mut g = GovernanceGridClient::new(service.channel().await);
+    let admin = tokens::token("centre-1", "bantian", &["admin"], Scope::default());
+    let xinxue = community(&mut g, &admin, "新雪社区").await;
+    let elsewhere = community(&mut g, &admin, "五和社区").await;
+    let b = building(&mut g, &admin, &xinxue.grid, "新雪村3栋").await;
+    let req = gov::CreateSecurityCommitteeRequest { community_id: xinxue.community.clone(), name: "治保会".into() };
+    let committee = g.create_security_committee(bearer(req, &admin)).await.unwrap().into_inner().id;
+    let add =
+        gov::AddPatrolMemberRequest { committee_id: committee.clone(), name: "赵六".into(), ..Default::default() };
+    let member = g.add_patrol_member(bearer(add.clone(), &admin)).await.unwrap().into_inner().id;
+    let plan = gov::CreatePatrolPlanRequest {
+        committee_id: committee.clone(),
+        name: "weekly".into(),
+        building_ids: vec![b.clone()],
+        every_days: 7,
+        team_member_ids: vec![member.clone()],
+        ..Default::default()
+    };
+    let plan_id = g.create_patrol_plan(bearer(plan.clone(), &admin)).await.unwrap().into_inner().id;
+    let report = gov::ReportIncidentRequest {
+        grid_id: xinxue.grid.clone(),
+        category: "noise".into(),
+        summary: "Karaoke after midnight".into(),
+        ..Default::default()
+    };
+    let incident = g.report_incident(bearer(report, &admin)).await.unwrap().into_inner().id;
+
+    let there = Scope { communities: vec![elsewhere.community.clone()], ..Default::default() };
+    let who = tokens::token("dispatcher-9", "wuhe", &["dispatcher", "map_keeper"], there);
+    let run = gov::RecordPatrolRunRequest {
+        plan_id,
+        check_ins: vec![gov::PatrolCheckIn { building_id: b, member_id: member, at: None }],
+        ..Default::default()
+    };
+    let create = gov::CreateSecurityCommitteeRequest { community_id: xinxue.community.clone(), name: "x".into() };
+    let list = gov::ListPatrolMembersRequest { committee_id: committee.clone(), ..Default::default() };
+    let coverage = gov::GetPatrolCoverageRequest { committee_id: committee.clone(), ..Default::default() };
+    let outcome = gov::PublishIncidentOutcomeRequest { incident_id: incident, text: "done".into() };
+    let notices = gov::ListNoticesRequest { community_id: xinxue.community.clone(), ..Default::default() };
+    let answers = vec![
+        ("CreateSecurityCommittee", g.create_security_committee(bearer(create, &who)).await.map(|_| ())),
+        ("AddPatrolMember", g.add_patrol_member(bearer(add, &who)).await.map(|_| ())),
+        ("ListPatrolMembers", g.list_patrol_members(bearer(list, &who)).await.map(|_| ())),
+        ("CreatePatrolPlan", g.create_patrol_plan(bearer(plan.clone(), &who)).await.map(|_| ())),
+        ("RecordPatrolRun", g.record_patrol_run(bearer(run, &who)).await.map(|_| ())),
+        ("GetPatrolCoverage", g.get_patrol_coverage(bearer(coverage, &who)).await.map(|_| ())),
+        ("PublishIncidentOutcome", g.publish_incident_outcome(bearer(outcome, &who)).await.map(|_| ())),
+        ("ListNotices", g.list_notices(bearer(notices, &who)).await.map(|_| ())),
+    ];
+    for (rpc, answer) in answers {
+        assert_eq!(answer.map_err(|s| s.code()), Err(Code::NotFound), "{rpc} outside the caller's area");
+    }
+    // Roles: a grid worker plans no patrol; only auditors read the log.
+    let here = Scope { communities: vec![xinxue.community.clone()], ..Default::default() };
+    let worker = tokens::token("gw-1", "xinxue", &["grid_worker"], here);
+    assert_eq!(g.create_patrol_plan(bearer(plan, &worker)).await.unwrap_err().code(), Code::PermissionDenied);
+    let reads = gov::ListPersonalDataReadsRequest::default();
+    assert_eq!(g.list_personal_data_reads(bearer(reads, &worker)).await.unwrap_err().code(), Code::PermissionDenied);
     service.shutdown.cancel();
 }

@@ -5,7 +5,7 @@ use dualnet_events::Chain;
 use dualnet_platform::{
     ApiError, Fields, correlation,
     fields::{NAME_MAX, TEXT_MAX},
-    personal_data::{self, Read, ReadsFilter, mask_name, mask_phone, valid_phone},
+    personal_data::{self, ReadsFilter, valid_phone},
     timestamp::to_proto,
 };
 use dualnet_proto::partygrid::v1 as pb;
@@ -33,11 +33,7 @@ fn council(c: Council) -> pb::Council {
 }
 
 fn council_member(m: CouncilMember, unmasked: bool) -> pb::CouncilMember {
-    let (name, phone) = if unmasked {
-        (m.name, m.phone.unwrap_or_default())
-    } else {
-        (mask_name(&m.name), m.phone.as_deref().map(mask_phone).unwrap_or_default())
-    };
+    let (name, phone) = personal_data::shown_contact(m.name, m.phone, unmasked);
     pb::CouncilMember {
         id: m.id.to_string(),
         council_id: m.council_id.to_string(),
@@ -141,18 +137,13 @@ pub async fn list_council_members(
     api.confine(area.as_deref(), &[Target::Council(council_id)]).await?;
     let mut members = api.store.council_members(council_id, page.fetch(), page.after).await?;
     let next_page_token = page.next(&mut members, |m| (m.joined_at, m.id));
-    let reader = personal_data::entitled(req.extensions()).zip(purpose);
-    let unmasked = reader.is_some();
-    if let Some((caller, purpose)) = reader {
-        let fields = [
-            ("name", members.iter().any(|m| !m.name.is_empty())),
-            ("phone", members.iter().any(|m| m.phone.is_some())),
-        ];
-        let read = Read::by(caller, council_id, &fields, purpose, api.clock.now());
-        if !read.fields.is_empty() {
-            api.store.record_read(&read).await?;
-        }
+    let fields =
+        [("name", members.iter().any(|m| !m.name.is_empty())), ("phone", members.iter().any(|m| m.phone.is_some()))];
+    let read = personal_data::unmasked_read(req.extensions(), purpose, council_id, &fields, api.clock.now());
+    if let Some(read) = read.as_ref().filter(|r| !r.fields.is_empty()) {
+        api.store.record_read(read).await?;
     }
+    let unmasked = read.is_some();
     Ok(Response::new(pb::ListCouncilMembersResponse {
         members: members.into_iter().map(|m| council_member(m, unmasked)).collect(),
         next_page_token,

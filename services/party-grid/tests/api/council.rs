@@ -447,3 +447,89 @@ async fn an_early_warning_in_the_councils_community_is_proposed_to_it_once() {
     assert_eq!(proposed[0].title, "recurring problem: noise_at_building (3 events)");
     service.shutdown.cancel();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_council_rpc_keeps_to_the_callers_area_and_roles() {
+    let service =
+        InProcess::start(&party_grid::DEFINITION, chrono::Utc::now(), |c| c.auth = tokens::auth_config()).await;
+    let p = PartyGridClient::new(service.channel().await);
+    let map = map(service.log.as_ref()).await;
+    let admin = tokens::token("admin-1", "xinxue", &["admin"], Scope::default());
+    let c = council(&p, &admin, map.community, (0, 0)).await;
+    let member = member(&p, &admin, &c.id, party::CouncilMemberKind::Official).await;
+    let raise = party::RaiseTopicRequest {
+        council_id: c.id.clone(),
+        title: "t".into(),
+        source: party::TopicSource::Member as i32,
+        member_id: member.clone(),
+        ..Default::default()
+    };
+    let topic = p.clone().raise_topic(bearer(raise.clone(), &admin)).await.unwrap().into_inner();
+
+    let elsewhere = Scope { communities: vec![map.other_community.to_string()], ..Default::default() };
+    let outsider = tokens::token("organiser-2", "wuhe", &["party_organiser"], elsewhere);
+    let codes = {
+        let (p, c, t, m, who) = (p.clone(), c.clone(), topic.id.clone(), member.clone(), outsider.clone());
+        async move {
+            let mut p = p;
+            let new = party::CreateCouncilRequest {
+                community_id: map.community.to_string(),
+                name: "another".into(),
+                convenor_organisation_id: c.convenor_organisation_id.clone(),
+                term_start: at("2026-01-01T00:00:00+08:00"),
+                term_end: at("2027-01-01T00:00:00+08:00"),
+                ..Default::default()
+            };
+            let add = party::AddCouncilMemberRequest {
+                council_id: c.id.clone(),
+                name: "x".into(),
+                kind: party::CouncilMemberKind::Resident as i32,
+                ..Default::default()
+            };
+            let list = party::ListCouncilMembersRequest { council_id: c.id.clone(), ..Default::default() };
+            let topics = party::ListTopicsRequest { council_id: c.id.clone(), ..Default::default() };
+            let step = party::MoveTopicRequest {
+                id: t.clone(),
+                action: party::TopicAction::Accept as i32,
+                ..Default::default()
+            };
+            let hold = party::HoldMeetingRequest {
+                council_id: c.id.clone(),
+                attending_member_ids: vec![m],
+                agenda: vec![party::AgendaItem { topic_id: t.clone(), ..Default::default() }],
+                ..Default::default()
+            };
+            let report = party::GetLiaisonReportRequest { council_id: c.id.clone() };
+            vec![
+                ("CreateCouncil", p.create_council(bearer(new, &who)).await.map(|_| ())),
+                ("AddCouncilMember", p.add_council_member(bearer(add, &who)).await.map(|_| ())),
+                ("ListCouncilMembers", p.list_council_members(bearer(list, &who)).await.map(|_| ())),
+                ("RaiseTopic", p.raise_topic(bearer(raise, &who)).await.map(|_| ())),
+                ("ListTopics", p.list_topics(bearer(topics, &who)).await.map(|_| ())),
+                ("MoveTopic", p.move_topic(bearer(step, &who)).await.map(|_| ())),
+                ("HoldMeeting", p.hold_meeting(bearer(hold, &who)).await.map(|_| ())),
+                ("GetLiaisonReport", p.get_liaison_report(bearer(report, &who)).await.map(|_| ())),
+            ]
+        }
+    }
+    .await;
+    for (rpc, answer) in codes {
+        assert_eq!(answer.map_err(|s| s.code()), Err(Code::NotFound), "{rpc} outside the caller's area");
+    }
+
+    // Roles: a grid worker forms no council, a resident channel reads none.
+    let here = || Scope { communities: vec![map.community.to_string()], ..Default::default() };
+    let worker = tokens::token("gw-1", "xinxue", &["grid_worker"], here());
+    let add = party::AddCouncilMemberRequest {
+        council_id: c.id.clone(),
+        name: "x".into(),
+        kind: party::CouncilMemberKind::Resident as i32,
+        ..Default::default()
+    };
+    let denied = p.clone().add_council_member(bearer(add, &worker)).await.unwrap_err();
+    assert_eq!(denied.code(), Code::PermissionDenied);
+    let channel = tokens::token("wechat-bot", "xinxue", &["resident_channel"], here());
+    let topics = party::ListTopicsRequest { council_id: c.id.clone(), ..Default::default() };
+    assert_eq!(p.clone().list_topics(bearer(topics, &channel)).await.unwrap_err().code(), Code::PermissionDenied);
+    service.shutdown.cancel();
+}
