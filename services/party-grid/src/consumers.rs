@@ -93,6 +93,11 @@ impl Reactions {
     /// councils of the grid's community.
     async fn warning_raised(&self, conn: &mut PgConnection, event: &Event) -> Result<(), HandleError> {
         let e: gov::WarningRaised = event.decode()?;
+        // Only a rule's warning is a recurring problem; an overdue
+        // inspection or a missed patrol is the staff's own work.
+        if e.kind != gov::WarningKind::Rule as i32 {
+            return Ok(());
+        }
         let warning_id = uuid_field("warning_id", &e.warning_id)?;
         let Some(grid_id) = optional_uuid_field("grid_id", &e.grid_id)? else { return Ok(()) };
         let rule = dualnet_platform::fields::clean(&e.rule_code, dualnet_platform::fields::NAME_MAX);

@@ -420,6 +420,7 @@ async fn an_early_warning_in_the_councils_community_is_proposed_to_it_once() {
     let warning = Uuid::now_v7();
     let raised = gov::WarningRaised {
         warning_id: warning.to_string(),
+        kind: gov::WarningKind::Rule as i32,
         rule_code: "noise_at_building".into(),
         grid_id: map.grid.to_string(),
         count: 3,
@@ -432,16 +433,26 @@ async fn an_early_warning_in_the_councils_community_is_proposed_to_it_once() {
         async move { Some(p.list_topics(req).await.unwrap().into_inner().topics).filter(|t| !t.is_empty()) }
     })
     .await;
-    // A marker published after both: once its topic exists, both were applied.
+    // A missed patrol is no recurring problem; a marker published after it:
+    // once the marker's topic exists, everything before it was applied.
+    let missed = gov::WarningRaised {
+        warning_id: Uuid::now_v7().to_string(),
+        kind: gov::WarningKind::PatrolMissed as i32,
+        rule_code: String::new(),
+        ..raised.clone()
+    };
     let marker = gov::WarningRaised { warning_id: Uuid::now_v7().to_string(), ..raised.clone() };
-    service.log.publisher().publish(&[record(warning, &marker)]).await.unwrap();
+    service.log.publisher().publish(&[record(warning, &missed), record(warning, &marker)]).await.unwrap();
     let all = wait_for("the marker's topic", WAIT, || {
-        let mut p = p.clone();
+        let (mut p, marker) = (p.clone(), marker.warning_id.clone());
         let req = party::ListTopicsRequest { council_id: c.id.clone(), ..Default::default() };
-        async move { Some(p.list_topics(req).await.unwrap().into_inner().topics).filter(|t| t.len() >= 2) }
+        async move {
+            let topics = p.list_topics(req).await.unwrap().into_inner().topics;
+            topics.iter().any(|t| t.warning_id == marker).then_some(topics)
+        }
     })
     .await;
-    assert_eq!(all.len(), 2, "the redelivered warning proposed nothing twice");
+    assert_eq!(all.len(), 2, "the redelivered warning proposed nothing twice, the missed patrol nothing");
     assert_eq!(proposed[0].warning_id, warning.to_string());
     assert_eq!(proposed[0].source, party::TopicSource::RecurringProblem as i32);
     assert_eq!(proposed[0].title, "recurring problem: noise_at_building (3 events)");
