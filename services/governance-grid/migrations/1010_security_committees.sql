@@ -58,19 +58,22 @@ CREATE TABLE patrol_check_ins (
 CREATE INDEX patrol_check_ins_run ON patrol_check_ins (run_id);
 CREATE INDEX patrol_check_ins_at ON patrol_check_ins (at, building_id);
 
+-- A finding opened an incident, or recorded hazards on a rental unit.
 CREATE TABLE patrol_findings (
-    run_id      UUID NOT NULL REFERENCES patrol_runs (id),
-    seq         INTEGER NOT NULL,
-    building_id UUID NOT NULL,
-    category    TEXT NOT NULL,
-    summary     TEXT NOT NULL,
-    incident_id UUID NOT NULL REFERENCES incidents (id),
-    PRIMARY KEY (run_id, seq)
+    run_id         UUID NOT NULL REFERENCES patrol_runs (id),
+    seq            INTEGER NOT NULL,
+    building_id    UUID NOT NULL,
+    category       TEXT NOT NULL,
+    summary        TEXT NOT NULL,
+    incident_id    UUID REFERENCES incidents (id),
+    rental_unit_id UUID REFERENCES rental_units (id),
+    PRIMARY KEY (run_id, seq),
+    CHECK ((incident_id IS NULL) <> (rental_unit_id IS NULL))
 );
 
 ALTER TABLE warnings DROP CONSTRAINT IF EXISTS warnings_kind_check;
 ALTER TABLE warnings ADD CONSTRAINT warnings_kind_check
-    CHECK (kind IN ('rule', 'inspection_overdue', 'patrol_missed'));
+    CHECK (kind IN ('rule', 'inspection_overdue', 'patrol_missed', 'patrol_incomplete'));
 
 -- Every unmasked read of patrol members' names or phones (record_id: the
 -- committee). Append-only.

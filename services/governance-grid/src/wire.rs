@@ -137,6 +137,7 @@ pub fn warning_kind_from(k: pb::WarningKind) -> Option<WarningKind> {
         pb::WarningKind::Rule => Some(WarningKind::Rule),
         pb::WarningKind::InspectionOverdue => Some(WarningKind::InspectionOverdue),
         pb::WarningKind::PatrolMissed => Some(WarningKind::PatrolMissed),
+        pb::WarningKind::PatrolIncomplete => Some(WarningKind::PatrolIncomplete),
     }
 }
 
@@ -145,6 +146,7 @@ pub fn warning_kind(k: WarningKind) -> pb::WarningKind {
         WarningKind::Rule => pb::WarningKind::Rule,
         WarningKind::InspectionOverdue => pb::WarningKind::InspectionOverdue,
         WarningKind::PatrolMissed => pb::WarningKind::PatrolMissed,
+        WarningKind::PatrolIncomplete => pb::WarningKind::PatrolIncomplete,
     }
 }
 

@@ -49,6 +49,6 @@ mod stored_names {
         assert_eq!(super::rental::Grade::names(), ["green", "yellow", "orange", "red"]);
         assert_eq!(super::rental::HazardSeverity::names(), ["minor", "major", "critical"]);
         assert_eq!(super::warning::Scope::names(), ["building", "enterprise", "grid"]);
-        assert_eq!(super::warning::Kind::names(), ["rule", "inspection_overdue", "patrol_missed"]);
+        assert_eq!(super::warning::Kind::names(), ["rule", "inspection_overdue", "patrol_missed", "patrol_incomplete"]);
     }
 }

@@ -7,6 +7,8 @@
 use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
 
+use super::rental::Hazard;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Committee {
     pub id: Uuid,
@@ -35,10 +37,18 @@ pub struct CheckIn {
     pub at: DateTime<Utc>,
 }
 
+/// What a finding does: open an incident of a category, or record hazards
+/// on a rental unit of the building.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Found {
+    Incident { category: String },
+    Hazards { rental_unit_id: Uuid, hazards: Vec<Hazard> },
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
     pub building_id: Uuid,
-    pub category: String,
+    pub found: Found,
     pub summary: String,
     pub incident_id: Option<Uuid>,
 }
@@ -128,8 +138,12 @@ mod tests {
         assert_eq!(check_run(&p, &[off_route], &[], now).unwrap_err().0, "check_ins[0].building_id");
         let later = CheckIn { building_id: p.route[0], member_id: p.team[0], at: now + Duration::hours(1) };
         assert_eq!(check_run(&p, &[later], &[], now).unwrap_err().0, "check_ins[0].at");
-        let finding =
-            Finding { building_id: p.route[1], category: "fire".into(), summary: "s".into(), incident_id: None };
+        let finding = Finding {
+            building_id: p.route[1],
+            found: Found::Incident { category: "fire".into() },
+            summary: "s".into(),
+            incident_id: None,
+        };
         let here = CheckIn { building_id: p.route[0], member_id: p.team[0], at: now };
         assert_eq!(check_run(&p, &[here], &[finding], now).unwrap_err().0, "findings[0].building_id");
     }

@@ -60,6 +60,8 @@ pub enum Kind {
     InspectionOverdue,
     /// A patrol plan's run is past due.
     PatrolMissed,
+    /// A patrol run missed buildings of its route.
+    PatrolIncomplete,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

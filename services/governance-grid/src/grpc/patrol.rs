@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use super::{Answer, Api, area, chain};
 use crate::{
-    domain::patrol::{CheckIn, Committee, Finding, Plan, Run},
+    domain::patrol::{CheckIn, Committee, Finding, Found, Plan, Run},
     store::{NewPlan, PatrolMember, Place},
 };
 
@@ -80,11 +80,21 @@ fn run(r: Run) -> pb::PatrolRun {
         findings: r
             .findings
             .into_iter()
-            .map(|f| pb::PatrolFinding {
-                building_id: f.building_id.to_string(),
-                category: f.category,
-                summary: f.summary,
-                incident_id: f.incident_id.map(|i| i.to_string()).unwrap_or_default(),
+            .map(|f| {
+                let (category, rental_unit_id, hazard_kinds) = match f.found {
+                    Found::Incident { category } => (category, String::new(), Vec::new()),
+                    Found::Hazards { rental_unit_id, hazards } => {
+                        (String::new(), rental_unit_id.to_string(), hazards.into_iter().map(|h| h.kind).collect())
+                    }
+                };
+                pb::PatrolFinding {
+                    building_id: f.building_id.to_string(),
+                    category,
+                    summary: f.summary,
+                    incident_id: f.incident_id.map(|i| i.to_string()).unwrap_or_default(),
+                    rental_unit_id,
+                    hazard_kinds,
+                }
             })
             .collect(),
     }
@@ -173,8 +183,9 @@ pub async fn create_patrol_plan(api: &Api, req: Request<pb::CreatePatrolPlanRequ
     let committee_id = f.id("committee_id", &r.committee_id);
     let name = f.text("name", &r.name, NAME_MAX);
     let route = ids(&mut f, "building_ids", &r.building_ids);
-    if r.building_ids.is_empty() {
-        f.violation("building_ids", "a route names at least one building");
+    let grids = ids(&mut f, "grid_ids", &r.grid_ids);
+    if r.building_ids.is_empty() && r.grid_ids.is_empty() {
+        f.violation("building_ids", "a route names at least one building or grid");
     }
     let team = ids(&mut f, "team_member_ids", &r.team_member_ids);
     if r.team_member_ids.is_empty() {
@@ -195,8 +206,31 @@ pub async fn create_patrol_plan(api: &Api, req: Request<pb::CreatePatrolPlanRequ
     };
     f.finish()?;
     api.confined_committee(&req, committee_id).await?;
-    let new = NewPlan { committee_id, name, route, every_days, team, campaign };
+    let new = NewPlan { committee_id, name, route, grids, every_days, team, campaign };
     Ok(Response::new(plan(api.store.create_plan(new, &chain(&req), api.clock.now()).await?)))
+}
+
+fn finding(f: &mut Fields, i: usize, x: &pb::PatrolFinding) -> Finding {
+    let at = |field: &str| format!("findings[{i}].{field}");
+    let building_id = f.id(&at("building_id"), &x.building_id);
+    let summary = f.text(&at("summary"), &x.summary, TEXT_MAX);
+    let found = match f.optional_id(&at("rental_unit_id"), &x.rental_unit_id) {
+        Some(rental_unit_id) => {
+            let kinds = x.hazard_kinds.iter().map(|k| (k.as_str(), 0, ""));
+            let hazards = super::rental::hazards(f, &at("hazard_kinds"), kinds);
+            if hazards.is_empty() && x.hazard_kinds.is_empty() {
+                f.violation(&at("hazard_kinds"), "a rental unit's finding names its hazards");
+            }
+            Found::Hazards { rental_unit_id, hazards }
+        }
+        None => {
+            if !x.hazard_kinds.is_empty() {
+                f.violation(&at("hazard_kinds"), "hazards are recorded on a rental unit: name it");
+            }
+            Found::Incident { category: f.text(&at("category"), &x.category, NAME_MAX) }
+        }
+    };
+    Finding { building_id, found, summary, incident_id: None }
 }
 
 pub async fn record_patrol_run(api: &Api, req: Request<pb::RecordPatrolRunRequest>) -> Answer<pb::PatrolRun> {
@@ -217,17 +251,7 @@ pub async fn record_patrol_run(api: &Api, req: Request<pb::RecordPatrolRunReques
             at: f.timestamp(&format!("check_ins[{i}].at"), c.at.as_ref()).unwrap_or(now),
         })
         .collect();
-    let findings: Vec<Finding> = r
-        .findings
-        .iter()
-        .enumerate()
-        .map(|(i, x)| Finding {
-            building_id: f.id(&format!("findings[{i}].building_id"), &x.building_id),
-            category: f.text(&format!("findings[{i}].category"), &x.category, NAME_MAX),
-            summary: f.text(&format!("findings[{i}].summary"), &x.summary, TEXT_MAX),
-            incident_id: None,
-        })
-        .collect();
+    let findings: Vec<Finding> = r.findings.iter().enumerate().map(|(i, x)| finding(&mut f, i, x)).collect();
     let named = f.optional_text("actor", &r.actor, NAME_MAX);
     f.finish()?;
     let actor = Actor::of(req.extensions().get::<Claims>(), "actor", named)?.recorded();

@@ -63,6 +63,35 @@ pub async fn get(api: &Api, req: Request<pb::GetRentalUnitRequest>) -> Answer<pb
     Ok(Response::new(unit(api.store.rental_unit(id).await?, api.clock.now())))
 }
 
+/// Hazards as (kind, severity, note), each a kind of the catalogue (the
+/// catalogue grades; a severity given, if any, must agree), at most
+/// [`HAZARDS_MAX`]; violations named `field[i].…`.
+pub(super) fn hazards<'a>(
+    f: &mut Fields,
+    field: &str,
+    given: impl ExactSizeIterator<Item = (&'a str, i32, &'a str)>,
+) -> Vec<Hazard> {
+    if given.len() > HAZARDS_MAX {
+        f.violation(field, format!("at most {HAZARDS_MAX} hazards per inspection"));
+    }
+    let mut hazards = Vec::new();
+    for (i, (kind, severity_given, note)) in given.enumerate() {
+        let kind = f.text(&format!("{field}[{i}].kind"), kind, NAME_MAX);
+        let note = f.optional_text(&format!("{field}[{i}].note"), note, TEXT_MAX).unwrap_or_default();
+        match rental::severity_of(&kind) {
+            Some(severity) => {
+                if severity_given != 0 && severity_given != wire::hazard_severity(severity) as i32 {
+                    f.violation(&format!("{field}[{i}].severity"), format!("{kind} is {}", severity.as_str()));
+                }
+                hazards.push(Hazard { kind, severity, note });
+            }
+            None if kind.is_empty() => {}
+            None => f.violation(&format!("{field}[{i}].kind"), "not in the hazard catalogue"),
+        }
+    }
+    hazards
+}
+
 pub async fn record_inspection(api: &Api, req: Request<pb::RecordInspectionRequest>) -> Answer<pb::RentalUnit> {
     let chain = chain(&req);
     let area = area(&req);
@@ -72,25 +101,7 @@ pub async fn record_inspection(api: &Api, req: Request<pb::RecordInspectionReque
     let id = f.id("unit_id", &r.unit_id);
     let inspector = f.optional_text("inspector", &r.inspector, NAME_MAX);
     let note = f.optional_text("note", &r.note, TEXT_MAX).unwrap_or_default();
-    if r.hazards.len() > HAZARDS_MAX {
-        f.violation("hazards", format!("at most {HAZARDS_MAX} hazards per inspection"));
-    }
-    let mut hazards = Vec::new();
-    for (i, h) in r.hazards.iter().enumerate() {
-        let kind = f.text(&format!("hazards[{i}].kind"), &h.kind, NAME_MAX);
-        let note = f.optional_text(&format!("hazards[{i}].note"), &h.note, TEXT_MAX).unwrap_or_default();
-        match rental::severity_of(&kind) {
-            Some(severity) => {
-                // The catalogue grades; a caller's severity, if given, must agree.
-                if h.severity != 0 && h.severity != wire::hazard_severity(severity) as i32 {
-                    f.violation(&format!("hazards[{i}].severity"), format!("{kind} is {}", severity.as_str()));
-                }
-                hazards.push(Hazard { kind, severity, note });
-            }
-            None if kind.is_empty() => {}
-            None => f.violation(&format!("hazards[{i}].kind"), "not in the hazard catalogue"),
-        }
-    }
+    let hazards = hazards(&mut f, "hazards", r.hazards.iter().map(|h| (h.kind.as_str(), h.severity, h.note.as_str())));
     f.finish()?;
     api.confine_place(area.as_ref(), Place::RentalUnit(id)).await?;
     let inspector = dualnet_platform::actor::Actor::of(caller.as_ref(), "inspector", inspector)?.recorded();

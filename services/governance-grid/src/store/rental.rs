@@ -19,6 +19,7 @@ use crate::{
     },
     wire,
 };
+use dualnet_platform::calendar::Calendar;
 
 /// The category of the incident a unit graded red opens.
 pub const PROHIBITED_USE: &str = "rental.prohibited_use";
@@ -148,77 +149,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<RentalUnit, ApiError> {
         let mut tx = self.pool.begin().await?;
-        let mut unit = load_unit(&mut tx, id, true).await?;
-        let before = unit.grade;
-        let after = rental::grade(&inspection.hazards);
-        let inspection_id = Uuid::now_v7();
-        sqlx::query(
-            "INSERT INTO inspections (id, unit_id, inspector, inspected_at, grade_before, grade_after, note)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(inspection_id)
-        .bind(id)
-        .bind(inspection.inspector)
-        .bind(now)
-        .bind(grade_text(before))
-        .bind(after.as_str())
-        .bind(inspection.note)
-        .execute(&mut *tx)
-        .await?;
-        let kinds: Vec<&str> = inspection.hazards.iter().map(|h| h.kind.as_str()).collect();
-        let severities: Vec<&str> = inspection.hazards.iter().map(|h| h.severity.as_str()).collect();
-        let notes: Vec<&str> = inspection.hazards.iter().map(|h| h.note.as_str()).collect();
-        sqlx::query(
-            "INSERT INTO inspection_hazards (inspection_id, kind, severity, note)
-             SELECT $1, * FROM UNNEST($2::text[], $3::text[], $4::text[])",
-        )
-        .bind(inspection_id)
-        .bind(&kinds)
-        .bind(&severities)
-        .bind(&notes)
-        .execute(&mut *tx)
-        .await?;
-        unit.grade = Some(after);
-        unit.last_inspected_at = Some(now);
-        unit.next_inspection_due = rental::next_due(after, now);
-        unit.hazards = inspection.hazards;
-        sqlx::query(
-            "UPDATE rental_units SET grade = $2, last_inspected_at = $3, next_inspection_due = $4 WHERE id = $1",
-        )
-        .bind(id)
-        .bind(after.as_str())
-        .bind(now)
-        .bind(unit.next_inspection_due)
-        .execute(&mut *tx)
-        .await?;
-        let event = pb::InspectionRecorded {
-            unit_id: id.to_string(),
-            building_id: unit.building_id.to_string(),
-            grid_id: unit.grid_id.to_string(),
-            grade_before: before.map_or(pb::RentalGrade::Unspecified, wire::rental_grade) as i32,
-            grade_after: wire::rental_grade(after) as i32,
-            hazards: i32::try_from(unit.hazards.len()).unwrap_or(i32::MAX),
-            next_inspection_due: Some(dualnet_platform::timestamp::to_proto(unit.next_inspection_due)),
-        };
-        OUTBOX.append(&mut tx, id, &event, chain).await?;
-        if after == Grade::Red && before != Some(Grade::Red) {
-            let placement = building_placement(&mut tx, unit.building_id)
-                .await?
-                .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("building {} left the map", unit.building_id)))?;
-            let hazards = unit.hazards.iter().map(|h| h.kind.as_str()).collect::<Vec<_>>().join(", ");
-            let new = NewIncident {
-                placement,
-                category: PROHIBITED_USE.into(),
-                summary: format!("rental unit {} graded red, use prohibited: {hazards}", unit.code),
-                source: Source::GridWorker,
-                complaint_id: None,
-                reporter: inspection.inspector.into(),
-                severity: Severity::Normal,
-                enterprise_id: None,
-                topic_id: None,
-            };
-            open_incident(&mut tx, &self.calendar, new, chain, now).await?;
-        }
+        let unit = inspect(&mut tx, &self.calendar, id, inspection, (chain, now)).await?;
         tx.commit().await?;
         Ok(unit)
     }
@@ -281,4 +212,86 @@ impl Store {
         tx.commit().await?;
         Ok(due.len())
     }
+}
+
+/// Records an inspection in the caller's transaction (a grid worker's, or
+/// a patrol's finding) and regrades the unit from its hazards. A unit
+/// turning red opens an incident at its building: its use must stop.
+pub(super) async fn inspect(
+    conn: &mut PgConnection,
+    calendar: &Calendar,
+    id: Uuid,
+    inspection: Inspection<'_>,
+    (chain, now): (&Chain, DateTime<Utc>),
+) -> Result<RentalUnit, ApiError> {
+    let mut unit = load_unit(&mut *conn, id, true).await?;
+    let before = unit.grade;
+    let after = rental::grade(&inspection.hazards);
+    let inspection_id = Uuid::now_v7();
+    sqlx::query(
+        "INSERT INTO inspections (id, unit_id, inspector, inspected_at, grade_before, grade_after, note)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(inspection_id)
+    .bind(id)
+    .bind(inspection.inspector)
+    .bind(now)
+    .bind(grade_text(before))
+    .bind(after.as_str())
+    .bind(inspection.note)
+    .execute(&mut *conn)
+    .await?;
+    let kinds: Vec<&str> = inspection.hazards.iter().map(|h| h.kind.as_str()).collect();
+    let severities: Vec<&str> = inspection.hazards.iter().map(|h| h.severity.as_str()).collect();
+    let notes: Vec<&str> = inspection.hazards.iter().map(|h| h.note.as_str()).collect();
+    sqlx::query(
+        "INSERT INTO inspection_hazards (inspection_id, kind, severity, note)
+         SELECT $1, * FROM UNNEST($2::text[], $3::text[], $4::text[])",
+    )
+    .bind(inspection_id)
+    .bind(&kinds)
+    .bind(&severities)
+    .bind(&notes)
+    .execute(&mut *conn)
+    .await?;
+    unit.grade = Some(after);
+    unit.last_inspected_at = Some(now);
+    unit.next_inspection_due = rental::next_due(after, now);
+    unit.hazards = inspection.hazards;
+    sqlx::query("UPDATE rental_units SET grade = $2, last_inspected_at = $3, next_inspection_due = $4 WHERE id = $1")
+        .bind(id)
+        .bind(after.as_str())
+        .bind(now)
+        .bind(unit.next_inspection_due)
+        .execute(&mut *conn)
+        .await?;
+    let event = pb::InspectionRecorded {
+        unit_id: id.to_string(),
+        building_id: unit.building_id.to_string(),
+        grid_id: unit.grid_id.to_string(),
+        grade_before: before.map_or(pb::RentalGrade::Unspecified, wire::rental_grade) as i32,
+        grade_after: wire::rental_grade(after) as i32,
+        hazards: i32::try_from(unit.hazards.len()).unwrap_or(i32::MAX),
+        next_inspection_due: Some(dualnet_platform::timestamp::to_proto(unit.next_inspection_due)),
+    };
+    OUTBOX.append(&mut *conn, id, &event, chain).await?;
+    if after == Grade::Red && before != Some(Grade::Red) {
+        let placement = building_placement(&mut *conn, unit.building_id)
+            .await?
+            .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("building {} left the map", unit.building_id)))?;
+        let hazards = unit.hazards.iter().map(|h| h.kind.as_str()).collect::<Vec<_>>().join(", ");
+        let new = NewIncident {
+            placement,
+            category: PROHIBITED_USE.into(),
+            summary: format!("rental unit {} graded red, use prohibited: {hazards}", unit.code),
+            source: Source::GridWorker,
+            complaint_id: None,
+            reporter: inspection.inspector.into(),
+            severity: Severity::Normal,
+            enterprise_id: None,
+            topic_id: None,
+        };
+        open_incident(&mut *conn, calendar, new, chain, now).await?;
+    }
+    Ok(unit)
 }

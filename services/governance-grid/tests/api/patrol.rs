@@ -99,10 +99,21 @@ async fn a_security_committee_patrols_its_buildings_and_a_missed_patrol_raises_a
         team_member_ids: vec![m1.clone(), m2.clone()],
         campaign: true,
         public_text: "本周治保会夜间巡逻,提醒居民关好门窗、电动车勿入楼道".into(),
+        grid_ids: vec![],
     };
     let outside = gov::CreatePatrolPlanRequest { building_ids: vec![b1.clone(), foreign], ..plan.clone() };
     let refused = g.create_patrol_plan(bearer(outside, &admin)).await.unwrap_err();
     assert_eq!(field_violations(&refused), ["building_ids"]);
+    let by_grid = gov::CreatePatrolPlanRequest {
+        name: "网格巡".into(),
+        building_ids: vec![b2.clone()],
+        grid_ids: vec![xinxue.grid.clone()],
+        campaign: false,
+        public_text: String::new(),
+        ..plan.clone()
+    };
+    let by_grid = g.create_patrol_plan(bearer(by_grid, &admin)).await.unwrap().into_inner();
+    assert_eq!(by_grid.building_ids, [b2.clone(), b1.clone()], "the grid's buildings after those named, once each");
     let plan = g.create_patrol_plan(bearer(plan, &admin)).await.unwrap().into_inner();
     let notices = gov::ListNoticesRequest { community_id: xinxue.community.clone(), ..Default::default() };
     let notices = g.list_notices(bearer(notices, &admin)).await.unwrap().into_inner().notices;
@@ -127,15 +138,48 @@ async fn a_security_committee_patrols_its_buildings_and_a_missed_patrol_raises_a
     };
     let refused = g.record_patrol_run(bearer(stranger, &admin)).await.unwrap_err();
     assert_eq!(field_violations(&refused), ["check_ins[0].member_id"]);
+    // A rental unit at the building, where the patrol finds e-bikes charging.
+    let unit = gov::RegisterRentalUnitRequest {
+        building_id: b1.clone(),
+        code: dualnet_testkit::unique("r"),
+        category: gov::RentalCategory::UrbanVillageHouse as i32,
+    };
+    let unit = g.register_rental_unit(bearer(unit, &admin)).await.unwrap().into_inner().id;
+    let hazard = gov::PatrolFinding {
+        building_id: b1.clone(),
+        summary: "E-bikes charging in the corridor".into(),
+        rental_unit_id: unit.clone(),
+        hazard_kinds: vec!["ebike_charging_indoors".into()],
+        ..Default::default()
+    };
+    let unknown = gov::PatrolFinding { hazard_kinds: vec!["dragons".into()], ..hazard.clone() };
+    let bad = gov::RecordPatrolRunRequest {
+        plan_id: plan.id.clone(),
+        check_ins: vec![check_in(&b1, &m1)],
+        findings: vec![unknown],
+        ..Default::default()
+    };
+    let refused = g.record_patrol_run(bearer(bad, &admin)).await.unwrap_err();
+    assert_eq!(field_violations(&refused), ["findings[0].hazard_kinds[0].kind"]);
     let run = gov::RecordPatrolRunRequest {
         plan_id: plan.id.clone(),
         check_ins: vec![check_in(&b1, &m1)],
-        findings: vec![finding],
+        findings: vec![finding, hazard],
         ..Default::default()
     };
     let run = g.record_patrol_run(bearer(run, &worker)).await.unwrap().into_inner();
     assert!(!run.complete);
     assert_eq!(run.missed_building_ids, std::slice::from_ref(&b2));
+    let graded = g.get_rental_unit(bearer(gov::GetRentalUnitRequest { id: unit }, &admin)).await.unwrap().into_inner();
+    assert_eq!(graded.grade, gov::RentalGrade::Orange as i32, "the patrol's hazard regraded the unit");
+    // The incomplete run is warned about at once.
+    let incomplete = gov::ListWarningsRequest {
+        grid_id: xinxue.grid.clone(),
+        kind: gov::WarningKind::PatrolIncomplete as i32,
+        ..Default::default()
+    };
+    let incomplete = g.list_warnings(bearer(incomplete, &admin)).await.unwrap().into_inner().warnings;
+    assert_eq!((incomplete.len(), incomplete[0].subject_id.as_str(), incomplete[0].count), (1, plan.id.as_str(), 1));
     let incident = gov::GetIncidentRequest { id: run.findings[0].incident_id.clone() };
     let incident = g.get_incident(bearer(incident, &admin)).await.unwrap().into_inner();
     assert_eq!((incident.building_id.as_str(), incident.source), (b1.as_str(), gov::IncidentSource::Patrol as i32));
@@ -189,7 +233,7 @@ async fn a_security_committee_patrols_its_buildings_and_a_missed_patrol_raises_a
     let late = g.get_patrol_coverage(bearer(coverage, &admin)).await.unwrap().into_inner();
     assert_eq!(
         (late.committees[0].plans_overdue, late.committees[0].runs),
-        (2, 0),
+        (3, 0),
         "last week's run is out of this week"
     );
 

@@ -8,7 +8,7 @@ use crate::domain::{
     escalation::Severity,
     incident::Source,
     notice::NoticeKind,
-    patrol::{self, CheckIn, Finding, Plan, Run},
+    patrol::{self, CheckIn, Committee, Finding, Found, Plan, Run},
     warning::Kind,
 };
 
@@ -17,6 +17,8 @@ pub struct NewPlan {
     pub committee_id: Uuid,
     pub name: String,
     pub route: Vec<Uuid>,
+    /// Grids whose every building joins the route after `route`.
+    pub grids: Vec<Uuid>,
     pub every_days: u32,
     pub team: Vec<Uuid>,
     /// A public campaign, and what residents read of it.
@@ -60,71 +62,119 @@ async fn open_findings(
     (actor, chain, now): (&str, &Chain, DateTime<Utc>),
 ) -> Result<(), ApiError> {
     for (seq, f) in findings.iter_mut().enumerate() {
-        let placement = building_placement(&mut *conn, f.building_id)
-            .await?
-            .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("a route building without a grid: {}", f.building_id)))?;
-        let new = NewIncident {
-            placement,
-            category: f.category.clone(),
-            summary: f.summary.clone(),
-            source: Source::Patrol,
-            complaint_id: None,
-            reporter: actor.into(),
-            severity: Severity::Normal,
-            enterprise_id: None,
-            topic_id: None,
+        let (category, rental_unit) = match &f.found {
+            Found::Incident { category } => {
+                let placement = building_placement(&mut *conn, f.building_id).await?.ok_or_else(|| {
+                    ApiError::Internal(anyhow::anyhow!("a route building without a grid: {}", f.building_id))
+                })?;
+                let new = NewIncident {
+                    placement,
+                    category: category.clone(),
+                    summary: f.summary.clone(),
+                    source: Source::Patrol,
+                    complaint_id: None,
+                    reporter: actor.into(),
+                    severity: Severity::Normal,
+                    enterprise_id: None,
+                    topic_id: None,
+                };
+                f.incident_id = Some(open_incident(&mut *conn, calendar, new, chain, now).await?.id);
+                (category.clone(), None)
+            }
+            Found::Hazards { rental_unit_id, hazards } => {
+                let at: Option<Uuid> = sqlx::query_scalar("SELECT building_id FROM rental_units WHERE id = $1")
+                    .bind(rental_unit_id)
+                    .fetch_optional(&mut *conn)
+                    .await?;
+                if at != Some(f.building_id) {
+                    let field = format!("findings[{seq}].rental_unit_id");
+                    return Err(ApiError::field(&field, "no rental unit of the finding's building"));
+                }
+                let inspection = Inspection { inspector: actor, hazards: hazards.clone(), note: &f.summary };
+                super::super::rental::inspect(&mut *conn, calendar, *rental_unit_id, inspection, (chain, now)).await?;
+                (String::from("rental.hazard"), Some(*rental_unit_id))
+            }
         };
-        let incident = open_incident(&mut *conn, calendar, new, chain, now).await?;
-        f.incident_id = Some(incident.id);
         sqlx::query(
-            "INSERT INTO patrol_findings (run_id, seq, building_id, category, summary, incident_id)
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO patrol_findings (run_id, seq, building_id, category, summary, incident_id, rental_unit_id)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(run)
         .bind(i32::try_from(seq).unwrap_or(i32::MAX))
         .bind(f.building_id)
-        .bind(&f.category)
+        .bind(category)
         .bind(&f.summary)
-        .bind(incident.id)
+        .bind(f.incident_id)
+        .bind(rental_unit)
         .execute(&mut *conn)
         .await?;
     }
     Ok(())
 }
 
+/// The route of a new plan: the buildings named, then every building of
+/// the grids named, each once, all of the committee's community; and the
+/// team all of its members.
+async fn route_of(conn: &mut PgConnection, committee: &Committee, new: &NewPlan) -> Result<Vec<Uuid>, ApiError> {
+    let foreign: Vec<Uuid> = sqlx::query_scalar(
+        "SELECT r FROM UNNEST($1::uuid[]) r
+         WHERE NOT EXISTS (SELECT 1 FROM grids g WHERE g.id = r AND g.community_id = $2)",
+    )
+    .bind(&new.grids)
+    .bind(committee.community_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    if let Some(g) = foreign.first() {
+        return Err(ApiError::field("grid_ids", format!("{g} is no grid of the committee's community")));
+    }
+    let of_grids: Vec<Uuid> = sqlx::query_scalar(
+        "SELECT b.id FROM buildings b WHERE b.grid_id = ANY($1) AND b.retired_at IS NULL ORDER BY b.code, b.id",
+    )
+    .bind(&new.grids)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut route = new.route.clone();
+    route.extend(of_grids.into_iter().filter(|b| !new.route.contains(b)));
+    let outside: Vec<Uuid> = sqlx::query_scalar(
+        "SELECT r FROM UNNEST($1::uuid[]) r WHERE NOT EXISTS (
+             SELECT 1 FROM buildings b JOIN grids g ON g.id = b.grid_id
+             WHERE b.id = r AND g.community_id = $2 AND b.retired_at IS NULL)",
+    )
+    .bind(&route)
+    .bind(committee.community_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    if route.is_empty() {
+        return Err(ApiError::field("grid_ids", "the grids hold no building to patrol"));
+    }
+    if let Some(b) = outside.first() {
+        return Err(ApiError::field("building_ids", format!("{b} is no building of the committee's community")));
+    }
+    let strangers: Vec<Uuid> = sqlx::query_scalar(
+        "SELECT t FROM UNNEST($1::uuid[]) t
+         WHERE NOT EXISTS (SELECT 1 FROM patrol_members m WHERE m.id = t AND m.committee_id = $2)",
+    )
+    .bind(&new.team)
+    .bind(committee.id)
+    .fetch_all(&mut *conn)
+    .await?;
+    if let Some(m) = strangers.first() {
+        return Err(ApiError::field("team_member_ids", format!("{m} is no member of the committee")));
+    }
+    Ok(route)
+}
+
 impl Store {
     pub async fn create_plan(&self, new: NewPlan, chain: &Chain, now: DateTime<Utc>) -> Result<Plan, ApiError> {
         let mut tx = self.pool.begin().await?;
         let committee = load_committee(&mut tx, new.committee_id).await?;
-        let outside: Vec<Uuid> = sqlx::query_scalar(
-            "SELECT r FROM UNNEST($1::uuid[]) r WHERE NOT EXISTS (
-                 SELECT 1 FROM buildings b JOIN grids g ON g.id = b.grid_id
-                 WHERE b.id = r AND g.community_id = $2 AND b.retired_at IS NULL)",
-        )
-        .bind(&new.route)
-        .bind(committee.community_id)
-        .fetch_all(&mut *tx)
-        .await?;
-        if let Some(b) = outside.first() {
-            return Err(ApiError::field("building_ids", format!("{b} is no building of the committee's community")));
-        }
-        let strangers: Vec<Uuid> = sqlx::query_scalar(
-            "SELECT t FROM UNNEST($1::uuid[]) t
-             WHERE NOT EXISTS (SELECT 1 FROM patrol_members m WHERE m.id = t AND m.committee_id = $2)",
-        )
-        .bind(&new.team)
-        .bind(committee.id)
-        .fetch_all(&mut *tx)
-        .await?;
-        if let Some(m) = strangers.first() {
-            return Err(ApiError::field("team_member_ids", format!("{m} is no member of the committee")));
-        }
+        let route = route_of(&mut tx, &committee, &new).await?;
         let plan = Plan {
             id: Uuid::now_v7(),
             committee_id: committee.id,
             community_id: committee.community_id,
             name: new.name,
-            route: new.route,
+            route,
             every_days: new.every_days,
             team: new.team,
             campaign: new.campaign.is_some(),
@@ -213,6 +263,21 @@ impl Store {
             .bind(patrol::next_due(now, plan.every_days))
             .execute(&mut *tx)
             .await?;
+        if !missed.is_empty() {
+            let grid_id: Option<Uuid> = sqlx::query_scalar("SELECT grid_id FROM buildings WHERE id = $1")
+                .bind(missed[0])
+                .fetch_optional(&mut *tx)
+                .await?;
+            let warning = warnings::NewWarning {
+                kind: Kind::PatrolIncomplete,
+                rule: None,
+                subject_id: plan_id,
+                grid_id,
+                count: u32::try_from(missed.len()).unwrap_or(u32::MAX),
+                incident_id: None,
+            };
+            warnings::raise(&mut tx, &warning, &chain, now).await?;
+        }
         let event = pb::PatrolRunRecorded {
             run_id: run.to_string(),
             plan_id: plan_id.to_string(),
