@@ -168,7 +168,7 @@ async fn a_liaisons_topic_is_resolved_handed_to_an_incident_implemented_when_it_
             topic_id: topic.id.clone(),
             in_favour: 2,
             abstaining: 0,
-            resolution: "清理楼道杂物,物业设置非机动车停放点".into(),
+            resolution: "清理楼道杂物,物业设置非机动车停放点,联系13800138000".into(),
             hand_off: Some(party::HandOff {
                 building_id: map.building.to_string(),
                 category: "fire_safety".into(),
@@ -189,6 +189,7 @@ async fn a_liaisons_topic_is_resolved_handed_to_an_incident_implemented_when_it_
     let adopted: Vec<party::ResolutionAdopted> =
         published(&service.pool, "dualnet.partygrid.v1.ResolutionAdopted").await;
     assert_eq!(adopted.len(), 1);
+    assert_eq!(adopted[0].resolution, "清理楼道杂物,物业设置非机动车停放点,联系***", "no phone leaves party-grid");
     assert_eq!(
         (adopted[0].topic_id.as_str(), adopted[0].building_id.as_str()),
         (topic.id.as_str(), &*map.building.to_string())

@@ -147,7 +147,9 @@ async fn decide(
             council_id: topic.council_id.to_string(),
             community_id: topic.community_id.to_string(),
             meeting_id: meeting_id.to_string(),
-            resolution: decision.resolution.clone(),
+            // The council's decision is public; what could reach a person
+            // in it stays here.
+            resolution: dualnet_platform::redaction::redact(&decision.resolution),
             building_id: id_text(h.and_then(|h| h.building_id)),
             grid_id: id_text(h.and_then(|h| h.grid_id)),
             category: h.map(|h| h.category.clone()).unwrap_or_default(),
