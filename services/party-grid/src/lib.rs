@@ -17,7 +17,8 @@
 //! Layout: `domain/` pure rules, `store/` the database and `grpc/` the API,
 //! a file per aggregate on each floor (organisations and bindings, tasks,
 //! members, volunteers, the network and its coverage, councils, topics —
-//! meetings under `store/topic/`); `wire.rs` the enums across the wire,
+//! meetings under `store/topic/`); `wire.rs` every enum and message across
+//! the wire,
 //! `consumers.rs` the reactions, `app.rs` the wiring.
 
 #![cfg_attr(test, allow(clippy::too_many_lines))]

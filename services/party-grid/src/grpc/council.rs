@@ -13,38 +13,10 @@ use tonic::{Request, Response};
 
 use super::{Answer, Api, area};
 use crate::{
-    domain::council::{Council, MemberKind, Quorum, check_liaison, check_term},
-    store::{CouncilMember, NewCouncil, Participation, Target},
+    domain::council::{MemberKind, Quorum, check_liaison, check_term},
+    store::{NewCouncil, Participation, Target},
     wire,
 };
-
-fn council(c: Council) -> pb::Council {
-    pb::Council {
-        id: c.id.to_string(),
-        community_id: c.community_id.to_string(),
-        name: c.name,
-        convenor_organisation_id: c.convenor_organisation_id.to_string(),
-        quorum_numerator: c.quorum.numerator,
-        quorum_denominator: c.quorum.denominator,
-        term_start: Some(to_proto(c.term_start)),
-        term_end: Some(to_proto(c.term_end)),
-        members: i32::try_from(c.members).unwrap_or(i32::MAX),
-    }
-}
-
-fn council_member(m: CouncilMember, unmasked: bool) -> pb::CouncilMember {
-    let (name, phone) = personal_data::shown_contact(m.name, m.phone, unmasked);
-    pb::CouncilMember {
-        id: m.id.to_string(),
-        council_id: m.council_id.to_string(),
-        name,
-        phone,
-        kind: wire::member_kind(m.kind) as i32,
-        liaison_role: m.liaison_role.map_or(0, |r| wire::liaison_role(r) as i32),
-        joined_at: Some(to_proto(m.joined_at)),
-        unmasked,
-    }
-}
 
 pub async fn create_council(api: &Api, req: Request<pb::CreateCouncilRequest>) -> Answer<pb::Council> {
     let chain = Chain::start(correlation::of(&req));
@@ -79,7 +51,7 @@ pub async fn create_council(api: &Api, req: Request<pb::CreateCouncilRequest>) -
     // The council's community and its convenor are both the caller's.
     api.confine(area.as_deref(), &[Target::Unit(community), Target::Organisation(convenor)]).await?;
     let new = NewCouncil { community_id: community, name, convenor_organisation_id: convenor, quorum, term };
-    Ok(Response::new(council(api.store.create_council(new, &chain, api.clock.now()).await?)))
+    Ok(Response::new(wire::council(api.store.create_council(new, &chain, api.clock.now()).await?)))
 }
 
 pub async fn get_council(api: &Api, req: Request<pb::GetCouncilRequest>) -> Answer<pb::Council> {
@@ -87,7 +59,7 @@ pub async fn get_council(api: &Api, req: Request<pb::GetCouncilRequest>) -> Answ
     let id = f.id("id", &req.get_ref().id);
     f.finish()?;
     api.confine(area(&req).as_deref(), &[Target::Council(id)]).await?;
-    Ok(Response::new(council(api.store.council(id).await?)))
+    Ok(Response::new(wire::council(api.store.council(id).await?)))
 }
 
 pub async fn add_council_member(api: &Api, req: Request<pb::AddCouncilMemberRequest>) -> Answer<pb::CouncilMember> {
@@ -120,7 +92,7 @@ pub async fn add_council_member(api: &Api, req: Request<pb::AddCouncilMemberRequ
         .add_council_member(council_id, (kind, role), (&name, phone.as_deref()), &chain, api.clock.now())
         .await?;
     // The one who entered the data sees it back only if entitled to read it.
-    Ok(Response::new(council_member(member, entitled)))
+    Ok(Response::new(wire::council_member(member, entitled)))
 }
 
 pub async fn list_council_members(
@@ -145,7 +117,7 @@ pub async fn list_council_members(
     }
     let unmasked = read.is_some();
     Ok(Response::new(pb::ListCouncilMembersResponse {
-        members: members.into_iter().map(|m| council_member(m, unmasked)).collect(),
+        members: members.into_iter().map(|m| wire::council_member(m, unmasked)).collect(),
         next_page_token,
     }))
 }

@@ -2,28 +2,12 @@
 //! community (双报到), listing an organisation's.
 
 use dualnet_events::Chain;
-use dualnet_platform::fields::id_text;
 use dualnet_platform::{ApiError, Fields, correlation, fields::NAME_MAX};
 use dualnet_proto::partygrid::v1 as pb;
 use tonic::{Request, Response};
 
 use super::{Answer, Api, area};
-use crate::{
-    domain::member::{Member, check_building},
-    store::Target,
-    wire,
-};
-
-pub(super) fn member(m: Member) -> pb::Member {
-    pb::Member {
-        id: m.id.to_string(),
-        organisation_id: m.organisation_id.to_string(),
-        name: m.name,
-        role: wire::role(m.role) as i32,
-        building_id: id_text(m.building_id),
-        registered_community_id: id_text(m.registered_community_id),
-    }
-}
+use crate::{domain::member::check_building, store::Target, wire};
 
 pub async fn add_member(api: &Api, req: Request<pb::AddMemberRequest>) -> Answer<pb::Member> {
     let chain = Chain::start(correlation::of(&req));
@@ -44,7 +28,7 @@ pub async fn add_member(api: &Api, req: Request<pb::AddMemberRequest>) -> Answer
     let mut targets = vec![Target::Organisation(org)];
     targets.extend(building.map(Target::Unit));
     api.confine(area.as_deref(), &targets).await?;
-    Ok(Response::new(member(api.store.add_member(org, &name, role, building, &chain).await?)))
+    Ok(Response::new(wire::member(api.store.add_member(org, &name, role, building, &chain).await?)))
 }
 
 pub async fn transfer_member(api: &Api, req: Request<pb::TransferMemberRequest>) -> Answer<pb::Member> {
@@ -56,7 +40,7 @@ pub async fn transfer_member(api: &Api, req: Request<pb::TransferMemberRequest>)
     let to = f.id("to_organisation_id", &r.to_organisation_id);
     f.finish()?;
     api.confine(area.as_deref(), &[Target::Member(id), Target::Organisation(to)]).await?;
-    Ok(Response::new(member(api.store.transfer_member(id, to, &chain).await?)))
+    Ok(Response::new(wire::member(api.store.transfer_member(id, to, &chain).await?)))
 }
 
 pub async fn register_with_community(api: &Api, req: Request<pb::RegisterWithCommunityRequest>) -> Answer<pb::Member> {
@@ -69,7 +53,7 @@ pub async fn register_with_community(api: &Api, req: Request<pb::RegisterWithCom
     f.finish()?;
     // The member is the area's; the community they live in may be anywhere.
     api.confine(area.as_deref(), &[Target::Member(id)]).await?;
-    Ok(Response::new(member(api.store.register_with_community(id, community, &chain).await?)))
+    Ok(Response::new(wire::member(api.store.register_with_community(id, community, &chain).await?)))
 }
 
 pub async fn list_members(api: &Api, req: Request<pb::ListMembersRequest>) -> Answer<pb::ListMembersResponse> {
@@ -83,7 +67,7 @@ pub async fn list_members(api: &Api, req: Request<pb::ListMembersRequest>) -> An
     let mut members = api.store.members(org, page.fetch(), page.after).await?;
     let next_page_token = page.next(&mut members, |(joined, m)| (*joined, m.id));
     Ok(Response::new(pb::ListMembersResponse {
-        members: members.into_iter().map(|(_, m)| member(m)).collect(),
+        members: members.into_iter().map(|(_, m)| wire::member(m)).collect(),
         next_page_token,
     }))
 }

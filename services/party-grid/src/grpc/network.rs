@@ -5,38 +5,8 @@ use dualnet_platform::{Fields, timestamp::to_proto};
 use dualnet_proto::partygrid::v1 as pb;
 use tonic::{Request, Response};
 
-use super::{Answer, Api, area, member::member, organisation::organisation, task::task};
-use crate::{
-    domain::coverage::{Figures, Report},
-    store::Target,
-    wire,
-};
-
-pub(super) fn figures(f: &Figures) -> pb::CoverageFigures {
-    let n = |x: u32| i32::try_from(x).unwrap_or(i32::MAX);
-    pb::CoverageFigures {
-        buildings: n(f.buildings),
-        buildings_with_group: n(f.with_group),
-        buildings_with_party_head: n(f.with_party_head),
-        grids: n(f.grids),
-        grids_with_branch: n(f.with_branch),
-        group_share: f.group_share(),
-        party_head_share: f.party_head_share(),
-    }
-}
-
-pub(super) fn coverage(r: Report) -> pb::Coverage {
-    pb::Coverage {
-        total: Some(figures(&r.total)),
-        communities: r
-            .communities
-            .iter()
-            .map(|(id, f)| pb::CommunityCoverage { community_id: id.to_string(), figures: Some(figures(f)) })
-            .collect(),
-        uncovered_buildings: r.uncovered_buildings.iter().map(ToString::to_string).collect(),
-        uncovered_grids: r.uncovered_grids.iter().map(ToString::to_string).collect(),
-    }
-}
+use super::{Answer, Api, area};
+use crate::{store::Target, wire};
 
 pub async fn get_grid_network(api: &Api, req: Request<pb::GetGridNetworkRequest>) -> Answer<pb::GridNetwork> {
     let mut f = Fields::new();
@@ -46,10 +16,10 @@ pub async fn get_grid_network(api: &Api, req: Request<pb::GetGridNetworkRequest>
     let n = api.store.grid_network(grid).await?;
     Ok(Response::new(pb::GridNetwork {
         grid_id: grid.to_string(),
-        branch: n.branch.map(organisation),
-        groups: n.groups.into_iter().map(organisation).collect(),
-        members: n.members.into_iter().map(member).collect(),
-        open_tasks: n.open_tasks.into_iter().map(task).collect(),
+        branch: n.branch.map(wire::organisation),
+        groups: n.groups.into_iter().map(wire::organisation).collect(),
+        members: n.members.into_iter().map(wire::member).collect(),
+        open_tasks: n.open_tasks.into_iter().map(wire::task).collect(),
     }))
 }
 
@@ -83,5 +53,5 @@ pub async fn get_coverage(api: &Api, req: Request<pb::GetCoverageRequest>) -> An
         Some(c) => api.confine(area(&req).as_deref(), &[Target::Unit(c)]).await?,
         None => api.whole_network(area(&req).as_deref()).await?,
     }
-    Ok(Response::new(coverage(api.store.coverage(community).await?)))
+    Ok(Response::new(wire::coverage(api.store.coverage(community).await?)))
 }

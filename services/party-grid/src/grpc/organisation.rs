@@ -2,25 +2,12 @@
 //! community or building.
 
 use dualnet_events::Chain;
-use dualnet_platform::fields::id_text;
 use dualnet_platform::{ApiError, Fields, correlation, fields::NAME_MAX};
 use dualnet_proto::partygrid::v1 as pb;
 use tonic::{Request, Response};
 
 use super::{Answer, Api, area};
-use crate::{domain::binding::Organisation, store::Target, wire};
-
-pub(super) fn organisation(o: Organisation) -> pb::Organisation {
-    pb::Organisation {
-        id: o.id.to_string(),
-        parent_id: id_text(o.parent_id),
-        kind: wire::org_kind(o.kind) as i32,
-        name: o.name,
-        binding: o
-            .binding
-            .map(|(kind, id)| pb::Binding { unit_kind: wire::unit_kind(kind) as i32, unit_id: id.to_string() }),
-    }
-}
+use crate::{store::Target, wire};
 
 pub async fn create_organisation(api: &Api, req: Request<pb::CreateOrganisationRequest>) -> Answer<pb::Organisation> {
     let chain = Chain::start(correlation::of(&req));
@@ -36,7 +23,7 @@ pub async fn create_organisation(api: &Api, req: Request<pb::CreateOrganisationR
         Some(parent) => api.confine(area.as_deref(), &[Target::Organisation(parent)]).await?,
         None => api.top_level(area.as_deref()).await?,
     }
-    Ok(Response::new(organisation(api.store.create_organisation(parent, kind, &name, &chain).await?)))
+    Ok(Response::new(wire::organisation(api.store.create_organisation(parent, kind, &name, &chain).await?)))
 }
 
 pub async fn get_organisation(api: &Api, req: Request<pb::GetOrganisationRequest>) -> Answer<pb::Organisation> {
@@ -44,7 +31,7 @@ pub async fn get_organisation(api: &Api, req: Request<pb::GetOrganisationRequest
     let id = f.id("id", &req.get_ref().id);
     f.finish()?;
     api.confine(area(&req).as_deref(), &[Target::Organisation(id)]).await?;
-    Ok(Response::new(organisation(api.store.organisation(id).await?)))
+    Ok(Response::new(wire::organisation(api.store.organisation(id).await?)))
 }
 
 pub async fn bind_organisation(api: &Api, req: Request<pb::BindOrganisationRequest>) -> Answer<pb::Organisation> {
@@ -60,5 +47,5 @@ pub async fn bind_organisation(api: &Api, req: Request<pb::BindOrganisationReque
     // An organisation of the area, bound to a unit of the area. (An
     // unbound one is reached through the organisation above it.)
     api.confine(area.as_deref(), &[Target::Organisation(org), Target::Unit(unit_id)]).await?;
-    Ok(Response::new(organisation(api.store.bind(org, unit, unit_id, &chain).await?)))
+    Ok(Response::new(wire::organisation(api.store.bind(org, unit, unit_id, &chain).await?)))
 }

@@ -1,37 +1,21 @@
 //! Linkage tasks: listing, accepting, completing and delegating them, and
 //! the response times they add up to.
 
-use dualnet_platform::fields::id_text;
 use dualnet_platform::{
     Fields,
     actor::Actor,
     auth::Claims,
     fields::{NAME_MAX, TEXT_MAX},
-    timestamp::to_proto,
 };
 use dualnet_proto::partygrid::v1 as pb;
 use tonic::{Request, Response};
 
 use super::{Answer, Api, area};
 use crate::{
-    domain::task::{LinkageTask, TaskAction},
+    domain::task::TaskAction,
     store::{Target, TaskFilter},
     wire,
 };
-
-pub(super) fn task(t: LinkageTask) -> pb::LinkageTask {
-    pb::LinkageTask {
-        id: t.id.to_string(),
-        organisation_id: t.organisation_id.to_string(),
-        incident_id: t.incident_id.to_string(),
-        status: wire::task_status(t.status) as i32,
-        note: t.note,
-        correlation_id: t.correlation_id.to_string(),
-        created_at: Some(to_proto(t.created_at)),
-        updated_at: Some(to_proto(t.updated_at)),
-        delegated_to: id_text(t.delegated_to),
-    }
-}
 
 impl Api {
     pub(super) async fn act<T>(
@@ -48,7 +32,7 @@ impl Api {
         f.finish()?;
         self.confine(area.as_deref(), &[Target::Task(id)]).await?;
         let actor = Actor::of(req.extensions().get::<Claims>(), "actor", actor)?.recorded();
-        Ok(Response::new(task(self.store.act_on_task(id, action, &actor, &note, self.clock.now()).await?)))
+        Ok(Response::new(wire::task(self.store.act_on_task(id, action, &actor, &note, self.clock.now()).await?)))
     }
 }
 
@@ -71,7 +55,10 @@ pub async fn list_linkage_tasks(
     f.finish()?;
     let mut tasks = api.store.tasks(&filter).await?;
     let next_page_token = page.next(&mut tasks, |t| (t.created_at, t.id));
-    Ok(Response::new(pb::ListLinkageTasksResponse { tasks: tasks.into_iter().map(task).collect(), next_page_token }))
+    Ok(Response::new(pb::ListLinkageTasksResponse {
+        tasks: tasks.into_iter().map(wire::task).collect(),
+        next_page_token,
+    }))
 }
 
 pub async fn accept_linkage_task(api: &Api, req: Request<pb::AcceptLinkageTaskRequest>) -> Answer<pb::LinkageTask> {
@@ -95,7 +82,7 @@ pub async fn delegate_linkage_task(api: &Api, req: Request<pb::DelegateLinkageTa
     f.finish()?;
     api.confine(area.as_deref(), &[Target::Task(id), Target::Member(member_id)]).await?;
     let actor = Actor::of(caller.as_ref(), "actor", actor)?.recorded();
-    Ok(Response::new(task(api.store.delegate(id, &actor, member_id, api.clock.now()).await?)))
+    Ok(Response::new(wire::task(api.store.delegate(id, &actor, member_id, api.clock.now()).await?)))
 }
 
 pub async fn get_response_times(api: &Api, req: Request<pb::GetResponseTimesRequest>) -> Answer<pb::ResponseTimes> {

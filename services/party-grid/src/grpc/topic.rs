@@ -7,16 +7,15 @@ use dualnet_platform::{
     actor::Actor,
     auth::Claims,
     correlation,
-    fields::{NAME_MAX, TEXT_MAX, id_text},
-    timestamp::to_proto,
+    fields::{NAME_MAX, TEXT_MAX},
 };
 use dualnet_proto::partygrid::v1 as pb;
 use tonic::{Request, Response};
 
 use super::{Answer, Api, area};
 use crate::{
-    domain::topic::{HandOff, Topic, TopicAction},
-    store::{Decision, Meeting, NewMeeting, NewTopic, Target},
+    domain::topic::{HandOff, TopicAction},
+    store::{Decision, NewMeeting, NewTopic, Target},
     wire,
 };
 
@@ -24,61 +23,6 @@ use crate::{
 const AGENDA_MAX: usize = 50;
 /// The most members one meeting records as attending.
 const ATTENDING_MAX: usize = 1000;
-
-pub(super) fn topic(t: Topic) -> pb::Topic {
-    pb::Topic {
-        id: t.id.to_string(),
-        council_id: t.council_id.to_string(),
-        community_id: t.community_id.to_string(),
-        title: t.title,
-        description: t.description,
-        source: wire::topic_source(t.source) as i32,
-        status: wire::topic_status(t.status) as i32,
-        complaint_id: id_text(t.complaint_id),
-        member_id: id_text(t.member_id),
-        warning_id: id_text(t.warning_id),
-        resolution: t.resolution.map(|r| pb::Resolution {
-            text: r.text,
-            meeting_id: r.meeting_id.to_string(),
-            in_favour: r.in_favour,
-            against: r.against,
-            abstaining: r.abstaining,
-            hand_off: r.hand_off.map(|h| pb::HandOff {
-                building_id: id_text(h.building_id),
-                grid_id: id_text(h.grid_id),
-                category: h.category,
-            }),
-            incident_id: id_text(r.incident_id),
-            adopted_at: Some(to_proto(r.adopted_at)),
-        }),
-        history: t
-            .history
-            .into_iter()
-            .map(|s| pb::TopicStep {
-                at: Some(to_proto(s.at)),
-                from_status: wire::topic_status(s.from) as i32,
-                to_status: wire::topic_status(s.to) as i32,
-                actor: s.actor,
-                note: s.note,
-            })
-            .collect(),
-        correlation_id: t.correlation_id.to_string(),
-        raised_at: Some(to_proto(t.raised_at)),
-    }
-}
-
-fn meeting(m: Meeting) -> pb::Meeting {
-    pb::Meeting {
-        id: m.id.to_string(),
-        council_id: m.council_id.to_string(),
-        held_at: Some(to_proto(m.held_at)),
-        members: i32::try_from(m.members).unwrap_or(i32::MAX),
-        attending: i32::try_from(m.attending).unwrap_or(i32::MAX),
-        quorate: m.quorate,
-        minutes: m.minutes,
-        topics: m.topics.into_iter().map(topic).collect(),
-    }
-}
 
 /// Who acted: the token's subject, or the body's name with authentication off.
 fn actor<T>(req: &Request<T>, named: Option<String>) -> Result<String, ApiError> {
@@ -102,7 +46,7 @@ pub async fn raise_topic(api: &Api, req: Request<pb::RaiseTopicRequest>) -> Answ
     let actor = actor(&req, named)?;
     api.confine(area.as_deref(), &[Target::Council(council_id)]).await?;
     let new = NewTopic { council_id, title, description, source, complaint_id, member_id, warning_id: None };
-    Ok(Response::new(topic(api.store.raise_topic(new, &actor, &chain, api.clock.now()).await?)))
+    Ok(Response::new(wire::topic(api.store.raise_topic(new, &actor, &chain, api.clock.now()).await?)))
 }
 
 pub async fn move_topic(api: &Api, req: Request<pb::MoveTopicRequest>) -> Answer<pb::Topic> {
@@ -127,7 +71,7 @@ pub async fn move_topic(api: &Api, req: Request<pb::MoveTopicRequest>) -> Answer
     };
     let actor = actor(&req, named)?;
     api.confine(area.as_deref(), &[Target::Topic(id)]).await?;
-    Ok(Response::new(topic(api.store.move_topic(id, action, (&actor, &reason), api.clock.now()).await?)))
+    Ok(Response::new(wire::topic(api.store.move_topic(id, action, (&actor, &reason), api.clock.now()).await?)))
 }
 
 pub async fn get_topic(api: &Api, req: Request<pb::GetTopicRequest>) -> Answer<pb::Topic> {
@@ -135,7 +79,7 @@ pub async fn get_topic(api: &Api, req: Request<pb::GetTopicRequest>) -> Answer<p
     let id = f.id("id", &req.get_ref().id);
     f.finish()?;
     api.confine(area(&req).as_deref(), &[Target::Topic(id)]).await?;
-    Ok(Response::new(topic(api.store.topic(id).await?)))
+    Ok(Response::new(wire::topic(api.store.topic(id).await?)))
 }
 
 pub async fn list_topics(api: &Api, req: Request<pb::ListTopicsRequest>) -> Answer<pb::ListTopicsResponse> {
@@ -149,7 +93,7 @@ pub async fn list_topics(api: &Api, req: Request<pb::ListTopicsRequest>) -> Answ
     api.confine(area.as_deref(), &[Target::Council(council_id)]).await?;
     let mut topics = api.store.topics(council_id, status, page.fetch(), page.after).await?;
     let next_page_token = page.next(&mut topics, |t| (t.raised_at, t.id));
-    Ok(Response::new(pb::ListTopicsResponse { topics: topics.into_iter().map(topic).collect(), next_page_token }))
+    Ok(Response::new(pb::ListTopicsResponse { topics: topics.into_iter().map(wire::topic).collect(), next_page_token }))
 }
 
 fn agenda_item(f: &mut Fields, i: usize, item: &pb::AgendaItem) -> Decision {
@@ -203,5 +147,5 @@ pub async fn hold_meeting(api: &Api, req: Request<pb::HoldMeetingRequest>) -> An
     let actor = actor(&req, named)?;
     api.confine(area.as_deref(), &[Target::Council(council_id)]).await?;
     let new = NewMeeting { council_id, attending, minutes, agenda };
-    Ok(Response::new(meeting(api.store.hold_meeting(new, &actor, &chain, api.clock.now()).await?)))
+    Ok(Response::new(wire::meeting(api.store.hold_meeting(new, &actor, &chain, api.clock.now()).await?)))
 }

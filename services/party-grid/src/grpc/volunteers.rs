@@ -6,21 +6,9 @@ use tonic::{Request, Response};
 
 use super::{Answer, Api, area};
 use crate::{
-    domain::volunteers::Call,
     store::{Target, VolunteerStep},
+    wire,
 };
-
-pub(super) fn volunteer_call(c: Call) -> pb::VolunteerCall {
-    pb::VolunteerCall {
-        id: c.id.to_string(),
-        incident_id: c.incident_id.to_string(),
-        organisation_id: c.organisation_id.to_string(),
-        needed: c.needed,
-        purpose: c.purpose,
-        signed_up: c.signed_up.iter().map(ToString::to_string).collect(),
-        showed_up: c.showed_up.iter().map(ToString::to_string).collect(),
-    }
-}
 
 impl Api {
     pub(super) async fn volunteer(
@@ -36,7 +24,7 @@ impl Api {
         // The call and the member both lie in the caller's area: nobody signs
         // up, or marks present, another area's member.
         self.confine(area.as_deref(), &[Target::VolunteerCall(call), Target::Member(member)]).await?;
-        Ok(Response::new(volunteer_call(self.store.volunteer(call, member, step, self.clock.now()).await?)))
+        Ok(Response::new(wire::volunteer_call(self.store.volunteer(call, member, step, self.clock.now()).await?)))
     }
 }
 
@@ -53,7 +41,7 @@ pub async fn call_volunteers(api: &Api, req: Request<pb::CallVolunteersRequest>)
     f.finish()?;
     api.confine(area.as_deref(), &[Target::Organisation(org)]).await?;
     let call = api.store.call_volunteers(incident, org, r.needed, &purpose, api.clock.now()).await?;
-    Ok(Response::new(volunteer_call(call)))
+    Ok(Response::new(wire::volunteer_call(call)))
 }
 
 pub async fn sign_up_volunteer(api: &Api, req: Request<pb::VolunteerRequest>) -> Answer<pb::VolunteerCall> {
@@ -69,5 +57,5 @@ pub async fn get_volunteer_call(api: &Api, req: Request<pb::GetVolunteerCallRequ
     let id = f.id("id", &req.get_ref().id);
     f.finish()?;
     api.confine(area(&req).as_deref(), &[Target::VolunteerCall(id)]).await?;
-    Ok(Response::new(volunteer_call(api.store.volunteer_call(id).await?)))
+    Ok(Response::new(wire::volunteer_call(api.store.volunteer_call(id).await?)))
 }
