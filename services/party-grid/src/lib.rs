@@ -18,8 +18,7 @@
 //! a file per aggregate on each floor (organisations and bindings, tasks,
 //! members, volunteers, the network and its coverage, councils, topics —
 //! meetings under `store/topic/`); `wire.rs` every enum and message across
-//! the wire,
-//! `consumers.rs` the reactions, `app.rs` the wiring.
+//! the wire, `consumers.rs` the reactions, `app.rs` the wiring.
 
 #![cfg_attr(test, allow(clippy::too_many_lines))]
 

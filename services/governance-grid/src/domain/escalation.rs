@@ -85,6 +85,7 @@ mod tests {
             deadline,
             severity: Severity::Normal,
             enterprise_id: None,
+            topic_id: None,
         }
     }
 

@@ -134,6 +134,8 @@ pub struct Incident {
     pub severity: super::escalation::Severity,
     /// For labour-risk incidents: the enterprise at risk.
     pub enterprise_id: Option<Uuid>,
+    /// For an incident a residents' council handed out: the topic.
+    pub topic_id: Option<Uuid>,
 }
 
 #[derive(Debug, Clone)]

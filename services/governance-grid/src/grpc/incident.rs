@@ -70,6 +70,7 @@ pub(super) fn incident(
         severity: wire::severity(i.severity) as i32,
         community_id: id_text(i.placement.community_id),
         enterprise_id: id_text(i.enterprise_id),
+        topic_id: id_text(i.topic_id),
         // Filled in by `view` where the summons were loaded.
         summons: Vec::new(),
         history: history

@@ -22,6 +22,7 @@ pub(super) struct IncidentRow {
     deadline: DateTime<Utc>,
     severity: String,
     enterprise_id: Option<Uuid>,
+    topic_id: Option<Uuid>,
 }
 
 impl TryFrom<IncidentRow> for Incident {
@@ -48,13 +49,14 @@ impl TryFrom<IncidentRow> for Incident {
             deadline: r.deadline,
             severity: Severity::parse(&r.severity).ok_or_else(|| bad("severity", &r.severity))?,
             enterprise_id: r.enterprise_id,
+            topic_id: r.topic_id,
         })
     }
 }
 
 pub(super) const INCIDENT_COLUMNS: &str =
     "id, grid_id, building_id, community_id, category, summary, status, level, source,
-    complaint_id, correlation_id, assignee, opened_at, deadline, severity, enterprise_id";
+    complaint_id, correlation_id, assignee, opened_at, deadline, severity, enterprise_id, topic_id";
 
 /// One line of an incident's history: a move `(from, to)` (the same status
 /// twice for an event that does not change it), who, why, when.

@@ -363,6 +363,7 @@ async fn insert_incident(
         opened_at: now,
         severity: new.severity,
         enterprise_id: new.enterprise_id,
+        topic_id: new.topic_id,
     };
     let p = &incident.placement;
     sqlx::query(
@@ -386,7 +387,7 @@ async fn insert_incident(
     .bind(incident.deadline)
     .bind(incident.severity.as_str())
     .bind(incident.enterprise_id)
-    .bind(new.topic_id)
+    .bind(incident.topic_id)
     .execute(&mut *conn)
     .await?;
     history(conn, incident.id, (Status::Reported, Status::Reported), &new.reporter, "reported", now).await?;
@@ -400,7 +401,7 @@ async fn insert_incident(
         source: wire::source(incident.source) as i32,
         complaint_id: id_text(incident.complaint_id),
         enterprise_id: id_text(incident.enterprise_id),
-        topic_id: id_text(new.topic_id),
+        topic_id: id_text(incident.topic_id),
     };
     OUTBOX.append(conn, incident.id, &event, chain).await?;
     measures::opened(p.level, incident.source);

@@ -61,6 +61,11 @@ async fn a_councils_resolution_opens_one_incident_at_the_building_it_names() {
     })
     .await;
     assert_eq!(incidents.len(), 2, "one for the topic, one for the marker: {incidents:?}");
+    let mut topics: Vec<&str> = incidents.iter().map(|i| i.topic_id.as_str()).collect();
+    topics.sort_unstable();
+    let mut expected = [topic.to_string(), marker.to_string()];
+    expected.sort_unstable();
+    assert_eq!(topics, expected, "each incident names its council topic");
     let i = &incidents[0];
     assert_eq!((i.building_id.as_str(), i.category.as_str()), (building.as_str(), "fire_safety"));
     assert_eq!(i.source, gov::IncidentSource::Council as i32);
